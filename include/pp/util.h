@@ -1,0 +1,104 @@
+/* util: the bottom of the module stack. Error context, status codes, a seeded
+ * random generator, a small JSON writer, atomic file output and progress.
+ * Every other module may use it; it uses none of them. */
+#ifndef PP_UTIL_H
+#define PP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- status and error context ------------------------------------------ */
+/* Library functions return PP_OK (0) or a negative status and fill a pp_err
+ * with where the problem is (file, line when known) and what was expected.
+ * Only the CLI prints and exits. */
+enum {
+  PP_OK = 0,
+  PP_EINVAL = -1, /* impossible option or argument */
+  PP_EPARSE = -2, /* malformed input file */
+  PP_EIO = -3,    /* cannot open/read/write */
+  PP_ENOMEM = -4, /* allocation failed */
+  PP_ECHECK = -5, /* a verification found a mismatch */
+  PP_EINTERNAL = -6
+};
+
+typedef struct pp_err {
+  int status;      /* the PP_E* code of the first error, PP_OK when none */
+  char file[256];  /* input file the error is about, "" when none */
+  int line;        /* 1-based line in that file, 0 when not applicable */
+  char msg[768];   /* what was wrong / what was expected */
+} pp_err;
+
+void pp_err_clear(pp_err *e);
+/* Sets e (when e is non-NULL and holds no earlier error) and returns status. */
+int pp_err_set(pp_err *e, int status, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* "file:line: msg" (parts omitted when empty) into buf. */
+const char *pp_err_format(const pp_err *e, char *buf, size_t n);
+
+/* Checked allocation helpers: NULL on failure (callers set PP_ENOMEM). */
+void *pp_xcalloc(size_t n, size_t size);
+
+/* ---- deterministic random numbers -------------------------------------- */
+/* xoshiro256** seeded through splitmix64: same seed, same stream, any platform. */
+typedef struct pp_rng { uint64_t s[4]; } pp_rng;
+void pp_rng_seed(pp_rng *r, uint64_t seed);
+uint64_t pp_rng_u64(pp_rng *r);
+uint32_t pp_rng_below(pp_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
+double pp_rng_uniform(pp_rng *r);             /* [0, 1) with 53 bits */
+double pp_rng_normal(pp_rng *r);              /* standard normal (Box-Muller) */
+void pp_rng_shuffle_u32(pp_rng *r, uint32_t *a, size_t n);
+
+/* ---- JSON writer --------------------------------------------------------- */
+/* Streams JSON with correct commas and escaping; nesting up to 32 levels. */
+typedef struct pp_json {
+  FILE *f;
+  int depth;
+  int pretty;
+  unsigned char first[33]; /* per level: no element written yet */
+  int after_key;
+} pp_json;
+void pp_json_init(pp_json *j, FILE *f, int pretty);
+void pp_json_obj_begin(pp_json *j);
+void pp_json_obj_end(pp_json *j);
+void pp_json_arr_begin(pp_json *j);
+void pp_json_arr_end(pp_json *j);
+void pp_json_key(pp_json *j, const char *key);
+void pp_json_str(pp_json *j, const char *s);
+void pp_json_int(pp_json *j, long long v);
+void pp_json_num(pp_json *j, double v); /* %.17g, NaN/Inf written as null */
+void pp_json_bool(pp_json *j, int v);
+void pp_json_null(pp_json *j);
+void pp_json_end(pp_json *j); /* final newline */
+
+/* ---- atomic output ------------------------------------------------------- */
+/* Writes go to "<path>.tmp.<pid>"; commit renames it over path, abort removes
+ * it. A crash never leaves a partial file under the final name. */
+typedef struct pp_outfile {
+  FILE *f;
+  char path[4096];
+  char tmp[4200];
+} pp_outfile;
+int pp_outfile_open(pp_outfile *o, const char *path, pp_err *e);
+int pp_outfile_commit(pp_outfile *o, pp_err *e);
+void pp_outfile_abort(pp_outfile *o);
+/* mkdir -p */
+int pp_mkdirs(const char *path, pp_err *e);
+/* Whole file into a NUL-terminated buffer (caller frees). */
+int pp_read_file(const char *path, char **data, size_t *len, pp_err *e);
+
+/* ---- progress and time ---------------------------------------------------- */
+double pp_now(void); /* monotonic seconds */
+/* Progress with ETA on stderr, only when stderr is a terminal. */
+typedef struct pp_progress {
+  const char *what;
+  double start, last;
+  long long total;
+  int enabled;
+} pp_progress;
+void pp_progress_start(pp_progress *p, const char *what, long long total);
+void pp_progress_update(pp_progress *p, long long done);
+void pp_progress_end(pp_progress *p);
+
+#endif

@@ -1,0 +1,40 @@
+/* util/err: error context and checked allocation. */
+#include "pp/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pp_err_clear(pp_err *e) {
+  if (!e) return;
+  e->status = PP_OK;
+  e->file[0] = 0;
+  e->line = 0;
+  e->msg[0] = 0;
+}
+
+int pp_err_set(pp_err *e, int status, const char *file, int line, const char *fmt, ...) {
+  if (!e || e->status != PP_OK) return status; /* keep the first, most precise error */
+  e->status = status;
+  snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+  e->line = line;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+const char *pp_err_format(const pp_err *e, char *buf, size_t n) {
+  if (e->file[0] && e->line > 0)
+    snprintf(buf, n, "%s:%d: %s", e->file, e->line, e->msg);
+  else if (e->file[0])
+    snprintf(buf, n, "%s: %s", e->file, e->msg);
+  else
+    snprintf(buf, n, "%s", e->msg);
+  return buf;
+}
+
+void *pp_xcalloc(size_t n, size_t size) {
+  if (n == 0 || size == 0) return calloc(1, 1);
+  return calloc(n, size);
+}

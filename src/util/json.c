@@ -1,0 +1,104 @@
+/* util/json: a streaming JSON writer; results are machine-read, so escaping
+ * and number formatting must be exact. */
+#include "pp/util.h"
+
+#include <math.h>
+
+void pp_json_init(pp_json *j, FILE *f, int pretty) {
+  j->f = f;
+  j->depth = 0;
+  j->pretty = pretty;
+  j->first[0] = 1;
+  j->after_key = 0;
+}
+
+static void indent(pp_json *j) {
+  if (!j->pretty) return;
+  fputc('\n', j->f);
+  for (int i = 0; i < j->depth; i++) fputs("  ", j->f);
+}
+
+/* Comma and indentation before a value or key at the current level. */
+static void pre_value(pp_json *j) {
+  if (j->after_key) {
+    j->after_key = 0;
+    return;
+  }
+  if (j->depth > 0) {
+    if (!j->first[j->depth]) fputc(',', j->f);
+    j->first[j->depth] = 0;
+    indent(j);
+  }
+}
+
+static void open(pp_json *j, char c) {
+  pre_value(j);
+  fputc(c, j->f);
+  if (j->depth < 32) j->depth++;
+  j->first[j->depth] = 1;
+}
+
+static void close_(pp_json *j, char c) {
+  int empty = j->first[j->depth];
+  if (j->depth > 0) j->depth--;
+  if (!empty) indent(j);
+  fputc(c, j->f);
+}
+
+void pp_json_obj_begin(pp_json *j) { open(j, '{'); }
+void pp_json_obj_end(pp_json *j) { close_(j, '}'); }
+void pp_json_arr_begin(pp_json *j) { open(j, '['); }
+void pp_json_arr_end(pp_json *j) { close_(j, ']'); }
+
+static void write_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    switch (*p) {
+      case '"': fputs("\\\"", f); break;
+      case '\\': fputs("\\\\", f); break;
+      case '\n': fputs("\\n", f); break;
+      case '\r': fputs("\\r", f); break;
+      case '\t': fputs("\\t", f); break;
+      default:
+        if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+  }
+  fputc('"', f);
+}
+
+void pp_json_key(pp_json *j, const char *key) {
+  pre_value(j);
+  write_str(j->f, key);
+  fputs(j->pretty ? ": " : ":", j->f);
+  j->after_key = 1;
+}
+
+void pp_json_str(pp_json *j, const char *s) {
+  pre_value(j);
+  write_str(j->f, s ? s : "");
+}
+
+void pp_json_int(pp_json *j, long long v) {
+  pre_value(j);
+  fprintf(j->f, "%lld", v);
+}
+
+void pp_json_num(pp_json *j, double v) {
+  pre_value(j);
+  if (!isfinite(v)) fputs("null", j->f);
+  else if (v == floor(v) && fabs(v) < 1e15) fprintf(j->f, "%.1f", v);
+  else fprintf(j->f, "%.17g", v);
+}
+
+void pp_json_bool(pp_json *j, int v) {
+  pre_value(j);
+  fputs(v ? "true" : "false", j->f);
+}
+
+void pp_json_null(pp_json *j) {
+  pre_value(j);
+  fputs("null", j->f);
+}
+
+void pp_json_end(pp_json *j) { fputc('\n', j->f); }

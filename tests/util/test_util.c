@@ -1,0 +1,113 @@
+/* Tests of util: error context, rng determinism, JSON escaping, atomic output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pp/util.h"
+
+static void test_err_keeps_first(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_err_set(&e, PP_EPARSE, "a.lib", 12, "expected '%s'", "}"), PP_EPARSE);
+  pp_err_set(&e, PP_EIO, "b", 1, "later");
+  char buf[256];
+  assert_string_equal(pp_err_format(&e, buf, sizeof buf), "a.lib:12: expected '}'");
+}
+
+static void test_rng_deterministic(void **st) {
+  (void)st;
+  pp_rng a, b;
+  pp_rng_seed(&a, 42);
+  pp_rng_seed(&b, 42);
+  for (int i = 0; i < 1000; i++) assert_true(pp_rng_u64(&a) == pp_rng_u64(&b));
+  pp_rng_seed(&b, 43);
+  assert_true(pp_rng_u64(&a) != pp_rng_u64(&b));
+  /* below(n) stays in range and hits every value */
+  int seen[7] = {0};
+  for (int i = 0; i < 7000; i++) {
+    uint32_t v = pp_rng_below(&a, 7);
+    assert_true(v < 7);
+    seen[v]++;
+  }
+  for (int i = 0; i < 7; i++) assert_true(seen[i] > 800 && seen[i] < 1200);
+}
+
+static void test_json_escaping(void **st) {
+  (void)st;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  pp_json j;
+  pp_json_init(&j, f, 0);
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "s");
+  pp_json_str(&j, "a\"b\\\n\x01");
+  pp_json_key(&j, "a");
+  pp_json_arr_begin(&j);
+  pp_json_int(&j, -3);
+  pp_json_num(&j, 0.5);
+  pp_json_bool(&j, 1);
+  pp_json_arr_end(&j);
+  pp_json_key(&j, "e");
+  pp_json_obj_begin(&j);
+  pp_json_obj_end(&j);
+  pp_json_obj_end(&j);
+  fclose(f);
+  assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\\\n\\u0001\",\"a\":[-3,0.5,true],\"e\":{}}");
+  free(buf);
+}
+
+static void test_outfile_atomic(void **st) {
+  (void)st;
+  char dir[] = "/tmp/pp_util_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/out.txt", dir);
+  pp_err e;
+  pp_err_clear(&e);
+  pp_outfile o;
+  assert_int_equal(pp_outfile_open(&o, path, &e), PP_OK);
+  fputs("hello", o.f);
+  assert_int_equal(access(path, F_OK), -1); /* not visible before commit */
+  assert_int_equal(pp_outfile_commit(&o, &e), PP_OK);
+  char *data;
+  size_t n;
+  assert_int_equal(pp_read_file(path, &data, &n, &e), PP_OK);
+  assert_string_equal(data, "hello");
+  free(data);
+  /* abort leaves the old file untouched and no temp behind */
+  assert_int_equal(pp_outfile_open(&o, path, &e), PP_OK);
+  fputs("partial", o.f);
+  pp_outfile_abort(&o);
+  assert_int_equal(pp_read_file(path, &data, &n, &e), PP_OK);
+  assert_string_equal(data, "hello");
+  free(data);
+  assert_int_equal(access(o.tmp, F_OK), -1);
+  remove(path);
+  rmdir(dir);
+}
+
+static void test_read_missing_file(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  char *d;
+  assert_int_equal(pp_read_file("/nonexistent/x", &d, NULL, &e), PP_EIO);
+  assert_string_equal(e.file, "/nonexistent/x");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_err_keeps_first), cmocka_unit_test(test_rng_deterministic),
+      cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_outfile_atomic),
+      cmocka_unit_test(test_read_missing_file),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
