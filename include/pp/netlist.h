@@ -1,0 +1,192 @@
+/* netlist: the gate-level data model. A Liberty cell library (pp_lib), a
+ * structural netlist flattened into one levelized gate graph (pp_netlist),
+ * the readers for both formats and the MAC generator.
+ *
+ * Units inside the model are fixed, whatever the file used: time in ps,
+ * capacitance in fF, energy in fJ, leakage power in nW, voltage in V, area in
+ * the library's area unit. Readers convert on load. */
+#ifndef PP_NETLIST_H
+#define PP_NETLIST_H
+
+#include <stdint.h>
+
+#include "pp/util.h"
+
+/* ---- Liberty ------------------------------------------------------------- */
+
+/* A scalar or NLDM lookup table. The model stores it as (slew, load) so that
+ * lookups never care about the template's variable order: index_slew in ps,
+ * index_load in fF, values[i_slew * n_load + i_load]. A scalar has
+ * n_slew = n_load = 1. n_slew == 0 means "absent". */
+typedef struct pp_lut {
+  int n_slew, n_load;
+  double *index_slew;
+  double *index_load;
+  double *values;
+} pp_lut;
+
+/* Bilinear interpolation, linear extrapolation outside the table (as
+ * commercial timers do); a 1-wide axis is constant along it. */
+double pp_lut_eval(const pp_lut *t, double slew_ps, double load_ff);
+
+enum { PP_SENSE_POSITIVE = 0, PP_SENSE_NEGATIVE = 1, PP_SENSE_NON_UNATE = 2 };
+
+typedef struct pp_lib_timing {
+  int related_pin; /* index into the cell's pins */
+  int sense;       /* PP_SENSE_* */
+  pp_lut cell_rise, cell_fall;             /* ps */
+  pp_lut rise_transition, fall_transition; /* ps */
+} pp_lib_timing;
+
+typedef struct pp_lib_power {
+  int related_pin;            /* -1 when the group names none */
+  pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
+} pp_lib_power;
+
+enum { PP_PIN_INPUT = 0, PP_PIN_OUTPUT = 1, PP_PIN_INOUT = 2, PP_PIN_INTERNAL = 3 };
+
+typedef struct pp_lib_pin {
+  char *name;
+  int dir;              /* PP_PIN_* */
+  double cap;           /* fF (input pins) */
+  char *function;       /* Liberty function text of an output pin, NULL otherwise */
+  /* Output pins of combinational cells: truth table over the cell's input
+   * pins (bit i of the row index = value of input number i, in the order of
+   * pp_lib_cell.inputs). Cells have at most PP_LIB_MAX_INPUTS inputs. */
+  uint64_t truth;
+  pp_lib_timing *timings;
+  int n_timings;
+  pp_lib_power *powers;
+  int n_powers;
+} pp_lib_pin;
+
+#define PP_LIB_MAX_INPUTS 6
+
+typedef struct pp_lib_cell {
+  char *name;
+  double area;
+  double leakage_nw;    /* cell_leakage_power */
+  pp_lib_pin *pins;
+  int n_pins;
+  int inputs[PP_LIB_MAX_INPUTS]; /* pin indices of the inputs, in truth-table order */
+  int n_inputs;
+  int outputs[4];                /* pin indices of the outputs */
+  int n_outputs;
+  int is_sequential;             /* has an ff/latch group: not usable in the combinational graph */
+} pp_lib_cell;
+
+typedef struct pp_lib {
+  char *name;
+  char *path;            /* file it was read from */
+  double voltage;        /* nom_voltage (V) */
+  pp_lib_cell *cells;
+  int n_cells;
+  /* Default input slew (ps) for primary inputs and the wire-load estimate
+   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout. */
+  double default_slew_ps;
+  double wire_cap_ff, wire_cap_per_fanout_ff;
+} pp_lib;
+
+int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
+int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp_err *e);
+void pp_lib_free(pp_lib *lib);
+int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
+int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
+/* The project's own library shipped in data/ (path resolved at build time,
+ * overridable by the environment variable PP_LIB). */
+const char *pp_lib_default_path(void);
+
+/* ---- gate graph ---------------------------------------------------------- */
+
+/* Every net has at most one driver: a gate output, a primary input bit or a
+ * constant. Gates are stored in topological (levelized) order: every gate's
+ * inputs are driven by primary inputs, constants or gates earlier in the
+ * array; level[g] = 1 + max level of its driving gates (inputs are level 0). */
+enum { PP_DRV_NONE = 0, PP_DRV_INPUT = 1, PP_DRV_GATE = 2, PP_DRV_CONST0 = 3, PP_DRV_CONST1 = 4 };
+
+typedef struct pp_net {
+  char *name;
+  int drv_kind;     /* PP_DRV_* */
+  int drv_gate;     /* gate index when drv_kind == PP_DRV_GATE */
+  int drv_out;      /* which output of that gate (0..n_out-1) */
+  int *fanout;      /* gate indices reading this net (a gate reading it twice is listed twice) */
+  int *fanout_pin;  /* the input position (0..n_in-1) of each fanout entry */
+  int n_fanout;
+  double load_ff;   /* sum of fanout pin caps + wire-load estimate + output port load */
+  int is_output;    /* drives a primary output bit */
+} pp_net;
+
+typedef struct pp_gate {
+  char *name;       /* hierarchical instance name */
+  int cell;         /* index into lib->cells */
+  int n_in, n_out;
+  int in[PP_LIB_MAX_INPUTS]; /* net per cell input, in the cell's truth-table order */
+  int out[4];                /* net per cell output (-1 when left unconnected) */
+  int level;
+} pp_gate;
+
+typedef struct pp_port {
+  char *name;
+  int width;
+  int *bits;        /* net per bit, bits[0] = LSB (index range normalized) */
+  int msb, lsb;     /* declared range, for writing back */
+} pp_port;
+
+typedef struct pp_netlist {
+  const pp_lib *lib; /* not owned */
+  char *top;         /* top module name */
+  pp_net *nets;
+  int n_nets;
+  pp_gate *gates;    /* topological order */
+  int n_gates;
+  int n_levels;
+  pp_port *inputs;
+  int n_inputs;
+  pp_port *outputs;
+  int n_outputs;
+} pp_netlist;
+
+/* Reads a structural Verilog netlist (what `yosys write_verilog -noattr`
+ * prints), flattens it under top (NULL: the one module no other instantiates),
+ * maps cells to lib and levelizes. Unknown cells, unconnected or undriven
+ * inputs, multiple drivers and combinational loops are errors. */
+int pp_netlist_read(const char *path, const pp_lib *lib, const char *top, pp_netlist **out, pp_err *e);
+int pp_netlist_parse(const char *text, const char *name_for_errors, const pp_lib *lib, const char *top,
+                     pp_netlist **out, pp_err *e);
+void pp_netlist_free(pp_netlist *nl);
+int pp_netlist_find_input(const pp_netlist *nl, const char *name);  /* port index or -1 */
+int pp_netlist_find_output(const pp_netlist *nl, const char *name); /* port index or -1 */
+/* Writes the netlist back as structural Verilog. */
+int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e);
+
+/* Zero-delay reference evaluation of one input vector, gate by gate (slow,
+ * obviously right; the simulators are checked against it). values has
+ * n_nets entries; primary input bits must be set by the caller. */
+void pp_netlist_eval(const pp_netlist *nl, uint8_t *values);
+
+/* ---- MAC generator -------------------------------------------------------- */
+/* The MAC computes y = p + w * a: w signed (two's complement, w_bits), a
+ * unsigned (a_bits), p and y signed p_bits wide, wrapping as hardware does.
+ * Ports are named w, a, p, y (and the generator adds the same names to RTL). */
+enum { PP_MULT_ARRAY = 0, PP_MULT_BOOTH = 1 };
+enum { PP_ADDER_RIPPLE = 0, PP_ADDER_PREFIX = 1 };
+
+typedef struct pp_mac_opts {
+  int w_bits;  /* 2..8, default 8 */
+  int a_bits;  /* 2..8, default 8 */
+  int p_bits;  /* default 22 */
+  int mult;    /* PP_MULT_* */
+  int adder;   /* PP_ADDER_* */
+  int part;    /* PP_MAC_FULL (default), PP_MAC_MULT or PP_MAC_ADDER */
+} pp_mac_opts;
+
+/* Parts, for the paper's split timing (Fig. 5): the multiplier alone has
+ * ports w, a -> prod (w_bits+a_bits, signed); the adder alone has ports
+ * prod, p -> y. The full MAC has w, a, p -> y and is the two composed. */
+enum { PP_MAC_FULL = 0, PP_MAC_MULT = 1, PP_MAC_ADDER = 2 };
+
+void pp_mac_opts_default(pp_mac_opts *o);
+/* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells. */
+int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
+
+#endif
