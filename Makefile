@@ -4,12 +4,13 @@
 #   make demo       install missing Debian packages (as root), build, run the default flow
 #   make asan-test  the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench-*    benchmarks (see bench/README.md)
+#   make lint       cppcheck over the sources
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace lint
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -43,6 +44,11 @@ bench-nn: all
 bench-trace: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_trace
 	$(BUILD)/bench_trace
+
+# Static analysis: cppcheck over the library and CLI sources.
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	  --inline-suppr -I include -I src src
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
