@@ -472,7 +472,7 @@ static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale
   int nvals = 0, cvals = 0;
   int rc = PP_OK;
   for (int k = 0; k < tp->nvar; k++) {
-    char iname[16];
+    char iname[24];
     snprintf(iname, sizeof iname, "index_%d", k + 1);
     const lnode *in = find_attr(g, iname);
     if (!in) in = tp->index[k];
@@ -1070,7 +1070,7 @@ static int read_templates(ictx *c, const lnode *lib, tmpl_set *ts) {
     t->name = n->args[0];
     t->line = n->line;
     for (int k = 0; k < 3; k++) {
-      char vn[16], in[16];
+      char vn[24], in[24];
       snprintf(vn, sizeof vn, "variable_%d", k + 1);
       snprintf(in, sizeof in, "index_%d", k + 1);
       const lnode *v = find_attr(n, vn);
