@@ -99,6 +99,9 @@ typedef struct pp_lib {
    * slew index of the library's delay tables, wire caps = 0. */
   double default_slew_ps;
   double wire_cap_ff, wire_cap_per_fanout_ff;
+  /* Load (fF) a primary output drives (the next stage's input): attribute
+   * pp_output_load, else the input capacitance of the smallest inverter. */
+  double output_load_ff;
 } pp_lib;
 
 int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
@@ -177,6 +180,9 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e);
  * obviously right; the simulators are checked against it). values has
  * n_nets entries; primary input bits must be set by the caller. */
 void pp_netlist_eval(const pp_netlist *nl, uint8_t *values);
+/* The same over 64 vectors at once: bit k of values[n] is net n in vector k
+ * (bit-parallel, for exhaustive checks; tested against pp_netlist_eval). */
+void pp_netlist_eval64(const pp_netlist *nl, uint64_t *values);
 
 /* ---- MAC generator -------------------------------------------------------- */
 /* The MAC computes y = p + w * a: w signed (two's complement, w_bits), a
