@@ -120,6 +120,7 @@ static void check_timing(int mult) {
   assert_int_equal(t1.n_w, 15);
   assert_int_equal(t1.n_a, 16);
   assert_memory_equal(t1.d, t2.d, (size_t)15 * 256 * 2);
+  pp_char_delay_free(&t2);
   pp_char_adder_sta ad;
   assert_int_equal(pp_char_adder_sta_run(mac.m[2], &ad, &e), PP_OK);
   assert_int_equal(ad.n_prod, 8);
