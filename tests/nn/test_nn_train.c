@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +337,11 @@ static void test_cli(void **st) {
 }
 
 int main(void) {
+  /* small nets: one thread avoids barrier waits on a shared machine */
+  omp_set_num_threads(1);
+  openblas_set_num_threads(1);
+  setenv("OMP_NUM_THREADS", "1", 1); /* for the CLI runs */
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
   pp_err e;
   pp_err_clear(&e);
   snprintf(DIR_, sizeof DIR_, "/tmp/pp_nn_trainXXXXXX");
