@@ -38,6 +38,11 @@ typedef struct pp_lib_timing {
   pp_lut rise_transition, fall_transition; /* ps */
 } pp_lib_timing;
 
+/* internal_power groups, as the library lists them: on an output pin, energy
+ * per output edge caused by related_pin; on an input pin (related_pin -1),
+ * energy per input edge. A group naming several related pins becomes one
+ * entry per pin; groups differing only in their `when` state are kept in file
+ * order (several entries may share a related_pin; use the first). */
 typedef struct pp_lib_power {
   int related_pin;            /* -1 when the group names none */
   pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
@@ -73,6 +78,10 @@ typedef struct pp_lib_cell {
   int outputs[4];                /* pin indices of the outputs */
   int n_outputs;
   int is_sequential;             /* has an ff/latch group: not usable in the combinational graph */
+  /* NULL when the cell can stand in the gate graph; otherwise why not (static
+   * text, e.g. "has a tri-state output", "has more than 6 inputs"). Such
+   * cells are read (so real libraries load) but cannot be instantiated. */
+  const char *unsupported;
 } pp_lib_cell;
 
 typedef struct pp_lib {
@@ -82,9 +91,17 @@ typedef struct pp_lib {
   pp_lib_cell *cells;
   int n_cells;
   /* Default input slew (ps) for primary inputs and the wire-load estimate
-   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout. */
+   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout.
+   * Liberty has no standard attribute for these, so the reader takes them
+   * from the library-level attributes pp_default_input_slew (time unit),
+   * pp_wire_cap and pp_wire_cap_per_fanout (capacitive_load_unit), which
+   * other tools ignore. Without them: default_slew_ps = the smallest input
+   * slew index of the library's delay tables, wire caps = 0. */
   double default_slew_ps;
   double wire_cap_ff, wire_cap_per_fanout_ff;
+  /* Load (fF) a primary output drives (the next stage's input): attribute
+   * pp_output_load, else the input capacitance of the smallest inverter. */
+  double output_load_ff;
 } pp_lib;
 
 int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
@@ -163,6 +180,9 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e);
  * obviously right; the simulators are checked against it). values has
  * n_nets entries; primary input bits must be set by the caller. */
 void pp_netlist_eval(const pp_netlist *nl, uint8_t *values);
+/* The same over 64 vectors at once: bit k of values[n] is net n in vector k
+ * (bit-parallel, for exhaustive checks; tested against pp_netlist_eval). */
+void pp_netlist_eval64(const pp_netlist *nl, uint64_t *values);
 
 /* ---- MAC generator -------------------------------------------------------- */
 /* The MAC computes y = p + w * a: w signed (two's complement, w_bits), a
@@ -188,5 +208,26 @@ enum { PP_MAC_FULL = 0, PP_MAC_MULT = 1, PP_MAC_ADDER = 2 };
 void pp_mac_opts_default(pp_mac_opts *o);
 /* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells. */
 int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
+
+/* Exhaustive functional check of a MAC netlist (generated or synthesized).
+ * The kind and widths come from the ports: w, a, p -> y (full MAC), w, a ->
+ * prod (multiplier) or prod, p -> y (adder). Every (w, a) pair (every prod
+ * value for the adder) is applied once with a seeded random partial sum,
+ * plus edge cases (most negative/positive weights, largest activation,
+ * partial sums at the wrap-around points); the expected value wraps modulo
+ * 2^width as hardware does. Evaluation is 64-way bit-parallel. */
+typedef struct pp_mac_check_result {
+  int part;                       /* PP_MAC_* as found from the ports */
+  int w_bits, a_bits, p_bits, prod_bits;
+  long long pairs_checked;        /* distinct (w, a) pairs (prod values for the adder part) */
+  long long vectors_checked;      /* all vectors applied, edge cases included */
+  long long mismatches;
+  /* the first mismatch (valid when mismatches > 0) */
+  long long bad_w, bad_a, bad_p, bad_prod;
+  unsigned long long got, want;
+} pp_mac_check_result;
+/* PP_OK when the check ran (look at r->mismatches), an error when the
+ * netlist does not have MAC ports. */
+int pp_mac_check(const pp_netlist *nl, uint64_t seed, pp_mac_check_result *r, pp_err *e);
 
 #endif

@@ -1,11 +1,79 @@
-/* cli/cmd_report: `powerprune report` (not built yet; its issue replaces this file). */
+/* cli/cmd_report: `powerprune report DIR` re-renders table.csv and report.html
+ * of a run folder from its summary.json (e.g. after editing captions, or to
+ * check a folder someone sent). */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/report.h"
+
+static void help(FILE *f) {
+  fprintf(f,
+          "usage: powerprune report [--json] DIR\n"
+          "\n"
+          "Reads DIR/summary.json (written by 'powerprune run'), checks it, and writes\n"
+          "DIR/table.csv and DIR/report.html again from it. Figures are referenced\n"
+          "relatively, so DIR opens in a browser with no server.\n"
+          "\n"
+          "  --json     print a JSON object with the Table I numbers on stdout\n"
+          "  -h, --help this text\n"
+          "\n"
+          "example: powerprune report demo-out && xdg-open demo-out/report.html\n");
+}
 
 int pp_cmd_report(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune report: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *dir = NULL;
+  int json = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      help(stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) json = 1;
+    else if (argv[i][0] == '-') return pp_cli_usage("report", "unknown option '%s'", argv[i]);
+    else if (dir) return pp_cli_usage("report", "only one folder, got '%s' and '%s'", dir, argv[i]);
+    else dir = argv[i];
+  }
+  if (!dir) return pp_cli_usage("report", "missing the run folder");
+  pp_err e;
+  pp_err_clear(&e);
+  char p[4096];
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  pp_report r;
+  if (pp_report_load(p, &r, &e)) return pp_cli_fail("report", &e);
+  snprintf(p, sizeof p, "%s/table.csv", dir);
+  if (pp_report_write_csv(&r, p, &e)) return pp_cli_fail("report", &e);
+  snprintf(p, sizeof p, "%s/report.html", dir);
+  if (pp_report_write_html(&r, p, &e)) return pp_cli_fail("report", &e);
+  for (int i = 0; i < r.nfigs; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, r.figs[i].file);
+    FILE *f = fopen(p, "rb");
+    if (!f) fprintf(stderr, "powerprune report: warning: figure %s is missing\n", p);
+    else fclose(f);
+  }
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "network");
+    pp_json_str(&j, r.network);
+    pp_json_key(&j, "dataset");
+    pp_json_str(&j, r.dataset);
+    pp_json_key(&j, "acc_orig_pct");
+    pp_json_num(&j, r.acc_orig);
+    pp_json_key(&j, "acc_prop_pct");
+    pp_json_num(&j, r.acc_prop);
+    pp_json_key(&j, "std_red_pct");
+    pp_json_num(&j, pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw));
+    pp_json_key(&j, "opt_red_pct");
+    pp_json_num(&j, pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw));
+    pp_json_key(&j, "selected_weights");
+    pp_json_int(&j, r.n_weights);
+    pp_json_key(&j, "selected_activations");
+    pp_json_int(&j, r.n_acts);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  } else {
+    fprintf(stderr, "powerprune report: wrote %s/table.csv and %s/report.html\n", dir, dir);
+  }
+  return PP_EXIT_OK;
 }

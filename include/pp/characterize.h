@@ -1,0 +1,187 @@
+/* characterize: hardware numbers per weight value of the MAC.
+ *  - the power table P[w] (µW): average power of the MAC with the weight input
+ *    held at w while (activation, partial-sum) transitions stream through it
+ *    (paper section III-A), split into dynamic power and leakage;
+ *  - the delay table D[w][a_from][a_to] (ps): the MAC's delay for weight w and
+ *    activation transition a_from -> a_to, from dynamic timing of the
+ *    multiplier combined with static timing of the adder (paper III-B, Fig. 5).
+ * Both tables have readers and writers here, so that select, estimate and the
+ * CLI share one definition of the files.
+ *
+ * Weight values are indexed wi = w - w_min (w_min = -127, n_w = 255 for 8-bit
+ * symmetric weights); activation values 0..n_a-1 (n_a = 256). */
+#ifndef PP_CHARACTERIZE_H
+#define PP_CHARACTERIZE_H
+
+#include <stdint.h>
+
+#include "pp/array.h"
+#include "pp/sim.h"
+#include "pp/util.h"
+
+#define PP_CHAR_MAX_W 255
+#define PP_CHAR_MAX_A 256
+
+/* ---- power table ---------------------------------------------------------- */
+
+#define PP_CHAR_POWER_FORMAT "powerprune-power-1"
+
+typedef struct pp_char_power {
+  int w_min, n_w;                 /* weight values w_min .. w_min + n_w - 1 */
+  double dyn_uw[PP_CHAR_MAX_W];   /* dynamic power at (voltage, clock) */
+  double leak_uw;                 /* leakage of one MAC (the same for every w) */
+  double clock_ps;                /* clock period the dynamic power assumes */
+  double voltage;                 /* supply (V) of the library */
+  /* How the table was made (recorded in the files). */
+  long transitions;
+  uint64_t seed;
+  int uniform;          /* 1: uniform random transitions; 0: sampled from a trace */
+  char source[512];     /* trace directory, or "uniform" */
+  char netlist[512];    /* MAC netlist (or "builtin:<arch>") */
+  char lib[512];        /* cell library path */
+  double seconds;       /* run time of the characterization */
+} pp_char_power;
+
+static inline double pp_char_power_total(const pp_char_power *p, int w) {
+  return p->dyn_uw[w - p->w_min] + p->leak_uw;
+}
+/* Weight value (not index) of the largest / smallest total power among the
+ * non-zero weights. */
+int pp_char_power_argmax_nonzero(const pp_char_power *p);
+int pp_char_power_argmin_nonzero(const pp_char_power *p);
+
+/* CSV: '#' lines carry "key=value" metadata; then the header
+ * "weight,power_uw,dynamic_uw,leakage_uw" and one row per weight value. */
+int pp_char_power_write_csv(const pp_char_power *p, const char *path, pp_err *e);
+/* JSON: {"format": PP_CHAR_POWER_FORMAT, "inputs": {...}, "options": {...},
+ * "clock_ps", "voltage", "leakage_uw", "power_uw": {"-127": µW, ...},
+ * "dynamic_uw": {...}, "max_nonzero": {...}, "min_nonzero": {...}}. */
+void pp_char_power_json(const pp_char_power *p, pp_json *j); /* one object */
+int pp_char_power_write_json(const pp_char_power *p, const char *path, pp_err *e);
+/* Reads either file (chosen by content: JSON starts with '{'). */
+int pp_char_power_read(const char *path, pp_char_power *p, pp_err *e);
+
+/* ---- delay table ---------------------------------------------------------- */
+
+/* File layout (little endian): magic "PPDELAY1", u32 version (1), i32 w_min,
+ * u32 n_w, u32 n_a, u32 d_psum_ps, u32 reserved, f64 sta_mult_ps,
+ * f64 sta_adder_max_ps (max_i d_i), f64 sta_mac_ps, f64 seconds,
+ * then n_w*n_a*n_a u16 delays (ps) in [wi][a_from][a_to] order, then u32 CRC-32
+ * (zlib) of every byte before it. */
+#define PP_CHAR_DELAY_MAGIC "PPDELAY1"
+
+typedef struct pp_char_delay {
+  int w_min, n_w, n_a;
+  uint16_t *d;          /* n_w * n_a * n_a, ps, rounded up */
+  unsigned d_psum_ps;   /* STA: partial-sum input -> adder output (rounded up) */
+  double sta_mult_ps;   /* STA of the multiplier alone (w, a -> prod) */
+  double sta_adder_max_ps; /* max_i d_i: largest product-bit -> output path of the adder */
+  double sta_mac_ps;    /* STA of the full MAC (w, a, p -> y) */
+  double seconds;       /* run time of the timing analysis */
+} pp_char_delay;
+
+static inline uint16_t pp_char_delay_at(const pp_char_delay *t, int w, int a_from, int a_to) {
+  return t->d[((size_t)(w - t->w_min) * t->n_a + a_from) * t->n_a + a_to];
+}
+int pp_char_delay_alloc(pp_char_delay *t, int w_min, int n_w, int n_a, pp_err *e);
+void pp_char_delay_free(pp_char_delay *t);
+/* Largest delay of weight value w over all transitions. */
+unsigned pp_char_delay_max_w(const pp_char_delay *t, int w);
+int pp_char_delay_write(const pp_char_delay *t, const char *path, pp_err *e);
+/* Checks magic, version, sizes against the file length, and the CRC. */
+int pp_char_delay_read(const char *path, pp_char_delay *t, pp_err *e);
+
+/* ---- the MAC under test ------------------------------------------------------ */
+
+/* Which netlists to load: the full MAC (power, clock), and its parts
+ * multiplier and adder (timing). A part with no path given is generated with
+ * pp_mac_generate into work_dir (mac_full.v, mac_mult.v, mac_adder.v). */
+enum { PP_CHAR_FULL = 1, PP_CHAR_MULT = 2, PP_CHAR_ADDER = 4 };
+
+typedef struct pp_char_mac_spec {
+  const char *lib_path;     /* NULL: pp_lib_default_path() */
+  const char *path[3];      /* full, mult, adder netlists; NULL: generate */
+  pp_mac_opts gen;          /* generator options (part is set per netlist) */
+  const char *work_dir;     /* where generated netlists are written */
+  pp_sim_opts sim;          /* simulation options */
+} pp_char_mac_spec;
+void pp_char_mac_spec_default(pp_char_mac_spec *s);
+
+typedef struct pp_char_mac {
+  pp_lib *lib;
+  pp_netlist *nl[3];
+  pp_sim_model *m[3];       /* [0] full, [1] mult, [2] adder; NULL when not loaded */
+  char path[3][4096];       /* netlist file of each */
+  char desc[3][128];        /* "builtin:array/ripple" or the path */
+} pp_char_mac;
+
+int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out, pp_err *e);
+void pp_char_mac_free(pp_char_mac *m);
+
+/* ---- power characterization ----------------------------------------------- */
+
+/* One cycle at the MAC's data inputs: activation a_old -> a_new and partial
+ * sum p_old -> p_new (the weight is held). */
+typedef struct pp_char_tuple {
+  uint8_t a_old, a_new;
+  int32_t p_old, p_new;
+} pp_char_tuple;
+
+/* T tuples drawn from a trace's statistics: the activation-transition
+ * histogram and the partial-sum bin transitions (pp_array_sample_transitions,
+ * the paper's method), or with reservoir != 0 joint samples of the real
+ * streams (pp_array_sample_reservoir). */
+int pp_char_trace_tuples(const pp_array_stats *s, size_t T, uint64_t seed, int reservoir, pp_char_tuple *out,
+                         pp_err *e);
+
+/* T tuples with a and p uniform over their a_bits / p_bits (signed) ranges. */
+void pp_char_uniform_tuples(int a_bits, int p_bits, size_t T, uint64_t seed, pp_char_tuple *out);
+
+/* Weight range of a MAC or multiplier model from its port "w" (symmetric:
+ * -(2^(b-1)-1) .. 2^(b-1)-1) and the activation count 2^a_bits. */
+int pp_char_ranges(const pp_sim_model *m, int *w_min, int *n_w, int *n_a, pp_err *e);
+
+/* The full MAC (ports w, a, p -> y) simulated with the timed event engine,
+ * weight held at each value, on every tuple (each transition starts from the
+ * settled old vector, as sim defines it). dyn_uw[w] = mean energy per tuple
+ * (fJ) / clock_ps * 1000; leak_uw = the model's leakage. OpenMP over weights;
+ * each weight's sum runs in tuple order, so the result does not depend on the
+ * thread count. Fills the numeric fields of out (w range, dyn, leak, clock,
+ * voltage, transitions); the caller fills the provenance strings. */
+int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
+                      pp_char_power *out, pp_err *e);
+/* Mean energy (fJ) per tuple of one weight value (the kernel of the above,
+ * exposed for tests and for the estimate check). ws belongs to mac. */
+int pp_char_weight_energy(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
+                          double *mean_fj, pp_err *e);
+
+/* ---- timing characterization (paper Fig. 5) --------------------------------- */
+
+/* MAC delay of one transition: max(max over product bits that changed of
+ * t_i + d_i, d_psum); bits with t_i <= 0 never changed (no path sensitized). */
+double pp_char_mac_delay(const double *t_bits, const double *d_bits, int n_bits, double d_psum);
+
+/* Static side of the analysis, from STA of the adder (ports prod, p -> y):
+ * d_bits[i] = longest path prod[i] -> any output, d_psum = longest p -> y. */
+typedef struct pp_char_adder_sta {
+  int n_prod;
+  double d_bits[32];
+  double d_psum;
+  double max_d_bits;
+} pp_char_adder_sta;
+int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_err *e);
+
+/* The whole table: for every weight value and every activation transition
+ * a_from -> a_to, the multiplier (ports w, a -> prod) is simulated with the
+ * time-stepped bit-parallel engine (64 transitions per call), each product
+ * bit's settle time combined with the adder's static delays. Delays are
+ * rounded up to whole ps. full (may be NULL) only supplies sta_mac_ps. OpenMP
+ * over weights, deterministic. */
+int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
+                       pp_char_delay *out, pp_err *e);
+/* Reference for one weight and a list of transitions (pairs[k] = a_from << 8 |
+ * a_to): the timed event engine, one transition at a time. */
+int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, const uint16_t *pairs, size_t n,
+                       uint16_t *out, pp_err *e);
+
+#endif

@@ -1,0 +1,99 @@
+/* flow: the whole PowerPruning flow as resumable stages in one output folder.
+ *
+ * The ledger is generic: a stage has a name and a canonical option string; its
+ * result is a JSON object stored atomically in DIR/stages/<name>.json together
+ * with the options and a key that hashes them and the keys of every stage
+ * before it. A stage whose file exists with the same key (and whose listed
+ * files still exist) is skipped and its result read back; a changed option
+ * redoes that stage and everything after it. An interrupted run therefore
+ * resumes where it stopped.
+ *
+ * pp_flow_run binds the stages of the paper to the modules below (nn, array,
+ * characterize, select, retrain, estimate, plot, report). */
+#ifndef PP_FLOW_H
+#define PP_FLOW_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pp/report.h"
+#include "pp/util.h"
+
+#define PP_FLOW_STAGE_FORMAT "powerprune-stage/1"
+
+/* Where messages go: the library never prints, the CLI passes a printer. */
+typedef void (*pp_flow_log_fn)(void *user, const char *msg);
+
+typedef struct pp_flow_ledger {
+  char dir[4096];      /* the output folder */
+  uint64_t chain;      /* key of the last stage checked or run */
+  int nstages, nskipped;
+  int force;           /* redo every stage */
+  pp_flow_log_fn log;
+  void *log_user;
+} pp_flow_ledger;
+
+/* Creates DIR and DIR/stages. */
+int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e);
+void pp_flow_log(pp_flow_ledger *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 64-bit FNV-1a, chained: the stage key. */
+uint64_t pp_flow_hash(uint64_t h, const void *data, size_t n);
+
+/* Options of a stage as "k=v" lines in insertion order (values may not hold '\n'). */
+typedef struct pp_flow_opts_str {
+  char buf[8192];
+  size_t len;
+  int overflow;
+} pp_flow_opts_str;
+void pp_flow_opt(pp_flow_opts_str *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Returns 1 (and the stored result in *result, to free with
+ * pp_report_jv_free) when stage `name` is done with these options; 0 when it
+ * must run. A stage file that is corrupt or from other options is not an
+ * error: the stage runs again (and the log says why). */
+int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_report_jv *result,
+                        pp_err *e);
+/* Records stage `name` as done: result_json is one JSON object; `files` (NULL
+ * terminated, relative to the folder, may be NULL) must exist for a later run
+ * to skip the stage. */
+int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, const char *result_json,
+                         const char *const *files, double seconds, pp_err *e);
+/* DIR/<rel> into buf. */
+const char *pp_flow_path(const pp_flow_ledger *l, const char *rel, char *buf, size_t n);
+
+/* ---- the PowerPruning flow ------------------------------------------------- */
+typedef struct pp_flow_opts {
+  const char *out_dir;     /* required */
+  const char *model;       /* lenet5 | resnet20 | dwnet */
+  const char *data;        /* fashion-mnist | cifar10 | synthetic */
+  const char *data_dir;    /* NULL: the data set's default place */
+  const char *model_file;  /* a trained float model to start from (skips training) */
+  const char *mac_file;    /* NULL: the built-in MAC */
+  const char *lib_file;    /* NULL: the built-in cell library */
+  int quick;               /* fewer epochs, images and transitions */
+  uint64_t seed;
+  double tolerance;        /* accuracy points the delay phase may lose */
+  double power_tolerance;  /* accuracy points the power phase may lose */
+  double sparsity;         /* conventional pruning target, fraction of zero weights */
+  int epochs;              /* float training (0: default for the model) */
+  int qat_epochs;          /* int8 QAT and pruning fine-tune (0: default) */
+  int retrain_epochs;      /* per threshold step (0: default) */
+  int train_images;        /* 0: all */
+  int test_images;         /* 0: all */
+  int trace_images;        /* images run on the array (0: default) */
+  int transitions;         /* sampled (activation, partial-sum) transitions per weight (0: default) */
+  int array;               /* N of the N x N array (0: 64) */
+  int repeats;             /* delay selection repeats (0: 20) */
+  double delay_step_ps;    /* 0: 10 */
+  int power_divisions;     /* power threshold steps over the P[w] range (0: 16) */
+  int force;               /* redo every stage */
+  int threads;             /* 0: library default */
+  pp_flow_log_fn log;
+  void *log_user;
+} pp_flow_opts;
+
+void pp_flow_opts_default(pp_flow_opts *o);
+/* Runs (or resumes) the flow and writes the report into o->out_dir; r gets it. */
+int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e);
+
+#endif

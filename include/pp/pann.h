@@ -1,0 +1,356 @@
+/* pann: PANN (power-aware neural networks) beside PowerPruning.
+ *
+ * Three parts:
+ *  1. Closed-form bit-flip power models of a multiplier and of an accumulator
+ *     (adder + register), fitted by least squares to energies that the
+ *     gate-level simulator reports for the same input streams.
+ *  2. Accumulation streams: how a layer's integer matrix product feeds the
+ *     accumulator with signed products (one accumulator) or with non-negative
+ *     products split by weight sign (w = w+ - w-, two unsigned accumulators).
+ *  3. PANN quantization: multiplication-free, each product x*w realised as
+ *     |w| additions of x; the weight scale is chosen so that the mean |w_int|
+ *     per input, R, meets a power budget P = R * E_add(bits of x).
+ *
+ * ---- The power models (energies in fJ per operation) ----------------------
+ * Multiplier, w_bits x a_bits (w signed, a unsigned), one operation is the
+ * transition (w0,a0) -> (w1,a1). With fw = popcount(w0^w1) over w_bits and
+ * fa = popcount(a0^a1) over a_bits, the per-width model is
+ *     E_mult = c0 + cw*fw + ca*fa + cwa*fw*fa.
+ * A flipped input bit of a disturbs one row/column of partial products (w_bits
+ * of them) and its adder tree, so a width-independent form is
+ *     E_mult ~ k0 + k1*(fa*w_bits + fw*a_bits),
+ * which for random inputs (f ~ bits/2) grows with w_bits*a_bits, i.e. with the
+ * square of the width; pp_pann_fit_mult_global fits it over all widths.
+ *
+ * Accumulator of acc_bits (B) bits adding an in_bits wide two's-complement
+ * addend x: the operation is the transition (x0,p0) -> (x1,p1), output y = p+x.
+ * The adder sees sext(x) (B bits): a sign change of x flips its B - in_bits
+ * upper bits at once. With fx = popcount(sext(x0)^sext(x1)), fp =
+ * popcount(p0^p1), fy = popcount(y0^y1), all over B bits,
+ *     E_acc = c0 + cx*fx + cp*fp + cy*fy.
+ * Expected flips are linear in the width for random operands, hence an
+ * addition costs ~linearly in its width. Signed accumulation of mixed-sign
+ * products flips the upper part on every sign change of x or of the running
+ * sum; unsigned accumulation (non-negative addends in separate accumulators
+ * for w+ and w-) never does, upper bits move only by carries.
+ *
+ * ---- PANN quantization (what pp_pann_quantize_* do) -----------------------
+ * A layer y = W x + b with unsigned (post-ReLU) activations x:
+ *   1. x is quantized to bx bits unsigned, x ~ sx * xq (sx from calibration).
+ *   2. W is quantized to integers q = round(W / g) with g chosen (bisection,
+ *      mean |round(W/g)| is non-increasing in g) as the smallest scale with
+ *      mean |q| <= R: the layer then costs on average R additions of a bx-bit
+ *      value per input per output. No bound on |q| is imposed (an outlier
+ *      weight just costs more additions, which the mean already counts).
+ *   3. y = g*sx*(sum_{q>0} q*xq - sum_{q<0} |q|*xq) + b: the two sums are
+ *      computed by repeated additions in two unsigned accumulators and
+ *      combined by one subtraction per output.
+ *   4. Optional bias correction: b += sum_i E[x_i] * (W_i - g*q_i) per output,
+ *      with E[x_i] measured on calibration data; it removes the mean shift
+ *      that rounding W causes.
+ * The budget: the power of one b-bit MAC, P(b) = E_mult(b) + E_acc(2b), per
+ * input per output, is matched by R * E_add(bx); for a fixed budget every bx
+ * gives its own R = P / E_add(bx), and the bx with the best calibration
+ * accuracy is kept. Moving the budget at deployment only re-runs step 2 (and
+ * 4) from the float weights: no retraining.
+ * Sources of error: rounding of W at scale g (relative error grows as R
+ * falls: with R ~ 1 most weights become 0 or +-1), rounding/clipping of x at
+ * bx bits, the mean shift of rounding (bias correction removes its mean, not
+ * its variance), and all layers sharing one R (the budget is met per layer,
+ * not allocated by sensitivity). The power estimate's own error is the fit
+ * error of the accumulator model reported by pp_pann_fit.
+ */
+#ifndef PP_PANN_H
+#define PP_PANN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pp/netlist.h"
+#include "pp/nn.h"
+#include "pp/util.h"
+
+/* ---- least squares ---------------------------------------------------------- */
+
+/* Quality of a fit on its samples. */
+typedef struct pp_pann_fit_stats {
+  long n;              /* samples */
+  double r2;           /* coefficient of determination */
+  double mean_rel_err; /* mean |pred - meas| / mean(meas) (per-sample relative errors explode near 0 fJ) */
+  double rmse;         /* fJ */
+  double mean_meas;    /* mean measured energy, fJ */
+  double mean_pred;    /* mean predicted energy, fJ */
+  double mean_err_rel; /* |mean_pred - mean_meas| / mean_meas: error of an average over the stream */
+} pp_pann_fit_stats;
+
+/* Least squares min ||X c - y|| for X (n x k, row-major), k <= 16, by
+ * Householder QR (stable when features are nearly collinear). Columns that
+ * are (numerically) dependent get coefficient 0. */
+int pp_pann_lsq(const double *X, const double *y, long n, int k, double *c, pp_err *e);
+/* The naive reference: normal equations X'X c = X'y by Gaussian elimination
+ * with partial pivoting in long double. */
+int pp_pann_lsq_naive(const double *X, const double *y, long n, int k, double *c, pp_err *e);
+void pp_pann_fit_eval(const double *X, const double *y, long n, int k, const double *c,
+                      pp_pann_fit_stats *s);
+
+/* ---- bit-flip models --------------------------------------------------------- */
+
+enum { PP_PANN_MULT_NF = 4, PP_PANN_ACC_NF = 4 };
+
+typedef struct pp_pann_mult_model {
+  int w_bits, a_bits;
+  double c[PP_PANN_MULT_NF]; /* c0, cw, ca, cwa (fJ, fJ per flip, fJ per flip^2) */
+  pp_pann_fit_stats fit;     /* on the fitting samples */
+  pp_pann_fit_stats check;   /* on held-out samples (0 when none) */
+  double leak_nw;            /* leakage of the part (nW) */
+} pp_pann_mult_model;
+
+typedef struct pp_pann_acc_model {
+  int in_bits, acc_bits;
+  double c[PP_PANN_ACC_NF]; /* c0, cx, cp, cy */
+  pp_pann_fit_stats fit;
+  pp_pann_fit_stats check;
+  double leak_nw;
+} pp_pann_acc_model;
+
+/* Width-independent multiplier model E = k0 + k1*(fa*w_bits + fw*a_bits). */
+typedef struct pp_pann_mult_global {
+  double k0, k1;
+  pp_pann_fit_stats fit;
+} pp_pann_mult_global;
+
+static inline int pp_pann_popcount64(uint64_t v) { return __builtin_popcountll(v); }
+static inline uint64_t pp_pann_mask(int bits) { return bits >= 64 ? ~0ull : ((1ull << bits) - 1); }
+/* v as a bits-wide two's-complement pattern (wraps like the hardware). */
+static inline uint64_t pp_pann_bits(int64_t v, int bits) { return (uint64_t)v & pp_pann_mask(bits); }
+/* The wrapped value of v in bits-wide two's complement. */
+int64_t pp_pann_wrap(int64_t v, int bits);
+
+void pp_pann_mult_features(int w_bits, int a_bits, int64_t w0, int64_t a0, int64_t w1, int64_t a1,
+                           double f[PP_PANN_MULT_NF]);
+double pp_pann_mult_energy(const pp_pann_mult_model *m, int64_t w0, int64_t a0, int64_t w1, int64_t a1);
+/* p0, p1: the accumulator values before the two operations (x0 added to p0
+ * gave y0, x1 added to p1 gives y1). */
+void pp_pann_acc_features(int in_bits, int acc_bits, int64_t x0, int64_t p0, int64_t x1, int64_t p1,
+                          double f[PP_PANN_ACC_NF]);
+double pp_pann_acc_energy(const pp_pann_acc_model *m, int64_t x0, int64_t p0, int64_t x1, int64_t p1);
+
+/* A stream of accumulator operations: at step t the adder gets (x[t], p[t]);
+ * normally p[t+1] = wrap(p[t] + x[t]) unless the accumulator was reset. */
+typedef struct pp_pann_acc_stream {
+  int64_t *x, *p;
+  long n, cap;
+} pp_pann_acc_stream;
+void pp_pann_acc_stream_free(pp_pann_acc_stream *s);
+int pp_pann_acc_stream_push(pp_pann_acc_stream *s, int64_t x, int64_t p);
+/* Model energy summed over the stream's n-1 transitions. */
+double pp_pann_acc_stream_energy(const pp_pann_acc_model *m, const pp_pann_acc_stream *s);
+
+/* ---- accumulation of a layer's integer product --------------------------------
+ * Y[t][j] = sum_i A[t][i] * W[i][j] (A: T x K unsigned activations, W: K x N
+ * signed weights, both row-major). Dataflows:
+ *  SEQUENTIAL: one accumulator per output computes sum_i in order i = 0..K-1,
+ *    outputs one after the other (the accumulator is reset to 0 between them).
+ *  SYSTOLIC: weight-stationary array: the adder of the PE at row i of column j
+ *    sees, for t = 0..T-1, x = A[t][i]*W[i][j] and p = partial sum of the rows
+ *    above it in its tile of `rows` rows; the stream of one PE's adder runs
+ *    over t.
+ * Accumulation: SIGNED (products with their sign into one accumulator) or
+ * SPLIT (|products| into the accumulator of the weight's sign; zero weights
+ * add nothing in SEQUENTIAL and keep both accumulators idle in SYSTOLIC). */
+enum { PP_PANN_SEQUENTIAL = 0, PP_PANN_SYSTOLIC = 1 };
+enum { PP_PANN_SIGNED = 0, PP_PANN_SPLIT = 1 };
+
+/* Appends the adder input streams to out[0] (signed: the one accumulator;
+ * split: w+) and out[1] (split: w-). For SYSTOLIC only PEs j < max_cols and
+ * rows < max_rows are taken (0: all) to bound the work. */
+int pp_pann_layer_acc_streams(const int32_t *A, const int32_t *W, int T, int K, int N, int dataflow,
+                              int accum, int acc_bits, int rows, int max_cols,
+                              pp_pann_acc_stream out[2], pp_err *e);
+
+/* ---- PANN quantization ------------------------------------------------------- */
+
+/* Smallest scale g with mean_i |round(w_i / g)| <= R (R > 0), found by
+ * bisection (the mean is non-increasing in g); q receives round(w/g)
+ * (may be NULL). Returns the achieved mean |q| in *r_out. */
+int pp_pann_weight_scale(const float *w, size_t n, double R, double *g, int32_t *q, double *r_out,
+                         pp_err *e);
+/* Mean |round(w/g)|. */
+double pp_pann_mean_abs_q(const float *w, size_t n, double g);
+
+/* Symmetric uniform b-bit quantization (levels -(2^(b-1)-1)..2^(b-1)-1) with
+ * the scale that minimizes the squared error (searched over fractions of
+ * max|w|); the baseline "plain b-bit" weights. */
+int pp_pann_uniform_scale(const float *w, size_t n, int bits, double *g, pp_err *e);
+
+/* Unsigned bx-bit activation quantization: xq = clamp(round(x / s), 0, 2^bx - 1).
+ * Calibration scale minimizing the squared error over the samples. */
+double pp_pann_act_scale(const float *x, size_t n, int bits);
+
+/* ---- budget --------------------------------------------------------------------
+ * The reference energies that turn a budget into R: measured with the fitted
+ * models on uniformly random streams (fixed seed) of K-long dot products. */
+typedef struct pp_pann_power {
+  int n_mult;                  /* models for widths 2..8 (index b-2) */
+  pp_pann_mult_model mult[7];  /* w_bits = a_bits = b */
+  pp_pann_acc_model acc[7];    /* adder for the b-bit MAC: in_bits = 2b, acc_bits */
+  pp_pann_acc_model add[7];    /* PANN adder for bx = b bit activations: in_bits = max(4, b+1) */
+  int acc_bits;
+  int have[7];                 /* width fitted */
+} pp_pann_power;
+
+/* Mean energy (fJ) of one b-bit MAC operation (multiplier + accumulation, accum
+ * SIGNED or SPLIT) on uniformly random w (signed) and a (unsigned) of b bits,
+ * dot products of length K, from the models. */
+double pp_pann_ref_mac_energy(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed);
+/* The same split into multiplier and accumulator parts (NAN when not fitted). */
+void pp_pann_ref_mac_parts(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed, double *e_mult,
+                           double *e_acc);
+/* Mean energy (fJ) of one PANN addition of a random bx-bit unsigned x, with x
+ * added |w| times in a row (the repeated additions of one product), into an
+ * unsigned accumulator; R sets the mean repeat count. */
+double pp_pann_ref_add_energy(const pp_pann_power *pw, int bx, double R, int K, uint64_t seed);
+/* The R that spends budget P (fJ per input per output) with bx-bit
+ * activations: solves R * E_add(bx, R) = P. NAN when the width is not fitted. */
+double pp_pann_budget_R(const pp_pann_power *pw, int bx, double P, int K, uint64_t seed);
+
+/* ---- fitting against the gate-level simulator -------------------------------------
+ * For each width b: the multiplier part (b x b), the MAC's adder part (2b-bit
+ * addend into acc_bits) and the PANN adder for b-bit activations (addend port
+ * max(4, b+1) bits) are generated with pp_mac_generate, simulated with the
+ * timed event engine of module sim on mixed streams (see fit.c), and fitted;
+ * every 5th transition is held out (the `check` statistics). Energies are
+ * dynamic (switching + internal); leakage is reported per part. The
+ * accumulator register is not part of the netlist: its energy (~ fy) is not
+ * in the measured numbers. */
+typedef struct pp_pann_fit_opts {
+  int acc_bits;      /* accumulator width B (default 22, the project's array) */
+  int samples;       /* transitions per part (default 3000) */
+  int mult_arch;     /* PP_MULT_* (default array) */
+  int adder_arch;    /* PP_ADDER_* (default ripple) */
+  uint64_t seed;
+  int min_bits, max_bits; /* widths fitted, within 2..8 */
+} pp_pann_fit_opts;
+void pp_pann_fit_defaults(pp_pann_fit_opts *o);
+
+/* What the fit says about PANN's claims. */
+typedef struct pp_pann_claims {
+  double mult_random_fj[7]; /* simulated mean multiplier energy, uniform random operands, per width */
+  double mult_exponent;     /* slope of log E vs log b (2: quadratic) */
+  pp_pann_mult_global global; /* E = k0 + k1*(fa*w_bits + fw*a_bits) over all widths */
+  double acc_signed_fj[7];  /* model: accumulator energy per MAC, random dot products, signed */
+  double acc_split_fj[7];   /* ... split into w+ / w- unsigned accumulators */
+  double add_random_fj[7];  /* model: PANN addition of a random b-bit unsigned x (R = 1) */
+  double add_exponent;      /* slope of log E_add vs log b (1: linear) */
+} pp_pann_claims;
+
+/* lib: the cell library to generate the parts in. */
+int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw, pp_pann_claims *cl, pp_err *e);
+
+/* The models as one JSON object ("format": "powerprune-pann-power/1"),
+ * claims included when cl is not NULL; and read back (PP_EPARSE with file
+ * and line on a malformed file). */
+void pp_pann_power_json(pp_json *j, const pp_pann_power *pw, const pp_pann_claims *cl);
+int pp_pann_power_parse(const char *text, const char *file, pp_pann_power *pw, pp_err *e);
+int pp_pann_power_load(const char *path, pp_pann_power *pw, pp_err *e);
+
+/* ---- quantized networks -------------------------------------------------------
+ * A quantized copy of an nn model (BN folded), run with integer products:
+ *  FLOAT: the float model itself (a check against module nn's evaluation);
+ *  UNIFORM: plain b-bit quantization, weights symmetric w_bits (per-tensor
+ *    MSE scale), every conv/fc input unsigned a_bits (per-layer MSE scale
+ *    from calibration), the image included;
+ *  PANN: weights q = round(W/g) with mean |q| = R per layer (the scale of
+ *    pp_pann_weight_scale), inputs unsigned a_bits.
+ * Post-training only: the scales come from the float weights and from
+ * calibration images, so a new budget is one pp_pann_net_quantize call. */
+enum { PP_PANN_Q_FLOAT = 0, PP_PANN_Q_UNIFORM = 1, PP_PANN_Q_PANN = 2 };
+
+typedef struct pp_pann_qspec {
+  int mode;      /* PP_PANN_Q_* */
+  int w_bits;    /* UNIFORM: 2..8 */
+  int a_bits;    /* UNIFORM, PANN: 2..8 */
+  double R;      /* PANN: additions per input (mean |q|) */
+  int bias_corr; /* correct each output's bias for the mean shift of weight rounding */
+} pp_pann_qspec;
+
+typedef struct pp_pann_net pp_pann_net;
+
+/* Calibrates on images [first, first+count) of calib (float pass: input
+ * activation samples and input means of every conv/fc). m must outlive the
+ * net. Layer types: conv (grouped too), fc, bn, relu, relu6, actq (identity:
+ * quantization happens at the conv/fc inputs instead), max/avg pool, gap, add. */
+int pp_pann_net_create(const pp_nn_model *m, const pp_nn_data *calib, int first, int count, pp_pann_net **out,
+                       pp_err *e);
+void pp_pann_net_free(pp_pann_net *n);
+int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e);
+/* Accuracy (%) on images [first, first+count); logits (count x classes) may be NULL. */
+int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
+                     pp_err *e);
+
+/* Energy of the network's own integer products under the bit-flip models
+ * (sequential dataflow: one accumulator per output). UNIFORM: multiplier +
+ * accumulator of the b-bit MAC (accum SIGNED or SPLIT); PANN: |q| additions
+ * of each a_bits input into the accumulator of the weight's sign. */
+typedef struct pp_pann_energy {
+  double macs;      /* MAC operations the layer products stand for (zero weights included) */
+  double additions; /* accumulator operations */
+  double e_mult, e_acc, e_total; /* fJ */
+  double e_per_mac; /* fJ per MAC-equivalent */
+} pp_pann_energy;
+int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
+                       pp_pann_energy *out, pp_err *e);
+
+typedef struct pp_pann_layer_info {
+  char name[48];
+  int M, K, N, groups;
+  double g, sx, r; /* weight scale, activation scale, achieved mean |q| */
+  int max_abs_q;
+} pp_pann_layer_info;
+int pp_pann_net_nlayers(const pp_pann_net *n);
+void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info);
+
+/* ---- comparison at equal power -------------------------------------------------- */
+typedef struct pp_pann_compare_opts {
+  int calib_images;  /* training images [0, n) for calibration (default 1000) */
+  int val_images;    /* the next training images, to choose PANN's activation width (default 2000) */
+  int test_images;   /* test images evaluated (0: all) */
+  int energy_images; /* test images whose integer products go through the models (default 10) */
+  int accum;         /* the b-bit MAC's accumulation (default SPLIT: the cheaper, fairer baseline) */
+  int K_ref;         /* dot-product length of the reference energies (default 64) */
+  int bias_corr;     /* default 1, for both methods */
+  int min_bits, max_bits; /* baseline widths (default 2..8) */
+  uint64_t seed;
+} pp_pann_compare_opts;
+void pp_pann_compare_defaults(pp_pann_compare_opts *o);
+
+typedef struct pp_pann_point {
+  char method[16];   /* "uniform" or "pann" */
+  int budget_bits;   /* the b-bit MAC whose power this point spends */
+  int w_bits, a_bits;
+  double R;          /* mean additions per input (uniform: mean |q| for information) */
+  double budget_fj;  /* reference energy of the b-bit MAC, fJ per MAC */
+  double ref_fj;     /* reference energy of this configuration, fJ per MAC */
+  double trace_fj;   /* model energy on the network's own products (chosen points), fJ per MAC */
+  double val_acc, test_acc; /* %, test NAN for PANN candidates not chosen */
+  int chosen;        /* the point reported for its budget */
+} pp_pann_point;
+
+typedef struct pp_pann_compare {
+  double float_acc;
+  int test_images;
+  pp_pann_point *pts;
+  int n, cap;
+} pp_pann_compare;
+
+int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_nn_data *test, const pp_pann_power *pw,
+                        const pp_pann_compare_opts *o, pp_pann_compare *out, pp_err *e);
+void pp_pann_compare_free(pp_pann_compare *c);
+
+/* Energy of module nn's int8 integer path (its own products, through the
+ * qgemm hook) under the 8-bit MAC models: the int8 network, or a network
+ * PowerPruning restricted, on the same scale as the points above. */
+int pp_pann_qmodel_energy(const pp_nn_qmodel *q, const pp_nn_data *d, int first, int count, const pp_pann_power *pw,
+                          int accum, pp_pann_energy *out, pp_err *e);
+
+#endif

@@ -1,0 +1,129 @@
+/* report: what a researcher publishes from one PowerPruning run. A pp_report
+ * holds the paper's Table I columns for one network/data set, the comparison
+ * with conventional pruning alone, the retraining steps (accuracy against the
+ * number of selected weights/activations), the figures and the inputs and
+ * options that produced it. It is written as summary.json (versioned),
+ * table.csv and report.html (figures referenced relatively, so the folder
+ * opens in a browser with no server), and read back from summary.json.
+ *
+ * Also here: a small JSON reader (pp_report_jv), because results are JSON and
+ * the flow above reads its own stage files back when it resumes. */
+#ifndef PP_REPORT_H
+#define PP_REPORT_H
+
+#include <stddef.h>
+
+#include "pp/util.h"
+
+#define PP_REPORT_FORMAT "powerprune-summary/1"
+
+/* ---- JSON reader ----------------------------------------------------------- */
+enum { PP_JV_NULL, PP_JV_BOOL, PP_JV_NUM, PP_JV_STR, PP_JV_ARR, PP_JV_OBJ };
+
+typedef struct pp_report_jv {
+  int type;
+  double num;    /* PP_JV_NUM, PP_JV_BOOL (0/1) */
+  char *str;     /* PP_JV_STR */
+  size_t n;      /* PP_JV_ARR / PP_JV_OBJ: number of members */
+  char **keys;   /* PP_JV_OBJ: member names */
+  struct pp_report_jv *items; /* members */
+} pp_report_jv;
+
+/* Parses the whole text (RFC 8259; \u escapes to UTF-8). Errors carry the
+ * line; `name` is the file name used in them. */
+int pp_report_jv_parse(const char *text, const char *name, pp_report_jv *out, pp_err *e);
+int pp_report_jv_load(const char *path, pp_report_jv *out, pp_err *e);
+void pp_report_jv_free(pp_report_jv *v);
+/* Member of an object by name (NULL when absent or v is not an object). */
+const pp_report_jv *pp_report_jv_get(const pp_report_jv *v, const char *key);
+/* Dotted path "a.b.c" through objects. */
+const pp_report_jv *pp_report_jv_path(const pp_report_jv *v, const char *path);
+/* Typed access with a default when absent or of another type. */
+double pp_report_jv_num(const pp_report_jv *v, const char *path, double dflt);
+const char *pp_report_jv_str(const pp_report_jv *v, const char *path, const char *dflt);
+
+/* ---- the report ------------------------------------------------------------- */
+/* Power of the network on one hardware variant, in mW. */
+typedef struct pp_report_hw {
+  double orig_mw;     /* unpruned int8 network, nominal voltage */
+  double pruned_mw;   /* conventional magnitude pruning alone, nominal voltage */
+  double prop_nv_mw;  /* proposed (restricted) network at nominal voltage */
+  double prop_mw;     /* proposed network with voltage scaling */
+} pp_report_hw;
+
+/* One retraining step of the threshold-lowering loops (Figs. 8 and 9). */
+typedef struct pp_report_step {
+  int phase;           /* 0: power threshold, 1: delay threshold */
+  double threshold;    /* µW (phase 0) or ps (phase 1) */
+  int n_weights;       /* allowed weight values, zero included */
+  int n_acts;          /* allowed activation values */
+  double max_delay_ps; /* max MAC delay over the allowed combinations */
+  double accuracy;     /* percent, after retraining */
+  int accepted;        /* within tolerance of the original accuracy */
+} pp_report_step;
+
+typedef struct pp_report_figure {
+  char file[256];     /* relative to the report folder, e.g. "power_per_weight.svg" */
+  char caption[512];
+} pp_report_figure;
+
+typedef struct pp_report_kv {
+  char key[64];
+  char value[512];
+} pp_report_kv;
+
+#define PP_REPORT_MAX_STEPS 128
+#define PP_REPORT_MAX_FIGS 32
+#define PP_REPORT_MAX_KV 96
+
+typedef struct pp_report {
+  char network[64];
+  char dataset[64];
+  double acc_orig;   /* percent, unpruned int8 network */
+  double acc_pruned; /* percent, conventional pruning alone */
+  double acc_prop;   /* percent, proposed */
+  pp_report_hw std;  /* Standard HW: nothing gated */
+  pp_report_hw opt;  /* Optimized HW: zero weights clock-gated, unused columns power-gated */
+  int n_weights;     /* selected weight values (zero included) */
+  int n_acts;        /* selected activation values */
+  double max_delay_orig_ps, max_delay_prop_ps;
+  double v_nominal, v_scaled; /* volts */
+  double sparsity;   /* fraction of zero weights after conventional pruning */
+  char weights_file[256]; /* allowed-set files, relative to the folder */
+  char acts_file[256];
+  int nsteps;
+  pp_report_step steps[PP_REPORT_MAX_STEPS];
+  int nfigs;
+  pp_report_figure figs[PP_REPORT_MAX_FIGS];
+  int nkv;           /* inputs and options that produced the run, in order */
+  pp_report_kv kv[PP_REPORT_MAX_KV];
+  double seconds;    /* wall time of the run */
+} pp_report;
+
+void pp_report_init(pp_report *r);
+int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp_err *e);
+int pp_report_add_kv(pp_report *r, const char *key, const char *value, pp_err *e);
+int pp_report_add_step(pp_report *r, const pp_report_step *s, pp_err *e);
+
+/* Derived columns, computed from the powers (never stored separately):
+ * reduction = (orig - prop) / orig * 100; voltage share = (prop_nv - prop) /
+ * orig * 100, the percentage points of the original power that voltage
+ * scaling saved (the paper's V_SHW / V_OHW). */
+double pp_report_reduction_pct(double orig, double prop);
+double pp_report_voltage_share_pct(const pp_report_hw *h);
+/* "0.71/0.8" */
+void pp_report_voltage_factor(const pp_report *r, char *buf, size_t n);
+
+/* Checks that the numbers make sense (finite, non-negative powers, orig > 0,
+ * accuracies in [0,100], counts in range); PP_EINVAL names the field. */
+int pp_report_validate(const pp_report *r, pp_err *e);
+
+/* Writes dir/summary.json, dir/table.csv and dir/report.html atomically. */
+int pp_report_write_json(const pp_report *r, const char *path, pp_err *e);
+int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e);
+int pp_report_write_html(const pp_report *r, const char *path, pp_err *e);
+int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e);
+/* Reads summary.json back (the inverse of pp_report_write_json). */
+int pp_report_load(const char *path, pp_report *r, pp_err *e);
+
+#endif

@@ -1,0 +1,87 @@
+/* retrain: the two threshold-lowering loops of PowerPruning (paper, III-C).
+ * Phase 1 lowers a power threshold step by step (weights with P[w] above it
+ * are forbidden; 0 is always allowed) and retrains while the accuracy holds;
+ * phase 2 lowers a delay threshold in fixed steps (10 ps by default), lets a
+ * selector remove weight and activation values until every remaining
+ * combination is under it, and retrains until the accuracy drops by the
+ * tolerance. The best accepted step is kept.
+ *
+ * Training, evaluation and delay selection are callbacks, so this module is
+ * independent of how a model is stored and can be tested on anything; the
+ * flow binds them to nn and select and caches each step for resuming. */
+#ifndef PP_RETRAIN_H
+#define PP_RETRAIN_H
+
+#include <stdint.h>
+
+#include "pp/util.h"
+
+#define PP_RETRAIN_NW 255 /* weight levels -127..127, index w + 127 */
+#define PP_RETRAIN_NA 256 /* activation levels 0..255 */
+#define PP_RETRAIN_MAX_STEPS 64
+
+typedef struct pp_retrain_step {
+  int phase;           /* 0: power threshold, 1: delay threshold */
+  int index;           /* step number within the phase, from 0 */
+  char tag[32];        /* "power-03", "delay-01": names the trained model */
+  double threshold;    /* µW (phase 0) or ps (phase 1) */
+  int n_weights;       /* allowed weight values, zero included */
+  int n_acts;          /* allowed activation values */
+  double max_delay_ps; /* max MAC delay over the allowed combinations (NaN when unknown) */
+  double accuracy;     /* percent, after retraining */
+  int accepted;
+} pp_retrain_step;
+
+typedef struct pp_retrain_ops {
+  void *user;
+  /* Retrain with weights restricted to W and activations to A (nonzero =
+   * allowed), starting from the model of step `from_tag` (NULL: the starting
+   * network), and return the test accuracy in percent. `tag` names this step's
+   * model; a caller that already trained it may return the cached result. */
+  int (*train)(void *user, const char *tag, const char *from_tag, const uint8_t *W, const uint8_t *A,
+               double *accuracy, pp_err *e);
+  /* Choose W_out within W_in and A_out so that every (w, a -> a') combination
+   * is under thr_ps; report the resulting max delay. NULL: no delay phase. */
+  int (*select_delay)(void *user, double thr_ps, const uint8_t *W_in, uint8_t *W_out, uint8_t *A_out,
+                      double *max_delay_ps, pp_err *e);
+  /* Max delay of a set of values (NULL: unknown, NaN). */
+  int (*max_delay)(void *user, const uint8_t *W, const uint8_t *A, double *ps, pp_err *e);
+  /* Told about every finished step (progress); may be NULL. */
+  void (*on_step)(void *user, const pp_retrain_step *s);
+} pp_retrain_ops;
+
+typedef struct pp_retrain_opts {
+  double base_accuracy;   /* percent: accuracy of the unrestricted network */
+  double tolerance;       /* points: delay phase accepts accuracy >= base - tolerance */
+  double power_tolerance; /* points: power phase accepts accuracy >= base - power_tolerance */
+  const double *power_uw; /* P[w], w = -127..127 */
+  double power_start_uw;  /* first threshold; NaN: the highest P[w] (every weight allowed) */
+  double power_step_uw;   /* NaN or <= 0: (max - min of non-zero P) / power_divisions */
+  int power_divisions;    /* 0: 16 */
+  int power_max_steps;    /* 0: 32 */
+  int min_weights;        /* stop the power phase before fewer values remain (0: 3) */
+  double delay_step_ps;   /* 0: 10 */
+  int delay_max_steps;    /* 0: 16; negative: no delay phase */
+} pp_retrain_opts;
+
+typedef struct pp_retrain_result {
+  uint8_t W[PP_RETRAIN_NW]; /* the kept weights */
+  uint8_t A[PP_RETRAIN_NA]; /* the kept activations */
+  double accuracy;          /* of the kept step */
+  double max_delay_ps;      /* of the kept set */
+  double max_delay_full_ps; /* every weight and activation allowed */
+  double power_threshold_uw;
+  double delay_threshold_ps; /* NaN when no delay step was kept */
+  char best_tag[32];         /* the kept step's model ("" : the starting network) */
+  int nsteps;
+  pp_retrain_step steps[PP_RETRAIN_MAX_STEPS];
+} pp_retrain_result;
+
+void pp_retrain_opts_default(pp_retrain_opts *o);
+/* Weights allowed by a power threshold: P[w] <= thr, plus zero; returns the count. */
+int pp_retrain_power_set(const double *power_uw, double thr_uw, uint8_t *W);
+int pp_retrain_count(const uint8_t *set, int n);
+/* Runs phase 1 then phase 2. */
+int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, pp_err *e);
+
+#endif

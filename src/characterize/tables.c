@@ -1,0 +1,486 @@
+/* characterize/tables: the power and delay table files (CSV, JSON, binary with
+ * CRC) and their readers; every other module reads the tables through here. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "pp/characterize.h"
+
+/* ---- power table ---------------------------------------------------------- */
+
+static int argext_nonzero(const pp_char_power *p, int want_max) {
+  int best = 0, found = 0;
+  double bv = 0;
+  for (int i = 0; i < p->n_w; i++) {
+    int w = p->w_min + i;
+    if (w == 0) continue;
+    double v = p->dyn_uw[i];
+    if (!found || (want_max ? v > bv : v < bv)) bv = v, best = w, found = 1;
+  }
+  return best;
+}
+int pp_char_power_argmax_nonzero(const pp_char_power *p) { return argext_nonzero(p, 1); }
+int pp_char_power_argmin_nonzero(const pp_char_power *p) { return argext_nonzero(p, 0); }
+
+int pp_char_power_write_csv(const pp_char_power *p, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  fprintf(o.f, "# format=%s\n", PP_CHAR_POWER_FORMAT);
+  fprintf(o.f, "# clock_ps=%.17g\n# voltage=%.17g\n# leakage_uw=%.17g\n", p->clock_ps, p->voltage, p->leak_uw);
+  fprintf(o.f, "# transitions=%ld\n# seed=%" PRIu64 "\n# uniform=%d\n", p->transitions, p->seed, p->uniform);
+  fprintf(o.f, "# source=%s\n# netlist=%s\n# lib=%s\n# seconds=%.3f\n", p->source, p->netlist, p->lib, p->seconds);
+  fprintf(o.f, "weight,power_uw,dynamic_uw,leakage_uw\n");
+  for (int i = 0; i < p->n_w; i++)
+    fprintf(o.f, "%d,%.17g,%.17g,%.17g\n", p->w_min + i, p->dyn_uw[i] + p->leak_uw, p->dyn_uw[i], p->leak_uw);
+  return pp_outfile_commit(&o, e);
+}
+
+static void json_wmap(pp_json *j, const char *key, const pp_char_power *p, int with_leak) {
+  char k[16];
+  pp_json_key(j, key);
+  pp_json_obj_begin(j);
+  for (int i = 0; i < p->n_w; i++) {
+    snprintf(k, sizeof k, "%d", p->w_min + i);
+    pp_json_key(j, k);
+    pp_json_num(j, p->dyn_uw[i] + (with_leak ? p->leak_uw : 0));
+  }
+  pp_json_obj_end(j);
+}
+
+void pp_char_power_json(const pp_char_power *p, pp_json *j) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, PP_CHAR_POWER_FORMAT);
+  pp_json_key(j, "inputs");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "source");
+  pp_json_str(j, p->source);
+  pp_json_key(j, "netlist");
+  pp_json_str(j, p->netlist);
+  pp_json_key(j, "lib");
+  pp_json_str(j, p->lib);
+  pp_json_obj_end(j);
+  pp_json_key(j, "options");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "transitions");
+  pp_json_int(j, p->transitions);
+  pp_json_key(j, "seed");
+  pp_json_int(j, (long long)p->seed);
+  pp_json_key(j, "uniform");
+  pp_json_bool(j, p->uniform);
+  pp_json_obj_end(j);
+  pp_json_key(j, "clock_ps");
+  pp_json_num(j, p->clock_ps);
+  pp_json_key(j, "voltage");
+  pp_json_num(j, p->voltage);
+  pp_json_key(j, "leakage_uw");
+  pp_json_num(j, p->leak_uw);
+  pp_json_key(j, "seconds");
+  pp_json_num(j, p->seconds);
+  int wmax = pp_char_power_argmax_nonzero(p), wmin = pp_char_power_argmin_nonzero(p);
+  pp_json_key(j, "max_nonzero");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "weight");
+  pp_json_int(j, wmax);
+  pp_json_key(j, "power_uw");
+  pp_json_num(j, pp_char_power_total(p, wmax));
+  pp_json_obj_end(j);
+  pp_json_key(j, "min_nonzero");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "weight");
+  pp_json_int(j, wmin);
+  pp_json_key(j, "power_uw");
+  pp_json_num(j, pp_char_power_total(p, wmin));
+  pp_json_obj_end(j);
+  if (p->w_min <= 0 && p->w_min + p->n_w > 0) {
+    pp_json_key(j, "zero_power_uw");
+    pp_json_num(j, pp_char_power_total(p, 0));
+  }
+  json_wmap(j, "power_uw", p, 1);
+  json_wmap(j, "dynamic_uw", p, 0);
+  pp_json_obj_end(j);
+}
+
+int pp_char_power_write_json(const pp_char_power *p, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  pp_json j;
+  pp_json_init(&j, o.f, 1);
+  pp_char_power_json(p, &j);
+  pp_json_end(&j);
+  return pp_outfile_commit(&o, e);
+}
+
+static int line_of(const char *text, const char *at) {
+  int line = 1;
+  for (const char *s = text; s < at; s++)
+    if (*s == '\n') line++;
+  return line;
+}
+
+static int parse_num(const char *s, double *v, const char **end) {
+  char *e;
+  errno = 0;
+  *v = strtod(s, &e);
+  if (e == s || errno || !isfinite(*v)) return -1;
+  *end = e;
+  return 0;
+}
+
+static void meta_str(char *dst, size_t n, const char *v) {
+  snprintf(dst, n, "%s", v);
+  size_t l = strlen(dst);
+  while (l && (dst[l - 1] == '\r' || dst[l - 1] == ' ')) dst[--l] = 0;
+}
+
+/* Every weight value w_min..w_min+n_w-1 must appear exactly once. */
+static int finish_table(pp_char_power *p, const unsigned char *seen, int lo, int hi, const char *path, pp_err *e) {
+  if (hi < lo) return pp_err_set(e, PP_EPARSE, path, 0, "no weight rows found");
+  if (hi - lo + 1 > PP_CHAR_MAX_W)
+    return pp_err_set(e, PP_EPARSE, path, 0, "weights %d..%d: more than %d values", lo, hi, PP_CHAR_MAX_W);
+  for (int w = lo; w <= hi; w++)
+    if (!seen[w + 128]) return pp_err_set(e, PP_EPARSE, path, 0, "weight %d missing (table spans %d..%d)", w, lo, hi);
+  p->w_min = lo;
+  p->n_w = hi - lo + 1;
+  return PP_OK;
+}
+
+static int read_csv(const char *text, const char *path, pp_char_power *p, pp_err *e) {
+  double dyn[256] = {0};
+  unsigned char seen[256] = {0};
+  int lo = 1000, hi = -1000, header = 0, line = 0, have_leak_meta = 0;
+  double leak = 0;
+  const char *s = text;
+  while (*s) {
+    line++;
+    const char *eol = strchr(s, '\n');
+    size_t len = eol ? (size_t)(eol - s) : strlen(s);
+    char buf[1200];
+    if (len >= sizeof buf) return pp_err_set(e, PP_EPARSE, path, line, "line too long");
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    s = eol ? eol + 1 : s + len;
+    char *b = buf;
+    while (*b == ' ' || *b == '\t') b++;
+    if (!*b || *b == '\r') continue;
+    if (*b == '#') {
+      b++;
+      while (*b == ' ') b++;
+      char *eq = strchr(b, '=');
+      if (!eq) continue;
+      *eq = 0;
+      const char *k = b, *v = eq + 1;
+      double d;
+      const char *end;
+      if (!strcmp(k, "format")) {
+        char f[128];
+        meta_str(f, sizeof f, v);
+        if (strcmp(f, PP_CHAR_POWER_FORMAT))
+          return pp_err_set(e, PP_EPARSE, path, line, "format '%s', expected '%s'", f, PP_CHAR_POWER_FORMAT);
+      } else if (!strcmp(k, "clock_ps") && !parse_num(v, &d, &end)) p->clock_ps = d;
+      else if (!strcmp(k, "voltage") && !parse_num(v, &d, &end)) p->voltage = d;
+      else if (!strcmp(k, "leakage_uw") && !parse_num(v, &d, &end)) leak = d, have_leak_meta = 1;
+      else if (!strcmp(k, "transitions") && !parse_num(v, &d, &end)) p->transitions = (long)d;
+      else if (!strcmp(k, "seed")) p->seed = strtoull(v, NULL, 10);
+      else if (!strcmp(k, "uniform")) p->uniform = atoi(v);
+      else if (!strcmp(k, "source")) meta_str(p->source, sizeof p->source, v);
+      else if (!strcmp(k, "netlist")) meta_str(p->netlist, sizeof p->netlist, v);
+      else if (!strcmp(k, "lib")) meta_str(p->lib, sizeof p->lib, v);
+      else if (!strcmp(k, "seconds") && !parse_num(v, &d, &end)) p->seconds = d;
+      continue;
+    }
+    if (!header) {
+      if (strncmp(b, "weight,power_uw", 15))
+        return pp_err_set(e, PP_EPARSE, path, line, "expected the header 'weight,power_uw,dynamic_uw,leakage_uw'");
+      header = 1;
+      continue;
+    }
+    char *end;
+    errno = 0;
+    long w = strtol(b, &end, 10);
+    if (end == b || *end != ',' || errno || w < -128 || w > 127)
+      return pp_err_set(e, PP_EPARSE, path, line, "expected a weight value in -128..127 and ','");
+    double vals[3];
+    const char *c = end + 1;
+    for (int k = 0; k < 3; k++) {
+      const char *ce;
+      if (parse_num(c, &vals[k], &ce) || (k < 2 && *ce != ','))
+        return pp_err_set(e, PP_EPARSE, path, line, "expected 'weight,power_uw,dynamic_uw,leakage_uw' (3 numbers)");
+      c = ce + (k < 2);
+    }
+    if (vals[0] < 0 || vals[1] < 0 || vals[2] < 0)
+      return pp_err_set(e, PP_EPARSE, path, line, "negative power");
+    if (fabs(vals[1] + vals[2] - vals[0]) > 1e-6 * (1 + fabs(vals[0])))
+      return pp_err_set(e, PP_EPARSE, path, line, "power_uw must equal dynamic_uw + leakage_uw");
+    if (seen[w + 128]) return pp_err_set(e, PP_EPARSE, path, line, "weight %ld listed twice", w);
+    if (!have_leak_meta && lo <= hi && fabs(vals[2] - leak) > 1e-9 * (1 + leak))
+      return pp_err_set(e, PP_EPARSE, path, line, "leakage_uw differs between rows");
+    leak = vals[2];
+    have_leak_meta = 1;
+    seen[w + 128] = 1;
+    dyn[w + 128] = vals[1];
+    if (w < lo) lo = (int)w;
+    if (w > hi) hi = (int)w;
+  }
+  int rc = finish_table(p, seen, lo, hi, path, e);
+  if (rc) return rc;
+  for (int i = 0; i < p->n_w; i++) p->dyn_uw[i] = dyn[p->w_min + i + 128];
+  p->leak_uw = leak;
+  return PP_OK;
+}
+
+/* Finds "key": at any depth; returns the character after the colon. Enough
+ * for the files pp_char_power_write_json writes (keys are unique). */
+static const char *json_find(const char *text, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\"", key);
+  const char *s = text;
+  while ((s = strstr(s, pat))) {
+    const char *c = s + strlen(pat);
+    while (isspace((unsigned char)*c)) c++;
+    if (*c == ':') return c + 1;
+    s++;
+  }
+  return NULL;
+}
+
+static int json_num_key(const char *text, const char *key, double *v, const char *path, pp_err *e, int required) {
+  const char *c = json_find(text, key);
+  if (!c) return required ? pp_err_set(e, PP_EPARSE, path, 0, "missing key \"%s\"", key) : PP_OK;
+  const char *end;
+  while (isspace((unsigned char)*c)) c++;
+  if (!strncmp(c, "null", 4)) return PP_OK;
+  if (parse_num(c, v, &end)) return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "\"%s\": expected a number", key);
+  return PP_OK;
+}
+
+static int json_str_key(const char *text, const char *key, char *dst, size_t n) {
+  const char *c = json_find(text, key);
+  if (!c) return -1;
+  while (isspace((unsigned char)*c)) c++;
+  if (*c != '"') return -1;
+  c++;
+  size_t k = 0;
+  while (*c && *c != '"' && k + 1 < n) {
+    if (*c == '\\' && c[1]) c++;
+    dst[k++] = *c++;
+  }
+  dst[k] = 0;
+  return 0;
+}
+
+static int read_json(const char *text, const char *path, pp_char_power *p, pp_err *e) {
+  char fmt[128];
+  if (json_str_key(text, "format", fmt, sizeof fmt) || strcmp(fmt, PP_CHAR_POWER_FORMAT))
+    return pp_err_set(e, PP_EPARSE, path, 1, "expected \"format\": \"%s\"", PP_CHAR_POWER_FORMAT);
+  int rc;
+  if ((rc = json_num_key(text, "leakage_uw", &p->leak_uw, path, e, 1))) return rc;
+  if ((rc = json_num_key(text, "clock_ps", &p->clock_ps, path, e, 1))) return rc;
+  if ((rc = json_num_key(text, "voltage", &p->voltage, path, e, 0))) return rc;
+  if ((rc = json_num_key(text, "seconds", &p->seconds, path, e, 0))) return rc;
+  double d = 0;
+  if ((rc = json_num_key(text, "transitions", &d, path, e, 0))) return rc;
+  p->transitions = (long)d;
+  d = 0;
+  if ((rc = json_num_key(text, "seed", &d, path, e, 0))) return rc;
+  p->seed = (uint64_t)d;
+  const char *u = json_find(text, "uniform");
+  if (u) {
+    while (isspace((unsigned char)*u)) u++;
+    p->uniform = !strncmp(u, "true", 4);
+  }
+  json_str_key(text, "source", p->source, sizeof p->source);
+  json_str_key(text, "netlist", p->netlist, sizeof p->netlist);
+  json_str_key(text, "lib", p->lib, sizeof p->lib);
+  const char *c = json_find(text, "dynamic_uw");
+  if (!c) return pp_err_set(e, PP_EPARSE, path, 0, "missing key \"dynamic_uw\"");
+  while (isspace((unsigned char)*c)) c++;
+  if (*c != '{') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "\"dynamic_uw\": expected an object");
+  c++;
+  double dyn[256] = {0};
+  unsigned char seen[256] = {0};
+  int lo = 1000, hi = -1000;
+  for (;;) {
+    while (isspace((unsigned char)*c) || *c == ',') c++;
+    if (*c == '}') break;
+    char *end;
+    if (*c != '"') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected \"<weight>\": <µW>");
+    long w = strtol(c + 1, &end, 10);
+    if (end == c + 1 || *end != '"' || w < -128 || w > 127)
+      return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected a weight value in -128..127 as key");
+    c = end + 1;
+    while (isspace((unsigned char)*c)) c++;
+    if (*c != ':') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected ':'");
+    c++;
+    double v;
+    const char *ce;
+    if (parse_num(c, &v, &ce) || v < 0)
+      return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected a non-negative power in µW");
+    c = ce;
+    if (seen[w + 128]) return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "weight %ld listed twice", w);
+    seen[w + 128] = 1;
+    dyn[w + 128] = v;
+    if (w < lo) lo = (int)w;
+    if (w > hi) hi = (int)w;
+  }
+  rc = finish_table(p, seen, lo, hi, path, e);
+  if (rc) return rc;
+  for (int i = 0; i < p->n_w; i++) p->dyn_uw[i] = dyn[p->w_min + i + 128];
+  return PP_OK;
+}
+
+int pp_char_power_read(const char *path, pp_char_power *p, pp_err *e) {
+  memset(p, 0, sizeof *p);
+  char *text;
+  size_t len;
+  int rc = pp_read_file(path, &text, &len, e);
+  if (rc) return rc;
+  const char *s = text;
+  while (isspace((unsigned char)*s)) s++;
+  rc = *s == '{' ? read_json(text, path, p, e) : read_csv(text, path, p, e);
+  free(text);
+  if (!rc && !(p->leak_uw >= 0)) rc = pp_err_set(e, PP_EPARSE, path, 0, "leakage must be >= 0");
+  return rc;
+}
+
+/* ---- delay table ---------------------------------------------------------- */
+
+int pp_char_delay_alloc(pp_char_delay *t, int w_min, int n_w, int n_a, pp_err *e) {
+  memset(t, 0, sizeof *t);
+  if (n_w < 1 || n_w > PP_CHAR_MAX_W || n_a < 2 || n_a > PP_CHAR_MAX_A)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "delay table size %d x %d x %d out of range", n_w, n_a, n_a);
+  t->w_min = w_min;
+  t->n_w = n_w;
+  t->n_a = n_a;
+  t->d = pp_xcalloc((size_t)n_w * n_a * n_a, sizeof *t->d);
+  if (!t->d) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory for the delay table");
+  return PP_OK;
+}
+
+void pp_char_delay_free(pp_char_delay *t) {
+  free(t->d);
+  t->d = NULL;
+}
+
+unsigned pp_char_delay_max_w(const pp_char_delay *t, int w) {
+  const uint16_t *d = t->d + (size_t)(w - t->w_min) * t->n_a * t->n_a;
+  unsigned m = 0;
+  for (size_t i = 0; i < (size_t)t->n_a * t->n_a; i++)
+    if (d[i] > m) m = d[i];
+  return m;
+}
+
+#define HDR_BYTES 72
+
+static void put32(unsigned char *b, uint32_t v) {
+  for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get32(const unsigned char *b) {
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+static void putf64(unsigned char *b, double d) {
+  uint64_t v;
+  memcpy(&v, &d, 8);
+  for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+static double getf64(const unsigned char *b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)b[i] << (8 * i);
+  double d;
+  memcpy(&d, &v, 8);
+  return d;
+}
+
+static void header_bytes(const pp_char_delay *t, unsigned char *h) {
+  memset(h, 0, HDR_BYTES);
+  memcpy(h, PP_CHAR_DELAY_MAGIC, 8);
+  put32(h + 8, 1);
+  put32(h + 12, (uint32_t)t->w_min);
+  put32(h + 16, (uint32_t)t->n_w);
+  put32(h + 20, (uint32_t)t->n_a);
+  put32(h + 24, t->d_psum_ps);
+  put32(h + 28, 0);
+  putf64(h + 32, t->sta_mult_ps);
+  putf64(h + 40, t->sta_adder_max_ps);
+  putf64(h + 48, t->sta_mac_ps);
+  putf64(h + 56, t->seconds);
+  /* 64..71 reserved */
+}
+
+int pp_char_delay_write(const pp_char_delay *t, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  unsigned char h[HDR_BYTES];
+  header_bytes(t, h);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, h, HDR_BYTES);
+  fwrite(h, 1, HDR_BYTES, o.f);
+  size_t n = (size_t)t->n_w * t->n_a * t->n_a;
+  unsigned char buf[8192];
+  for (size_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; k < sizeof buf / 2 && i < n; k++, i++) {
+      buf[2 * k] = (unsigned char)(t->d[i] & 0xff);
+      buf[2 * k + 1] = (unsigned char)(t->d[i] >> 8);
+    }
+    crc = crc32(crc, buf, (uInt)(2 * k));
+    fwrite(buf, 1, 2 * k, o.f);
+  }
+  unsigned char c[4];
+  put32(c, (uint32_t)crc);
+  fwrite(c, 1, 4, o.f);
+  return pp_outfile_commit(&o, e);
+}
+
+int pp_char_delay_read(const char *path, pp_char_delay *t, pp_err *e) {
+  memset(t, 0, sizeof *t);
+  FILE *f = fopen(path, "rb");
+  if (!f) return pp_err_set(e, PP_EIO, path, 0, "cannot open: %s", strerror(errno));
+  unsigned char h[HDR_BYTES];
+  int rc = PP_OK;
+  if (fread(h, 1, HDR_BYTES, f) != HDR_BYTES || memcmp(h, PP_CHAR_DELAY_MAGIC, 8)) {
+    fclose(f);
+    return pp_err_set(e, PP_EPARSE, path, 0, "not a delay table (expected magic %s)", PP_CHAR_DELAY_MAGIC);
+  }
+  if (get32(h + 8) != 1) {
+    fclose(f);
+    return pp_err_set(e, PP_EPARSE, path, 0, "delay table version %u, expected 1", get32(h + 8));
+  }
+  int w_min = (int32_t)get32(h + 12), n_w = (int)get32(h + 16), n_a = (int)get32(h + 20);
+  if (w_min < -128 || w_min > 127 || (rc = pp_char_delay_alloc(t, w_min, n_w, n_a, e))) {
+    fclose(f);
+    return rc ? rc : pp_err_set(e, PP_EPARSE, path, 0, "bad w_min %d", w_min);
+  }
+  t->d_psum_ps = get32(h + 24);
+  t->sta_mult_ps = getf64(h + 32);
+  t->sta_adder_max_ps = getf64(h + 40);
+  t->sta_mac_ps = getf64(h + 48);
+  t->seconds = getf64(h + 56);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, h, HDR_BYTES);
+  size_t n = (size_t)n_w * n_a * n_a;
+  unsigned char buf[8192];
+  for (size_t i = 0; i < n;) {
+    size_t want = n - i < sizeof buf / 2 ? n - i : sizeof buf / 2;
+    if (fread(buf, 1, 2 * want, f) != 2 * want) {
+      rc = pp_err_set(e, PP_EPARSE, path, 0, "truncated: expected %zu delays of %dx%dx%d", n, n_w, n_a, n_a);
+      break;
+    }
+    crc = crc32(crc, buf, (uInt)(2 * want));
+    for (size_t k = 0; k < want; k++, i++) t->d[i] = (uint16_t)(buf[2 * k] | buf[2 * k + 1] << 8);
+  }
+  unsigned char c[4];
+  if (!rc && fread(c, 1, 4, f) != 4) rc = pp_err_set(e, PP_EPARSE, path, 0, "truncated: CRC missing");
+  if (!rc && get32(c) != (uint32_t)crc) rc = pp_err_set(e, PP_EPARSE, path, 0, "CRC mismatch: the file is corrupt");
+  if (!rc && fgetc(f) != EOF) rc = pp_err_set(e, PP_EPARSE, path, 0, "trailing bytes after the CRC");
+  fclose(f);
+  if (rc) pp_char_delay_free(t);
+  return rc;
+}

@@ -1,0 +1,503 @@
+/* report/report: Table I of a PowerPruning run as summary.json, table.csv and
+ * report.html. Reductions and voltage shares are always computed from the
+ * powers written beside them, so the three files can never disagree. */
+#include "pp/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pp_report_init(pp_report *r) {
+  memset(r, 0, sizeof *r);
+  r->v_nominal = r->v_scaled = NAN;
+  r->acc_orig = r->acc_pruned = r->acc_prop = NAN;
+  r->max_delay_orig_ps = r->max_delay_prop_ps = NAN;
+  r->sparsity = NAN;
+  r->seconds = NAN;
+  r->std.pruned_mw = r->opt.pruned_mw = NAN;
+}
+
+static void copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
+
+int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp_err *e) {
+  if (r->nfigs >= PP_REPORT_MAX_FIGS) return pp_err_set(e, PP_EINVAL, "", 0, "too many figures");
+  copy(r->figs[r->nfigs].file, sizeof r->figs[0].file, file);
+  copy(r->figs[r->nfigs].caption, sizeof r->figs[0].caption, caption);
+  r->nfigs++;
+  return PP_OK;
+}
+
+int pp_report_add_kv(pp_report *r, const char *key, const char *value, pp_err *e) {
+  for (int i = 0; i < r->nkv; i++)
+    if (!strcmp(r->kv[i].key, key)) {
+      copy(r->kv[i].value, sizeof r->kv[i].value, value);
+      return PP_OK;
+    }
+  if (r->nkv >= PP_REPORT_MAX_KV) return pp_err_set(e, PP_EINVAL, "", 0, "too many options in a report");
+  copy(r->kv[r->nkv].key, sizeof r->kv[0].key, key);
+  copy(r->kv[r->nkv].value, sizeof r->kv[0].value, value);
+  r->nkv++;
+  return PP_OK;
+}
+
+int pp_report_add_step(pp_report *r, const pp_report_step *s, pp_err *e) {
+  if (r->nsteps >= PP_REPORT_MAX_STEPS) return pp_err_set(e, PP_EINVAL, "", 0, "too many retraining steps");
+  r->steps[r->nsteps++] = *s;
+  return PP_OK;
+}
+
+double pp_report_reduction_pct(double orig, double prop) {
+  if (!(orig > 0)) return NAN;
+  return (orig - prop) / orig * 100.0;
+}
+
+double pp_report_voltage_share_pct(const pp_report_hw *h) {
+  if (!(h->orig_mw > 0)) return NAN;
+  return (h->prop_nv_mw - h->prop_mw) / h->orig_mw * 100.0;
+}
+
+/* Shortest decimal that reads as the value to 2 places ("0.71", "0.8"). */
+static void fmt_short(char *buf, size_t n, double v) {
+  snprintf(buf, n, "%.2f", v);
+  char *dot = strchr(buf, '.');
+  if (!dot) return;
+  char *end = buf + strlen(buf) - 1;
+  while (end > dot && *end == '0') *end-- = 0;
+  if (end == dot) *end = 0;
+}
+
+void pp_report_voltage_factor(const pp_report *r, char *buf, size_t n) {
+  if (!isfinite(r->v_scaled) || !isfinite(r->v_nominal)) {
+    snprintf(buf, n, "n/a");
+    return;
+  }
+  char a[32], b[32];
+  fmt_short(a, sizeof a, r->v_scaled);
+  fmt_short(b, sizeof b, r->v_nominal);
+  snprintf(buf, n, "%s/%s", a, b);
+}
+
+static int check_pw(const char *what, double v, int need_pos, pp_err *e) {
+  if (!isfinite(v) || v < 0 || (need_pos && v <= 0))
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: %s is %g, expected a %s finite power in mW", what, v,
+                      need_pos ? "positive" : "non-negative");
+  return PP_OK;
+}
+
+static int check_acc(const char *what, double v, pp_err *e) {
+  if (!isfinite(v) || v < 0 || v > 100)
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: %s is %g, expected a percentage in [0, 100]", what, v);
+  return PP_OK;
+}
+
+int pp_report_validate(const pp_report *r, pp_err *e) {
+  int rc;
+  if ((rc = check_acc("acc_orig", r->acc_orig, e)) || (rc = check_acc("acc_prop", r->acc_prop, e))) return rc;
+  if (!isnan(r->acc_pruned) && (rc = check_acc("acc_pruned", r->acc_pruned, e))) return rc;
+  const pp_report_hw *hw[2] = {&r->std, &r->opt};
+  const char *nm[2] = {"standard_hw", "optimized_hw"};
+  for (int k = 0; k < 2; k++) {
+    char w[64];
+    snprintf(w, sizeof w, "%s.orig_mw", nm[k]);
+    if ((rc = check_pw(w, hw[k]->orig_mw, 1, e))) return rc;
+    snprintf(w, sizeof w, "%s.prop_mw", nm[k]);
+    if ((rc = check_pw(w, hw[k]->prop_mw, 0, e))) return rc;
+    snprintf(w, sizeof w, "%s.prop_nominal_voltage_mw", nm[k]);
+    if ((rc = check_pw(w, hw[k]->prop_nv_mw, 0, e))) return rc;
+    snprintf(w, sizeof w, "%s.pruned_mw", nm[k]);
+    if (!isnan(hw[k]->pruned_mw) && (rc = check_pw(w, hw[k]->pruned_mw, 0, e))) return rc;
+  }
+  if (r->n_weights < 1 || r->n_weights > 255)
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: %d selected weights, expected 1..255", r->n_weights);
+  if (r->n_acts < 1 || r->n_acts > 256)
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: %d selected activations, expected 1..256", r->n_acts);
+  if (!(r->v_nominal > 0) || !(r->v_scaled > 0) || r->v_scaled > r->v_nominal)
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: voltages %g/%g V, expected 0 < scaled <= nominal",
+                      r->v_scaled, r->v_nominal);
+  return PP_OK;
+}
+
+/* ---- summary.json ------------------------------------------------------------ */
+static void jnum(pp_json *j, const char *k, double v) {
+  pp_json_key(j, k);
+  pp_json_num(j, v);
+}
+
+static void write_hw(pp_json *j, const char *name, const pp_report_hw *h) {
+  pp_json_key(j, name);
+  pp_json_obj_begin(j);
+  jnum(j, "orig_mw", h->orig_mw);
+  jnum(j, "pruned_mw", h->pruned_mw);
+  jnum(j, "prop_nominal_voltage_mw", h->prop_nv_mw);
+  jnum(j, "prop_mw", h->prop_mw);
+  jnum(j, "reduction_pct", pp_report_reduction_pct(h->orig_mw, h->prop_mw));
+  jnum(j, "pruned_reduction_pct", pp_report_reduction_pct(h->orig_mw, h->pruned_mw));
+  jnum(j, "voltage_share_pct", pp_report_voltage_share_pct(h));
+  pp_json_obj_end(j);
+}
+
+int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  pp_json j;
+  pp_json_init(&j, o.f, 1);
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "format");
+  pp_json_str(&j, PP_REPORT_FORMAT);
+  pp_json_key(&j, "network");
+  pp_json_str(&j, r->network);
+  pp_json_key(&j, "dataset");
+  pp_json_str(&j, r->dataset);
+  pp_json_key(&j, "accuracy_pct");
+  pp_json_obj_begin(&j);
+  jnum(&j, "orig", r->acc_orig);
+  jnum(&j, "pruned", r->acc_pruned);
+  jnum(&j, "prop", r->acc_prop);
+  jnum(&j, "loss_points", r->acc_orig - r->acc_prop);
+  pp_json_obj_end(&j);
+  write_hw(&j, "standard_hw", &r->std);
+  write_hw(&j, "optimized_hw", &r->opt);
+  pp_json_key(&j, "selected");
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "weights");
+  pp_json_int(&j, r->n_weights);
+  pp_json_key(&j, "activations");
+  pp_json_int(&j, r->n_acts);
+  pp_json_key(&j, "weights_file");
+  pp_json_str(&j, r->weights_file);
+  pp_json_key(&j, "activations_file");
+  pp_json_str(&j, r->acts_file);
+  pp_json_obj_end(&j);
+  pp_json_key(&j, "delay_ps");
+  pp_json_obj_begin(&j);
+  jnum(&j, "orig", r->max_delay_orig_ps);
+  jnum(&j, "prop", r->max_delay_prop_ps);
+  jnum(&j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  pp_json_obj_end(&j);
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  pp_json_key(&j, "voltage");
+  pp_json_obj_begin(&j);
+  jnum(&j, "nominal_v", r->v_nominal);
+  jnum(&j, "scaled_v", r->v_scaled);
+  pp_json_key(&j, "factor");
+  pp_json_str(&j, vf);
+  pp_json_obj_end(&j);
+  jnum(&j, "sparsity", r->sparsity);
+  jnum(&j, "seconds", r->seconds);
+  pp_json_key(&j, "steps");
+  pp_json_arr_begin(&j);
+  for (int i = 0; i < r->nsteps; i++) {
+    const pp_report_step *s = &r->steps[i];
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "phase");
+    pp_json_str(&j, s->phase ? "delay" : "power");
+    jnum(&j, "threshold", s->threshold);
+    pp_json_key(&j, "weights");
+    pp_json_int(&j, s->n_weights);
+    pp_json_key(&j, "activations");
+    pp_json_int(&j, s->n_acts);
+    jnum(&j, "max_delay_ps", s->max_delay_ps);
+    jnum(&j, "accuracy_pct", s->accuracy);
+    pp_json_key(&j, "accepted");
+    pp_json_bool(&j, s->accepted);
+    pp_json_obj_end(&j);
+  }
+  pp_json_arr_end(&j);
+  pp_json_key(&j, "figures");
+  pp_json_arr_begin(&j);
+  for (int i = 0; i < r->nfigs; i++) {
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "file");
+    pp_json_str(&j, r->figs[i].file);
+    pp_json_key(&j, "caption");
+    pp_json_str(&j, r->figs[i].caption);
+    pp_json_obj_end(&j);
+  }
+  pp_json_arr_end(&j);
+  /* ordered key/value list: an object would lose the order of the options */
+  pp_json_key(&j, "inputs");
+  pp_json_obj_begin(&j);
+  for (int i = 0; i < r->nkv; i++) {
+    pp_json_key(&j, r->kv[i].key);
+    pp_json_str(&j, r->kv[i].value);
+  }
+  pp_json_obj_end(&j);
+  pp_json_obj_end(&j);
+  pp_json_end(&j);
+  return pp_outfile_commit(&o, e);
+}
+
+/* ---- table.csv ---------------------------------------------------------------- */
+static const char *csv_header =
+    "network,dataset,acc_orig_pct,acc_prop_pct,std_orig_mw,std_prop_mw,std_red_pct,opt_orig_mw,opt_prop_mw,"
+    "opt_red_pct,selected_weights,selected_activations,max_delay_red_ps,voltage_factor,v_shw_pct,v_ohw_pct";
+
+static void csv_str(FILE *f, const char *s) {
+  if (strpbrk(s, ",\"\n")) {
+    fputc('"', f);
+    for (; *s; s++) {
+      if (*s == '"') fputc('"', f);
+      fputc(*s, f);
+    }
+    fputc('"', f);
+  } else fputs(s, f);
+}
+
+int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  FILE *f = o.f;
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  fprintf(f, "%s\n", csv_header);
+  csv_str(f, r->network);
+  fputc(',', f);
+  csv_str(f, r->dataset);
+  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f\n", r->acc_orig, r->acc_prop,
+          r->std.orig_mw, r->std.prop_mw, pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw), r->opt.orig_mw,
+          r->opt.prop_mw, pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw), r->n_weights, r->n_acts,
+          r->max_delay_orig_ps - r->max_delay_prop_ps, vf, pp_report_voltage_share_pct(&r->std),
+          pp_report_voltage_share_pct(&r->opt));
+  return pp_outfile_commit(&o, e);
+}
+
+/* ---- report.html ---------------------------------------------------------------- */
+static void html_esc(FILE *f, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+      case '<': fputs("&lt;", f); break;
+      case '>': fputs("&gt;", f); break;
+      case '&': fputs("&amp;", f); break;
+      case '"': fputs("&quot;", f); break;
+      default: fputc(*s, f);
+    }
+  }
+}
+
+/* Percent-encodes what a relative URL must not contain raw. */
+static void url_esc(FILE *f, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~/", *p))
+      fputc(*p, f);
+    else fprintf(f, "%%%02X", *p);
+  }
+}
+
+static void td_num(FILE *f, const char *fmt, double v) {
+  fputs("<td>", f);
+  if (isfinite(v)) fprintf(f, fmt, v);
+  else fputs("&ndash;", f);
+  fputs("</td>", f);
+}
+
+int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  FILE *f = o.f;
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>PowerPruning: ", f);
+  html_esc(f, r->network);
+  fputs(" / ", f);
+  html_esc(f, r->dataset);
+  fputs("</title>\n<style>\n"
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}\n"
+        "th{background:#eee}td.l,th.l{text-align:left}figure{margin:2em 0}figure img{max-width:100%;"
+        "border:1px solid #ddd}figcaption{font-size:90%;color:#444;margin-top:.4em}\n"
+        "</style>\n</head>\n<body>\n<h1>PowerPruning: ",
+        f);
+  html_esc(f, r->network);
+  fputs(" on ", f);
+  html_esc(f, r->dataset);
+  fputs("</h1>\n<p>Weights and activations restricted to values that are cheap in power and fast in the "
+        "MAC unit, with retraining; power of the network on the systolic array on Standard HW (nothing "
+        "gated) and Optimized HW (zero-weight MACs clock-gated, unused columns power-gated), with the supply "
+        "voltage lowered by the delay saved. Machine-readable: <a href=\"summary.json\">summary.json</a>, "
+        "<a href=\"table.csv\">table.csv</a>.</p>\n",
+        f);
+
+  fputs("<h2>Results (the columns of the paper's Table I)</h2>\n<table>\n<tr><th rowspan=2 class=l>Network-Dataset</th>"
+        "<th colspan=2>Accuracy [%]</th><th colspan=3>Standard HW [mW]</th><th colspan=3>Optimized HW [mW]</th>"
+        "<th colspan=2>#Selected</th><th>Max delay</th><th colspan=3>Voltage scaling</th></tr>\n"
+        "<tr><th>Orig.</th><th>Prop.</th><th>Orig.</th><th>Prop.</th><th>Red.</th><th>Orig.</th><th>Prop.</th>"
+        "<th>Red.</th><th>Wei.</th><th>Act.</th><th>Red. [ps]</th><th>Factor</th><th>V<sub>SHW</sub></th>"
+        "<th>V<sub>OHW</sub></th></tr>\n<tr><td class=l>",
+        f);
+  html_esc(f, r->network);
+  fputc('-', f);
+  html_esc(f, r->dataset);
+  fputs("</td>", f);
+  td_num(f, "%.2f", r->acc_orig);
+  td_num(f, "%.2f", r->acc_prop);
+  td_num(f, "%.3f", r->std.orig_mw);
+  td_num(f, "%.3f", r->std.prop_mw);
+  td_num(f, "%.1f%%", pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw));
+  td_num(f, "%.3f", r->opt.orig_mw);
+  td_num(f, "%.3f", r->opt.prop_mw);
+  td_num(f, "%.1f%%", pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw));
+  fprintf(f, "<td>%d</td><td>%d</td>", r->n_weights, r->n_acts);
+  td_num(f, "%.0f", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  fputs("<td>", f);
+  html_esc(f, vf);
+  fputs("</td>", f);
+  td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->std));
+  td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->opt));
+  fputs("</tr>\n</table>\n", f);
+
+  fputs("<h2>Against conventional pruning alone</h2>\n<table>\n<tr><th class=l>Network</th><th>Accuracy [%]</th>"
+        "<th>Standard HW [mW]</th><th>Optimized HW [mW]</th></tr>\n<tr><td class=l>unpruned int8</td>",
+        f);
+  td_num(f, "%.2f", r->acc_orig);
+  td_num(f, "%.3f", r->std.orig_mw);
+  td_num(f, "%.3f", r->opt.orig_mw);
+  fputs("</tr>\n<tr><td class=l>conventional magnitude pruning</td>", f);
+  td_num(f, "%.2f", r->acc_pruned);
+  td_num(f, "%.3f", r->std.pruned_mw);
+  td_num(f, "%.3f", r->opt.pruned_mw);
+  fputs("</tr>\n<tr><td class=l>PowerPruning, nominal voltage</td>", f);
+  td_num(f, "%.2f", r->acc_prop);
+  td_num(f, "%.3f", r->std.prop_nv_mw);
+  td_num(f, "%.3f", r->opt.prop_nv_mw);
+  fputs("</tr>\n<tr><td class=l>PowerPruning, voltage scaled</td>", f);
+  td_num(f, "%.2f", r->acc_prop);
+  td_num(f, "%.3f", r->std.prop_mw);
+  td_num(f, "%.3f", r->opt.prop_mw);
+  fputs("</tr>\n</table>\n", f);
+  fprintf(f, "<p>Max MAC delay %.0f ps before selection, %.0f ps after; supply %s V.", r->max_delay_orig_ps,
+          r->max_delay_prop_ps, vf);
+  if (isfinite(r->sparsity)) fprintf(f, " Zero weights after conventional pruning: %.1f%%.", r->sparsity * 100);
+  fputs(" Allowed values: ", f);
+  fputs("<a href=\"", f);
+  url_esc(f, r->weights_file);
+  fputs("\">weights</a>, <a href=\"", f);
+  url_esc(f, r->acts_file);
+  fputs("\">activations</a>.</p>\n", f);
+
+  for (int i = 0; i < r->nfigs; i++) {
+    fputs("<figure>\n<img src=\"", f);
+    url_esc(f, r->figs[i].file);
+    fputs("\" alt=\"", f);
+    html_esc(f, r->figs[i].caption);
+    fprintf(f, "\">\n<figcaption>Figure %d. ", i + 1);
+    html_esc(f, r->figs[i].caption);
+    fputs("</figcaption>\n</figure>\n", f);
+  }
+
+  if (r->nsteps) {
+    fputs("<h2>Retraining steps</h2>\n<table>\n<tr><th class=l>Phase</th><th>Threshold</th><th>Weights</th>"
+          "<th>Activations</th><th>Max delay [ps]</th><th>Accuracy [%]</th><th class=l>Kept</th></tr>\n",
+          f);
+    for (int i = 0; i < r->nsteps; i++) {
+      const pp_report_step *s = &r->steps[i];
+      fprintf(f, "<tr><td class=l>%s</td><td>%.1f %s</td><td>%d</td><td>%d</td>", s->phase ? "delay" : "power",
+              s->threshold, s->phase ? "ps" : "&micro;W", s->n_weights, s->n_acts);
+      td_num(f, "%.0f", s->max_delay_ps);
+      td_num(f, "%.2f", s->accuracy);
+      fprintf(f, "<td class=l>%s</td></tr>\n", s->accepted ? "yes" : "no");
+    }
+    fputs("</table>\n", f);
+  }
+
+  fputs("<h2>Inputs and options</h2>\n<table>\n", f);
+  for (int i = 0; i < r->nkv; i++) {
+    fputs("<tr><th class=l>", f);
+    html_esc(f, r->kv[i].key);
+    fputs("</th><td class=l>", f);
+    html_esc(f, r->kv[i].value);
+    fputs("</td></tr>\n", f);
+  }
+  fputs("</table>\n", f);
+  if (isfinite(r->seconds)) fprintf(f, "<p>Run time %.0f s.</p>\n", r->seconds);
+  fputs("</body>\n</html>\n", f);
+  return pp_outfile_commit(&o, e);
+}
+
+int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e) {
+  int rc = pp_report_validate(r, e);
+  if (rc) return rc;
+  char p[4096];
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  if ((rc = pp_report_write_json(r, p, e))) return rc;
+  snprintf(p, sizeof p, "%s/table.csv", dir);
+  if ((rc = pp_report_write_csv(r, p, e))) return rc;
+  snprintf(p, sizeof p, "%s/report.html", dir);
+  return pp_report_write_html(r, p, e);
+}
+
+/* ---- reading summary.json back --------------------------------------------------- */
+static void read_hw(const pp_report_jv *v, const char *name, pp_report_hw *h) {
+  const pp_report_jv *o = pp_report_jv_get(v, name);
+  h->orig_mw = pp_report_jv_num(o, "orig_mw", NAN);
+  h->pruned_mw = pp_report_jv_num(o, "pruned_mw", NAN);
+  h->prop_nv_mw = pp_report_jv_num(o, "prop_nominal_voltage_mw", NAN);
+  h->prop_mw = pp_report_jv_num(o, "prop_mw", NAN);
+}
+
+int pp_report_load(const char *path, pp_report *r, pp_err *e) {
+  pp_report_jv v;
+  int rc = pp_report_jv_load(path, &v, e);
+  if (rc) return rc;
+  pp_report_init(r);
+  const char *fmt = pp_report_jv_str(&v, "format", "");
+  if (strcmp(fmt, PP_REPORT_FORMAT)) {
+    rc = pp_err_set(e, PP_EPARSE, path, 0, "format is \"%s\", expected \"%s\"", fmt, PP_REPORT_FORMAT);
+    goto out;
+  }
+  copy(r->network, sizeof r->network, pp_report_jv_str(&v, "network", ""));
+  copy(r->dataset, sizeof r->dataset, pp_report_jv_str(&v, "dataset", ""));
+  r->acc_orig = pp_report_jv_num(&v, "accuracy_pct.orig", NAN);
+  r->acc_pruned = pp_report_jv_num(&v, "accuracy_pct.pruned", NAN);
+  r->acc_prop = pp_report_jv_num(&v, "accuracy_pct.prop", NAN);
+  read_hw(&v, "standard_hw", &r->std);
+  read_hw(&v, "optimized_hw", &r->opt);
+  r->n_weights = (int)pp_report_jv_num(&v, "selected.weights", 0);
+  r->n_acts = (int)pp_report_jv_num(&v, "selected.activations", 0);
+  copy(r->weights_file, sizeof r->weights_file, pp_report_jv_str(&v, "selected.weights_file", ""));
+  copy(r->acts_file, sizeof r->acts_file, pp_report_jv_str(&v, "selected.activations_file", ""));
+  r->max_delay_orig_ps = pp_report_jv_num(&v, "delay_ps.orig", NAN);
+  r->max_delay_prop_ps = pp_report_jv_num(&v, "delay_ps.prop", NAN);
+  r->v_nominal = pp_report_jv_num(&v, "voltage.nominal_v", NAN);
+  r->v_scaled = pp_report_jv_num(&v, "voltage.scaled_v", NAN);
+  r->sparsity = pp_report_jv_num(&v, "sparsity", NAN);
+  r->seconds = pp_report_jv_num(&v, "seconds", NAN);
+  const pp_report_jv *a = pp_report_jv_get(&v, "steps");
+  for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
+    const pp_report_jv *s = &a->items[i];
+    pp_report_step st = {0};
+    st.phase = !strcmp(pp_report_jv_str(s, "phase", "power"), "delay");
+    st.threshold = pp_report_jv_num(s, "threshold", NAN);
+    st.n_weights = (int)pp_report_jv_num(s, "weights", 0);
+    st.n_acts = (int)pp_report_jv_num(s, "activations", 0);
+    st.max_delay_ps = pp_report_jv_num(s, "max_delay_ps", NAN);
+    st.accuracy = pp_report_jv_num(s, "accuracy_pct", NAN);
+    const pp_report_jv *acc = pp_report_jv_get(s, "accepted");
+    st.accepted = acc && acc->type == PP_JV_BOOL && acc->num != 0;
+    if ((rc = pp_report_add_step(r, &st, e))) goto out;
+  }
+  a = pp_report_jv_get(&v, "figures");
+  for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++)
+    if ((rc = pp_report_add_figure(r, pp_report_jv_str(&a->items[i], "file", ""),
+                                   pp_report_jv_str(&a->items[i], "caption", ""), e)))
+      goto out;
+  a = pp_report_jv_get(&v, "inputs");
+  for (size_t i = 0; a && a->type == PP_JV_OBJ && i < a->n; i++)
+    if (a->items[i].type == PP_JV_STR && (rc = pp_report_add_kv(r, a->keys[i], a->items[i].str, e))) goto out;
+  rc = pp_report_validate(r, e);
+  if (rc) {
+    char msg[768];
+    snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
+    if (e) {
+      pp_err_clear(e);
+      pp_err_set(e, PP_EPARSE, path, 0, "%s", msg);
+    }
+    rc = PP_EPARSE;
+  }
+out:
+  pp_report_jv_free(&v);
+  return rc;
+}

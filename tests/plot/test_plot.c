@@ -1,0 +1,237 @@
+/* Tests of plot: every kind of figure produces a real SVG and PNG through
+ * gnuplot, bad input is one clear error, and nothing is left behind on failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pp/plot.h"
+
+static char g_dir[256];
+
+static void path_of(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", g_dir, name); }
+
+/* Both files exist; the SVG is XML with an <svg> element; the PNG has the magic bytes. */
+static void assert_outputs(const char *base) {
+  char p[600];
+  snprintf(p, sizeof p, "%s.svg", base);
+  char *data = NULL;
+  size_t len = 0;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_read_file(p, &data, &len, &e), PP_OK);
+  assert_true(len > 200);
+  assert_true(strncmp(data, "<?xml", 5) == 0 || strstr(data, "<svg") != NULL);
+  assert_non_null(strstr(data, "<svg"));
+  assert_non_null(strstr(data, "</svg>"));
+  free(data);
+  snprintf(p, sizeof p, "%s.png", base);
+  assert_int_equal(pp_read_file(p, &data, &len, &e), PP_OK);
+  assert_true(len > 100);
+  static const unsigned char magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  assert_memory_equal(data, magic, 8);
+  free(data);
+  /* no temporary leftovers next to the results */
+  snprintf(p, sizeof p, "%s.svg.tmp.%ld", base, (long)getpid());
+  assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static int setup(void **st) {
+  (void)st;
+  snprintf(g_dir, sizeof g_dir, "%s/test_plot_out", PP_BINARY_DIR);
+  pp_err e;
+  pp_err_clear(&e);
+  return pp_mkdirs(g_dir, &e);
+}
+
+#define NEED_GNUPLOT()                                   \
+  do {                                                   \
+    if (!pp_plot_available()) {                          \
+      fprintf(stderr, "gnuplot not installed: skip\n");  \
+      skip();                                            \
+    }                                                    \
+  } while (0)
+
+static void test_xy_two_series_log(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double x[50], y1[50], y2[50];
+  for (int i = 0; i < 50; i++) {
+    x[i] = i + 1;
+    y1[i] = x[i] * x[i];
+    y2[i] = exp(i * 0.1);
+  }
+  pp_plot_series s[2] = {{"square 'quoted'", x, y1, 50, PP_PLOT_LINES}, {"exp_growth", x, y2, 50, PP_PLOT_POINTS}};
+  pp_plot_opts o = {.title = "two series", .xlabel = "x", .ylabel = "y (log)", .logy = 1};
+  char base[512];
+  path_of(base, sizeof base, "xy");
+  pp_err e;
+  pp_err_clear(&e);
+  int rc = pp_plot_xy(base, &o, s, 2, &e);
+  if (rc) fprintf(stderr, "%s\n", e.msg);
+  assert_int_equal(rc, PP_OK);
+  assert_outputs(base);
+  /* the labels reach the figure (noenhanced: underscores stay literal) */
+  char p[600], *svg;
+  snprintf(p, sizeof p, "%s.svg", base);
+  assert_int_equal(pp_read_file(p, &svg, NULL, &e), PP_OK);
+  assert_non_null(strstr(svg, "exp_growth"));
+  assert_non_null(strstr(svg, "square 'quoted'"));
+  free(svg);
+}
+
+static void test_bars_weights(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double p[255];
+  for (int w = -127; w <= 127; w++) p[w + 127] = 500 + 4.0 * abs(w) + (w % 7);
+  char base[512];
+  path_of(base, sizeof base, "bars");
+  pp_plot_opts o = {.xlabel = "weight value", .ylabel = "power [uW]"};
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_bars(base, &o, -127, p, 255, &e), PP_OK);
+  assert_outputs(base);
+}
+
+static void test_hist(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double a[1000], b[500];
+  pp_rng r;
+  pp_rng_seed(&r, 7);
+  for (int i = 0; i < 1000; i++) a[i] = pp_rng_normal(&r) * 10 + 100;
+  for (int i = 0; i < 500; i++) b[i] = pp_rng_normal(&r) * 5 + 120;
+  pp_plot_series s[2] = {{"w=-105", NULL, a, 1000, 0}, {"w=64", NULL, b, 500, 0}};
+  char base[512];
+  path_of(base, sizeof base, "hist");
+  pp_plot_opts o = {.xlabel = "delay [ps]"};
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_hist(base, &o, s, 2, 40, &e), PP_OK);
+  assert_outputs(base);
+}
+
+static void test_heatmap_log(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  const int n = 256;
+  double *m = calloc((size_t)n * n, sizeof *m);
+  for (int r = 0; r < n; r++)
+    for (int c = 0; c < n; c++) m[r * n + c] = abs(r - c) < 20 ? 1000.0 / (1 + abs(r - c)) : (r % 17 == 0 ? 1 : 0);
+  char base[512];
+  path_of(base, sizeof base, "heat");
+  pp_plot_opts o = {.xlabel = "previous", .ylabel = "next", .cblabel = "count", .logc = 1, .width = 640, .height = 600};
+  pp_err e;
+  pp_err_clear(&e);
+  int rc = pp_plot_heatmap(base, &o, m, n, n, 0, 1, 0, 1, &e);
+  if (rc) fprintf(stderr, "%s\n", e.msg);
+  assert_int_equal(rc, PP_OK);
+  assert_outputs(base);
+  /* all-zero matrix with log colours still plots (linear fallback) */
+  memset(m, 0, (size_t)n * n * sizeof *m);
+  path_of(base, sizeof base, "heat0");
+  assert_int_equal(pp_plot_heatmap(base, &o, m, 4, 4, 0, 1, 0, 1, &e), PP_OK);
+  assert_outputs(base);
+  free(m);
+}
+
+static void test_accuracy_power(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double p1[] = {10, 8, 6, 5}, a1[] = {0.91, 0.905, 0.89, 0.85};
+  double p2[] = {10, 7, 5}, a2[] = {0.91, 0.88, 0.80};
+  pp_plot_series s[2] = {{"PowerPruning", p1, a1, 4, 0}, {"PANN", p2, a2, 3, 0}};
+  char base[512];
+  path_of(base, sizeof base, "accpow");
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_accuracy_power(base, NULL, s, 2, &e), PP_OK);
+  assert_outputs(base);
+}
+
+static void test_bad_input(void **st) {
+  (void)st;
+  /* validated before gnuplot is needed, so these run everywhere */
+  char base[512];
+  path_of(base, sizeof base, "bad");
+  pp_err e;
+  double x[1] = {1}, y[1] = {NAN};
+  pp_plot_series s = {"s", x, x, 0, 0};
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_xy(base, NULL, &s, 1, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "empty"));
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_xy(base, NULL, &s, 0, &e), PP_EINVAL);
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_bars(base, NULL, 0, x, 0, &e), PP_EINVAL);
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_heatmap(base, NULL, x, 0, 1, 0, 1, 0, 1, &e), PP_EINVAL);
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_heatmap(base, NULL, x, 1, 1, 0, 0, 0, 1, &e), PP_EINVAL);
+  s.n = 1;
+  s.y = y;
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_xy(base, NULL, &s, 1, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "finite"));
+  s.y = x;
+  pp_err_clear(&e);
+  assert_int_equal(pp_plot_hist(base, NULL, &s, 1, 0, &e), PP_EINVAL);
+  char p[600];
+  snprintf(p, sizeof p, "%s.svg", base);
+  assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static void test_unwritable_output(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double x[2] = {1, 2};
+  pp_plot_series s = {"s", x, x, 2, 0};
+  pp_err e;
+  pp_err_clear(&e);
+  int rc = pp_plot_xy("/nonexistent-dir/xy", NULL, &s, 1, &e);
+  assert_int_equal(rc, PP_EIO);
+  assert_non_null(strstr(e.msg, "gnuplot"));
+  assert_int_not_equal(access("/nonexistent-dir/xy.svg", F_OK), 0);
+}
+
+static void test_missing_gnuplot(void **st) {
+  (void)st;
+  /* An empty PATH hides gnuplot: one clear error, no output. */
+  const char *old = getenv("PATH");
+  char *saved = old ? strdup(old) : NULL;
+  setenv("PATH", "/nonexistent-bin", 1);
+  double x[2] = {1, 2};
+  pp_plot_series s = {"s", x, x, 2, 0};
+  char base[512];
+  path_of(base, sizeof base, "nognuplot");
+  pp_err e;
+  pp_err_clear(&e);
+  int rc = pp_plot_xy(base, NULL, &s, 1, &e);
+  if (saved) {
+    setenv("PATH", saved, 1);
+    free(saved);
+  }
+  assert_int_equal(rc, PP_EIO);
+  assert_non_null(strstr(e.msg, "not installed"));
+  char p[600];
+  snprintf(p, sizeof p, "%s.svg", base);
+  assert_int_not_equal(access(p, F_OK), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_missing_gnuplot),
+      cmocka_unit_test(test_xy_two_series_log), cmocka_unit_test(test_bars_weights),
+      cmocka_unit_test(test_hist),            cmocka_unit_test(test_heatmap_log),
+      cmocka_unit_test(test_accuracy_power),  cmocka_unit_test(test_unwritable_output),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}

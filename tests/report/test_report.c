@@ -1,0 +1,241 @@
+/* Tests of report: the JSON reader, and that summary.json, table.csv and
+ * report.html exist, parse, agree with each other and read back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pp/report.h"
+
+static void test_jv_parses_values(void **st) {
+  (void)st;
+  pp_report_jv v;
+  pp_err e;
+  pp_err_clear(&e);
+  const char *t = "{\"a\": [1, -2.5e1, true, false, null], \"b\": {\"c\": \"x\\n\\u00e9\\ud83d\\ude00\"},"
+                  " \"d\": 0.125}";
+  assert_int_equal(pp_report_jv_parse(t, "t.json", &v, &e), PP_OK);
+  const pp_report_jv *a = pp_report_jv_get(&v, "a");
+  assert_non_null(a);
+  assert_int_equal(a->type, PP_JV_ARR);
+  assert_int_equal(a->n, 5);
+  assert_true(a->items[0].num == 1.0);
+  assert_true(a->items[1].num == -25.0);
+  assert_int_equal(a->items[2].type, PP_JV_BOOL);
+  assert_int_equal(a->items[4].type, PP_JV_NULL);
+  assert_string_equal(pp_report_jv_str(&v, "b.c", ""), "x\n\xc3\xa9\xf0\x9f\x98\x80");
+  assert_true(pp_report_jv_num(&v, "d", 0) == 0.125);
+  assert_true(pp_report_jv_num(&v, "missing.x", 7) == 7);
+  assert_true(isnan(pp_report_jv_num(&v, "a", NAN))); /* wrong type gives the default */
+  pp_report_jv_free(&v);
+}
+
+static void test_jv_errors_have_lines(void **st) {
+  (void)st;
+  const char *bad[] = {"{\"a\": 1,\n\"b\": }", "[1, 2", "{\"a\" 1}", "\"abc", "01x", "{\"a\":1} x", "[tru]",
+                       "{\n\n\"a\": \"\\q\"}", ""};
+  int lines[] = {2, 1, 1, 1, 1, 1, 1, 3, 1};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    pp_report_jv v;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_report_jv_parse(bad[i], "bad.json", &v, &e), PP_EPARSE);
+    assert_string_equal(e.file, "bad.json");
+    assert_int_equal(e.line, lines[i]);
+    assert_non_null(strstr(e.msg, "invalid JSON"));
+  }
+}
+
+static void fill(pp_report *r) {
+  pp_err e;
+  pp_err_clear(&e);
+  pp_report_init(r);
+  strcpy(r->network, "lenet5");
+  strcpy(r->dataset, "fashion-mnist");
+  r->acc_orig = 90.5;
+  r->acc_pruned = 90.1;
+  r->acc_prop = 89.4;
+  r->std = (pp_report_hw){281.6, 230.0, 175.0, 152.1};
+  r->opt = (pp_report_hw){280.4, 120.0, 91.0, 73.1};
+  r->n_weights = 32;
+  r->n_acts = 176;
+  r->max_delay_orig_ps = 180;
+  r->max_delay_prop_ps = 140;
+  r->v_nominal = 0.8;
+  r->v_scaled = 0.71;
+  r->sparsity = 0.6;
+  strcpy(r->weights_file, "allowed_weights.txt");
+  strcpy(r->acts_file, "allowed_acts.txt");
+  pp_report_step s = {0, 900, 80, 256, 180, 90.2, 1};
+  assert_int_equal(pp_report_add_step(r, &s, &e), PP_OK);
+  s = (pp_report_step){1, 140, 32, 176, 140, 89.4, 1};
+  assert_int_equal(pp_report_add_step(r, &s, &e), PP_OK);
+  assert_int_equal(pp_report_add_figure(r, "power per weight.svg", "Power <per> weight value", &e), PP_OK);
+  assert_int_equal(pp_report_add_figure(r, "fig8.svg", "Accuracy vs weights", &e), PP_OK);
+  assert_int_equal(pp_report_add_kv(r, "model", "lenet5", &e), PP_OK);
+  assert_int_equal(pp_report_add_kv(r, "seed", "1", &e), PP_OK);
+  assert_int_equal(pp_report_add_kv(r, "model", "lenet5", &e), PP_OK); /* replaces, no duplicate */
+  assert_int_equal(r->nkv, 2);
+}
+
+static char dir[256];
+
+static int setup(void **st) {
+  (void)st;
+  snprintf(dir, sizeof dir, "/tmp/pp_test_report.XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **st) {
+  (void)st;
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  char *t;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_read_file(p, &t, NULL, &e), PP_OK);
+  return t;
+}
+
+static void test_paper_columns(void **st) {
+  (void)st;
+  pp_report r;
+  fill(&r);
+  /* Table I, LeNet-5 row: 46.0% and 73.9% */
+  assert_true(fabs(pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw) - 46.0) < 0.05);
+  assert_true(fabs(pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw) - 73.9) < 0.05);
+  char vf[32];
+  pp_report_voltage_factor(&r, vf, sizeof vf);
+  assert_string_equal(vf, "0.71/0.8");
+  assert_true(fabs(pp_report_voltage_share_pct(&r.std) - (175.0 - 152.1) / 281.6 * 100) < 1e-12);
+}
+
+static void test_write_parse_consistent(void **st) {
+  (void)st;
+  pp_report r;
+  fill(&r);
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_write_all(&r, dir, &e), PP_OK);
+
+  /* summary.json: parses, versioned, reductions computed from the powers in it */
+  char p[512];
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  pp_report_jv v;
+  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
+  const char *hw[2] = {"standard_hw", "optimized_hw"};
+  for (int k = 0; k < 2; k++) {
+    const pp_report_jv *h = pp_report_jv_get(&v, hw[k]);
+    double o = pp_report_jv_num(h, "orig_mw", NAN), pr = pp_report_jv_num(h, "prop_mw", NAN);
+    double nv = pp_report_jv_num(h, "prop_nominal_voltage_mw", NAN);
+    assert_true(fabs(pp_report_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
+    assert_true(fabs(pp_report_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
+  }
+  assert_true(pp_report_jv_num(&v, "selected.weights", 0) == 32);
+  assert_true(pp_report_jv_num(&v, "delay_ps.reduction", 0) == 40);
+  assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "1");
+  pp_report_jv_free(&v);
+
+  /* table.csv: header + one row with the same numbers */
+  char *csv = slurp("table.csv");
+  char *nl = strchr(csv, '\n');
+  assert_non_null(nl);
+  *nl = 0;
+  int ncols = 1;
+  for (char *c = csv; *c; c++) ncols += *c == ',';
+  assert_int_equal(ncols, 16);
+  assert_non_null(strstr(csv, "std_red_pct"));
+  char *row = nl + 1;
+  int rcols = 1;
+  for (char *c = row; *c && *c != '\n'; c++) rcols += *c == ',';
+  assert_int_equal(rcols, 16);
+  assert_non_null(strstr(row, "lenet5,fashion-mnist,90.50,89.40,281.6000,152.1000,45.99,"));
+  assert_non_null(strstr(row, ",32,176,40,0.71/0.8,"));
+  free(csv);
+
+  /* report.html: complete, shows every figure relatively and the table */
+  char *html = slurp("report.html");
+  assert_non_null(strstr(html, "<!DOCTYPE html>"));
+  assert_non_null(strstr(html, "</html>\n"));
+  assert_non_null(strstr(html, "<img src=\"power%20per%20weight.svg\""));
+  assert_non_null(strstr(html, "<img src=\"fig8.svg\""));
+  assert_non_null(strstr(html, "Power &lt;per&gt; weight value"));
+  assert_non_null(strstr(html, "<td>46.0%</td>"));
+  assert_non_null(strstr(html, "<td>73.9%</td>"));
+  assert_null(strstr(html, "src=\"/")); /* never absolute */
+  int opens = 0, closes = 0;
+  for (char *q = html; (q = strstr(q, "<table")); q++) opens++;
+  for (char *q = html; (q = strstr(q, "</table>")); q++) closes++;
+  assert_int_equal(opens, closes);
+  free(html);
+
+  /* read back */
+  pp_report b;
+  assert_int_equal(pp_report_load(p, &b, &e), PP_OK);
+  assert_string_equal(b.network, r.network);
+  assert_true(b.std.prop_nv_mw == r.std.prop_nv_mw && b.opt.pruned_mw == r.opt.pruned_mw);
+  assert_true(b.acc_prop == r.acc_prop && b.v_scaled == r.v_scaled);
+  assert_int_equal(b.nsteps, 2);
+  assert_true(b.steps[1].phase == 1 && b.steps[1].n_acts == 176 && b.steps[1].accepted);
+  assert_int_equal(b.nfigs, 2);
+  assert_string_equal(b.figs[0].caption, "Power <per> weight value");
+  assert_int_equal(b.nkv, 2);
+  assert_string_equal(b.kv[1].key, "seed");
+  /* no temporary files left behind */
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
+  assert_int_not_equal(system(cmd), 0);
+}
+
+static void test_validate_rejects(void **st) {
+  (void)st;
+  pp_report r;
+  pp_err e;
+  fill(&r);
+  r.std.orig_mw = 0;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_write_all(&r, dir, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "standard_hw.orig_mw"));
+  fill(&r);
+  r.acc_prop = NAN;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_validate(&r, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "acc_prop"));
+  fill(&r);
+  r.v_scaled = 0.9;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_validate(&r, &e), PP_EINVAL);
+  /* a summary of another format version is refused with the file named */
+  char p[512];
+  snprintf(p, sizeof p, "%s/old.json", dir);
+  FILE *f = fopen(p, "w");
+  fputs("{\"format\": \"powerprune-summary/0\"}\n", f);
+  fclose(f);
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_load(p, &r, &e), PP_EPARSE);
+  assert_string_equal(e.file, p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_jv_parses_values),
+      cmocka_unit_test(test_jv_errors_have_lines),
+      cmocka_unit_test(test_paper_columns),
+      cmocka_unit_test(test_write_parse_consistent),
+      cmocka_unit_test(test_validate_rejects),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
