@@ -247,6 +247,26 @@ typedef struct pp_pann_claims {
 /* lib: the cell library to generate the parts in. */
 int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw, pp_pann_claims *cl, pp_err *e);
 
+/* Signed against split accumulation on real streams: the integer products of
+ * module nn's int8 path on `images` images feed the accumulator (sequential
+ * or systolic dataflow, tiles of `rows` rows); the 8-bit MAC's adder part is
+ * simulated at gate level on an evenly spaced subsample of at most
+ * max_transitions transitions per accumulator kind, scaled to the whole
+ * stream. Energies per MAC operation of the network (zero weights included). */
+typedef struct pp_pann_accum_opts {
+  int acc_bits, adder_arch, images, dataflow, rows;
+  long max_transitions;
+  uint64_t seed;
+} pp_pann_accum_opts;
+void pp_pann_accum_defaults(pp_pann_accum_opts *o);
+typedef struct pp_pann_accum_result {
+  double macs;
+  double signed_fj_per_mac, split_fj_per_mac;
+  long sim_signed, sim_split; /* transitions simulated */
+} pp_pann_accum_result;
+int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_data *d, const pp_pann_accum_opts *o,
+                        pp_pann_accum_result *r, pp_err *e);
+
 /* The models as one JSON object ("format": "powerprune-pann-power/1"),
  * claims included when cl is not NULL; and read back (PP_EPARSE with file
  * and line on a malformed file). */
@@ -309,6 +329,26 @@ typedef struct pp_pann_layer_info {
 } pp_pann_layer_info;
 int pp_pann_net_nlayers(const pp_pann_net *n);
 void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info);
+
+/* ---- PANN during training (quantization-aware, straight-through) ------------------
+ * One optimizer step of module nn's trainer per mini-batch at the PANN-
+ * quantized weights g*round(W/g) (mean |q| = R per conv/fc layer, scale
+ * refreshed every rescale_every steps), its change applied to the float
+ * shadow weights; the model ends with the float weights, ready for
+ * pp_pann_net at this or any other budget. Activations stay float during
+ * training (they are quantized at deployment), and the conv/fc weights are
+ * quantized before any BN fold (for BN models deployment re-quantizes the
+ * folded weights). */
+typedef struct pp_pann_qat_opts {
+  double R;          /* additions per input the training targets */
+  long steps;        /* mini-batches (default 2000) */
+  int batch;         /* default 64 */
+  double lr;         /* Adam learning rate (default 2e-4) */
+  int rescale_every; /* default 25 */
+  uint64_t seed;
+} pp_pann_qat_opts;
+void pp_pann_qat_defaults(pp_pann_qat_opts *o);
+int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, pp_err *e);
 
 /* ---- comparison at equal power -------------------------------------------------- */
 typedef struct pp_pann_compare_opts {
