@@ -15,7 +15,12 @@
  * Multiplier, w_bits x a_bits (w signed, a unsigned), one operation is the
  * transition (w0,a0) -> (w1,a1). With fw = popcount(w0^w1) over w_bits and
  * fa = popcount(a0^a1) over a_bits, the per-width model is
- *     E_mult = c0 + cw*fw + ca*fa + cwa*fw*fa.
+ *     E_mult = c0 + cw*fw + ca*fa + cwa*fw*fa + cpp*fpp + cprod*fprod
+ * where fpp counts the partial-product bits w_i&a_j that change (the AND
+ * array's own flips, zero when the other operand's bits are zero) and fprod
+ * the flipped bits of the product: both are closed-form functions of the two
+ * input vectors, and they capture what input flips alone cannot (a flip of a
+ * against w = 0 moves nothing).
  * A flipped input bit of a disturbs one row/column of partial products (w_bits
  * of them) and its adder tree, so a width-independent form is
  *     E_mult ~ k0 + k1*(fa*w_bits + fw*a_bits),
@@ -26,8 +31,9 @@
  * addend x: the operation is the transition (x0,p0) -> (x1,p1), output y = p+x.
  * The adder sees sext(x) (B bits): a sign change of x flips its B - in_bits
  * upper bits at once. With fx = popcount(sext(x0)^sext(x1)), fp =
- * popcount(p0^p1), fy = popcount(y0^y1), all over B bits,
- *     E_acc = c0 + cx*fx + cp*fp + cy*fy.
+ * popcount(p0^p1), fy = popcount(y0^y1), and fc = flipped carries
+ * (carry vector of sext(x)+p), all over B bits,
+ *     E_acc = c0 + cx*fx + cp*fp + cy*fy + cc*fc.
  * Expected flips are linear in the width for random operands, hence an
  * addition costs ~linearly in its width. Signed accumulation of mixed-sign
  * products flips the upper part on every sign change of x or of the running
@@ -95,11 +101,11 @@ void pp_pann_fit_eval(const double *X, const double *y, long n, int k, const dou
 
 /* ---- bit-flip models --------------------------------------------------------- */
 
-enum { PP_PANN_MULT_NF = 4, PP_PANN_ACC_NF = 4 };
+enum { PP_PANN_MULT_NF = 6, PP_PANN_ACC_NF = 6 };
 
 typedef struct pp_pann_mult_model {
   int w_bits, a_bits;
-  double c[PP_PANN_MULT_NF]; /* c0, cw, ca, cwa (fJ, fJ per flip, fJ per flip^2) */
+  double c[PP_PANN_MULT_NF]; /* c0, cw, ca, cwa, cpp, cprod (fJ, fJ per flip, ...) */
   pp_pann_fit_stats fit;     /* on the fitting samples */
   pp_pann_fit_stats check;   /* on held-out samples (0 when none) */
   double leak_nw;            /* leakage of the part (nW) */
@@ -107,7 +113,7 @@ typedef struct pp_pann_mult_model {
 
 typedef struct pp_pann_acc_model {
   int in_bits, acc_bits;
-  double c[PP_PANN_ACC_NF]; /* c0, cx, cp, cy */
+  double c[PP_PANN_ACC_NF]; /* c0, cx, cp, cy, cc */
   pp_pann_fit_stats fit;
   pp_pann_fit_stats check;
   double leak_nw;
