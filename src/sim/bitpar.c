@@ -8,6 +8,15 @@
 
 #include "sim_internal.h"
 
+/* Portable popcount (the default target has no POPCNT instruction, and the
+ * libgcc call is slower than this). */
+static inline long popc(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (long)((x * 0x0101010101010101ull) >> 56);
+}
+
 static inline uint64_t run_prog(const sim_prog *p, uint64_t *r) { return sim_prog_run(p, r); }
 
 void pp_sim_bp_eval(const pp_sim_model *m, const uint64_t *in_words, uint64_t *v) {
@@ -27,7 +36,7 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
   pp_sim_bp_eval(m, new_words, w->wb);
   long t = 0;
   for (int n = 0; n < m->n_nets; n++) {
-    long c = __builtin_popcountll(w->wa[n] ^ w->wb[n]);
+    long c = popc(w->wa[n] ^ w->wb[n]);
     t += c;
     if (net_toggles) net_toggles[n] += c;
   }
@@ -64,7 +73,7 @@ int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_w
     lo1[n] = -1;
     hi[n] = 0;
     if (c) {
-      long k = __builtin_popcountll(c);
+      long k = popc(c);
       tog += k;
       if (flags & PP_SIM_NET_DETAIL) w->ts_ntog[n] += k;
     }
@@ -155,7 +164,7 @@ int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_w
       uint64_t c = o ^ rn[(unsigned)(t - 1) & mask];
       rn[(unsigned)t & mask] = o;
       if (c) {
-        long kk = __builtin_popcountll(c);
+        long kk = popc(c);
         tog += kk;
         if (flags & PP_SIM_NET_DETAIL) w->ts_ntog[n] += kk;
         int ob = m->net_out_bit[n];

@@ -1,6 +1,7 @@
 /* sim/event: the timed event-driven engine (and the per-thread workspace).
  * Exact for the delay model of sim.h: a gate is re-evaluated at every tick
- * where one of its delayed pins may change (an input edge plus d_r or d_f);
+ * where one of its delayed pins may change (a rising input edge plus d_r, a
+ * falling one plus d_f);
  * each delayed pin is computed from its net's edge history over the window
  * [T - max(d_r,d_f), T - min(d_r,d_f)], which is the transport delay line
  * with VHDL cancellation. */
@@ -170,9 +171,10 @@ static int net_change(pp_sim_ws *w, int n, int v, int t, int attr_pin, unsigned 
         w->pend_v[p] = (uint8_t)v;
         if (schedule(w, t + d, nd)) return -1;
       }
-    } else {
-      if (schedule(w, t + dr, nd)) return -1;
-      if (df != dr && schedule(w, t + df, nd)) return -1;
+    } else if (schedule(w, t + (v ? dr : df), nd)) {
+      /* a delayed pin rises only d_r after a rise and falls only d_f after
+       * a fall of its net (the windows of sim.h), so one wake suffices */
+      return -1;
     }
   }
   return 0;
