@@ -11,7 +11,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace lint fuzz
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac lint fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -50,6 +50,10 @@ bench-trace: all
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr -I include -I src src
+
+bench-mac: all
+	@$(MAKE) --no-print-directory -C $(BUILD) bench_mac
+	$(BUILD)/bench_mac
 
 # Fuzz the Liberty and Verilog readers with libFuzzer (clang), FUZZ_SECS per target.
 FUZZ_SECS ?= 600
