@@ -50,6 +50,14 @@ void pp_sim_ws_free(pp_sim_ws *w) {
   free(w);
 }
 
+/* Zeroed, 64-byte aligned words for the vector engines. */
+static uint64_t *walloc(size_t n) {
+  void *p = NULL;
+  if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(uint64_t))) return NULL;
+  memset(p, 0, (n ? n : 1) * sizeof(uint64_t));
+  return p;
+}
+
 #define ALLOC(p, n) ((p) = pp_xcalloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *(p)), (p) != NULL)
 
 int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
@@ -68,9 +76,10 @@ int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
       !ALLOC(w->occ, (hz + 64) / 64 + 1) || !ALLOC(w->ev_node, w->ev_cap) || !ALLOC(w->ev_next, w->ev_cap) ||
       !ALLOC(w->node_evt, nd) || !ALLOC(w->node_gen, nd) || !ALLOC(w->pend_t, np) || !ALLOC(w->pend_v, np) ||
       !ALLOC(w->settle, m->n_out_bits) || !ALLOC(w->net_last_ps, nn) || !ALLOC(w->outv, m->n_out_bits) ||
-      !ALLOC(w->wa, nn) || !ALLOC(w->wb, nn) || !ALLOC(w->ring, (size_t)nn * w->ring_h) || !ALLOC(w->lo1, nn) ||
+      !(w->wa = walloc((size_t)nn * 4)) || !ALLOC(w->wb, nn) || !(w->ring = walloc((size_t)nn * w->ring_h * 4)) ||
+      !ALLOC(w->lo1, nn) ||
       !ALLOC(w->hi, nn) || !ALLOC(w->nlo, nd) || !ALLOC(w->nhi, nd) || !ALLOC(w->active, nd) || !ALLOC(w->ch_node, nd) || !ALLOC(w->ch_attr, nd) ||
-      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 64) || !ALLOC(w->ts_max, 64) || !ALLOC(w->ts_ntog, nn)) {
+      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 256) || !ALLOC(w->ts_max, 256) || !ALLOC(w->ts_ntog, nn)) {
     pp_sim_ws_free(w);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory allocating a simulation workspace");
   }

@@ -101,8 +101,9 @@ static void test_mac_values_and_sta_bound(void **st) {
   }
 }
 
-/* The DTA engine: 64 transitions a -> a' at once with w held agree bit for
- * bit with the event engine (settle time of every product bit, toggles). */
+/* The DTA engines: 256 (and 4 x 64) transitions a -> a' at once with w held
+ * agree bit for bit with the event engine (settle time of every product
+ * bit, toggles). */
 static void test_mult_ts_equals_event(void **st) {
   (void)st;
   pp_netlist *nl = mac(PP_MAC_MULT, PP_MULT_ARRAY, PP_ADDER_RIPPLE);
@@ -117,24 +118,38 @@ static void test_mult_ts_equals_event(void **st) {
   pp_rng_seed(&r, 3);
   uint8_t *o = calloc((size_t)nb, 1), *n = calloc((size_t)nb, 1);
   long glitchy = 0;
-  for (int batch = 0; batch < n_small(40); batch++) {
+  for (int batch = 0; batch < n_small(12); batch++) {
     int wv = (int)pp_rng_below(&r, 255) - 127;
-    uint64_t ow[32] = {0}, nw[32] = {0};
-    int ao[64], an[64];
-    for (int l = 0; l < 64; l++) {
+    uint64_t ow4[4 * 32] = {0}, nw4[4 * 32] = {0};
+    int ao[256], an[256];
+    for (int l = 0; l < 256; l++) {
       ao[l] = (int)pp_rng_below(&r, 256), an[l] = (int)pp_rng_below(&r, 256);
-      pp_sim_words_set_port(m, ow, pw, l, wv);
-      pp_sim_words_set_port(m, nw, pw, l, wv);
-      pp_sim_words_set_port(m, ow, pa, l, ao[l]);
-      pp_sim_words_set_port(m, nw, pa, l, an[l]);
+      pp_sim_wide_set_port(m, ow4, pw, l, wv);
+      pp_sim_wide_set_port(m, nw4, pw, l, wv);
+      pp_sim_wide_set_port(m, ow4, pa, l, ao[l]);
+      pp_sim_wide_set_port(m, nw4, pa, l, an[l]);
     }
     pp_sim_ts_result tr;
-    assert_int_equal(pp_sim_ts_run(w, ow, nw, 0, &tr), PP_OK);
-    int32_t settle[64 * 32], mx[64];
-    memcpy(settle, tr.settle_ticks, (size_t)no * 64 * sizeof(int32_t));
+    assert_int_equal(pp_sim_ts_run256(w, ow4, nw4, 0, &tr), PP_OK);
+    int32_t settle[256 * 32], mx[256];
+    memcpy(settle, tr.settle_ticks, (size_t)no * 256 * sizeof(int32_t));
     memcpy(mx, tr.max_settle_ticks, sizeof mx);
-    long ttog = tr.toggles, etog = 0;
-    for (int l = 0; l < 64; l++) {
+    long ttog = tr.toggles, etog = 0, t64 = 0;
+    for (int g = 0; g < 4; g++) { /* the 64-lane engine on each quarter */
+      uint64_t ow[32] = {0}, nw[32] = {0};
+      for (int l = 0; l < 64; l++) {
+        pp_sim_words_set_port(m, ow, pw, l, wv);
+        pp_sim_words_set_port(m, nw, pw, l, wv);
+        pp_sim_words_set_port(m, ow, pa, l, ao[64 * g + l]);
+        pp_sim_words_set_port(m, nw, pa, l, an[64 * g + l]);
+      }
+      assert_int_equal(pp_sim_ts_run(w, ow, nw, 0, &tr), PP_OK);
+      t64 += tr.toggles;
+      for (int b = 0; b < no; b++)
+        for (int l = 0; l < 64; l++) assert_int_equal(tr.settle_ticks[b * 64 + l], settle[b * 256 + 64 * g + l]);
+    }
+    assert_int_equal(t64, ttog);
+    for (int l = 0; l < 256; l++) {
       pp_sim_bits_set_port(m, o, pw, wv);
       pp_sim_bits_set_port(m, n, pw, wv);
       pp_sim_bits_set_port(m, o, pa, ao[l]);
@@ -143,7 +158,7 @@ static void test_mult_ts_equals_event(void **st) {
       pp_sim_transition(w, o, n, 0, &res);
       etog += res.toggles;
       glitchy += res.output_toggles > __builtin_popcount((unsigned)((wv * ao[l]) ^ (wv * an[l])) & 0xffff);
-      for (int b = 0; b < no; b++) assert_int_equal((int)(res.settle_ps[b] + 0.5), settle[b * 64 + l]);
+      for (int b = 0; b < no; b++) assert_int_equal((int)(res.settle_ps[b] + 0.5), settle[b * 256 + l]);
       assert_int_equal((int)(res.max_settle_ps + 0.5), mx[l]);
     }
     assert_int_equal(etog, ttog);
