@@ -129,8 +129,10 @@ typedef struct pp_char_tuple {
 
 /* T tuples drawn from a trace's statistics: the activation-transition
  * histogram and the partial-sum bin transitions (pp_array_sample_transitions,
- * the paper's method), or with reservoir != 0 joint samples of the real
- * streams (pp_array_sample_reservoir). */
+ * the paper's method), or with reservoir == 1 joint samples of the real
+ * streams (pp_array_sample_reservoir); reservoir == 2 is an ablation: the
+ * reservoir's activation transitions paired with the partial-sum transitions
+ * of a shuffled order (exact marginals, no joint dependence). */
 int pp_char_trace_tuples(const pp_array_stats *s, size_t T, uint64_t seed, int reservoir, pp_char_tuple *out,
                          pp_err *e);
 
