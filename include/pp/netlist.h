@@ -38,6 +38,11 @@ typedef struct pp_lib_timing {
   pp_lut rise_transition, fall_transition; /* ps */
 } pp_lib_timing;
 
+/* internal_power groups, as the library lists them: on an output pin, energy
+ * per output edge caused by related_pin; on an input pin (related_pin -1),
+ * energy per input edge. A group naming several related pins becomes one
+ * entry per pin; groups differing only in their `when` state are kept in file
+ * order (several entries may share a related_pin; use the first). */
 typedef struct pp_lib_power {
   int related_pin;            /* -1 when the group names none */
   pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
@@ -73,6 +78,10 @@ typedef struct pp_lib_cell {
   int outputs[4];                /* pin indices of the outputs */
   int n_outputs;
   int is_sequential;             /* has an ff/latch group: not usable in the combinational graph */
+  /* NULL when the cell can stand in the gate graph; otherwise why not (static
+   * text, e.g. "has a tri-state output", "has more than 6 inputs"). Such
+   * cells are read (so real libraries load) but cannot be instantiated. */
+  const char *unsupported;
 } pp_lib_cell;
 
 typedef struct pp_lib {
@@ -82,7 +91,12 @@ typedef struct pp_lib {
   pp_lib_cell *cells;
   int n_cells;
   /* Default input slew (ps) for primary inputs and the wire-load estimate
-   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout. */
+   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout.
+   * Liberty has no standard attribute for these, so the reader takes them
+   * from the library-level attributes pp_default_input_slew (time unit),
+   * pp_wire_cap and pp_wire_cap_per_fanout (capacitive_load_unit), which
+   * other tools ignore. Without them: default_slew_ps = the smallest input
+   * slew index of the library's delay tables, wire caps = 0. */
   double default_slew_ps;
   double wire_cap_ff, wire_cap_per_fanout_ff;
 } pp_lib;

@@ -1,0 +1,160 @@
+/* array/bins: partial-sum bins by bit similarity (PowerPruning III-A2) and the
+ * lookup table that classifies any partial-sum word. The average Hamming
+ * distance of a value v to bin b with m members, cnt[i] of which have bit i
+ * set, is sum_i (bit_i(v) ? m - cnt[i] : cnt[i]) / m: O(bits) per bin instead
+ * of O(members). Comparisons are exact (cross-multiplied integers). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "array_internal.h"
+
+int pp_array_psum_bits(int size) {
+  uint64_t maxabs = (uint64_t)size * 127u * 255u;
+  int b = 0;
+  while (b < 62 && ((uint64_t)1 << b) <= maxabs) b++;
+  return b + 1; /* magnitude bits + sign */
+}
+
+/* Integer distance sum of word v (bits wide) to bin b. */
+static uint64_t dist_sum(const uint32_t *cnt, uint32_t m, int bits, uint32_t v) {
+  uint64_t d = 0;
+  for (int i = 0; i < bits; i++) d += ((v >> i) & 1u) ? m - cnt[i] : cnt[i];
+  return d;
+}
+
+/* d1/m1 < d2/m2 with ties to the earlier bin (caller iterates in order). */
+static int closer(uint64_t d1, uint32_t m1, uint64_t d2, uint32_t m2) { return d1 * m2 < d2 * m1; }
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint64_t seed, pp_err *e) {
+  int B = s->bins, W = s->psum_bits;
+  if (B < 1 || B > PP_ARRAY_MAX_BINS || W < 2 || W > 30)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "array: %d bins of %d-bit partial sums (expected 1..%d bins, 2..30 bits)", B,
+                      W, PP_ARRAY_MAX_BINS);
+  if (n == 0) return pp_err_set(e, PP_EINVAL, NULL, 0, "array: no partial-sum values to build bins from");
+  uint32_t mask = (uint32_t)((1ull << W) - 1);
+  uint32_t *v = malloc(n * sizeof *v);
+  free(s->bin_members);
+  free(s->bin_bitcount);
+  free(s->bin_seed);
+  free(s->lut);
+  s->lut = NULL;
+  s->bin_members = calloc((size_t)B, sizeof *s->bin_members);
+  s->bin_bitcount = calloc((size_t)B * W, sizeof *s->bin_bitcount);
+  s->bin_seed = calloc((size_t)B, sizeof *s->bin_seed);
+  if (!v || !s->bin_members || !s->bin_bitcount || !s->bin_seed) {
+    free(v);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) v[i] = (uint32_t)values[i] & mask;
+  qsort(v, n, sizeof *v, cmp_u32);
+  size_t nd = 0;
+  for (size_t i = 0; i < n; i++)
+    if (i == 0 || v[i] != v[nd - 1]) v[nd++] = v[i];
+  pp_rng rng;
+  pp_rng_seed(&rng, seed ^ 0x62696e73ull); /* "bins" */
+  /* shuffle the distinct values (Fisher-Yates on 32-bit words) */
+  pp_rng_shuffle_u32(&rng, v, nd);
+  size_t nseed = nd < (size_t)B ? nd : (size_t)B;
+  for (size_t b = 0; b < nseed; b++) {
+    s->bin_members[b] = 1;
+    for (int i = 0; i < W; i++) s->bin_bitcount[b * W + i] = (v[b] >> i) & 1u;
+    s->bin_seed[b] = pp_array_word_to_value(v[b], W);
+  }
+  for (size_t j = nseed; j < nd; j++) {
+    int best = 0;
+    uint64_t bd = 0;
+    uint32_t bm = 1;
+    for (size_t b = 0; b < nseed; b++) {
+      uint64_t d = dist_sum(s->bin_bitcount + b * W, s->bin_members[b], W, v[j]);
+      if (b == 0 || closer(d, s->bin_members[b], bd, bm)) {
+        best = (int)b;
+        bd = d;
+        bm = s->bin_members[b];
+      }
+    }
+    s->bin_members[best]++;
+    for (int i = 0; i < W; i++) s->bin_bitcount[(size_t)best * W + i] += (v[j] >> i) & 1u;
+  }
+  free(v);
+  return pp_array_lut_build(s, e);
+}
+
+int pp_array_lut_build(pp_array_stats *s, pp_err *e) {
+  int B = s->bins, W = s->psum_bits;
+  if (!s->bin_members) return pp_err_set(e, PP_EINVAL, NULL, 0, "array: statistics hold no partial-sum bins");
+  int h1 = W / 2, h2 = W - h1;
+  size_t n1 = (size_t)1 << h1, n2 = (size_t)1 << h2;
+  uint32_t *lo = malloc((size_t)B * n1 * sizeof *lo), *hi = malloc((size_t)B * n2 * sizeof *hi);
+  uint8_t *lut = malloc((size_t)1 << W);
+  if (!lo || !hi || !lut) {
+    free(lo);
+    free(hi);
+    free(lut);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory (partial-sum lookup table of 2^%d bytes)", W);
+  }
+  for (int b = 0; b < B; b++) {
+    const uint32_t *cnt = s->bin_bitcount + (size_t)b * W;
+    uint32_t m = s->bin_members[b];
+    for (size_t u = 0; u < n1; u++) lo[(size_t)b * n1 + u] = (uint32_t)dist_sum(cnt, m, h1, (uint32_t)u);
+    for (size_t u = 0; u < n2; u++) hi[(size_t)b * n2 + u] = (uint32_t)dist_sum(cnt + h1, m, h2, (uint32_t)u);
+  }
+  size_t total = (size_t)1 << W;
+#pragma omp parallel for schedule(static)
+  for (size_t w = 0; w < total; w++) {
+    size_t ul = w & (n1 - 1), uh = w >> h1;
+    int best = -1;
+    uint64_t bd = 0;
+    uint32_t bm = 1;
+    for (int b = 0; b < B; b++) {
+      uint32_t m = s->bin_members[b];
+      if (!m) continue;
+      uint64_t d = (uint64_t)lo[(size_t)b * n1 + ul] + hi[(size_t)b * n2 + uh];
+      if (best < 0 || closer(d, m, bd, bm)) {
+        best = b;
+        bd = d;
+        bm = m;
+      }
+    }
+    lut[w] = (uint8_t)(best < 0 ? 0 : best);
+  }
+  free(lo);
+  free(hi);
+  free(s->lut);
+  s->lut = lut;
+  return PP_OK;
+}
+
+int pp_array_psum_bin(pp_array_stats *s, int32_t value) {
+  if (!s->lut && pp_array_lut_build(s, NULL) != PP_OK) return -1;
+  return s->lut[(uint32_t)value & (uint32_t)((1ull << s->psum_bits) - 1)];
+}
+
+/* Reference classification without the table (tests compare the two). */
+int pp_array_psum_bin_ref(const pp_array_stats *s, int32_t value) {
+  int W = s->psum_bits;
+  uint32_t v = (uint32_t)value & (uint32_t)((1ull << W) - 1);
+  int best = -1;
+  uint64_t bd = 0;
+  uint32_t bm = 1;
+  for (int b = 0; b < s->bins; b++) {
+    uint32_t m = s->bin_members[b];
+    if (!m) continue;
+    uint64_t d = 0;
+    for (int i = 0; i < W; i++) {
+      unsigned bit = (v >> i) & 1u;
+      uint32_t c = s->bin_bitcount[(size_t)b * W + i];
+      d += bit ? m - c : c; /* members whose bit i differs from v's */
+    }
+    if (best < 0 || closer(d, m, bd, bm)) {
+      best = b;
+      bd = d;
+      bm = m;
+    }
+  }
+  return best < 0 ? 0 : best;
+}
