@@ -68,7 +68,9 @@ typedef struct pp_flow_opts {
   const char *data;        /* fashion-mnist | cifar10 | synthetic */
   const char *data_dir;    /* NULL: the data set's default place */
   const char *model_file;  /* a trained float model to start from (skips training) */
-  const char *mac_file;    /* NULL: the built-in MAC */
+  const char *mac_file;    /* NULL: the built-in MAC (full: ports w, a, p -> y) */
+  const char *mult_file;   /* its multiplier (w, a -> prod) and adder (prod, p -> y), for timing */
+  const char *adder_file;
   const char *lib_file;    /* NULL: the built-in cell library */
   int quick;               /* fewer epochs, images and transitions */
   uint64_t seed;

@@ -25,6 +25,8 @@ static void help(FILE *f) {
           "  --data-dir DIR        where the data set's files are (fashion-mnist: the Debian package's)\n"
           "  --model-file FILE     start from this trained float model instead of training\n"
           "  --mac FILE            MAC netlist (structural Verilog; default: the built-in MAC)\n"
+          "  --mult-netlist FILE   its multiplier alone (ports w, a -> prod), for timing; with --mac\n"
+          "  --adder-netlist FILE  its adder alone (ports prod, p -> y), for timing; with --mac\n"
           "  --lib FILE            Liberty cell library (default: the built-in library)\n"
           "  --quick               fewer epochs, images and transitions (a smoke test)\n"
           "  --seed S              seed of every random choice (default 1)\n"
@@ -99,6 +101,8 @@ int pp_cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
     else if (!strcmp(a, "--model-file")) o.model_file = v;
     else if (!strcmp(a, "--mac")) o.mac_file = v;
+    else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;
+    else if (!strcmp(a, "--adder-netlist")) o.adder_file = v;
     else if (!strcmp(a, "--lib")) o.lib_file = v;
     /* numbers */
     else if (!strcmp(a, "--seed")) {

@@ -48,7 +48,7 @@ void flow_mask_hex(const uint8_t *m, int n, char *out) {
   out[k] = 0;
 }
 
-static int file_id(const char *path, char *buf, size_t n, pp_err *e) {
+int flow_file_id(const char *path, char *buf, size_t n, pp_err *e) {
   struct stat sb;
   if (stat(path, &sb) != 0) return pp_err_set(e, PP_EIO, path, 0, "cannot open: no such file");
   snprintf(buf, n, "%s (%lld bytes, mtime %lld)", path, (long long)sb.st_size, (long long)sb.st_mtime);
@@ -118,7 +118,7 @@ static int stage_train(flow_ctx *c, pp_err *e) {
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)o->seed);
   if (o->model_file) {
     char id[4600];
-    int rc = file_id(o->model_file, id, sizeof id, e);
+    int rc = flow_file_id(o->model_file, id, sizeof id, e);
     if (rc) return rc;
     pp_flow_opt(&os, "model_file", "%s", id);
   } else pp_flow_opt(&os, "epochs", "%d", c->epochs);

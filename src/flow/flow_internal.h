@@ -44,6 +44,8 @@ typedef struct flow_ctx {
 
 int flow_membuf_open(flow_membuf *m);
 char *flow_membuf_close(flow_membuf *m);
+/* "path (N bytes, mtime T)": a stage's option, so that an edited input redoes it */
+int flow_file_id(const char *path, char *buf, size_t n, pp_err *e);
 void flow_mask_hex(const uint8_t *m, int n, char *out);
 void flow_log(flow_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int flow_commit(flow_ctx *c, const char *name, const pp_flow_opts_str *os, flow_membuf *m, const char *const *files,

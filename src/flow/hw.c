@@ -155,10 +155,24 @@ out:
 }
 
 /* ---- characterization of the MAC ------------------------------------------------ */
+/* The MAC's inputs as stage options: the files' sizes and times, so an edited
+ * netlist or library redoes the stage. */
+static int mac_opts(flow_ctx *c, pp_flow_opts_str *os, int parts, pp_err *e) {
+  const char *names[4] = {"mac", "lib", "mult", "adder"};
+  const char *files[4] = {c->o->mac_file, c->o->lib_file, c->o->mult_file, c->o->adder_file};
+  for (int i = 0; i < (parts ? 4 : 2); i++) {
+    char id[4600];
+    int rc;
+    if (!files[i]) snprintf(id, sizeof id, "builtin");
+    else if ((rc = flow_file_id(files[i], id, sizeof id, e))) return rc;
+    pp_flow_opt(os, names[i], "%s", id);
+  }
+  return PP_OK;
+}
 static int stage_power(flow_ctx *c, pp_err *e) {
   pp_flow_opts_str os = {0};
-  pp_flow_opt(&os, "mac", "%s", c->o->mac_file ? c->o->mac_file : "builtin");
-  pp_flow_opt(&os, "lib", "%s", c->o->lib_file ? c->o->lib_file : "builtin");
+  int rc = mac_opts(c, &os, 0, e);
+  if (rc) return rc;
   pp_flow_opt(&os, "transitions", "%d", c->transitions);
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)c->o->seed);
   pp_report_jv res;
@@ -171,7 +185,7 @@ static int stage_power(flow_ctx *c, pp_err *e) {
     return pp_char_power_read(p, &c->P, e);
   }
   double t0 = pp_now();
-  int rc = flow_hw_characterize(c, p, e);
+  rc = flow_hw_characterize(c, p, e);
   if (rc) return rc;
   flow_membuf mb;
   if ((rc = flow_membuf_open(&mb))) return rc;
@@ -189,8 +203,8 @@ static int stage_power(flow_ctx *c, pp_err *e) {
 
 static int stage_timing(flow_ctx *c, pp_err *e) {
   pp_flow_opts_str os = {0};
-  pp_flow_opt(&os, "mac", "%s", c->o->mac_file ? c->o->mac_file : "builtin");
-  pp_flow_opt(&os, "lib", "%s", c->o->lib_file ? c->o->lib_file : "builtin");
+  int rc = mac_opts(c, &os, 1, e);
+  if (rc) return rc;
   pp_report_jv res;
   int done = pp_flow_stage_check(&c->L, "07-timing", &os, &res, e);
   if (done < 0) return done;
@@ -201,7 +215,7 @@ static int stage_timing(flow_ctx *c, pp_err *e) {
     return pp_char_delay_read(p, &c->D, e);
   }
   double t0 = pp_now();
-  int rc = flow_hw_timing(c, p, e);
+  rc = flow_hw_timing(c, p, e);
   if (rc) return rc;
   pp_select_sets all;
   pp_select_sets_all(&all, -127, 255, 256);

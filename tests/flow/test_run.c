@@ -161,7 +161,7 @@ static void test_quick_run_and_resume(void **st) {
   free(table2);
 
   /* interrupted: the late stages are gone; the early ones are skipped, the result is the same */
-  char cmd[600];
+  char cmd[1024];
   snprintf(cmd, sizeof cmd, "rm -f %s/out/stages/20-trace-final.json %s/out/summary.json %s/out/table.csv", dir,
            dir, dir);
   assert_int_equal(system(cmd), 0);
@@ -188,7 +188,7 @@ static void test_quick_run_and_resume(void **st) {
 static void test_bad_options(void **st) {
   (void)st;
   const char *exe = getenv("PP_EXE");
-  char cmd[1024];
+  char cmd[2048];
   snprintf(cmd, sizeof cmd, "'%s' run --model vgg --out %s/x 2>/dev/null", exe, dir);
   int rc = system(cmd);
   assert_int_equal(WEXITSTATUS(rc), 2);
