@@ -52,8 +52,9 @@
  * become the initial members of the B bins; every other value joins the bin
  * with the smallest average Hamming distance to its members (ties: lowest
  * bin), computed in O(psum_bits) per bin from per-bin per-bit member counts.
- * The final bins classify every value by the same rule (a lookup table over
- * all 2^psum_bits words, built in O(B * 2^(bits/2)) per half plus one pass).
+ * The final bins classify every value by the same rule (a table over the
+ * 2^psum_bits words, each entry computed in O(B) on first use from per-bin
+ * distance tables of the two half words).
  *
  * ---- Engines ----------------------------------------------------------------
  * The fast engine computes each PE's value sequences in closed form (the
@@ -119,6 +120,7 @@ typedef struct pp_array_layer {
   uint64_t *bin_hist; /* per-layer B x B (opts.per_layer), else NULL */
 } pp_array_layer;
 
+typedef struct pp_array_binlut pp_array_binlut;
 typedef struct pp_array_stats {
   int size, bins, psum_bits;
   uint64_t seed;
@@ -141,7 +143,7 @@ typedef struct pp_array_stats {
   uint64_t events;               /* active PE-cycles the reservoir saw */
   int nlayers;
   pp_array_layer *layers;
-  uint8_t *lut;                  /* not saved: bin of every psum word (built on demand) */
+  struct pp_array_binlut *lut;   /* not saved: bin of each psum word, filled on demand */
 } pp_array_stats;
 
 /* psum_bits for an N x N array. */

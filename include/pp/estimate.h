@@ -11,10 +11,15 @@
  *     not reached it (fill/drain);
  *   - of those idle ones, gated_pe_cycles lie in columns the current tile does
  *     not use at all.
- * Standard HW (nothing gated): a MAC cycle with weight w costs dyn[w]; an
- * idle PE-cycle costs dyn[0], because an unloaded PE holds weight 0 while
- * activations and partial sums still stream through it; every PE leaks all
- * the time.
+ * Standard HW (nothing gated): a MAC cycle with weight w costs dyn[w]
+ * (zero weights included: activations and partial sums still switch the
+ * multiplier's inputs and the adder); every PE leaks all the time. An idle
+ * PE-cycle costs no MAC dynamic power by default (idle_mode HOLD: the array
+ * module's PEs have valid-gated input registers that hold their value when no
+ * data arrives, so the MAC's inputs do not switch; the registers' own clock
+ * power is outside the MAC table). idle_mode ZERO_WEIGHT instead charges
+ * dyn[0] per idle PE-cycle: an array without valid gating, where data keeps
+ * streaming through PEs that hold weight 0.
  * Optimized HW: a PE whose weight is 0 is clock gated (no dynamic power, so
  * zero-weight MACs and idle PEs cost only leakage); unused columns are power
  * gated (neither dynamic power nor leakage).
@@ -32,6 +37,7 @@
 #ifndef PP_ESTIMATE_H
 #define PP_ESTIMATE_H
 
+#include "pp/array.h"
 #include "pp/characterize.h"
 #include "pp/select.h"
 
@@ -61,7 +67,16 @@ typedef struct pp_est_usage {
   int w_min, n_w;        /* weight values, as in the power table */
   double mac_cycles[PP_CHAR_MAX_W]; /* PE-cycles doing a MAC with weight w */
   double gated_pe_cycles; /* idle PE-cycles in columns the tile leaves unused */
+  int idle_mode;          /* PP_EST_IDLE_* */
 } pp_est_usage;
+
+enum { PP_EST_IDLE_HOLD = 0, PP_EST_IDLE_ZERO_WEIGHT = 1 };
+
+/* From the statistics of `powerprune trace`: cycles = weight loading +
+ * streaming; mac_cycles = mac_per_weight; the gated PE-cycles are the mean
+ * share of unused columns per tile times all PE-cycles (the statistics keep
+ * unused columns per tile, not per cycle, so tiles count equally). */
+int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e);
 
 /* Checks the PE-cycle budget: MAC + gated <= rows * cols * cycles, all >= 0. */
 int pp_est_usage_check(const pp_est_usage *u, pp_err *e);

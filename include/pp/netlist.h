@@ -99,6 +99,9 @@ typedef struct pp_lib {
    * slew index of the library's delay tables, wire caps = 0. */
   double default_slew_ps;
   double wire_cap_ff, wire_cap_per_fanout_ff;
+  /* Load (fF) a primary output drives (the next stage's input): attribute
+   * pp_output_load, else the input capacitance of the smallest inverter. */
+  double output_load_ff;
 } pp_lib;
 
 int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
@@ -177,6 +180,9 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e);
  * obviously right; the simulators are checked against it). values has
  * n_nets entries; primary input bits must be set by the caller. */
 void pp_netlist_eval(const pp_netlist *nl, uint8_t *values);
+/* The same over 64 vectors at once: bit k of values[n] is net n in vector k
+ * (bit-parallel, for exhaustive checks; tested against pp_netlist_eval). */
+void pp_netlist_eval64(const pp_netlist *nl, uint64_t *values);
 
 /* ---- MAC generator -------------------------------------------------------- */
 /* The MAC computes y = p + w * a: w signed (two's complement, w_bits), a
@@ -202,5 +208,26 @@ enum { PP_MAC_FULL = 0, PP_MAC_MULT = 1, PP_MAC_ADDER = 2 };
 void pp_mac_opts_default(pp_mac_opts *o);
 /* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells. */
 int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
+
+/* Exhaustive functional check of a MAC netlist (generated or synthesized).
+ * The kind and widths come from the ports: w, a, p -> y (full MAC), w, a ->
+ * prod (multiplier) or prod, p -> y (adder). Every (w, a) pair (every prod
+ * value for the adder) is applied once with a seeded random partial sum,
+ * plus edge cases (most negative/positive weights, largest activation,
+ * partial sums at the wrap-around points); the expected value wraps modulo
+ * 2^width as hardware does. Evaluation is 64-way bit-parallel. */
+typedef struct pp_mac_check_result {
+  int part;                       /* PP_MAC_* as found from the ports */
+  int w_bits, a_bits, p_bits, prod_bits;
+  long long pairs_checked;        /* distinct (w, a) pairs (prod values for the adder part) */
+  long long vectors_checked;      /* all vectors applied, edge cases included */
+  long long mismatches;
+  /* the first mismatch (valid when mismatches > 0) */
+  long long bad_w, bad_a, bad_p, bad_prod;
+  unsigned long long got, want;
+} pp_mac_check_result;
+/* PP_OK when the check ran (look at r->mismatches), an error when the
+ * netlist does not have MAC ports. */
+int pp_mac_check(const pp_netlist *nl, uint64_t seed, pp_mac_check_result *r, pp_err *e);
 
 #endif

@@ -66,6 +66,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pp/netlist.h"
+#include "pp/nn.h"
 #include "pp/util.h"
 
 /* ---- least squares ---------------------------------------------------------- */
@@ -201,6 +203,9 @@ typedef struct pp_pann_power {
  * SIGNED or SPLIT) on uniformly random w (signed) and a (unsigned) of b bits,
  * dot products of length K, from the models. */
 double pp_pann_ref_mac_energy(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed);
+/* The same split into multiplier and accumulator parts (NAN when not fitted). */
+void pp_pann_ref_mac_parts(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed, double *e_mult,
+                           double *e_acc);
 /* Mean energy (fJ) of one PANN addition of a random bx-bit unsigned x, with x
  * added |w| times in a row (the repeated additions of one product), into an
  * unsigned accumulator; R sets the mean repeat count. */
@@ -208,5 +213,144 @@ double pp_pann_ref_add_energy(const pp_pann_power *pw, int bx, double R, int K, 
 /* The R that spends budget P (fJ per input per output) with bx-bit
  * activations: solves R * E_add(bx, R) = P. NAN when the width is not fitted. */
 double pp_pann_budget_R(const pp_pann_power *pw, int bx, double P, int K, uint64_t seed);
+
+/* ---- fitting against the gate-level simulator -------------------------------------
+ * For each width b: the multiplier part (b x b), the MAC's adder part (2b-bit
+ * addend into acc_bits) and the PANN adder for b-bit activations (addend port
+ * max(4, b+1) bits) are generated with pp_mac_generate, simulated with the
+ * timed event engine of module sim on mixed streams (see fit.c), and fitted;
+ * every 5th transition is held out (the `check` statistics). Energies are
+ * dynamic (switching + internal); leakage is reported per part. The
+ * accumulator register is not part of the netlist: its energy (~ fy) is not
+ * in the measured numbers. */
+typedef struct pp_pann_fit_opts {
+  int acc_bits;      /* accumulator width B (default 22, the project's array) */
+  int samples;       /* transitions per part (default 3000) */
+  int mult_arch;     /* PP_MULT_* (default array) */
+  int adder_arch;    /* PP_ADDER_* (default ripple) */
+  uint64_t seed;
+  int min_bits, max_bits; /* widths fitted, within 2..8 */
+} pp_pann_fit_opts;
+void pp_pann_fit_defaults(pp_pann_fit_opts *o);
+
+/* What the fit says about PANN's claims. */
+typedef struct pp_pann_claims {
+  double mult_random_fj[7]; /* simulated mean multiplier energy, uniform random operands, per width */
+  double mult_exponent;     /* slope of log E vs log b (2: quadratic) */
+  pp_pann_mult_global global; /* E = k0 + k1*(fa*w_bits + fw*a_bits) over all widths */
+  double acc_signed_fj[7];  /* model: accumulator energy per MAC, random dot products, signed */
+  double acc_split_fj[7];   /* ... split into w+ / w- unsigned accumulators */
+  double add_random_fj[7];  /* model: PANN addition of a random b-bit unsigned x (R = 1) */
+  double add_exponent;      /* slope of log E_add vs log b (1: linear) */
+} pp_pann_claims;
+
+/* lib: the cell library to generate the parts in. */
+int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw, pp_pann_claims *cl, pp_err *e);
+
+/* The models as one JSON object ("format": "powerprune-pann-power/1"),
+ * claims included when cl is not NULL; and read back (PP_EPARSE with file
+ * and line on a malformed file). */
+void pp_pann_power_json(pp_json *j, const pp_pann_power *pw, const pp_pann_claims *cl);
+int pp_pann_power_parse(const char *text, const char *file, pp_pann_power *pw, pp_err *e);
+int pp_pann_power_load(const char *path, pp_pann_power *pw, pp_err *e);
+
+/* ---- quantized networks -------------------------------------------------------
+ * A quantized copy of an nn model (BN folded), run with integer products:
+ *  FLOAT: the float model itself (a check against module nn's evaluation);
+ *  UNIFORM: plain b-bit quantization, weights symmetric w_bits (per-tensor
+ *    MSE scale), every conv/fc input unsigned a_bits (per-layer MSE scale
+ *    from calibration), the image included;
+ *  PANN: weights q = round(W/g) with mean |q| = R per layer (the scale of
+ *    pp_pann_weight_scale), inputs unsigned a_bits.
+ * Post-training only: the scales come from the float weights and from
+ * calibration images, so a new budget is one pp_pann_net_quantize call. */
+enum { PP_PANN_Q_FLOAT = 0, PP_PANN_Q_UNIFORM = 1, PP_PANN_Q_PANN = 2 };
+
+typedef struct pp_pann_qspec {
+  int mode;      /* PP_PANN_Q_* */
+  int w_bits;    /* UNIFORM: 2..8 */
+  int a_bits;    /* UNIFORM, PANN: 2..8 */
+  double R;      /* PANN: additions per input (mean |q|) */
+  int bias_corr; /* correct each output's bias for the mean shift of weight rounding */
+} pp_pann_qspec;
+
+typedef struct pp_pann_net pp_pann_net;
+
+/* Calibrates on images [first, first+count) of calib (float pass: input
+ * activation samples and input means of every conv/fc). m must outlive the
+ * net. Layer types: conv (grouped too), fc, bn, relu, relu6, actq (identity:
+ * quantization happens at the conv/fc inputs instead), max/avg pool, gap, add. */
+int pp_pann_net_create(const pp_nn_model *m, const pp_nn_data *calib, int first, int count, pp_pann_net **out,
+                       pp_err *e);
+void pp_pann_net_free(pp_pann_net *n);
+int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e);
+/* Accuracy (%) on images [first, first+count); logits (count x classes) may be NULL. */
+int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
+                     pp_err *e);
+
+/* Energy of the network's own integer products under the bit-flip models
+ * (sequential dataflow: one accumulator per output). UNIFORM: multiplier +
+ * accumulator of the b-bit MAC (accum SIGNED or SPLIT); PANN: |q| additions
+ * of each a_bits input into the accumulator of the weight's sign. */
+typedef struct pp_pann_energy {
+  double macs;      /* MAC operations the layer products stand for (zero weights included) */
+  double additions; /* accumulator operations */
+  double e_mult, e_acc, e_total; /* fJ */
+  double e_per_mac; /* fJ per MAC-equivalent */
+} pp_pann_energy;
+int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
+                       pp_pann_energy *out, pp_err *e);
+
+typedef struct pp_pann_layer_info {
+  char name[48];
+  int M, K, N, groups;
+  double g, sx, r; /* weight scale, activation scale, achieved mean |q| */
+  int max_abs_q;
+} pp_pann_layer_info;
+int pp_pann_net_nlayers(const pp_pann_net *n);
+void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info);
+
+/* ---- comparison at equal power -------------------------------------------------- */
+typedef struct pp_pann_compare_opts {
+  int calib_images;  /* training images [0, n) for calibration (default 1000) */
+  int val_images;    /* the next training images, to choose PANN's activation width (default 2000) */
+  int test_images;   /* test images evaluated (0: all) */
+  int energy_images; /* test images whose integer products go through the models (default 10) */
+  int accum;         /* the b-bit MAC's accumulation (default SPLIT: the cheaper, fairer baseline) */
+  int K_ref;         /* dot-product length of the reference energies (default 64) */
+  int bias_corr;     /* default 1, for both methods */
+  int min_bits, max_bits; /* baseline widths (default 2..8) */
+  uint64_t seed;
+} pp_pann_compare_opts;
+void pp_pann_compare_defaults(pp_pann_compare_opts *o);
+
+typedef struct pp_pann_point {
+  char method[16];   /* "uniform" or "pann" */
+  int budget_bits;   /* the b-bit MAC whose power this point spends */
+  int w_bits, a_bits;
+  double R;          /* mean additions per input (uniform: mean |q| for information) */
+  double budget_fj;  /* reference energy of the b-bit MAC, fJ per MAC */
+  double ref_fj;     /* reference energy of this configuration, fJ per MAC */
+  double trace_fj;   /* model energy on the network's own products (chosen points), fJ per MAC */
+  double val_acc, test_acc; /* %, test NAN for PANN candidates not chosen */
+  int chosen;        /* the point reported for its budget */
+} pp_pann_point;
+
+typedef struct pp_pann_compare {
+  double float_acc;
+  int test_images;
+  pp_pann_point *pts;
+  int n, cap;
+} pp_pann_compare;
+
+int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_nn_data *test, const pp_pann_power *pw,
+                        const pp_pann_compare_opts *o, pp_pann_compare *out, pp_err *e);
+void pp_pann_compare_free(pp_pann_compare *c);
+
+/* Energy of module nn's int8 integer path (its own products, through the
+ * qgemm hook) under the 8-bit MAC models: the int8 network, or a network
+ * PowerPruning restricted, on the same scale as the points above. */
+int pp_pann_qmodel_energy(const pp_nn_qmodel *q, const pp_nn_data *d, int first, int count, const pp_pann_power *pw,
+                          int accum, pp_pann_energy *out, pp_err *e);
 
 #endif

@@ -41,7 +41,7 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
   free(s->bin_members);
   free(s->bin_bitcount);
   free(s->bin_seed);
-  free(s->lut);
+  pp_array_lut_free(s->lut);
   s->lut = NULL;
   s->bin_members = calloc((size_t)B, sizeof *s->bin_members);
   s->bin_bitcount = calloc((size_t)B * W, sizeof *s->bin_bitcount);
@@ -84,54 +84,71 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
   return pp_array_lut_build(s, e);
 }
 
+void pp_array_lut_free(pp_array_binlut *L) {
+  if (!L) return;
+  free(L->lo);
+  free(L->hi);
+  free(L->m);
+  free(L->tab);
+  free(L);
+}
+
+/* The table starts unknown (0xFF) and is filled per word on first use:
+ * only the words that occur cost anything. Each miss costs O(B) with the
+ * per-bin half-word distance tables. */
 int pp_array_lut_build(pp_array_stats *s, pp_err *e) {
   int B = s->bins, W = s->psum_bits;
   if (!s->bin_members) return pp_err_set(e, PP_EINVAL, NULL, 0, "array: statistics hold no partial-sum bins");
-  int h1 = W / 2, h2 = W - h1;
-  size_t n1 = (size_t)1 << h1, n2 = (size_t)1 << h2;
-  uint32_t *lo = malloc((size_t)B * n1 * sizeof *lo), *hi = malloc((size_t)B * n2 * sizeof *hi);
-  uint8_t *lut = malloc((size_t)1 << W);
-  if (!lo || !hi || !lut) {
-    free(lo);
-    free(hi);
-    free(lut);
+  pp_array_binlut *L = calloc(1, sizeof *L);
+  if (!L) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  L->B = B;
+  L->W = W;
+  L->h1 = W / 2;
+  int h2 = W - L->h1;
+  L->n1 = (size_t)1 << L->h1;
+  L->n2 = (size_t)1 << h2;
+  L->lo = malloc((size_t)B * L->n1 * sizeof *L->lo);
+  L->hi = malloc((size_t)B * L->n2 * sizeof *L->hi);
+  L->m = malloc((size_t)B * sizeof *L->m);
+  L->tab = malloc((size_t)1 << W);
+  if (!L->lo || !L->hi || !L->m || !L->tab) {
+    pp_array_lut_free(L);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory (partial-sum lookup table of 2^%d bytes)", W);
   }
+  memset(L->tab, 0xFF, (size_t)1 << W);
+  memcpy(L->m, s->bin_members, (size_t)B * sizeof *L->m);
   for (int b = 0; b < B; b++) {
     const uint32_t *cnt = s->bin_bitcount + (size_t)b * W;
     uint32_t m = s->bin_members[b];
-    for (size_t u = 0; u < n1; u++) lo[(size_t)b * n1 + u] = (uint32_t)dist_sum(cnt, m, h1, (uint32_t)u);
-    for (size_t u = 0; u < n2; u++) hi[(size_t)b * n2 + u] = (uint32_t)dist_sum(cnt + h1, m, h2, (uint32_t)u);
+    for (size_t u = 0; u < L->n1; u++) L->lo[(size_t)b * L->n1 + u] = (uint32_t)dist_sum(cnt, m, L->h1, (uint32_t)u);
+    for (size_t u = 0; u < L->n2; u++) L->hi[(size_t)b * L->n2 + u] = (uint32_t)dist_sum(cnt + L->h1, m, h2, (uint32_t)u);
   }
-  size_t total = (size_t)1 << W;
-#pragma omp parallel for schedule(static)
-  for (size_t w = 0; w < total; w++) {
-    size_t ul = w & (n1 - 1), uh = w >> h1;
-    int best = -1;
-    uint64_t bd = 0;
-    uint32_t bm = 1;
-    for (int b = 0; b < B; b++) {
-      uint32_t m = s->bin_members[b];
-      if (!m) continue;
-      uint64_t d = (uint64_t)lo[(size_t)b * n1 + ul] + hi[(size_t)b * n2 + uh];
-      if (best < 0 || closer(d, m, bd, bm)) {
-        best = b;
-        bd = d;
-        bm = m;
-      }
-    }
-    lut[w] = (uint8_t)(best < 0 ? 0 : best);
-  }
-  free(lo);
-  free(hi);
-  free(s->lut);
-  s->lut = lut;
+  pp_array_lut_free(s->lut);
+  s->lut = L;
   return PP_OK;
+}
+
+unsigned pp_array_lut_compute(pp_array_binlut *L, uint32_t word) {
+  size_t ul = word & (L->n1 - 1), uh = word >> L->h1;
+  int best = -1;
+  uint64_t bd = 0;
+  uint32_t bm = 1;
+  for (int b = 0; b < L->B; b++) {
+    uint32_t m = L->m[b];
+    if (!m) continue;
+    uint64_t d = (uint64_t)L->lo[(size_t)b * L->n1 + ul] + L->hi[(size_t)b * L->n2 + uh];
+    if (best < 0 || closer(d, m, bd, bm)) {
+      best = b;
+      bd = d;
+      bm = m;
+    }
+  }
+  return best < 0 ? 0u : (unsigned)best;
 }
 
 int pp_array_psum_bin(pp_array_stats *s, int32_t value) {
   if (!s->lut && pp_array_lut_build(s, NULL) != PP_OK) return -1;
-  return s->lut[(uint32_t)value & (uint32_t)((1ull << s->psum_bits) - 1)];
+  return (int)pp_array_lut_get(s->lut, (uint32_t)value & (uint32_t)((1ull << s->psum_bits) - 1));
 }
 
 /* Reference classification without the table (tests compare the two). */

@@ -41,12 +41,10 @@ struct pp_array_sim {
   size_t wp_cap;
   int32_t *out;
   size_t out_cap;
-  uint8_t *xt;
-  size_t xt_cap;
   int nthreads;
   uint64_t *thr_bin; /* nthreads * B * B */
-  int32_t *thr_prev; /* nthreads * A: running values per row */
-  uint8_t *thr_prevb;
+  int32_t *thr_P;    /* nthreads * N: a column's partial sums for every vector */
+  size_t thr_P_cap;
   pp_err herr; /* first error seen by the nn hook adapter */
   char first_mismatch[200];
 };
@@ -87,8 +85,7 @@ static void reservoir_skip(pp_array_sim *s) {
 }
 
 /* Picks of the events [ev, ev + E) of the next tile, in index order. */
-static int make_picks(pp_array_sim *s, uint64_t E) {
-  s->npicks = 0;
+static int make_picks(pp_array_sim *s, uint64_t E) { /* appends to s->picks */
   uint32_t k = (uint32_t)s->o.reservoir;
   if (k == 0) return PP_OK;
   while (s->next_pick < s->ev + E) {
@@ -149,9 +146,7 @@ int pp_array_sim_create(const pp_array_opts *o, pp_array_sim **out, pp_err *e) {
   s->pe_a = calloc(A2, 1);
   s->pe_p = calloc(A2, sizeof *s->pe_p);
   s->thr_bin = calloc((size_t)s->nthreads * s->B * s->B, sizeof *s->thr_bin);
-  s->thr_prev = calloc((size_t)s->nthreads * s->A, sizeof *s->thr_prev);
-  s->thr_prevb = calloc((size_t)s->nthreads * s->A, 1);
-  if (!s->st || !s->pe_a || !s->pe_p || !s->thr_bin || !s->thr_prev || !s->thr_prevb ||
+  if (!s->st || !s->pe_a || !s->pe_p || !s->thr_bin ||
       (o->reservoir && !(s->st->res = calloc((size_t)o->reservoir, sizeof *s->st->res)))) {
     pp_array_sim_free(s);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
@@ -169,10 +164,8 @@ void pp_array_sim_free(pp_array_sim *s) {
   free(s->picks);
   free(s->wp);
   free(s->out);
-  free(s->xt);
   free(s->thr_bin);
-  free(s->thr_prev);
-  free(s->thr_prevb);
+  free(s->thr_P);
   free(s);
 }
 
@@ -215,28 +208,21 @@ static void count_tile(pp_array_sim *s, const tile *t) {
   }
 }
 
-/* Closed-form value of a picked event, from the registers before the tile. */
-static void eval_pick(const pp_array_sim *s, const tile *t, pick *p) {
-  uint64_t RN = (uint64_t)t->R * t->N;
-  int c = (int)(p->idx / RN);
-  uint64_t rem = p->idx % RN;
-  int r = (int)(rem / (uint64_t)t->N), n = (int)(rem % (uint64_t)t->N);
-  p->t.a_new = tx(t, r, n);
-  p->t.a_old = n ? tx(t, r, n - 1) : s->pe_a[(size_t)r * s->A + c];
-  int32_t pn = 0, po = 0;
-  for (int rr = 0; rr < r; rr++) {
-    pn += (int32_t)tw(t, rr, c) * tx(t, rr, n);
-    if (n) po += (int32_t)tw(t, rr, c) * tx(t, rr, n - 1);
-  }
-  p->t.p_new = pn;
-  p->t.p_old = n ? po : s->pe_p[(size_t)r * s->A + c];
-}
-
-static void tile_fast(pp_array_sim *s, const tile *t) {
-  const int A = s->A, B = s->B, R = t->R, C = t->C, N = t->N;
+/* Serial part of a tile in the fast engine: everything about activations
+ * (the same sequence in every used column of a row), MACs per weight value,
+ * and the activation half of the tile's picks, from the registers before the
+ * tile. Cost O(R*N + R*C). */
+static void tile_fast_serial(pp_array_sim *s, const tile *t, size_t pb, size_t pe) {
+  const int A = s->A, R = t->R, C = t->C, N = t->N;
   pp_array_stats *st = s->st;
+  uint64_t RN = (uint64_t)R * N;
+  for (size_t i = pb; i < pe; i++) {
+    pick *p = &s->picks[i];
+    int c = (int)(p->idx / RN), r = (int)(p->idx % RN / (uint64_t)N), n = (int)(p->idx % (uint64_t)N);
+    p->t.a_new = tx(t, r, n);
+    p->t.a_old = n ? tx(t, r, n - 1) : s->pe_a[(size_t)r * A + c];
+  }
   uint64_t *ah = st->act_hist, *lah = t->L ? t->L->act_hist : NULL;
-  /* activation transitions: the same sequence in every used column of a row */
   for (int r = 0; r < R; r++) {
     const uint8_t *xr = t->X + (size_t)(t->kt0 + r) * N;
     for (int n = 1; n < N; n++) {
@@ -250,7 +236,6 @@ static void tile_fast(pp_array_sim *s, const tile *t) {
       *pa = xr[N - 1];
     }
   }
-  /* MACs per weight value */
   for (int c = 0; c < C; c++)
     for (int r = 0; r < R; r++) {
       int w = tw(t, r, c);
@@ -260,58 +245,56 @@ static void tile_fast(pp_array_sim *s, const tile *t) {
         if (t->L) t->L->c.zero_macs += (uint64_t)N;
       }
     }
-  /* input transposed to n-major so the column sums walk memory in order */
-  uint8_t *xt = s->xt;
-  for (int r = 0; r < R; r++) {
-    const uint8_t *xr = t->X + (size_t)(t->kt0 + r) * N;
-    for (int n = 0; n < N; n++) xt[(size_t)n * R + r] = xr[n];
-  }
-  const uint8_t *lut = st->lut;
+}
+
+/* Column c of one tile: the partial-sum input of PE(r, c) for every vector n
+ * is P_r[n] = sum_{r' < r} w[r'][c] x[r'][n], built row by row over the whole
+ * vector (vectorizable); bins are counted between consecutive n. */
+static void tile_fast_column(pp_array_sim *s, const tile *t, int c, int32_t *P, uint64_t *bh, size_t pb, size_t pe) {
+  const int A = s->A, B = s->B, R = t->R, N = t->N;
+  pp_array_binlut *lut = s->st->lut;
   const int count_bins = !s->calibrating && lut;
   const uint32_t wmask = (uint32_t)((1ull << s->W) - 1);
-#pragma omp parallel num_threads(s->nthreads) if (C > 1 && (uint64_t)R * N * C > 4096)
-  {
-    int tid = omp_get_thread_num();
-    uint64_t *bh = s->thr_bin + (size_t)tid * B * B;
-    int32_t *prevp = s->thr_prev + (size_t)tid * A;
-    uint8_t *prevb = s->thr_prevb + (size_t)tid * A;
-    int8_t wc[PP_ARRAY_MAX_SIZE];
-#pragma omp for schedule(static)
-    for (int c = 0; c < C; c++) {
-      const int8_t *wrow = t->W + (size_t)(t->mt0 + c) * t->K + t->kt0;
-      memcpy(wc, wrow, (size_t)R);
-      for (int r = 0; r < R; r++) {
-        prevp[r] = s->pe_p[(size_t)r * A + c];
-        if (count_bins) prevb[r] = lut[(uint32_t)prevp[r] & wmask];
-      }
-      int32_t *orow = t->out + (size_t)(t->mt0 + c) * N;
-      if (count_bins) {
-        for (int n = 0; n < N; n++) {
-          const uint8_t *xn = xt + (size_t)n * R;
-          int32_t p = 0;
-          for (int r = 0; r < R; r++) {
-            uint8_t b = lut[(uint32_t)p & wmask];
-            bh[prevb[r] * B + b]++;
-            prevb[r] = b;
-            prevp[r] = p;
-            p += (int32_t)wc[r] * xn[r];
-          }
-          orow[n] += p;
-        }
+  const int8_t *wcol = t->W + (size_t)(t->mt0 + c) * t->K + t->kt0;
+  uint64_t RN = (uint64_t)R * N;
+  /* this column's picks: indices [c*R*N, (c+1)*R*N), sorted by row then n */
+  size_t lo = pb, hi = pe;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->picks[mid].idx < (uint64_t)c * RN) lo = mid + 1;
+    else hi = mid;
+  }
+  size_t pk = lo;
+  memset(P, 0, (size_t)N * sizeof *P);
+  for (int r = 0; r < R; r++) {
+    int32_t *state = &s->pe_p[(size_t)r * A + c];
+    for (; pk < pe && s->picks[pk].idx < ((uint64_t)c * R + r + 1) * N; pk++) {
+      int n = (int)(s->picks[pk].idx % (uint64_t)N);
+      s->picks[pk].t.p_new = P[n];
+      s->picks[pk].t.p_old = n ? P[n - 1] : *state;
+    }
+    if (count_bins) {
+      unsigned prev = pp_array_lut_get(lut, (uint32_t)*state & wmask);
+      if (r == 0) { /* row 0 always sees 0 */
+        unsigned b0 = pp_array_lut_get(lut, 0);
+        bh[prev * B + b0]++;
+        bh[b0 * B + b0] += (uint64_t)N - 1;
       } else {
         for (int n = 0; n < N; n++) {
-          const uint8_t *xn = xt + (size_t)n * R;
-          int32_t p = 0;
-          for (int r = 0; r < R; r++) {
-            prevp[r] = p;
-            p += (int32_t)wc[r] * xn[r];
-          }
-          orow[n] += p;
+          unsigned b = pp_array_lut_get(lut, (uint32_t)P[n] & wmask);
+          bh[prev * B + b]++;
+          prev = b;
         }
       }
-      for (int r = 0; r < R; r++) s->pe_p[(size_t)r * A + c] = prevp[r];
     }
+    *state = P[N - 1];
+    const uint8_t *xr = t->X + (size_t)(t->kt0 + r) * N;
+    const int32_t w = wcol[r];
+    if (w)
+      for (int n = 0; n < N; n++) P[n] += w * (int32_t)xr[n];
   }
+  int32_t *orow = t->out + (size_t)(t->mt0 + c) * N;
+  for (int n = 0; n < N; n++) orow[n] += P[n];
 }
 
 /* Cycle-accurate reference: registers with valid bits, updated every cycle
@@ -358,7 +341,7 @@ static int tile_naive(pp_array_sim *s, const tile *t) {
   memcpy(nb.a, s->pe_a, A2);
   memcpy(nb.p, s->pe_p, A2 * sizeof *nb.p);
   pp_array_stats *st = s->st;
-  const uint8_t *lut = st->lut;
+  pp_array_binlut *lut = st->lut;
   const int count_bins = !s->calibrating && lut;
   const uint32_t wmask = (uint32_t)((1ull << s->W) - 1);
   int *nout = calloc((size_t)A, sizeof *nout);
@@ -407,7 +390,7 @@ static int tile_naive(pp_array_sim *s, const tile *t) {
           st->act_hist[a_old * 256 + a]++;
           if (t->L && t->L->act_hist) t->L->act_hist[a_old * 256 + a]++;
           if (count_bins) {
-            int bo = lut[(uint32_t)p_old & wmask], bn = lut[(uint32_t)p & wmask];
+            int bo = (int)pp_array_lut_get(lut, (uint32_t)p_old & wmask), bn = (int)pp_array_lut_get(lut, (uint32_t)p & wmask);
             st->bin_hist[bo * B + bn]++;
             if (t->L && t->L->bin_hist) t->L->bin_hist[bo * B + bn]++;
           }
@@ -463,31 +446,71 @@ done:
   return rc;
 }
 
-/* Streams a dense product (M x K weights, K x N inputs) tile by tile. */
+/* Streams a dense product (M x K weights, K x N inputs) tile by tile: column
+ * blocks outer, row blocks inner. */
 static int run_product(pp_array_sim *s, const int8_t *W, int M, int K, const uint8_t *X, int N, int32_t *out,
                        pp_array_layer *L, pp_err *e) {
   const int A = s->A;
   memset(out, 0, (size_t)M * N * sizeof *out);
-  if (grow((void **)&s->xt, &s->xt_cap, (size_t)N * A, 1))
+  int ntm = (M + A - 1) / A, ntk = (K + A - 1) / A, nt = ntm * ntk;
+  tile *tl = malloc((size_t)nt * sizeof *tl);
+  size_t *pr = malloc(((size_t)nt + 1) * sizeof *pr);
+  if (!tl || !pr) {
+    free(tl);
+    free(pr);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-  for (int mt0 = 0; mt0 < M; mt0 += A)
-    for (int kt0 = 0; kt0 < K; kt0 += A) {
-      tile t = {W, K, X, N, kt0, mt0, K - kt0 < A ? K - kt0 : A, M - mt0 < A ? M - mt0 : A, out, L};
-      uint64_t E = (uint64_t)t.R * t.C * N;
-      if (make_picks(s, E)) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-      count_tile(s, &t);
-      if (s->o.naive) {
-        int rc = tile_naive(s, &t);
-        if (rc) return pp_err_set(e, rc, NULL, 0, "array: cycle-accurate engine failed (%d)", rc);
-      } else {
-        for (size_t i = 0; i < s->npicks; i++) eval_pick(s, &t, &s->picks[i]);
-        tile_fast(s, &t);
+  }
+  int rc = PP_OK;
+  s->npicks = 0;
+  for (int i = 0; i < nt; i++) {
+    int mt0 = i / ntk * A, kt0 = i % ntk * A;
+    tl[i] = (tile){W, K, X, N, kt0, mt0, K - kt0 < A ? K - kt0 : A, M - mt0 < A ? M - mt0 : A, out, L};
+    uint64_t E = (uint64_t)tl[i].R * tl[i].C * N;
+    if (s->o.naive) s->npicks = 0; /* the naive engine applies each tile's picks at once */
+    pr[i] = s->npicks;
+    if (make_picks(s, E)) {
+      rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+      break;
+    }
+    pr[i + 1] = s->npicks;
+    count_tile(s, &tl[i]);
+    if (s->o.naive) {
+      int nrc = tile_naive(s, &tl[i]);
+      if (nrc) {
+        rc = pp_err_set(e, nrc, NULL, 0, "array: cycle-accurate engine failed (%d)", nrc);
+        break;
       }
       apply_picks(s);
-      s->ev += E;
-      s->st->events = s->ev;
+    } else {
+      tile_fast_serial(s, &tl[i], pr[i], pr[i + 1]);
     }
-  return PP_OK;
+    s->ev += E;
+    s->st->events = s->ev;
+  }
+  if (!rc && !s->o.naive) {
+    /* columns are independent: a PE's registers are only touched by its own
+     * column, and each output row belongs to one array column */
+    int Cmax = M < A ? M : A;
+    if (grow((void **)&s->thr_P, &s->thr_P_cap, (size_t)s->nthreads * N, sizeof *s->thr_P)) {
+      rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+    } else {
+      uint64_t work = (uint64_t)M * K * N;
+#pragma omp parallel num_threads(s->nthreads) if (Cmax > 1 && work > 200000)
+      {
+        int tid = omp_get_thread_num();
+        int32_t *P = s->thr_P + (size_t)tid * N;
+        uint64_t *bh = s->thr_bin + (size_t)tid * s->B * s->B;
+#pragma omp for schedule(dynamic, 1)
+        for (int c = 0; c < Cmax; c++)
+          for (int i = 0; i < nt; i++)
+            if (c < tl[i].C) tile_fast_column(s, &tl[i], c, P, bh, pr[i], pr[i + 1]);
+      }
+      apply_picks(s);
+    }
+  }
+  free(tl);
+  free(pr);
+  return rc;
 }
 
 /* Adds the per-thread bin histograms into the totals (and layer). */

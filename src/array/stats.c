@@ -41,7 +41,7 @@ void pp_array_stats_free(pp_array_stats *s) {
     free(s->layers[i].bin_hist);
   }
   free(s->layers);
-  free(s->lut);
+  pp_array_lut_free(s->lut);
   free(s);
 }
 

@@ -1,11 +1,210 @@
-/* cli/cmd_estimate: `powerprune estimate` (not built yet; its issue replaces this file). */
+/* cli/cmd_estimate: `powerprune estimate`: network power on the array,
+ * Standard and Optimized HW, before and after selection, with voltage scaling
+ * (module estimate; the paper's Table I columns). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/estimate.h"
+
+static const char *USAGE =
+    "usage: powerprune estimate --trace STATS --power FILE [options]\n"
+    "\n"
+    "Power of the MAC units of the array running a network: per-weight power P[w]\n"
+    "weighted by each weight value's MAC count, plus leakage, on Standard HW (nothing\n"
+    "gated) and Optimized HW (zero-weight MACs clock gated, unused columns power\n"
+    "gated); original versus selected values, without and with voltage scaling.\n"
+    "\n"
+    "  --trace STATS            array statistics of the original network (powerprune trace)\n"
+    "  --power FILE             power table (powerprune characterize)\n"
+    "  --trace-selected STATS   statistics of the retrained, restricted network\n"
+    "                           (default: the original's, weights moved to the nearest\n"
+    "                           allowed value)\n"
+    "  --allowed-weights F      allowed weight values (powerprune select)\n"
+    "  --allowed-acts F         allowed activation values\n"
+    "  --delay FILE             delay table (powerprune timing): the original max delay is\n"
+    "                           the table's, the selected one over the allowed values\n"
+    "  --delay-orig-ps X, --delay-sel-ps Y   give the two delays directly instead\n"
+    "  --idle hold|zero-weight  what an idle PE costs on Standard HW (default hold; see\n"
+    "                           include/pp/estimate.h)\n"
+    "  --v-nom V --vth V --alpha A --leak-k K --v-step S   voltage model (defaults:\n"
+    "                           library voltage or 0.8, 0.43, 1.3, 1.75/V, exact)\n"
+    "  -o, --out DIR            writes DIR/estimate.json and DIR/estimate.csv\n"
+    "  --json                   print the result as one JSON object\n";
+
+static const char *optval(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n]) return NULL;
+  if (*i + 1 >= argc) return "";
+  return argv[++*i];
+}
+
+static int load_usage(const char *path, int idle, pp_est_usage *u, pp_err *e) {
+  pp_array_stats *s;
+  int rc = pp_array_stats_read(path, &s, e);
+  if (rc) return rc;
+  rc = pp_est_usage_from_stats(s, u, e);
+  pp_array_stats_free(s);
+  if (rc && e && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", path);
+  u->idle_mode = idle;
+  return rc;
+}
+
+static void write_json(pp_json *j, const pp_est_compare *c, const pp_est_vmodel *m, const char **inputs,
+                       const char **names, int n_inputs, int n_w, int n_a, const char *idle) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, "powerprune-estimate-1");
+  pp_json_key(j, "inputs");
+  pp_json_obj_begin(j);
+  for (int i = 0; i < n_inputs; i++) {
+    pp_json_key(j, names[i]);
+    if (inputs[i]) pp_json_str(j, inputs[i]);
+    else pp_json_null(j);
+  }
+  pp_json_obj_end(j);
+  pp_json_key(j, "idle");
+  pp_json_str(j, idle);
+  pp_json_key(j, "n_weights");
+  pp_json_int(j, n_w);
+  pp_json_key(j, "n_acts");
+  pp_json_int(j, n_a);
+  pp_json_key(j, "result");
+  pp_est_compare_json(c, m, j);
+  pp_json_obj_end(j);
+}
 
 int pp_cmd_estimate(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune estimate: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "estimate";
+  const char *trace = NULL, *trace_sel = NULL, *power = NULL, *aw = NULL, *aa = NULL, *delay = NULL, *out_dir = NULL;
+  double d_orig = 0, d_sel = 0;
+  int json = 0, idle = PP_EST_IDLE_HOLD, v_nom_given = 0;
+  pp_est_vmodel vm;
+  pp_est_vmodel_default(&vm);
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    double *dst = NULL;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) json = 1;
+    else if ((v = optval(argc, argv, &i, "--trace"))) trace = v;
+    else if ((v = optval(argc, argv, &i, "--trace-selected"))) trace_sel = v;
+    else if ((v = optval(argc, argv, &i, "--power"))) power = v;
+    else if ((v = optval(argc, argv, &i, "--allowed-weights"))) aw = v;
+    else if ((v = optval(argc, argv, &i, "--allowed-acts"))) aa = v;
+    else if ((v = optval(argc, argv, &i, "--delay"))) delay = v;
+    else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((v = optval(argc, argv, &i, "--idle"))) {
+      if (!strcmp(v, "hold")) idle = PP_EST_IDLE_HOLD;
+      else if (!strcmp(v, "zero-weight")) idle = PP_EST_IDLE_ZERO_WEIGHT;
+      else return pp_cli_usage(cmd, "--idle takes hold or zero-weight");
+    } else {
+      static const char *names[] = {"--delay-orig-ps", "--delay-sel-ps", "--v-nom", "--vth", "--alpha", "--leak-k",
+                                    "--v-step"};
+      double *dsts[] = {&d_orig, &d_sel, &vm.v_nom, &vm.vth, &vm.alpha, &vm.leak_k, &vm.v_step};
+      int k = 0;
+      for (; k < 7; k++)
+        if ((v = optval(argc, argv, &i, names[k]))) break;
+      if (k == 7) return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
+      dst = dsts[k];
+      if (pp_cli_parse_double(v, dst) || (k != 5 && *dst < 0) || (k < 3 && *dst <= 0))
+        return pp_cli_usage(cmd, "%s takes a number%s", names[k], k < 3 ? " > 0" : "");
+      if (k == 2) v_nom_given = 1;
+    }
+  }
+  if (!trace || !*trace) return pp_cli_usage(cmd, "--trace STATS is required");
+  if (!power || !*power) return pp_cli_usage(cmd, "--power FILE is required");
+  if ((d_orig > 0) != (d_sel > 0)) return pp_cli_usage(cmd, "--delay-orig-ps and --delay-sel-ps go together");
+  if (delay && d_orig > 0) return pp_cli_usage(cmd, "give --delay FILE or the two delays, not both");
+  if (!out_dir && !json) return pp_cli_usage(cmd, "give --out DIR and/or --json");
+
+  pp_err e;
+  pp_err_clear(&e);
+  pp_char_power p;
+  if (pp_char_power_read(power, &p, &e)) return pp_cli_fail(cmd, &e);
+  if (!v_nom_given && p.voltage > 0) vm.v_nom = p.voltage;
+  if (!(vm.v_nom > vm.vth)) return pp_cli_usage(cmd, "the voltage model needs v_nom > vth");
+  pp_est_usage u0, u1;
+  if (load_usage(trace, idle, &u0, &e)) return pp_cli_fail(cmd, &e);
+  if (trace_sel) {
+    if (load_usage(trace_sel, idle, &u1, &e)) return pp_cli_fail(cmd, &e);
+  } else u1 = u0;
+  pp_select_sets sets;
+  pp_select_sets_all(&sets, -127, 255, 256);
+  if (aw) {
+    int n;
+    if (pp_select_read_values(aw, -127, 127, sets.w_keep, &n, &e)) return pp_cli_fail(cmd, &e);
+    sets.w_keep[127] = 1; /* zero is always allowed */
+    pp_est_usage r;
+    if (pp_est_usage_restrict(&u1, sets.w_keep, &r, &e)) return pp_cli_fail(cmd, &e);
+    u1 = r;
+  }
+  if (aa) {
+    int n;
+    if (pp_select_read_values(aa, 0, 255, sets.a_keep, &n, &e)) return pp_cli_fail(cmd, &e);
+    sets.a_keep[0] = 1;
+  }
+  if (delay) {
+    pp_char_delay t;
+    if (pp_char_delay_read(delay, &t, &e)) return pp_cli_fail(cmd, &e);
+    if (t.w_min != -127 || t.n_w != 255 || t.n_a != 256) {
+      pp_char_delay_free(&t);
+      pp_err_set(&e, PP_EPARSE, delay, 0, "expected the 8-bit table (255 weights x 256 x 256)");
+      return pp_cli_fail(cmd, &e);
+    }
+    pp_select_sets all;
+    pp_select_sets_all(&all, -127, 255, 256);
+    d_orig = pp_select_max_delay(&t, &all);
+    d_sel = pp_select_max_delay(&t, &sets);
+    pp_char_delay_free(&t);
+  } else if (d_orig <= 0) {
+    d_orig = d_sel = 1; /* no delay information: no voltage scaling */
+  }
+  pp_est_compare c;
+  if (pp_est_compare_run(&u0, &u1, &p, d_orig, d_sel, &vm, &c, &e)) return pp_cli_fail(cmd, &e);
+  const char *inputs[] = {trace, trace_sel, power, aw, aa, delay};
+  const char *names[] = {"trace", "trace_selected", "power", "allowed_weights", "allowed_acts", "delay"};
+  int n_w = pp_select_count_w(&sets), n_a = pp_select_count_a(&sets);
+  const char *idle_name = idle == PP_EST_IDLE_HOLD ? "hold" : "zero-weight";
+  if (out_dir) {
+    if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
+    char path[4200];
+    pp_outfile o;
+    snprintf(path, sizeof path, "%s/estimate.json", out_dir);
+    if (pp_outfile_open(&o, path, &e)) return pp_cli_fail(cmd, &e);
+    pp_json j;
+    pp_json_init(&j, o.f, 1);
+    write_json(&j, &c, &vm, inputs, names, 6, n_w, n_a, idle_name);
+    pp_json_end(&j);
+    if (pp_outfile_commit(&o, &e)) return pp_cli_fail(cmd, &e);
+    /* Table I's power columns as one CSV row */
+    snprintf(path, sizeof path, "%s/estimate.csv", out_dir);
+    if (pp_outfile_open(&o, path, &e)) return pp_cli_fail(cmd, &e);
+    fprintf(o.f, "shw_orig_mw,shw_prop_mw,shw_red,ohw_orig_mw,ohw_prop_mw,ohw_red,n_weights,n_acts,"
+                 "max_delay_red_ps,voltage_factor,v_shw,v_ohw\n");
+    fprintf(o.f, "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%d,%d,%.10g,%.10g,%.10g,%.10g\n", c.orig.shw.total_uw / 1000,
+            c.sel_scaled.shw.total_uw / 1000, c.red_shw, c.orig.ohw.total_uw / 1000, c.sel_scaled.ohw.total_uw / 1000,
+            c.red_ohw, n_w, n_a, c.d_orig_ps - c.d_sel_ps, c.v_scaled / vm.v_nom, c.v_share_shw, c.v_share_ohw);
+    if (pp_outfile_commit(&o, &e)) return pp_cli_fail(cmd, &e);
+  }
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    write_json(&j, &c, &vm, inputs, names, 6, n_w, n_a, idle_name);
+    pp_json_end(&j);
+  } else {
+    printf("                 Standard HW           Optimized HW\n");
+    printf("original         %10.3f mW         %10.3f mW\n", c.orig.shw.total_uw / 1000, c.orig.ohw.total_uw / 1000);
+    printf("selected         %10.3f mW (%5.1f%%) %10.3f mW (%5.1f%%)\n", c.sel.shw.total_uw / 1000,
+           100 * c.red_shw_noscale, c.sel.ohw.total_uw / 1000, 100 * c.red_ohw_noscale);
+    printf("selected, %.3f V %10.3f mW (%5.1f%%) %10.3f mW (%5.1f%%)\n", c.v_scaled, c.sel_scaled.shw.total_uw / 1000,
+           100 * c.red_shw, c.sel_scaled.ohw.total_uw / 1000, 100 * c.red_ohw);
+    printf("max delay %.0f -> %.0f ps; voltage %.3f/%.3f; share from voltage scaling: %.1f%% (SHW), %.1f%% (OHW)\n",
+           c.d_orig_ps, c.d_sel_ps, c.v_scaled, vm.v_nom, 100 * c.v_share_shw, 100 * c.v_share_ohw);
+  }
+  return PP_EXIT_OK;
 }

@@ -1,11 +1,352 @@
-/* cli/cmd_mac: `powerprune mac` (not built yet; its issue replaces this file). */
+/* cli/cmd_mac: `powerprune mac generate|check|synth`: write a gate-level MAC
+ * in a library's cells, prove a MAC netlist exact, or map the RTL MAC of
+ * data/ onto a library with Yosys. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pp/netlist.h"
+
+static const char *gen_help =
+    "usage: powerprune mac generate [options] -o FILE\n"
+    "Writes a structural Verilog MAC y = p + w*a (w signed, a unsigned, p/y signed, wrapping)\n"
+    "in the cells of a Liberty library (cells are found by function).\n"
+    "  --mult array|booth       array (Baugh-Wooley carry-save) or radix-4 Booth + Dadda tree [array]\n"
+    "  --adder ripple|prefix    partial-sum adder: ripple-carry or Kogge-Stone prefix [ripple]\n"
+    "  --part full|mult|adder   the whole MAC (w,a,p->y), the multiplier (w,a->prod) or the adder (prod,p->y) [full]\n"
+    "  --w-bits N               weight bits, 2..8 [8]\n"
+    "  --a-bits N               activation bits, 2..8 [8]\n"
+    "  --p-bits N               partial-sum bits, w+a..64 [22]\n"
+    "  --lib FILE               Liberty library [data/pp_cells.lib, or $PP_LIB]\n"
+    "  -o FILE                  output netlist\n";
+
+static const char *check_help =
+    "usage: powerprune mac check NETLIST [--lib FILE] [--top NAME] [--seed N] [--json]\n"
+    "Proves a MAC netlist exact: every (w, a) pair with a seeded random partial sum, plus edge\n"
+    "cases (most negative weight, largest activation, partial sums that wrap). Widths come from\n"
+    "the ports (w, a, p -> y; or w, a -> prod; or prod, p -> y). Reports cells by type, area and\n"
+    "mismatches; exit status 1 when there are mismatches.\n"
+    "  --lib FILE   Liberty library the netlist uses [data/pp_cells.lib, or $PP_LIB]\n"
+    "  --top NAME   top module (default: the one no other module instantiates)\n"
+    "  --seed N     seed of the random partial sums [1]\n"
+    "  --json       one JSON object on stdout (format powerprune-mac-check/1)\n";
+
+static const char *synth_help =
+    "usage: powerprune mac synth [--lib FILE] [--rtl FILE] [--w-bits N --a-bits N --p-bits N] -o FILE\n"
+    "Maps the behavioural MAC (data/mac_rtl.v, ports w, a, p, y) onto a Liberty library with Yosys:\n"
+    "read_verilog; chparam; synth -flatten; dfflibmap -liberty; abc -liberty; opt_clean;\n"
+    "write_verilog -noattr -noexpr. Needs yosys on PATH (or --yosys PATH).\n";
+
+static int gen(int argc, char **argv) {
+  const char *cmd = "mac generate";
+  pp_mac_opts o;
+  pp_mac_opts_default(&o);
+  const char *lib_path = pp_lib_default_path(), *out = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    long n;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(gen_help, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--mult") && v) {
+      i++;
+      if (!strcmp(v, "array")) o.mult = PP_MULT_ARRAY;
+      else if (!strcmp(v, "booth")) o.mult = PP_MULT_BOOTH;
+      else return pp_cli_usage(cmd, "--mult takes array or booth, not '%s'", v);
+    } else if (!strcmp(a, "--adder") && v) {
+      i++;
+      if (!strcmp(v, "ripple")) o.adder = PP_ADDER_RIPPLE;
+      else if (!strcmp(v, "prefix")) o.adder = PP_ADDER_PREFIX;
+      else return pp_cli_usage(cmd, "--adder takes ripple or prefix, not '%s'", v);
+    } else if (!strcmp(a, "--part") && v) {
+      i++;
+      if (!strcmp(v, "full")) o.part = PP_MAC_FULL;
+      else if (!strcmp(v, "mult")) o.part = PP_MAC_MULT;
+      else if (!strcmp(v, "adder")) o.part = PP_MAC_ADDER;
+      else return pp_cli_usage(cmd, "--part takes full, mult or adder, not '%s'", v);
+    } else if (!strcmp(a, "--w-bits") && v) {
+      i++;
+      if (pp_cli_parse_long(v, 2, 8, &n)) return pp_cli_usage(cmd, "--w-bits takes 2..8, not '%s'", v);
+      o.w_bits = (int)n;
+    } else if (!strcmp(a, "--a-bits") && v) {
+      i++;
+      if (pp_cli_parse_long(v, 2, 8, &n)) return pp_cli_usage(cmd, "--a-bits takes 2..8, not '%s'", v);
+      o.a_bits = (int)n;
+    } else if (!strcmp(a, "--p-bits") && v) {
+      i++;
+      if (pp_cli_parse_long(v, 4, 64, &n)) return pp_cli_usage(cmd, "--p-bits takes 4..64, not '%s'", v);
+      o.p_bits = (int)n;
+    } else if (!strcmp(a, "--lib") && v) {
+      lib_path = argv[++i];
+    } else if (!strcmp(a, "-o") && v) {
+      out = argv[++i];
+    } else {
+      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
+    }
+  }
+  if (!out) return pp_cli_usage(cmd, "-o FILE is required");
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib;
+  if (pp_lib_read(lib_path, &lib, &e)) return pp_cli_fail(cmd, &e);
+  int rc = pp_mac_generate(&o, lib, out, &e);
+  pp_lib_free(lib);
+  if (rc) return pp_cli_fail(cmd, &e);
+  return PP_EXIT_OK;
+}
+
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int check(int argc, char **argv) {
+  const char *cmd = "mac check";
+  const char *lib_path = pp_lib_default_path(), *path = NULL, *top = NULL;
+  int json = 0;
+  long seed = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(check_help, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--json")) {
+      json = 1;
+    } else if (!strcmp(a, "--lib") && v) {
+      lib_path = argv[++i];
+    } else if (!strcmp(a, "--top") && v) {
+      top = argv[++i];
+    } else if (!strcmp(a, "--seed") && v) {
+      i++;
+      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes a number, not '%s'", v);
+    } else if (a[0] == '-' && a[1]) {
+      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
+    } else if (!path) {
+      path = a;
+    } else {
+      return pp_cli_usage(cmd, "one netlist at a time ('%s' and '%s')", path, a);
+    }
+  }
+  if (!path) return pp_cli_usage(cmd, "which netlist? (powerprune mac check NETLIST)");
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib;
+  if (pp_lib_read(lib_path, &lib, &e)) return pp_cli_fail(cmd, &e);
+  pp_netlist *nl;
+  if (pp_netlist_read(path, lib, top, &nl, &e)) {
+    pp_lib_free(lib);
+    return pp_cli_fail(cmd, &e);
+  }
+  double t0 = pp_now();
+  pp_mac_check_result r;
+  int rc = pp_mac_check(nl, (uint64_t)seed, &r, &e);
+  double secs = pp_now() - t0;
+  if (rc) {
+    pp_netlist_free(nl);
+    pp_lib_free(lib);
+    return pp_cli_fail(cmd, &e);
+  }
+  /* cells by type, sorted by name */
+  int *count = calloc((size_t)lib->n_cells, sizeof(int));
+  const char **names = calloc((size_t)lib->n_cells, sizeof(char *));
+  if (!count || !names) {
+    free(count);
+    free(names);
+    pp_netlist_free(nl);
+    pp_lib_free(lib);
+    fprintf(stderr, "powerprune %s: out of memory\n", cmd);
+    return PP_EXIT_INTERNAL;
+  }
+  double area = 0, leak = 0;
+  for (int k = 0; k < nl->n_gates; k++) {
+    count[nl->gates[k].cell]++;
+    area += lib->cells[nl->gates[k].cell].area;
+    leak += lib->cells[nl->gates[k].cell].leakage_nw;
+  }
+  int nn = 0;
+  for (int c = 0; c < lib->n_cells; c++)
+    if (count[c]) names[nn++] = lib->cells[c].name;
+  qsort(names, (size_t)nn, sizeof(char *), cmp_name);
+  static const char *const part_name[] = {"full", "mult", "adder"};
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 1);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-mac-check/1");
+    pp_json_key(&j, "netlist");
+    pp_json_str(&j, path);
+    pp_json_key(&j, "library");
+    pp_json_str(&j, lib_path);
+    pp_json_key(&j, "top");
+    pp_json_str(&j, nl->top);
+    pp_json_key(&j, "part");
+    pp_json_str(&j, part_name[r.part]);
+    pp_json_key(&j, "w_bits");
+    pp_json_int(&j, r.w_bits);
+    pp_json_key(&j, "a_bits");
+    pp_json_int(&j, r.a_bits);
+    pp_json_key(&j, "p_bits");
+    pp_json_int(&j, r.p_bits);
+    pp_json_key(&j, "prod_bits");
+    pp_json_int(&j, r.prod_bits);
+    pp_json_key(&j, "seed");
+    pp_json_int(&j, seed);
+    pp_json_key(&j, "cells");
+    pp_json_obj_begin(&j);
+    for (int i = 0; i < nn; i++) {
+      pp_json_key(&j, names[i]);
+      pp_json_int(&j, count[pp_lib_find_cell(lib, names[i])]);
+    }
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "n_cells");
+    pp_json_int(&j, nl->n_gates);
+    pp_json_key(&j, "levels");
+    pp_json_int(&j, nl->n_levels - 1);
+    pp_json_key(&j, "area");
+    pp_json_num(&j, area);
+    pp_json_key(&j, "leakage_nw");
+    pp_json_num(&j, leak);
+    pp_json_key(&j, "pairs_checked");
+    pp_json_int(&j, r.pairs_checked);
+    pp_json_key(&j, "vectors_checked");
+    pp_json_int(&j, r.vectors_checked);
+    pp_json_key(&j, "mismatches");
+    pp_json_int(&j, r.mismatches);
+    if (r.mismatches) {
+      pp_json_key(&j, "first_mismatch");
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "w");
+      pp_json_int(&j, r.bad_w);
+      pp_json_key(&j, "a");
+      pp_json_int(&j, r.bad_a);
+      pp_json_key(&j, "p");
+      pp_json_int(&j, r.bad_p);
+      pp_json_key(&j, "prod");
+      pp_json_int(&j, r.bad_prod);
+      pp_json_key(&j, "got");
+      pp_json_int(&j, (long long)r.got);
+      pp_json_key(&j, "want");
+      pp_json_int(&j, (long long)r.want);
+      pp_json_obj_end(&j);
+    }
+    pp_json_key(&j, "seconds");
+    pp_json_num(&j, secs);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  } else {
+    printf("%s: module %s (%s: w %d, a %d, p %d bits), library %s\n", path, nl->top, part_name[r.part], r.w_bits,
+           r.a_bits, r.p_bits, lib->name);
+    printf("cells: %d in %d levels, area %.4f, leakage %.1f nW\n", nl->n_gates, nl->n_levels - 1, area, leak);
+    for (int i = 0; i < nn; i++) {
+      int c = pp_lib_find_cell(lib, names[i]);
+      printf("  %-12s %6d  area %.4f\n", names[i], count[c], count[c] * lib->cells[c].area);
+    }
+    printf("checked %lld %s (%lld vectors) in %.3f s: %lld mismatches\n", r.pairs_checked,
+           r.part == PP_MAC_ADDER ? "prod values" : "(w, a) pairs", r.vectors_checked, secs, r.mismatches);
+    if (r.mismatches)
+      printf("first mismatch: w=%lld a=%lld p=%lld prod=%lld: got 0x%llx, want 0x%llx\n", r.bad_w, r.bad_a, r.bad_p,
+             r.bad_prod, r.got, r.want);
+  }
+  free(count);
+  free(names);
+  pp_netlist_free(nl);
+  pp_lib_free(lib);
+  return r.mismatches ? PP_EXIT_FAIL : PP_EXIT_OK;
+}
+
+static int synth(int argc, char **argv) {
+  const char *cmd = "mac synth";
+  const char *lib_path = pp_lib_default_path(), *out = NULL, *yosys = "yosys";
+  const char *rtl = PP_SOURCE_DIR "/data/mac_rtl.v";
+  long wb = 8, ab = 8, pb = 22;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(synth_help, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--lib") && v) {
+      lib_path = argv[++i];
+    } else if (!strcmp(a, "--rtl") && v) {
+      rtl = argv[++i];
+    } else if (!strcmp(a, "--yosys") && v) {
+      yosys = argv[++i];
+    } else if (!strcmp(a, "-o") && v) {
+      out = argv[++i];
+    } else if (!strcmp(a, "--w-bits") && v) {
+      if (pp_cli_parse_long(argv[++i], 2, 8, &wb)) return pp_cli_usage(cmd, "--w-bits takes 2..8, not '%s'", v);
+    } else if (!strcmp(a, "--a-bits") && v) {
+      if (pp_cli_parse_long(argv[++i], 2, 8, &ab)) return pp_cli_usage(cmd, "--a-bits takes 2..8, not '%s'", v);
+    } else if (!strcmp(a, "--p-bits") && v) {
+      if (pp_cli_parse_long(argv[++i], 4, 62, &pb)) return pp_cli_usage(cmd, "--p-bits takes 4..62, not '%s'", v);
+    } else {
+      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
+    }
+  }
+  if (!out) return pp_cli_usage(cmd, "-o FILE is required");
+  if (pb < wb + ab) return pp_cli_usage(cmd, "--p-bits must be at least w-bits + a-bits (%ld)", wb + ab);
+  /* the library must read before Yosys spends time on it */
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib;
+  if (pp_lib_read(lib_path, &lib, &e)) return pp_cli_fail(cmd, &e);
+  pp_lib_free(lib);
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld.v", out, (long)getpid());
+  char script[16384];
+  int n = snprintf(script, sizeof script,
+                   "read_verilog \"%s\"; chparam -set W %ld -set A %ld -set P %ld mac; hierarchy -top mac; "
+                   "synth -flatten -top mac; dfflibmap -liberty \"%s\"; abc -liberty \"%s\"; opt_clean; "
+                   "write_verilog -noattr -noexpr \"%s\"",
+                   rtl, wb, ab, pb, lib_path, lib_path, tmp);
+  if (n >= (int)sizeof script) return pp_cli_usage(cmd, "paths too long");
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "powerprune %s: cannot start yosys: %s\n", cmd, strerror(errno));
+    return PP_EXIT_INTERNAL;
+  }
+  if (pid == 0) {
+    execlp(yosys, yosys, "-q", "-p", script, (char *)NULL);
+    fprintf(stderr, "powerprune %s: cannot run '%s': %s (install it: apt-get install yosys)\n", cmd, yosys,
+            strerror(errno));
+    _exit(127);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    remove(tmp);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127) return PP_EXIT_IO;
+    fprintf(stderr, "powerprune %s: yosys failed (status %d)\n", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return PP_EXIT_FAIL;
+  }
+  if (rename(tmp, out) != 0) {
+    fprintf(stderr, "powerprune %s: cannot write %s: %s\n", cmd, out, strerror(errno));
+    remove(tmp);
+    return PP_EXIT_IO;
+  }
+  return PP_EXIT_OK;
+}
 
 int pp_cmd_mac(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune mac: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    FILE *f = argc < 2 ? stderr : stdout;
+    fputs("usage: powerprune mac <generate|check|synth> [options]   (powerprune mac <sub> --help)\n"
+          "  generate  write a gate-level MAC (array/Booth multiplier, ripple/prefix adder)\n"
+          "  check     prove a MAC netlist exact over all (w, a) pairs\n"
+          "  synth     map data/mac_rtl.v onto a Liberty library with Yosys\n",
+          f);
+    return argc < 2 ? PP_EXIT_USAGE : PP_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "generate")) return gen(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "check")) return check(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "synth")) return synth(argc - 1, argv + 1);
+  fprintf(stderr, "powerprune mac: '%s' is not a subcommand (generate, check, synth)\n", argv[1]);
+  return PP_EXIT_USAGE;
 }

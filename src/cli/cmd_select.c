@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pp/array.h"
 #include "pp/select.h"
 
 static const char *USAGE =
@@ -91,7 +92,20 @@ int pp_cmd_select(int argc, char **argv) {
   double usage[PP_CHAR_MAX_W] = {0}, mass[PP_CHAR_MAX_A] = {0};
   int have_trace = 0;
   if (trace_path) {
-    return pp_cli_usage(cmd, "--trace needs the array module, not in this build yet");
+    pp_array_stats *st;
+    if (pp_array_stats_read(trace_path, &st, &e)) return pp_cli_fail(cmd, &e);
+    for (int i = 0; i < p.n_w; i++) {
+      int w = p.w_min + i;
+      if (w >= -127 && w <= 127) usage[i] = (double)st->mac_per_weight[w + 127];
+    }
+    for (int a = 0; a < 256; a++)
+      for (int b = 0; b < 256; b++) {
+        double c = (double)st->act_hist[a * 256 + b];
+        mass[a] += 0.5 * c; /* a value counts half as it leaves and half as it arrives */
+        mass[b] += 0.5 * c;
+      }
+    pp_array_stats_free(st);
+    have_trace = 1;
   }
   pp_select_result r;
   memset(&r, 0, sizeof r);

@@ -74,6 +74,29 @@ int pp_est_usage_check(const pp_est_usage *u, pp_err *e) {
   return PP_OK;
 }
 
+int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e) {
+  memset(u, 0, sizeof *u);
+  u->rows = u->cols = s->size;
+  u->cycles = (double)s->c.load_cycles + (double)s->c.stream_cycles;
+  u->w_min = -127;
+  u->n_w = 255;
+  double sum = 0;
+  for (int i = 0; i < 255; i++) {
+    u->mac_cycles[i] = (double)s->mac_per_weight[i];
+    sum += u->mac_cycles[i];
+  }
+  if (sum != (double)s->c.macs)
+    return pp_err_set(e, PP_EPARSE, NULL, 0, "statistics disagree: %g MACs per weight value but %llu MACs in total", sum,
+                      (unsigned long long)s->c.macs);
+  if (s->c.tiles > 0 && s->size > 0) {
+    double share = (double)s->c.unused_cols / ((double)s->c.tiles * s->size);
+    double free_pe = (double)s->size * s->size * u->cycles - sum;
+    u->gated_pe_cycles = share * (double)s->size * s->size * u->cycles;
+    if (u->gated_pe_cycles > free_pe) u->gated_pe_cycles = free_pe; /* the share is a per-tile mean */
+  }
+  return pp_est_usage_check(u, e);
+}
+
 int pp_est_usage_restrict(const pp_est_usage *in, const uint8_t *allowed, pp_est_usage *out, pp_err *e) {
   int zi = -in->w_min;
   if (zi < 0 || zi >= in->n_w || !allowed[zi]) return pp_err_set(e, PP_EINVAL, NULL, 0, "weight 0 must be allowed");
@@ -115,7 +138,8 @@ int pp_est_power_at(const pp_est_usage *u, const pp_char_power *p, const pp_est_
   double dyn0 = p->dyn_uw[-p->w_min];
   memset(out, 0, sizeof *out);
   out->v = v;
-  out->shw.dyn_uw = ds * (e_mac + idle * dyn0) / u->cycles;
+  double idle_e = u->idle_mode == PP_EST_IDLE_ZERO_WEIGHT ? idle * dyn0 : 0;
+  out->shw.dyn_uw = ds * (e_mac + idle_e) / u->cycles;
   out->shw.leak_uw = ls * pes * p->leak_uw;
   out->ohw.dyn_uw = ds * e_mac_nonzero / u->cycles;
   out->ohw.leak_uw = ls * p->leak_uw * (pes * u->cycles - u->gated_pe_cycles) / u->cycles;

@@ -1185,6 +1185,9 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
     } else if (!strcmp(n->name, "pp_wire_cap")) {
       if ((rc = parse_number(&c, n, n->value, &v))) goto done;
       lib->wire_cap_ff = v * c.cap_ff;
+    } else if (!strcmp(n->name, "pp_output_load")) {
+      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      lib->output_load_ff = v * c.cap_ff;
     } else if (!strcmp(n->name, "pp_wire_cap_per_fanout")) {
       if ((rc = parse_number(&c, n, n->value, &v))) goto done;
       lib->wire_cap_per_fanout_ff = v * c.cap_ff;
@@ -1209,6 +1212,15 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
     rc = pp_err_set(e, PP_EPARSE, file, lg->line, "library '%s' has no cells (expected 'cell (NAME) { ... }' groups)",
                     lib->name);
     goto done;
+  }
+  if (lib->output_load_ff <= 0) { /* one input of the smallest inverter */
+    double best_area = -1;
+    for (int i = 0; i < lib->n_cells; i++) {
+      const pp_lib_cell *cl = &lib->cells[i];
+      if (cl->n_inputs != 1 || cl->n_outputs != 1 || cl->unsupported || cl->is_sequential) continue;
+      if (cl->pins[cl->outputs[0]].truth != 0x1) continue;
+      if (best_area < 0 || cl->area < best_area) best_area = cl->area, lib->output_load_ff = cl->pins[cl->inputs[0]].cap;
+    }
   }
   if (!has_slew) {
     /* No project attribute: the smallest input slew any delay table was

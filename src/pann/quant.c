@@ -109,14 +109,22 @@ double pp_pann_act_scale(const float *x, size_t n, int bits) {
 /* ---- reference energies ------------------------------------------------------ */
 
 double pp_pann_ref_mac_energy(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed) {
-  if (b < 2 || b > 8 || !pw->have[b - 2] || K < 1) return NAN;
+  double em, ea;
+  pp_pann_ref_mac_parts(pw, b, accum, K, seed, &em, &ea);
+  return em + ea;
+}
+
+void pp_pann_ref_mac_parts(const pp_pann_power *pw, int b, int accum, int K, uint64_t seed, double *e_mult,
+                           double *e_acc) {
+  *e_mult = *e_acc = NAN;
+  if (b < 2 || b > 8 || !pw->have[b - 2] || K < 1) return;
   const pp_pann_mult_model *mm = &pw->mult[b - 2];
   const pp_pann_acc_model *am = &pw->acc[b - 2];
   pp_rng r;
   pp_rng_seed(&r, seed);
   int L = (1 << (b - 1)) - 1, A = (1 << b) - 1;
   const int M = 400; /* dot products */
-  double E = 0;
+  double Em = 0, Ea = 0;
   int64_t pw0 = 0, pa0 = 0;
   int64_t px[2] = {0, 0}, pp[2] = {0, 0}; /* last operation of each accumulator */
   for (int o = 0; o < M; o++) {
@@ -126,18 +134,19 @@ double pp_pann_ref_mac_energy(const pp_pann_power *pw, int b, int accum, int K, 
       int64_t a = pp_rng_below(&r, A + 1);
       int which = accum == PP_PANN_SPLIT && w < 0;
       int64_t wm = accum == PP_PANN_SPLIT ? (w < 0 ? -w : w) : w;
-      E += pp_pann_mult_energy(mm, pw0, pa0, wm, a);
+      Em += pp_pann_mult_energy(mm, pw0, pa0, wm, a);
       pw0 = wm;
       pa0 = a;
       if (accum == PP_PANN_SPLIT && w == 0) continue;
       int64_t x = wm * a;
-      E += pp_pann_acc_energy(am, px[which], pp[which], x, acc[which]);
+      Ea += pp_pann_acc_energy(am, px[which], pp[which], x, acc[which]);
       px[which] = x;
       pp[which] = acc[which];
       acc[which] = pp_pann_wrap(acc[which] + x, am->acc_bits);
     }
   }
-  return E / ((double)M * K);
+  *e_mult = Em / ((double)M * K);
+  *e_acc = Ea / ((double)M * K);
 }
 
 double pp_pann_ref_add_energy(const pp_pann_power *pw, int bx, double R, int K, uint64_t seed) {

@@ -65,6 +65,7 @@ static void tiny(pp_est_usage *u, pp_char_power *p) {
   u->mac_cycles[1] = 4;  /* w = 0 */
   u->mac_cycles[2] = 12; /* w = 1 */
   u->gated_pe_cycles = 10;
+  u->idle_mode = PP_EST_IDLE_ZERO_WEIGHT;
   p->w_min = -1;
   p->n_w = 3;
   p->dyn_uw[0] = 30;
@@ -92,6 +93,12 @@ static void test_hand_trace(void **st) {
   assert_true(fabs(r.ohw.dyn_uw - 48) < 1e-9);
   assert_true(fabs(r.ohw.leak_uw - 15) < 1e-9);
   assert_true(fabs(r.ohw.total_uw - 63) < 1e-9);
+  /* idle PEs holding their inputs: SHW dyn = (240 + 40 + 240)/10 = 52; OHW unchanged */
+  u.idle_mode = PP_EST_IDLE_HOLD;
+  assert_int_equal(pp_est_power_at(&u, &p, &m, m.v_nom, &r, &e), PP_OK);
+  assert_true(fabs(r.shw.dyn_uw - 52) < 1e-9 && fabs(r.shw.total_uw - 72) < 1e-9);
+  assert_true(fabs(r.ohw.total_uw - 63) < 1e-9);
+  u.idle_mode = PP_EST_IDLE_ZERO_WEIGHT;
   /* at 0.72 V: dynamic x (0.9)^2, leakage x leak_scale */
   assert_int_equal(pp_est_power_at(&u, &p, &m, 0.72, &r, &e), PP_OK);
   assert_true(fabs(r.shw.dyn_uw - 68 * 0.81) < 1e-9);
@@ -162,11 +169,51 @@ static void test_restrict_and_compare(void **st) {
   assert_true(c.v_share_shw == 0 && c.v_share_ohw == 0);
 }
 
+static void test_usage_from_stats(void **st) {
+  (void)st;
+  pp_array_stats *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  s->size = 4;
+  s->c.load_cycles = 4;
+  s->c.stream_cycles = 16; /* 20 cycles x 16 PEs = 320 PE-cycles */
+  s->c.tiles = 2;
+  s->c.unused_cols = 2; /* one of four columns per tile on average */
+  s->mac_per_weight[127] = 30;      /* w = 0 */
+  s->mac_per_weight[127 + 5] = 100; /* w = 5 */
+  s->mac_per_weight[127 - 3] = 50;  /* w = -3 */
+  s->c.macs = 180;
+  pp_est_usage u;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_est_usage_from_stats(s, &u, &e), PP_OK);
+  assert_int_equal(u.rows, 4);
+  assert_true(u.cycles == 20);
+  assert_true(u.mac_cycles[132] == 100 && u.mac_cycles[124] == 50 && u.mac_cycles[127] == 30);
+  assert_true(fabs(u.gated_pe_cycles - 80) < 1e-9); /* 0.25 x 320 */
+  pp_char_power p;
+  memset(&p, 0, sizeof p);
+  p.w_min = -127;
+  p.n_w = 255;
+  for (int i = 0; i < 255; i++) p.dyn_uw[i] = 10 + abs(i - 127);
+  p.leak_uw = 2;
+  pp_est_vmodel m;
+  pp_est_vmodel_default(&m);
+  pp_est_power r;
+  assert_int_equal(pp_est_power_at(&u, &p, &m, m.v_nom, &r, &e), PP_OK);
+  /* SHW: (30*10 + 100*15 + 50*13)/20 = 122.5 dyn, 16*2 = 32 leak;
+   * OHW: (1500 + 650)/20 = 107.5 dyn, 2*(320-80)/20 = 24 leak */
+  assert_true(fabs(r.shw.total_uw - 154.5) < 1e-9);
+  assert_true(fabs(r.ohw.total_uw - 131.5) < 1e-9);
+  s->c.macs = 181; /* inconsistent statistics are an error */
+  assert_int_equal(pp_est_usage_from_stats(s, &u, &e), PP_EPARSE);
+  free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_voltage_table1),       cmocka_unit_test(test_scaling_laws),
       cmocka_unit_test(test_hand_trace),           cmocka_unit_test(test_standard_ge_optimized),
-      cmocka_unit_test(test_restrict_and_compare),
+      cmocka_unit_test(test_restrict_and_compare), cmocka_unit_test(test_usage_from_stats),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

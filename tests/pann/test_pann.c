@@ -199,11 +199,59 @@ static void test_budget_monotone(void **st) {
   assert_true(isnan(pp_pann_ref_mac_energy(&pw, 9, PP_PANN_SPLIT, 32, 1)));
 }
 
+static void test_power_json_roundtrip(void **st) {
+  (void)st;
+  pp_pann_power pw, back;
+  synth_power(&pw);
+  pw.have[0] = 0; /* a width left out stays out */
+  pw.mult[3].fit.r2 = 0.93;
+  pw.acc[4].check.mean_rel_err = 0.125;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  pp_json j;
+  pp_json_init(&j, f, 1);
+  pp_pann_power_json(&j, &pw, NULL);
+  pp_json_end(&j);
+  fclose(f);
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_pann_power_parse(buf, "m.json", &back, &e), PP_OK);
+  assert_int_equal(back.have[0], 0);
+  assert_int_equal(back.acc_bits, 22);
+  for (int b = 3; b <= 8; b++) {
+    assert_int_equal(back.have[b - 2], 1);
+    for (int k = 0; k < 4; k++) {
+      assert_true(back.mult[b - 2].c[k] == pw.mult[b - 2].c[k]);
+      assert_true(back.acc[b - 2].c[k] == pw.acc[b - 2].c[k]);
+      assert_true(back.add[b - 2].c[k] == pw.add[b - 2].c[k]);
+    }
+    assert_int_equal(back.add[b - 2].in_bits, pw.add[b - 2].in_bits);
+  }
+  assert_true(back.mult[3].fit.r2 == 0.93 && back.acc[4].check.mean_rel_err == 0.125);
+  /* a broken file: one clear error with the line */
+  char *bad = strdup(buf);
+  char *c = strstr(bad, "\"c\"");
+  assert_non_null(c);
+  c[1] = 'x'; /* the first "c" key is gone */
+  pp_err_clear(&e);
+  assert_int_equal(pp_pann_power_parse(bad, "m.json", &back, &e), PP_EPARSE);
+  assert_string_equal(e.file, "m.json");
+  assert_true(e.line > 1);
+  assert_non_null(strstr(e.msg, "coefficients"));
+  pp_err_clear(&e);
+  assert_int_equal(pp_pann_power_parse("{\"format\": \"other\"}", "x.json", &back, &e), PP_EPARSE);
+  pp_err_clear(&e);
+  assert_int_equal(pp_pann_power_parse("{\"format\": [1, 2", "y.json", &back, &e), PP_EPARSE);
+  free(bad);
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lsq_recovers_coefficients), cmocka_unit_test(test_features),
       cmocka_unit_test(test_streams_signed_vs_split),   cmocka_unit_test(test_weight_scale),
-      cmocka_unit_test(test_budget_monotone),
+      cmocka_unit_test(test_budget_monotone),           cmocka_unit_test(test_power_json_roundtrip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

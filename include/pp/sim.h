@@ -1,0 +1,216 @@
+/* sim: gate-level simulation and static timing of a pp_netlist.
+ *
+ * One immutable model (pp_sim_model), built once per netlist, holds every
+ * per-instance delay and energy; every engine reads the same model, so the
+ * timed event engine, the bit-parallel engines, STA and the Icarus Verilog
+ * model written for cross-checking all mean the same circuit.
+ *
+ * ---- Delay model (the contract every engine and the Verilog model follow) ----
+ * Time is integer ticks of opts.tick_ps (default 1 ps). Results are reported
+ * in ps = ticks * tick_ps.
+ *
+ * Slews: primary inputs and constants have slew opts.input_slew_ps (default
+ * lib->default_slew_ps) for both edges. Gates are visited in topological
+ * order; for each arc (input pin i -> output pin o) the cell's timing group
+ * of o with related_pin i gives, at the output net's load C (net.load_ff),
+ *   sense positive:  rise arc = cell_rise(slew_rise(in), C), fall arc = cell_fall(slew_fall(in), C)
+ *   sense negative:  rise arc = cell_rise(slew_fall(in), C), fall arc = cell_fall(slew_rise(in), C)
+ *   non-unate:       both = max of the four (cell_rise|cell_fall) x (slew_rise|slew_fall) lookups
+ * and the output net's slews are the worst (max) rise_transition /
+ * fall_transition over all its arcs (same input-slew choice as the delay).
+ * A missing arc (no timing group for that pin) uses the cell's worst arc.
+ *
+ * Pin delays: each arc becomes a delay of the *input edge*:
+ *   d_r = delay applied when the input net rises, d_f = when it falls
+ *   (positive unate: d_r = rise arc, d_f = fall arc; negative unate: d_r =
+ *   fall arc, d_f = rise arc; non-unate: d_r = d_f = max), each rounded to
+ *   the nearest tick and at least 1 tick.
+ * Each arc is a transport delay line with edge-dependent delays and VHDL
+ * transport semantics (a new edge cancels pending ones that would land at or
+ * after it). For integer ticks this is exactly
+ *   x'(T) = AND of x(t) for t in [T - d_r, T - d_f]   when d_r >= d_f
+ *   x'(T) = OR  of x(t) for t in [T - d_f, T - d_r]   when d_r <  d_f
+ * (a pulse narrower than |d_r - d_f| is swallowed or widened, never inverted).
+ * The gate output is the cell's Boolean function of its delayed pins, with no
+ * further delay: out(T) = f(x1'(T), ..., xk'(T)). Net values are piecewise
+ * constant between integer ticks; a toggle is a change of that value (no
+ * zero-width glitches exist in the model).
+ * The optional inertial mode (event engine only) replaces each delay line by
+ * an inertial one: an input edge cancels the arc's pending edge, and is
+ * scheduled only if it differs from the arc's projected value.
+ *
+ * Transition: the circuit is settled at the old input vector (zero-delay
+ * values), every input bit switches to the new vector at T = 0.
+ *
+ * Energy of a transition (fJ): every toggle of a net costs 0.5 * load_ff * V^2
+ * (V = lib->voltage; primary-input nets included, they are charged by the
+ * MAC's drivers), plus, for a toggle of a gate output, the cell's internal
+ * energy: the rise_power (output rising) or fall_power table of the
+ * internal_power group whose related_pin is the lowest-numbered delayed pin
+ * that changed at that tick (the group without related_pin when none
+ * matches; 0 when the cell has none), looked up at that pin's net slew and
+ * the output load. Leakage is the sum of cell_leakage_power (nW), state
+ * independent. Input-pin internal_power groups are ignored.
+ *
+ * ---- Threads ----
+ * A model is read-only after pp_sim_model_new and may be shared by any number
+ * of threads; each thread uses its own pp_sim_ws workspace.
+ *
+ * ---- Input vectors ----
+ * A "bit vector" has one uint8_t (0/1) per primary input bit: the input ports
+ * in netlist order, each LSB first (pp_sim_input_bit gives the index). The
+ * bit-parallel engines take one uint64_t word per input bit instead, lane j
+ * of every word being vector j. */
+#ifndef PP_SIM_H
+#define PP_SIM_H
+
+#include <stdint.h>
+
+#include "pp/netlist.h"
+#include "pp/util.h"
+
+typedef struct pp_sim_opts {
+  double tick_ps;       /* time quantum (ps); delays round to it; default 1.0 */
+  double input_slew_ps; /* < 0: lib->default_slew_ps (default -1) */
+  int inertial;         /* event engine: inertial instead of transport (default 0) */
+} pp_sim_opts;
+
+void pp_sim_opts_default(pp_sim_opts *o);
+
+typedef struct pp_sim_model pp_sim_model;
+
+/* Builds the model (delays, slews, energies, compiled cell functions).
+ * The netlist (and its library) must outlive the model. */
+int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **out, pp_err *e);
+void pp_sim_model_free(pp_sim_model *m);
+
+const pp_netlist *pp_sim_netlist(const pp_sim_model *m);
+double pp_sim_tick_ps(const pp_sim_model *m);
+double pp_sim_leakage_nw(const pp_sim_model *m);
+int pp_sim_n_input_bits(const pp_sim_model *m);
+int pp_sim_n_output_bits(const pp_sim_model *m);
+/* Index of bit `bit` of input port `port` in a bit vector (-1 if out of range). */
+int pp_sim_input_bit(const pp_sim_model *m, int port, int bit);
+/* Index of bit `bit` of output port `port` among the output bits. */
+int pp_sim_output_bit(const pp_sim_model *m, int port, int bit);
+/* Net of input/output bit number i. */
+int pp_sim_input_net(const pp_sim_model *m, int i);
+int pp_sim_output_net(const pp_sim_model *m, int i);
+/* Pin delays of the arc (gate, its input position `in`) -> output position
+ * `out`, in ticks: d_r for a rising input edge, d_f for a falling one.
+ * Returns -1 when the output is unconnected or an argument is out of range. */
+int pp_sim_arc_delay(const pp_sim_model *m, int gate, int out, int in, int *d_r, int *d_f);
+/* Worst rise/fall slew (ps) the model propagated to a net. */
+void pp_sim_net_slew(const pp_sim_model *m, int net, double *rise_ps, double *fall_ps);
+
+/* Writes value (two's complement, wrapped to the port width) into the bits
+ * of input port `port`. */
+void pp_sim_bits_set_port(const pp_sim_model *m, uint8_t *bits, int port, int64_t value);
+/* Same, by port name; PP_EINVAL when the netlist has no such input. */
+int pp_sim_bits_set(const pp_sim_model *m, uint8_t *bits, const char *port, int64_t value, pp_err *e);
+/* Same for bit-parallel words: lane `lane` of the port's words gets value. */
+void pp_sim_words_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value);
+
+/* ---- per-thread workspace ---- */
+typedef struct pp_sim_ws pp_sim_ws;
+int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e);
+void pp_sim_ws_free(pp_sim_ws *w);
+
+/* ---- timed event-driven engine ---- */
+enum {
+  PP_SIM_NET_DETAIL = 1, /* fill net_toggles and net_last_ps */
+  PP_SIM_TRACE = 2       /* record every net change (net, tick, value) */
+};
+
+typedef struct pp_sim_result {
+  double energy_fj;     /* switching_fj + internal_fj */
+  double switching_fj;  /* sum over toggles of 0.5 C V^2 */
+  double internal_fj;   /* cell internal energy */
+  long toggles;         /* all net toggles, glitches included */
+  long output_toggles;  /* toggles of primary output bits */
+  double max_settle_ps; /* max of settle_ps */
+  int n_out_bits;
+  /* The arrays below belong to the workspace: valid until its next use. */
+  const double *settle_ps;    /* per output bit: time of its last change (0: never changed) */
+  const uint8_t *out_values;  /* per output bit: final value */
+  const int *net_toggles;     /* per net (PP_SIM_NET_DETAIL, else NULL) */
+  const double *net_last_ps;  /* per net, time of last change, 0 if none (PP_SIM_NET_DETAIL) */
+  const int32_t *trace;       /* PP_SIM_TRACE: n_trace triples (net, tick, value) in time order */
+  long n_trace;
+} pp_sim_result;
+
+/* Simulates old_bits -> new_bits. Returns PP_OK, or PP_ENOMEM. */
+int pp_sim_transition(pp_sim_ws *w, const uint8_t *old_bits, const uint8_t *new_bits, unsigned flags,
+                      pp_sim_result *r);
+/* Final value of an output port after the last pp_sim_transition (two's
+ * complement when is_signed). */
+int64_t pp_sim_output_value(const pp_sim_ws *w, int out_port, int is_signed);
+
+/* ---- bit-parallel engines (64 vectors per call, lane j = bit j) ---- */
+/* Zero-delay values of every net for 64 input vectors; net_words has n_nets
+ * entries (in_words: one word per input bit). */
+void pp_sim_bp_eval(const pp_sim_model *m, const uint64_t *in_words, uint64_t *net_words);
+/* Zero-delay toggles of 64 transitions old->new: returns the total number of
+ * net toggles over all lanes; net_toggles (n_nets, may be NULL) is added to. */
+long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, long *net_toggles);
+
+/* Time-stepped bit-parallel engine: the exact delay model above, simulated
+ * one tick at a time for 64 transitions at once (so it agrees exactly with
+ * the transport event engine; choose tick_ps = 1 for speed). */
+typedef struct pp_sim_ts_result {
+  /* Workspace-owned, valid until the next call: */
+  const int32_t *settle_ticks; /* [out_bit * 64 + lane]: last change tick (0: never) */
+  const int32_t *max_settle_ticks; /* [lane]: max over output bits */
+  long toggles;                /* all net toggles over all lanes */
+  const long *net_toggles;     /* per net, summed over lanes (flag PP_SIM_NET_DETAIL), else NULL */
+} pp_sim_ts_result;
+int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
+                  pp_sim_ts_result *r);
+
+/* ---- static timing ---- */
+/* Longest and shortest paths with the model's pin delays, rise and fall
+ * separately with each pin's unateness taken from the cell function. */
+typedef struct pp_sta_stage {
+  int gate;            /* -1 for the starting primary input */
+  int net;             /* net reached by this stage */
+  int in_pos, out_pos; /* cell input/output position */
+  const char *inst, *cell, *in_pin, *out_pin; /* names (NULL for the start) */
+  int rise;            /* 1 when the net rises at this stage */
+  double delay_ps;     /* pin delay of this stage */
+  double arrival_ps;   /* arrival at the net */
+} pp_sta_stage;
+
+typedef struct pp_sta {
+  int n_in_bits, n_out_bits;
+  /* [in_bit * n_out_bits + out_bit], ps; -1 when no path */
+  double *max_ps, *min_ps;
+  double critical_ps;  /* longest path of the whole netlist */
+  int crit_in_bit, crit_out_bit;
+  pp_sta_stage *path;  /* critical path, from the input to the output */
+  int n_path;
+} pp_sta;
+
+int pp_sta_run(const pp_sim_model *m, pp_sta **out, pp_err *e);
+void pp_sta_free(pp_sta *s);
+/* For input port `port`: per_bit[b] = longest delay (ps) from bit b to any
+ * output bit (-1 when none); returns the max over the port's bits. */
+double pp_sta_port_max(const pp_sim_model *m, const pp_sta *s, int port, double *per_bit);
+
+/* ---- Icarus Verilog cross-check ---- */
+/* Writes a self-contained Verilog file: the netlist with every arc as the
+ * delay model above (transport taps at every tick of [min(d_r,d_f),
+ * max(d_r,d_f)], `timescale` = one tick) and a testbench that settles each
+ * transition's old vector, switches to the new one and prints every net value
+ * at the end of each time step ($strobe). Requires tick_ps in {1, 0.1, 0.01, 0.001}. */
+int pp_sim_icarus_write(const pp_sim_model *m, const char *path, const uint8_t *old_bits,
+                        const uint8_t *new_bits, int n_transitions, pp_err *e);
+/* Runs `iverilog` + `vvp` on such a file in dir, and parses per transition
+ * the per-net toggle counts and last change ticks (n_transitions * n_nets
+ * each, caller-allocated). seconds (may be NULL) gets the vvp run time.
+ * PP_EIO when iverilog is missing or fails. */
+int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transitions, int *toggles,
+                      int32_t *last_tick, double *seconds, pp_err *e);
+/* 1 when iverilog and vvp can be run. */
+int pp_sim_icarus_available(void);
+
+#endif

@@ -1,0 +1,185 @@
+/* pann/compare: accuracy against power at equal power for plain b-bit
+ * quantization and PANN, on one pre-trained float model, plus the energy of
+ * module nn's own int8 integer path (the int8 network, or a PowerPruning-
+ * restricted one) under the same bit-flip models. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pp/pann.h"
+
+void pp_pann_compare_defaults(pp_pann_compare_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->calib_images = 1000;
+  o->val_images = 2000;
+  o->test_images = 0;
+  o->energy_images = 10;
+  o->accum = PP_PANN_SPLIT;
+  o->K_ref = 64;
+  o->bias_corr = 1;
+  o->min_bits = 2;
+  o->max_bits = 8;
+  o->seed = 1;
+}
+
+static int push(pp_pann_compare *c, const pp_pann_point *p) {
+  if (c->n == c->cap) {
+    int nc = c->cap ? 2 * c->cap : 64;
+    pp_pann_point *np = realloc(c->pts, sizeof *np * (size_t)nc);
+    if (!np) return PP_ENOMEM;
+    c->pts = np;
+    c->cap = nc;
+  }
+  c->pts[c->n++] = *p;
+  return PP_OK;
+}
+
+void pp_pann_compare_free(pp_pann_compare *c) {
+  free(c->pts);
+  memset(c, 0, sizeof *c);
+}
+
+int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_nn_data *test, const pp_pann_power *pw,
+                        const pp_pann_compare_opts *o, pp_pann_compare *out, pp_err *e) {
+  memset(out, 0, sizeof *out);
+  if (o->calib_images + o->val_images > train->n || o->calib_images < 1 || o->val_images < 1)
+    return pp_err_set(e, PP_EINVAL, "", 0, "calibration (%d) and validation (%d) images exceed the %d training images",
+                      o->calib_images, o->val_images, train->n);
+  if (o->min_bits < 2 || o->max_bits > 8 || o->min_bits > o->max_bits)
+    return pp_err_set(e, PP_EINVAL, "", 0, "bit widths must lie in 2..8");
+  for (int b = 2; b <= 8; b++)
+    if (!pw->have[b - 2]) return pp_err_set(e, PP_EINVAL, "", 0, "the power model lacks width %d (fit 2..8)", b);
+  int nt = o->test_images > 0 && o->test_images < test->n ? o->test_images : test->n;
+  int ne = o->energy_images > 0 ? (o->energy_images < nt ? o->energy_images : nt) : 1;
+  int v0 = o->calib_images, nv = o->val_images;
+  pp_pann_net *net;
+  int st = pp_pann_net_create(m, train, 0, o->calib_images, &net, e);
+  if (st) return st;
+  pp_pann_qspec s = {.mode = PP_PANN_Q_FLOAT};
+  if ((st = pp_pann_net_quantize(net, &s, e)) || (st = pp_pann_net_eval(net, test, 0, nt, &out->float_acc, NULL, e)))
+    goto done;
+  out->test_images = nt;
+  /* plain b-bit networks */
+  for (int b = o->min_bits; b <= o->max_bits; b++) {
+    pp_pann_point p = {0};
+    snprintf(p.method, sizeof p.method, "uniform");
+    p.budget_bits = b;
+    p.w_bits = p.a_bits = b;
+    s = (pp_pann_qspec){.mode = PP_PANN_Q_UNIFORM, .w_bits = b, .a_bits = b, .bias_corr = o->bias_corr};
+    if ((st = pp_pann_net_quantize(net, &s, e))) goto done;
+    double rsum = 0, wsum = 0;
+    for (int i = 0; i < pp_pann_net_nlayers(net); i++) {
+      pp_pann_layer_info li;
+      pp_pann_net_layer(net, i, &li);
+      rsum += li.r * li.M * li.K;
+      wsum += (double)li.M * li.K;
+    }
+    p.R = rsum / wsum;
+    p.ref_fj = p.budget_fj = pp_pann_ref_mac_energy(pw, b, o->accum, o->K_ref, o->seed);
+    pp_pann_energy en;
+    if ((st = pp_pann_net_eval(net, train, v0, nv, &p.val_acc, NULL, e)) ||
+        (st = pp_pann_net_eval(net, test, 0, nt, &p.test_acc, NULL, e)) ||
+        (st = pp_pann_net_energy(net, pw, o->accum, test, 0, ne, &en, e)))
+      goto done;
+    p.trace_fj = en.e_per_mac;
+    p.chosen = 1;
+    if ((st = push(out, &p))) goto oom;
+  }
+  /* PANN at the power of each b-bit MAC: for every activation width, the
+   * R that spends that power; the width with the best validation accuracy
+   * is the one reported on the test set. */
+  for (int b = o->min_bits; b <= o->max_bits; b++) {
+    double P = pp_pann_ref_mac_energy(pw, b, o->accum, o->K_ref, o->seed);
+    int best = -1;
+    double best_val = -1;
+    int first = out->n;
+    for (int bx = 2; bx <= 8; bx++) {
+      double R = pp_pann_budget_R(pw, bx, P, o->K_ref, o->seed);
+      if (!(R >= 0.02)) continue; /* too few additions to carry the network */
+      pp_pann_point p = {0};
+      snprintf(p.method, sizeof p.method, "pann");
+      p.budget_bits = b;
+      p.budget_fj = P;
+      p.a_bits = bx;
+      p.R = R;
+      s = (pp_pann_qspec){.mode = PP_PANN_Q_PANN, .a_bits = bx, .R = R, .bias_corr = o->bias_corr};
+      if ((st = pp_pann_net_quantize(net, &s, e)) || (st = pp_pann_net_eval(net, train, v0, nv, &p.val_acc, NULL, e)))
+        goto done;
+      p.ref_fj = R * pp_pann_ref_add_energy(pw, bx, R, o->K_ref, o->seed);
+      p.test_acc = NAN;
+      p.trace_fj = NAN;
+      if ((st = push(out, &p))) goto oom;
+      if (p.val_acc > best_val) best_val = p.val_acc, best = out->n - 1;
+    }
+    (void)first;
+    if (best >= 0) {
+      pp_pann_point *p = &out->pts[best];
+      s = (pp_pann_qspec){.mode = PP_PANN_Q_PANN, .a_bits = p->a_bits, .R = p->R, .bias_corr = o->bias_corr};
+      pp_pann_energy en;
+      if ((st = pp_pann_net_quantize(net, &s, e)) || (st = pp_pann_net_eval(net, test, 0, nt, &p->test_acc, NULL, e)) ||
+          (st = pp_pann_net_energy(net, pw, o->accum, test, 0, ne, &en, e)))
+        goto done;
+      p->trace_fj = en.e_per_mac;
+      p->chosen = 1;
+    }
+  }
+  goto done;
+oom:
+  st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+done:
+  pp_pann_net_free(net);
+  if (st) pp_pann_compare_free(out);
+  return st;
+}
+
+/* ---- module nn's int8 integer path under the bit-flip models -------------------- */
+
+typedef struct qctx {
+  const pp_pann_power *pw;
+  int accum;
+  pp_pann_energy *en;
+} qctx;
+
+static int qhook(const pp_nn_qgemm *g, void *vctx) {
+  qctx *c = vctx;
+  const pp_pann_mult_model *mm = &c->pw->mult[6];
+  const pp_pann_acc_model *am = &c->pw->acc[6];
+  int split = c->accum == PP_PANN_SPLIT;
+  int Mg = g->M / g->groups;
+  int64_t pw0 = 0, pa0 = 0, px[2] = {0, 0}, pp[2] = {0, 0};
+  for (int grp = 0; grp < g->groups; grp++) {
+    const uint8_t *x = g->x + (size_t)grp * g->K * g->N;
+    for (int j = 0; j < g->N; j++)
+      for (int mm_ = 0; mm_ < Mg; mm_++) {
+        const int8_t *wr = g->w + (size_t)(grp * Mg + mm_) * g->K;
+        int64_t acc[2] = {0, 0};
+        for (int k = 0; k < g->K; k++) {
+          int64_t w = wr[k], a = x[(size_t)k * g->N + j];
+          int which = split && w < 0;
+          int64_t wm = split ? (w < 0 ? -w : w) : w;
+          c->en->macs += 1;
+          c->en->e_mult += pp_pann_mult_energy(mm, pw0, pa0, wm, a);
+          pw0 = wm, pa0 = a;
+          if (split && w == 0) continue;
+          int64_t xv = wm * a;
+          c->en->e_acc += pp_pann_acc_energy(am, px[which], pp[which], xv, acc[which]);
+          px[which] = xv, pp[which] = acc[which];
+          acc[which] = pp_pann_wrap(acc[which] + xv, am->acc_bits);
+          c->en->additions += 1;
+        }
+      }
+  }
+  return 0;
+}
+
+int pp_pann_qmodel_energy(const pp_nn_qmodel *q, const pp_nn_data *d, int first, int count, const pp_pann_power *pw,
+                          int accum, pp_pann_energy *out, pp_err *e) {
+  memset(out, 0, sizeof *out);
+  if (!pw->have[6]) return pp_err_set(e, PP_EINVAL, "", 0, "the power model lacks the 8-bit MAC");
+  qctx c = {pw, accum, out};
+  int st = pp_nn_qrun(q, d, first, count, qhook, &c, NULL, NULL, NULL, e);
+  if (st) return st;
+  out->e_total = out->e_mult + out->e_acc;
+  out->e_per_mac = out->macs > 0 ? out->e_total / out->macs : 0;
+  return PP_OK;
+}

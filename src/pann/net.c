@@ -1,0 +1,558 @@
+/* pann/net: a quantized copy of an nn model, run the way PANN (or plain b-bit
+ * quantization) computes it: every conv/fc input quantized to unsigned
+ * a_bits integers, weights to integers q at a per-layer scale g, the integer
+ * product exact (double GEMM of integer values), bias and rescaling in float.
+ * It reads the public model structure of module nn (layers, params, bufs)
+ * and folds batch norm into the conv/fc before it. Integer products of a few
+ * images can be handed to the bit-flip models for their energy. */
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pp/pann.h"
+
+#define BN_EPS 1e-5f  /* the value module nn uses in its BN layers */
+#define CALIB_SAMPLES 60000
+
+typedef struct glayer {
+  int li;            /* model layer index */
+  int conv;          /* 1 conv, 0 fc */
+  int M, K, N, groups; /* K: reduction length per group; N: output positions per image */
+  float *w;          /* folded weights, M x K */
+  float *b;          /* folded bias, M */
+  double *xmean;     /* groups*K: mean of every input row over the calibration set */
+  float *samp;       /* calibration samples of the input activations */
+  size_t nsamp;
+  double sx_cache[9];
+  /* quantized state */
+  int32_t *q;        /* M x K */
+  double g, sx, r;   /* weight scale, activation scale, achieved mean |q| */
+  float *bq;         /* bias used (corrected or not) */
+} glayer;
+
+struct pp_pann_net {
+  const pp_nn_model *m;
+  int ng;
+  glayer *G;
+  int *gof;       /* layer -> glayer index or -1 */
+  int *folded;    /* BN layer folded into its conv/fc */
+  pp_pann_qspec spec;
+  int quantized;
+};
+
+static size_t tsz(const pp_nn_model *m, int t, int B) {
+  if (t == 0) return (size_t)m->in_c * m->in_h * m->in_w * B;
+  const pp_nn_layer *L = &m->layers[t - 1];
+  return (size_t)L->c * L->h * L->w * B;
+}
+static void tshape(const pp_nn_model *m, int t, int *c, int *h, int *w) {
+  if (t == 0) {
+    *c = m->in_c, *h = m->in_h, *w = m->in_w;
+    return;
+  }
+  const pp_nn_layer *L = &m->layers[t - 1];
+  *c = L->c, *h = L->h, *w = L->w;
+}
+
+void pp_pann_net_free(pp_pann_net *n) {
+  if (!n) return;
+  for (int i = 0; i < n->ng; i++) {
+    glayer *g = &n->G[i];
+    free(g->w);
+    free(g->b);
+    free(g->xmean);
+    free(g->samp);
+    free(g->q);
+    free(g->bq);
+  }
+  free(n->G);
+  free(n->gof);
+  free(n->folded);
+  free(n);
+}
+
+/* im2col of one group: col (K x B*N) from x (C x B x H x W). */
+static void im2col(const pp_nn_layer *L, int B, const float *x, int grp, double *col) {
+  int cg = L->ic / L->groups, kk = L->k * L->k, N = L->h * L->w;
+  for (int r = 0; r < cg * kk; r++) {
+    int ci = r / kk + grp * cg, ky = (r % kk) / L->k, kx = (r % kk) % L->k;
+    for (int b = 0; b < B; b++) {
+      const float *xp = x + ((size_t)ci * B + b) * L->ih * L->iw;
+      double *cp = col + (size_t)r * B * N + (size_t)b * N;
+      for (int oy = 0; oy < L->h; oy++) {
+        int iy = oy * L->stride - L->pad + ky;
+        for (int ox = 0; ox < L->w; ox++) {
+          int ix = ox * L->stride - L->pad + kx;
+          cp[oy * L->w + ox] = (iy >= 0 && iy < L->ih && ix >= 0 && ix < L->iw) ? xp[(size_t)iy * L->iw + ix] : 0.0;
+        }
+      }
+    }
+  }
+}
+
+/* fc input (C x B x HW) as a K x B matrix, features in (c, h, w) order. */
+static void fc_gather(const pp_nn_layer *L, int B, const float *x, double *col) {
+  int HW = L->ih * L->iw;
+  for (int c = 0; c < L->ic; c++)
+    for (int b = 0; b < B; b++)
+      for (int p = 0; p < HW; p++) col[((size_t)c * HW + p) * B + b] = x[((size_t)c * B + b) * HW + p];
+}
+
+static double quant_act(double v, double s, int L) {
+  double q = nearbyint(v / s);
+  return q < 0 ? 0 : q > L ? L : q;
+}
+
+typedef struct fwd_ctx {
+  int calib;                  /* collect statistics */
+  size_t calib_stride;
+  size_t *calib_seen;         /* per glayer: input elements seen */
+  const pp_pann_power *pw;    /* energy: models (NULL: no energy) */
+  int accum;
+  pp_pann_energy *en;
+} fwd_ctx;
+
+/* Energy of one layer's integer product of one image with the bit-flip
+ * models: q (M x K of group grp), x (K x N, column stride ld). Sequential
+ * dataflow: one accumulator per output, outputs one after another. */
+static void layer_energy(const pp_pann_net *n, const glayer *G, const double *col, size_t ld, int grp,
+                         fwd_ctx *c) {
+  const pp_pann_power *pw = c->pw;
+  const pp_pann_qspec *s = &n->spec;
+  int Mg = G->M / G->groups, K = G->K;
+  pp_pann_energy *en = c->en;
+  int b = s->mode == PP_PANN_Q_UNIFORM ? s->w_bits : s->a_bits;
+  if (b < 2 || b > 8) return;
+  const pp_pann_mult_model *mm = &pw->mult[b - 2];
+  const pp_pann_acc_model *am = s->mode == PP_PANN_Q_UNIFORM ? &pw->acc[b - 2] : &pw->add[s->a_bits - 2];
+  int split = s->mode == PP_PANN_Q_PANN || c->accum == PP_PANN_SPLIT;
+  int64_t pw0 = 0, pa0 = 0, px[2] = {0, 0}, pp[2] = {0, 0};
+  for (int j = 0; j < G->N; j++)
+    for (int m = 0; m < Mg; m++) {
+      const int32_t *qr = G->q + (size_t)(grp * Mg + m) * K;
+      int64_t acc[2] = {0, 0};
+      for (int k = 0; k < K; k++) {
+        int64_t w = qr[k], a = (int64_t)col[(size_t)k * ld + j];
+        en->macs += 1;
+        int which = split && w < 0;
+        int64_t wm = split ? (w < 0 ? -w : w) : w;
+        if (s->mode == PP_PANN_Q_UNIFORM) {
+          en->e_mult += pp_pann_mult_energy(mm, pw0, pa0, wm, a);
+          pw0 = wm, pa0 = a;
+          if (split && w == 0) continue;
+          int64_t x = wm * a;
+          en->e_acc += pp_pann_acc_energy(am, px[which], pp[which], x, acc[which]);
+          px[which] = x, pp[which] = acc[which];
+          acc[which] = pp_pann_wrap(acc[which] + x, am->acc_bits);
+          en->additions += 1;
+        } else {
+          for (int64_t r = 0; r < wm; r++) {
+            en->e_acc += pp_pann_acc_energy(am, px[which], pp[which], a, acc[which]);
+            px[which] = a, pp[which] = acc[which];
+            acc[which] = pp_pann_wrap(acc[which] + a, am->acc_bits);
+            en->additions += 1;
+          }
+        }
+      }
+    }
+}
+
+/* Runs images [first, first+count) of d. logits: count x classes (may be NULL). */
+static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, float *logits, fwd_ctx *c,
+                   pp_err *e) {
+  const pp_nn_model *m = n->m;
+  const int BMAX = 64;
+  int quant = n->quantized && n->spec.mode != PP_PANN_Q_FLOAT;
+  int Lq = (1 << n->spec.a_bits) - 1;
+  float **act = calloc((size_t)m->nlayers + 1, sizeof(float *));
+  if (!act) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
+  int st = PP_OK;
+  for (int t = 0; t <= m->nlayers; t++)
+    if (!(act[t] = malloc(tsz(m, t, BMAX) * sizeof(float)))) st = PP_ENOMEM;
+  size_t colmax = 0;
+  for (int i = 0; i < n->ng; i++) {
+    size_t s = (size_t)n->G[i].K * n->G[i].N * BMAX;
+    if (s > colmax) colmax = s;
+  }
+  double *col = malloc(colmax * sizeof(double));
+  double *wd = NULL, *out = NULL;
+  size_t wmax = 0, omax = 0;
+  for (int i = 0; i < n->ng; i++) {
+    size_t s = (size_t)n->G[i].M * n->G[i].K;
+    if (s > wmax) wmax = s;
+    s = (size_t)n->G[i].M * n->G[i].N * BMAX;
+    if (s > omax) omax = s;
+  }
+  wd = malloc(wmax * sizeof(double));
+  out = malloc(omax * sizeof(double));
+  if (st || !col || !wd || !out) {
+    st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
+    goto done;
+  }
+  for (int b0 = 0; b0 < count; b0 += BMAX) {
+    int B = count - b0 < BMAX ? count - b0 : BMAX;
+    /* the image, centred in the model input, value pixel/255 (as nn does) */
+    int H = m->in_h, Wd = m->in_w, oy = (H - d->h) / 2, ox = (Wd - d->w) / 2;
+    memset(act[0], 0, tsz(m, 0, B) * sizeof(float));
+    for (int b = 0; b < B; b++) {
+      const uint8_t *img = d->x + (size_t)(first + b0 + b) * d->c * d->h * d->w;
+      for (int ch = 0; ch < m->in_c && ch < d->c; ch++)
+        for (int y = 0; y < d->h; y++)
+          for (int x = 0; x < d->w; x++) {
+            int yy = y + oy, xx = x + ox;
+            if (yy < 0 || yy >= H || xx < 0 || xx >= Wd) continue;
+            act[0][(((size_t)ch * B + b) * H + yy) * Wd + xx] = img[((size_t)ch * d->h + y) * d->w + x] / 255.0f;
+          }
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+      const pp_nn_layer *L = &m->layers[i];
+      float *x = act[L->in], *y = act[L->out];
+      size_t planes = (size_t)L->ic * B, ny = tsz(m, L->out, B), nx = tsz(m, L->in, B);
+      switch (L->type) {
+        case PP_NN_L_CONV:
+        case PP_NN_L_FC: {
+          glayer *G = &n->G[n->gof[i]];
+          if (c && c->calib) { /* samples of the float input */
+            size_t *seen = &c->calib_seen[n->gof[i]];
+            for (size_t k = 0; k < nx; k++, (*seen)++)
+              if (*seen % c->calib_stride == 0 && G->nsamp < CALIB_SAMPLES) G->samp[G->nsamp++] = x[k];
+          }
+          if (quant) { /* quantize the input in place: it is this layer's own view */
+            float *xq = malloc(nx * sizeof(float));
+            if (!xq) {
+              st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
+              goto done;
+            }
+            for (size_t k = 0; k < nx; k++) xq[k] = (float)quant_act(x[k], G->sx, Lq);
+            x = xq;
+          }
+          int Mg = G->M / G->groups, BN = B * G->N;
+          for (int grp = 0; grp < G->groups; grp++) {
+            if (L->type == PP_NN_L_CONV)
+              im2col(L, B, x, grp, col);
+            else
+              fc_gather(L, B, x, col);
+            if (c && c->calib)
+              for (int k = 0; k < G->K; k++) {
+                double s = 0;
+                for (int j = 0; j < BN; j++) s += col[(size_t)k * BN + j];
+                G->xmean[grp * G->K + k] += s; /* divided by the count at the end */
+              }
+            for (size_t k = 0; k < (size_t)Mg * G->K; k++)
+              wd[k] = quant ? (double)G->q[(size_t)grp * Mg * G->K + k] : (double)G->w[(size_t)grp * Mg * G->K + k];
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, BN, G->K, 1.0, wd, G->K, col, BN, 0.0, out, BN);
+            if (quant && c && c->pw)
+              for (int b = 0; b < B; b++) {
+                /* one image's columns: offset b*N, row stride BN */
+                layer_energy(n, G, col + (size_t)b * G->N, (size_t)BN, grp, c);
+              }
+            double sc = quant ? G->g * G->sx : 1.0;
+            const float *bias = quant ? G->bq : G->b;
+            for (int mm = 0; mm < Mg; mm++) {
+              int mo = grp * Mg + mm;
+              for (int j = 0; j < BN; j++) {
+                double v = out[(size_t)mm * BN + j] * sc + bias[mo];
+                /* conv output layout M x B x N equals row mm of the GEMM; fc: O x B */
+                y[(size_t)mo * BN + j] = (float)v;
+              }
+            }
+          }
+          if (quant) free(x);
+          break;
+        }
+        case PP_NN_L_BN: {
+          if (n->folded[i]) {
+            memcpy(y, x, ny * sizeof(float));
+            break;
+          }
+          const float *P = m->params;
+          int per = B * L->h * L->w;
+          for (int ch = 0; ch < L->c; ch++) {
+            float is = 1.0f / sqrtf(m->bufs[L->var_off + ch] + BN_EPS), a = P[L->g_off + ch] * is;
+            float bb = P[L->beta_off + ch] - m->bufs[L->mean_off + ch] * a;
+            for (int k = 0; k < per; k++) y[(size_t)ch * per + k] = a * x[(size_t)ch * per + k] + bb;
+          }
+          break;
+        }
+        case PP_NN_L_RELU:
+        case PP_NN_L_RELU6:
+          for (size_t k = 0; k < ny; k++) {
+            float v = x[k] > 0 ? x[k] : 0.0f;
+            y[k] = (L->type == PP_NN_L_RELU6 && v > 6.0f) ? 6.0f : v;
+          }
+          break;
+        case PP_NN_L_ACTQ: /* replaced by the quantizer at the next conv/fc input */
+          memcpy(y, x, ny * sizeof(float));
+          break;
+        case PP_NN_L_MAXPOOL:
+        case PP_NN_L_AVGPOOL: {
+          int k = L->k, s = L->stride;
+          for (size_t p = 0; p < planes; p++)
+            for (int yy = 0; yy < L->h; yy++)
+              for (int xx = 0; xx < L->w; xx++) {
+                double acc = 0;
+                float best = -FLT_MAX;
+                for (int ky = 0; ky < k; ky++)
+                  for (int kx = 0; kx < k; kx++) {
+                    float v = x[p * L->ih * L->iw + (size_t)(yy * s + ky) * L->iw + xx * s + kx];
+                    acc += v;
+                    if (v > best) best = v;
+                  }
+                y[p * L->h * L->w + (size_t)yy * L->w + xx] =
+                    L->type == PP_NN_L_MAXPOOL ? best : (float)(acc / (k * k));
+              }
+          break;
+        }
+        case PP_NN_L_GAP: {
+          int hw = L->ih * L->iw;
+          for (size_t p = 0; p < planes; p++) {
+            double acc = 0;
+            for (int k = 0; k < hw; k++) acc += x[p * hw + k];
+            y[p] = (float)(acc / hw);
+          }
+          break;
+        }
+        case PP_NN_L_ADD: {
+          int c2, h2, w2;
+          tshape(m, L->in2, &c2, &h2, &w2);
+          const float *x2 = act[L->in2];
+          int sstr = h2 / L->h, off = (L->c - c2) / 2;
+          for (int ch = 0; ch < L->c; ch++)
+            for (int b = 0; b < B; b++) {
+              size_t o = ((size_t)ch * B + b) * L->h * L->w;
+              int cc = ch - off;
+              for (int yy = 0; yy < L->h; yy++)
+                for (int xx = 0; xx < L->w; xx++) {
+                  float v = x[o + (size_t)yy * L->w + xx];
+                  if (cc >= 0 && cc < c2) v += x2[(((size_t)cc * B + b) * h2 + yy * sstr) * w2 + xx * sstr];
+                  y[o + (size_t)yy * L->w + xx] = v;
+                }
+            }
+          break;
+        }
+        default:
+          st = pp_err_set(e, PP_EINVAL, "", 0, "PANN: layer %s has a type (%d) the PANN engine does not run", L->name,
+                          L->type);
+          goto done;
+      }
+    }
+    if (logits) {
+      const float *lo = act[m->nlayers];
+      for (int b = 0; b < B; b++)
+        for (int k = 0; k < m->classes; k++) logits[(size_t)(b0 + b) * m->classes + k] = lo[(size_t)k * B + b];
+    }
+  }
+done:
+  for (int t = 0; t <= m->nlayers; t++) free(act[t]);
+  free(act);
+  free(col);
+  free(wd);
+  free(out);
+  return st;
+}
+
+int pp_pann_net_create(const pp_nn_model *m, const pp_nn_data *calib, int first, int count, pp_pann_net **out,
+                       pp_err *e) {
+  *out = NULL;
+  if (!m || !calib || count <= 0 || first < 0 || first + count > calib->n)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: calibration needs images [%d, %d) of a set of %d", first, first + count,
+                      calib ? calib->n : 0);
+  if (calib->c != m->in_c || calib->h > m->in_h || calib->w > m->in_w)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: images %dx%dx%d do not fit the model input %dx%dx%d", calib->c, calib->h,
+                      calib->w, m->in_c, m->in_h, m->in_w);
+  pp_pann_net *n = calloc(1, sizeof *n);
+  if (!n) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  n->m = m;
+  n->gof = malloc(sizeof(int) * (size_t)m->nlayers);
+  n->folded = calloc((size_t)m->nlayers, sizeof(int));
+  n->G = calloc((size_t)m->nlayers, sizeof(glayer));
+  int st = PP_OK;
+  if (!n->gof || !n->folded || !n->G) {
+    st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+    goto fail;
+  }
+  for (int i = 0; i < m->nlayers; i++) {
+    const pp_nn_layer *L = &m->layers[i];
+    n->gof[i] = -1;
+    if (L->type != PP_NN_L_CONV && L->type != PP_NN_L_FC) continue;
+    glayer *G = &n->G[n->ng];
+    n->gof[i] = n->ng++;
+    G->li = i;
+    G->conv = L->type == PP_NN_L_CONV;
+    G->M = L->c;
+    G->groups = G->conv ? L->groups : 1;
+    G->K = G->conv ? (L->ic / L->groups) * L->k * L->k : L->ic * L->ih * L->iw;
+    G->N = G->conv ? L->h * L->w : 1;
+    G->w = malloc(sizeof(float) * L->nw);
+    G->b = calloc((size_t)G->M, sizeof(float));
+    G->bq = calloc((size_t)G->M, sizeof(float));
+    G->q = calloc(L->nw, sizeof(int32_t));
+    G->xmean = calloc((size_t)G->K * G->groups, sizeof(double));
+    G->samp = malloc(sizeof(float) * CALIB_SAMPLES);
+    if (!G->w || !G->b || !G->bq || !G->q || !G->xmean || !G->samp) {
+      st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+      goto fail;
+    }
+    if (L->nw != (size_t)G->M * G->K) {
+      st = pp_err_set(e, PP_EINVAL, "", 0, "PANN: layer %s has %zu weights, expected %d x %d", L->name, L->nw, G->M, G->K);
+      goto fail;
+    }
+    memcpy(G->w, m->params + L->w_off, sizeof(float) * L->nw);
+    if (L->has_bias) memcpy(G->b, m->params + L->b_off, sizeof(float) * (size_t)G->M);
+    if (L->bn >= 0 && L->bn < m->nlayers && m->layers[L->bn].type == PP_NN_L_BN) {
+      /* fold BN with its running statistics: w*gamma/sigma, (b-mu)*gamma/sigma+beta */
+      const pp_nn_layer *Bn = &m->layers[L->bn];
+      n->folded[L->bn] = 1;
+      for (int o = 0; o < G->M; o++) {
+        float is = 1.0f / sqrtf(m->bufs[Bn->var_off + o] + BN_EPS), f = m->params[Bn->g_off + o] * is;
+        for (int k = 0; k < G->K; k++) G->w[(size_t)o * G->K + k] *= f;
+        G->b[o] = (G->b[o] - m->bufs[Bn->mean_off + o]) * f + m->params[Bn->beta_off + o];
+      }
+    }
+    memcpy(G->bq, G->b, sizeof(float) * (size_t)G->M);
+  }
+  /* calibration: float pass collecting input samples and input row means */
+  fwd_ctx c = {0};
+  c.calib = 1;
+  c.calib_seen = calloc((size_t)n->ng, sizeof(size_t));
+  if (!c.calib_seen) {
+    st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+    goto fail;
+  }
+  size_t maxin = 0;
+  for (int i = 0; i < n->ng; i++) {
+    const pp_nn_layer *L = &m->layers[n->G[i].li];
+    size_t s = (size_t)L->ic * L->ih * L->iw * count;
+    if (s > maxin) maxin = s;
+  }
+  c.calib_stride = maxin / CALIB_SAMPLES + 1;
+  st = forward(n, calib, first, count, NULL, &c, e);
+  free(c.calib_seen);
+  if (st) goto fail;
+  for (int i = 0; i < n->ng; i++) {
+    glayer *G = &n->G[i];
+    for (int k = 0; k < G->K * G->groups; k++) G->xmean[k] /= (double)count * G->N;
+  }
+  *out = n;
+  return PP_OK;
+fail:
+  pp_pann_net_free(n);
+  return st;
+}
+
+int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e) {
+  if (s->mode != PP_PANN_Q_FLOAT) {
+    if (s->a_bits < 2 || s->a_bits > 8)
+      return pp_err_set(e, PP_EINVAL, "", 0, "activation bits must be 2..8 (got %d)", s->a_bits);
+    if (s->mode == PP_PANN_Q_UNIFORM && (s->w_bits < 2 || s->w_bits > 8))
+      return pp_err_set(e, PP_EINVAL, "", 0, "weight bits must be 2..8 (got %d)", s->w_bits);
+    if (s->mode == PP_PANN_Q_PANN && !(s->R > 0 && s->R < 1e6))
+      return pp_err_set(e, PP_EINVAL, "", 0, "PANN budget R (additions per input) must be > 0 (got %g)", s->R);
+    if (s->mode != PP_PANN_Q_UNIFORM && s->mode != PP_PANN_Q_PANN)
+      return pp_err_set(e, PP_EINVAL, "", 0, "unknown quantization mode %d", s->mode);
+  }
+  n->spec = *s;
+  n->quantized = 1;
+  if (s->mode == PP_PANN_Q_FLOAT) return PP_OK;
+  for (int i = 0; i < n->ng; i++) {
+    glayer *G = &n->G[i];
+    size_t nw = (size_t)G->M * G->K;
+    /* activation scale, cached per width */
+    if (G->sx_cache[s->a_bits] <= 0) G->sx_cache[s->a_bits] = pp_pann_act_scale(G->samp, G->nsamp, s->a_bits);
+    G->sx = G->sx_cache[s->a_bits];
+    int st;
+    if (s->mode == PP_PANN_Q_PANN) {
+      st = pp_pann_weight_scale(G->w, nw, s->R, &G->g, G->q, &G->r, e);
+    } else {
+      st = pp_pann_uniform_scale(G->w, nw, s->w_bits, &G->g, e);
+      int L = (1 << (s->w_bits - 1)) - 1;
+      double sum = 0;
+      for (size_t k = 0; k < nw; k++) {
+        double q = nearbyint(G->w[k] / G->g);
+        G->q[k] = (int32_t)(q > L ? L : q < -L ? -L : q);
+        sum += abs(G->q[k]);
+      }
+      G->r = sum / (double)nw;
+    }
+    if (st) return st;
+    int Mg = G->M / G->groups;
+    for (int o = 0; o < G->M; o++) {
+      double corr = 0;
+      if (s->bias_corr) {
+        int grp = o / Mg;
+        for (int k = 0; k < G->K; k++)
+          corr += G->xmean[grp * G->K + k] * (G->w[(size_t)o * G->K + k] - G->g * G->q[(size_t)o * G->K + k]);
+      }
+      G->bq[o] = (float)(G->b[o] + corr);
+    }
+  }
+  return PP_OK;
+}
+
+int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
+                     pp_err *e) {
+  if (!d || count <= 0 || first < 0 || first + count > d->n)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: evaluation needs images [%d, %d) of a set of %d", first, first + count,
+                      d ? d->n : 0);
+  const pp_nn_model *m = n->m;
+  float *lo = logits ? logits : malloc(sizeof(float) * (size_t)count * m->classes);
+  if (!lo) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  int st = forward(n, d, first, count, lo, NULL, e);
+  if (!st && accuracy) {
+    int hits = 0;
+    for (int b = 0; b < count; b++) {
+      int am = 0;
+      for (int k = 1; k < m->classes; k++)
+        if (lo[(size_t)b * m->classes + k] > lo[(size_t)b * m->classes + am]) am = k;
+      hits += am == d->y[first + b];
+    }
+    *accuracy = 100.0 * hits / count;
+  }
+  if (!logits) free(lo);
+  return st;
+}
+
+int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
+                       pp_pann_energy *out, pp_err *e) {
+  memset(out, 0, sizeof *out);
+  if (!n->quantized || n->spec.mode == PP_PANN_Q_FLOAT)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: energy needs a quantized network (uniform or PANN)");
+  int b = n->spec.mode == PP_PANN_Q_UNIFORM ? n->spec.w_bits : n->spec.a_bits;
+  if (!pw->have[b - 2] || !pw->have[n->spec.a_bits - 2])
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: no fitted power model for %d bits", b);
+  if (n->spec.mode == PP_PANN_Q_UNIFORM && n->spec.w_bits != n->spec.a_bits)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: the MAC models are fitted for equal weight and activation widths");
+  if (!d || count <= 0 || first < 0 || first + count > d->n)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN: energy needs images [%d, %d) of a set of %d", first, first + count,
+                      d ? d->n : 0);
+  fwd_ctx c = {0};
+  c.pw = pw;
+  c.accum = accum;
+  c.en = out;
+  int st = forward(n, d, first, count, NULL, &c, e);
+  if (st) return st;
+  out->e_total = out->e_mult + out->e_acc;
+  out->e_per_mac = out->macs > 0 ? out->e_total / out->macs : 0;
+  return PP_OK;
+}
+
+int pp_pann_net_nlayers(const pp_pann_net *n) { return n->ng; }
+
+void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info) {
+  const glayer *G = &n->G[i];
+  memset(info, 0, sizeof *info);
+  snprintf(info->name, sizeof info->name, "%s", n->m->layers[G->li].name);
+  info->M = G->M;
+  info->K = G->K;
+  info->N = G->N;
+  info->groups = G->groups;
+  info->g = G->g;
+  info->sx = G->sx;
+  info->r = G->r;
+  int mx = 0;
+  for (size_t k = 0; k < (size_t)G->M * G->K; k++)
+    if (abs(G->q[k]) > mx) mx = abs(G->q[k]);
+  info->max_abs_q = mx;
+}

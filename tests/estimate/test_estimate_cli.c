@@ -1,0 +1,135 @@
+/* Tests of `powerprune estimate` end to end: a hand-built statistics file and
+ * power table in, Table I's columns out, checked against a hand computation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pp/estimate.h"
+
+static char g_dir[64];
+
+static int run(const char *args) {
+  const char *exe = getenv("PP_EXE");
+  assert_non_null(exe);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s estimate %s > %s/stdout.txt 2> %s/stderr.txt", exe, args, g_dir, g_dir);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void setup(void) {
+  pp_array_stats *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  s->size = 4;
+  s->bins = 2;
+  s->psum_bits = pp_array_psum_bits(4);
+  uint64_t bh[4] = {1, 2, 3, 4};
+  s->bin_hist = bh;
+  s->c.load_cycles = 4;
+  s->c.stream_cycles = 16;
+  s->c.tiles = 2;
+  s->c.unused_cols = 2;
+  s->mac_per_weight[127] = 30;
+  s->mac_per_weight[127 + 5] = 100;
+  s->mac_per_weight[127 - 3] = 50;
+  s->c.macs = 180;
+  s->act_hist[1 * 256 + 2] = 7;
+  char path[256];
+  pp_err e;
+  pp_err_clear(&e);
+  snprintf(path, sizeof path, "%s/stats.bin", g_dir);
+  assert_int_equal(pp_array_stats_write(s, path, &e), PP_OK);
+  free(s);
+  pp_char_power p;
+  memset(&p, 0, sizeof p);
+  p.w_min = -127;
+  p.n_w = 255;
+  for (int i = 0; i < 255; i++) p.dyn_uw[i] = 10 + abs(i - 127);
+  p.leak_uw = 2;
+  p.clock_ps = 100;
+  p.voltage = 0.8;
+  snprintf(path, sizeof path, "%s/power.csv", g_dir);
+  assert_int_equal(pp_char_power_write_csv(&p, path, &e), PP_OK);
+  /* allowed weights: 0, 4 and -3 (5 moves to 4) */
+  int w[3] = {-3, 0, 4};
+  snprintf(path, sizeof path, "%s/w.txt", g_dir);
+  assert_int_equal(pp_select_write_values(path, w, 3, "test", &e), PP_OK);
+}
+
+static void read_row(double *v, int n) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/out/estimate.csv", g_dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char line[1024];
+  assert_non_null(fgets(line, sizeof line, f)); /* header */
+  assert_non_null(fgets(line, sizeof line, f));
+  fclose(f);
+  char *s = line;
+  for (int i = 0; i < n; i++) {
+    v[i] = strtod(s, &s);
+    if (*s == ',') s++;
+  }
+}
+
+static void test_cli_estimate(void **st) {
+  (void)st;
+  setup();
+  char args[1024];
+  double v[12];
+  /* original = selected, no delay info: no reduction */
+  snprintf(args, sizeof args, "--trace %s/stats.bin --power %s/power.csv -o %s/out", g_dir, g_dir, g_dir);
+  assert_int_equal(run(args), 0);
+  read_row(v, 12);
+  /* SHW: (30*10 + 100*15 + 50*13)/20 + 16*2 = 154.5 uW; OHW: (1500 + 650)/20 + 2*240/20 = 131.5 uW */
+  assert_true(fabs(v[0] - 0.1545) < 1e-9 && fabs(v[3] - 0.1315) < 1e-9);
+  assert_true(fabs(v[2]) < 1e-12 && fabs(v[5]) < 1e-12);
+  /* weights restricted (5 -> 4: dyn 15 -> 14) and 20 of 180 ps saved */
+  snprintf(args, sizeof args,
+           "--trace %s/stats.bin --power %s/power.csv --allowed-weights %s/w.txt --delay-orig-ps 180 "
+           "--delay-sel-ps 160 -o %s/out --json",
+           g_dir, g_dir, g_dir, g_dir);
+  assert_int_equal(run(args), 0);
+  read_row(v, 12);
+  pp_est_vmodel m;
+  pp_est_vmodel_default(&m);
+  pp_err e;
+  pp_err_clear(&e);
+  double vs;
+  assert_int_equal(pp_est_scaled_voltage(&m, 180, 160, &vs, &e), PP_OK);
+  double ds = (vs / 0.8) * (vs / 0.8), ls = pp_est_leak_scale(&m, vs);
+  double shw = ds * (300 + 1400 + 650) / 20.0 + ls * 32, ohw = ds * (1400 + 650) / 20.0 + ls * 24;
+  assert_true(fabs(v[1] - shw / 1000) < 1e-8);
+  assert_true(fabs(v[4] - ohw / 1000) < 1e-8);
+  assert_true(fabs(v[2] - (1 - shw / 154.5)) < 1e-5);
+  assert_int_equal((int)v[6], 3);
+  assert_true(fabs(v[8] - 20) < 1e-9 && fabs(v[9] - vs / 0.8) < 1e-5);
+  double shw_noscale = (300 + 1400 + 650) / 20.0 + 32;
+  assert_true(fabs(v[10] - (shw_noscale - shw) / 154.5) < 1e-5);
+  /* errors */
+  snprintf(args, sizeof args, "--trace %s/power.csv --power %s/power.csv --json", g_dir, g_dir);
+  assert_int_equal(run(args), 3);
+  snprintf(args, sizeof args, "--trace %s/stats.bin --json", g_dir);
+  assert_int_equal(run(args), 2);
+  snprintf(args, sizeof args, "--trace %s/stats.bin --power %s/power.csv --delay-orig-ps 180 --json", g_dir, g_dir);
+  assert_int_equal(run(args), 2);
+  assert_int_equal(run("--help"), 0);
+}
+
+int main(void) {
+  snprintf(g_dir, sizeof g_dir, "/tmp/pp_estcli_XXXXXX");
+  if (!mkdtemp(g_dir)) return 1;
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_estimate)};
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+  if (system(cmd)) rc |= 0;
+  return rc;
+}

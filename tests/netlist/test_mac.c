@@ -1,0 +1,302 @@
+/* Tests of the MAC generator and the exhaustive checker: every architecture
+ * and several widths are exact, a broken netlist is caught, other libraries
+ * work through cells found by function, and the CLI's JSON says so. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pp/netlist.h"
+
+static pp_lib *g_lib;
+static char g_tmp[256];
+
+static int setup(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  snprintf(g_tmp, sizeof g_tmp, "/tmp/pp_test_mac_%ld.v", (long)getpid());
+  return pp_lib_read(PP_SOURCE_DIR "/data/pp_cells.lib", &g_lib, &e);
+}
+
+static int teardown(void **st) {
+  (void)st;
+  pp_lib_free(g_lib);
+  remove(g_tmp);
+  return 0;
+}
+
+static int asan(void) { return getenv("PP_ASAN") != NULL; }
+
+/* Generates, reads back and checks; returns the result. */
+static pp_mac_check_result gen_check(const pp_lib *lib, const pp_mac_opts *o, pp_netlist **keep) {
+  pp_err e;
+  pp_err_clear(&e);
+  char buf[1200];
+  if (pp_mac_generate(o, lib, g_tmp, &e)) fail_msg("generate: %s", pp_err_format(&e, buf, sizeof buf));
+  pp_netlist *nl;
+  if (pp_netlist_read(g_tmp, lib, NULL, &nl, &e)) fail_msg("read: %s", pp_err_format(&e, buf, sizeof buf));
+  pp_mac_check_result r;
+  if (pp_mac_check(nl, 7, &r, &e)) fail_msg("check: %s", pp_err_format(&e, buf, sizeof buf));
+  if (keep)
+    *keep = nl;
+  else
+    pp_netlist_free(nl);
+  return r;
+}
+
+static void test_default_architectures(void **st) {
+  (void)st;
+  for (int m = 0; m < 2; m++)
+    for (int a = 0; a < 2; a++) {
+      pp_mac_opts o;
+      pp_mac_opts_default(&o);
+      o.mult = m;
+      o.adder = a;
+      pp_netlist *nl;
+      pp_mac_check_result r = gen_check(g_lib, &o, &nl);
+      assert_int_equal(r.part, PP_MAC_FULL);
+      assert_int_equal(r.w_bits, 8);
+      assert_int_equal(r.a_bits, 8);
+      assert_int_equal(r.p_bits, 22);
+      assert_int_equal(r.pairs_checked, 65536);
+      assert_true(r.vectors_checked > 65536);
+      if (r.mismatches)
+        fail_msg("mult %d adder %d: %lld mismatches, first w=%lld a=%lld p=%lld", m, a, r.mismatches, r.bad_w,
+                 r.bad_a, r.bad_p);
+      /* only cells of the library, no sequential ones; a real amount of logic */
+      assert_true(nl->n_gates > 100);
+      for (int k = 0; k < nl->n_gates; k++) assert_false(g_lib->cells[nl->gates[k].cell].is_sequential);
+      pp_netlist_free(nl);
+    }
+}
+
+static void test_widths_and_parts(void **st) {
+  (void)st;
+  static const int widths[][3] = {{2, 2, 4}, {3, 5, 8}, {5, 3, 12}, {8, 2, 10}, {2, 8, 11}, {7, 8, 22}, {8, 7, 15}};
+  size_t nw = sizeof widths / sizeof widths[0];
+  if (asan()) nw = 4; /* fewer widths under the sanitizer, same assertions */
+  for (size_t i = 0; i < nw; i++)
+    for (int m = 0; m < 2; m++)
+      for (int a = 0; a < 2; a++)
+        for (int part = 0; part < 3; part++) {
+          pp_mac_opts o;
+          pp_mac_opts_default(&o);
+          o.w_bits = widths[i][0];
+          o.a_bits = widths[i][1];
+          o.p_bits = widths[i][2];
+          o.mult = m;
+          o.adder = a;
+          o.part = part;
+          pp_mac_check_result r = gen_check(g_lib, &o, NULL);
+          assert_int_equal(r.part, part);
+          long long want = part == PP_MAC_ADDER ? 1LL << (o.w_bits + o.a_bits) : 1LL << (o.w_bits + o.a_bits);
+          assert_int_equal(r.pairs_checked, want);
+          if (r.mismatches)
+            fail_msg("w%d a%d p%d mult %d adder %d part %d: %lld mismatches", o.w_bits, o.a_bits, o.p_bits, m, a,
+                     part, r.mismatches);
+        }
+}
+
+/* Reference evaluator against the bit-parallel one on a whole MAC. */
+static void test_eval64_on_mac(void **st) {
+  (void)st;
+  pp_mac_opts o;
+  pp_mac_opts_default(&o);
+  o.mult = PP_MULT_BOOTH;
+  o.adder = PP_ADDER_PREFIX;
+  pp_netlist *nl;
+  gen_check(g_lib, &o, &nl);
+  uint64_t *w = calloc((size_t)nl->n_nets, sizeof(uint64_t));
+  uint8_t *v = calloc((size_t)nl->n_nets, 1);
+  pp_rng g;
+  pp_rng_seed(&g, 3);
+  for (int round = 0; round < 4; round++) {
+    for (int p = 0; p < nl->n_inputs; p++)
+      for (int b = 0; b < nl->inputs[p].width; b++) w[nl->inputs[p].bits[b]] = pp_rng_u64(&g);
+    pp_netlist_eval64(nl, w);
+    for (int lane = 0; lane < 64; lane++) {
+      for (int p = 0; p < nl->n_inputs; p++)
+        for (int b = 0; b < nl->inputs[p].width; b++)
+          v[nl->inputs[p].bits[b]] = (w[nl->inputs[p].bits[b]] >> lane) & 1;
+      pp_netlist_eval(nl, v);
+      for (int n = 0; n < nl->n_nets; n++) assert_int_equal((w[n] >> lane) & 1, v[n]);
+    }
+  }
+  free(w);
+  free(v);
+  pp_netlist_free(nl);
+}
+
+/* A wrong gate is found, and named by the first mismatching vector. */
+static void test_check_catches_errors(void **st) {
+  (void)st;
+  pp_mac_opts o;
+  pp_mac_opts_default(&o);
+  pp_netlist *nl;
+  gen_check(g_lib, &o, &nl);
+  int xn = pp_lib_find_cell(g_lib, "XNOR2_X1"), x = pp_lib_find_cell(g_lib, "XOR2_X1");
+  int k = 0;
+  while (k < nl->n_gates && nl->gates[k].cell != x) k++;
+  assert_true(k < nl->n_gates);
+  nl->gates[k].cell = xn;
+  pp_err e;
+  pp_err_clear(&e);
+  pp_mac_check_result r;
+  assert_int_equal(pp_mac_check(nl, 7, &r, &e), PP_OK);
+  assert_true(r.mismatches > 0);
+  assert_true(r.got != r.want);
+  pp_netlist_free(nl);
+  /* ports that are not a MAC */
+  pp_netlist *other;
+  assert_int_equal(pp_netlist_parse("module m(x, y); input x; output y; INV_X1 u (.A(x), .Y(y)); endmodule\n", "m.v",
+                                    g_lib, NULL, &other, &e),
+                   PP_OK);
+  pp_err_clear(&e);
+  assert_int_equal(pp_mac_check(other, 1, &r, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "does not have MAC ports"));
+  pp_netlist_free(other);
+}
+
+/* Libraries with other cell names and fewer functions. */
+static void test_other_libraries(void **st) {
+  (void)st;
+  static const char *nor_only =
+      "library(noronly) { cell(NR) { area : 1; pin(P){direction:input; capacitance:1;}\n"
+      " pin(Q){direction:input; capacitance:1;} pin(Z){direction:output; function:\"(P+Q)'\";} } }\n";
+  static const char *and_only =
+      "library(andonly) { cell(AN) { area : 1; pin(P){direction:input;} pin(Q){direction:input;}\n"
+      " pin(Z){direction:output; function:\"P Q\";} } }\n";
+  pp_lib *lib;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_lib_parse(nor_only, "nor.lib", &lib, &e), PP_OK);
+  pp_mac_opts o;
+  pp_mac_opts_default(&o);
+  o.w_bits = 4;
+  o.a_bits = 4;
+  o.p_bits = 10;
+  for (int m = 0; m < 2; m++) {
+    o.mult = m;
+    o.adder = m;
+    pp_mac_check_result r = gen_check(lib, &o, NULL);
+    assert_int_equal(r.mismatches, 0);
+    assert_int_equal(r.pairs_checked, 256);
+  }
+  pp_lib_free(lib);
+  assert_int_equal(pp_lib_parse(and_only, "and.lib", &lib, &e), PP_OK);
+  pp_err_clear(&e);
+  assert_int_equal(pp_mac_generate(&o, lib, g_tmp, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "needs a 2-input NAND or NOR"));
+  pp_lib_free(lib);
+  /* bad options */
+  pp_mac_opts_default(&o);
+  o.w_bits = 9;
+  pp_err_clear(&e);
+  assert_int_equal(pp_mac_generate(&o, g_lib, g_tmp, &e), PP_EINVAL);
+  pp_mac_opts_default(&o);
+  o.p_bits = 15;
+  pp_err_clear(&e);
+  assert_int_equal(pp_mac_generate(&o, g_lib, g_tmp, &e), PP_EINVAL);
+  /* a published library, where installed: its HA/FA cells have other pin names */
+  const char *osu = "/usr/share/qflow/tech/osu018/osu018_stdcells.lib";
+  if (access(osu, R_OK) == 0) {
+    pp_err_clear(&e);
+    assert_int_equal(pp_lib_read(osu, &lib, &e), PP_OK);
+    pp_mac_opts_default(&o);
+    o.mult = PP_MULT_BOOTH;
+    o.adder = PP_ADDER_PREFIX;
+    pp_netlist *nl;
+    pp_mac_check_result r = gen_check(lib, &o, &nl);
+    assert_int_equal(r.pairs_checked, 65536);
+    assert_int_equal(r.mismatches, 0);
+    int fa = 0;
+    for (int k = 0; k < nl->n_gates; k++) fa += !strcmp(lib->cells[nl->gates[k].cell].name, "FAX1");
+    assert_true(fa > 10);
+    pp_netlist_free(nl);
+    pp_lib_free(lib);
+  }
+}
+
+/* Runs a shell command, returns its exit status and stdout. */
+static int run(const char *cmd, char *out, size_t n) {
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t k = fread(out, 1, n - 1, p);
+  out[k] = 0;
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli(void **st) {
+  (void)st;
+  const char *exe = getenv("PP_EXE");
+  if (!exe) skip();
+  char cmd[2048], out[16384];
+  static const char *mult[] = {"array", "booth"}, *adder[] = {"ripple", "prefix"};
+  for (int m = 0; m < 2; m++)
+    for (int a = 0; a < 2; a++) {
+      snprintf(cmd, sizeof cmd, "%s mac generate --mult %s --adder %s -o %s", exe, mult[m], adder[a], g_tmp);
+      assert_int_equal(run(cmd, out, sizeof out), 0);
+      snprintf(cmd, sizeof cmd, "%s mac check %s --json", exe, g_tmp);
+      assert_int_equal(run(cmd, out, sizeof out), 0);
+      assert_non_null(strstr(out, "\"pairs_checked\": 65536"));
+      assert_non_null(strstr(out, "\"mismatches\": 0"));
+      assert_non_null(strstr(out, "\"cells\": {"));
+      assert_non_null(strstr(out, "\"area\": "));
+    }
+  /* a broken netlist: exit 1 */
+  snprintf(cmd, sizeof cmd, "sed -i '0,/XOR2_X1 g/s/XOR2_X1 g/XNOR2_X1 g/' %s && %s mac check %s --json", g_tmp, exe,
+           g_tmp);
+  assert_int_equal(run(cmd, out, sizeof out), 1);
+  assert_null(strstr(out, "\"mismatches\": 0"));
+  /* usage errors */
+  snprintf(cmd, sizeof cmd, "%s mac generate --mult wallace -o %s 2>/dev/null", exe, g_tmp);
+  assert_int_equal(run(cmd, out, sizeof out), 2);
+  snprintf(cmd, sizeof cmd, "%s mac check /nonexistent.v 2>/dev/null", exe);
+  assert_int_equal(run(cmd, out, sizeof out), 4);
+}
+
+/* The Yosys route: data/mac_rtl.v mapped onto our library and onto the
+ * published OSU 0.18 um library is exact. Skipped where yosys is missing. */
+static void test_yosys(void **st) {
+  (void)st;
+  const char *exe = getenv("PP_EXE");
+  if (!exe || system("yosys -V >/dev/null 2>&1") != 0) skip();
+  char cmd[2048], out[16384];
+  const char *libs[] = {PP_SOURCE_DIR "/data/pp_cells.lib", "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"};
+  int done = 0;
+  for (int i = 0; i < 2; i++) {
+    if (access(libs[i], R_OK) != 0) continue;
+    snprintf(cmd, sizeof cmd, "%s mac synth --lib %s -o %s", exe, libs[i], g_tmp);
+    assert_int_equal(run(cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "%s mac check %s --lib %s --json", exe, g_tmp, libs[i]);
+    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"pairs_checked\": 65536"));
+    assert_non_null(strstr(out, "\"mismatches\": 0"));
+    done++;
+  }
+  /* other widths through chparam */
+  snprintf(cmd, sizeof cmd, "%s mac synth --w-bits 5 --a-bits 6 --p-bits 14 -o %s && %s mac check %s --json", exe,
+           g_tmp, exe, g_tmp);
+  assert_int_equal(run(cmd, out, sizeof out), 0);
+  assert_non_null(strstr(out, "\"pairs_checked\": 2048"));
+  assert_non_null(strstr(out, "\"mismatches\": 0"));
+  assert_true(done >= 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_default_architectures), cmocka_unit_test(test_widths_and_parts),
+      cmocka_unit_test(test_eval64_on_mac),         cmocka_unit_test(test_check_catches_errors),
+      cmocka_unit_test(test_other_libraries),       cmocka_unit_test(test_cli),
+      cmocka_unit_test(test_yosys),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
