@@ -89,6 +89,9 @@ typedef struct pp_flow_opts {
   double delay_step_ps;    /* 0: 10 */
   int power_divisions;     /* power threshold steps over the P[w] range (0: 16) */
   int force;               /* redo every stage */
+  const char *cache_dir;   /* trained float models and delay tables reused across output folders;
+                            * NULL: $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune */
+  int no_cache;            /* neither read nor write the cache */
   int threads;             /* 0: library default */
   pp_flow_log_fn log;
   void *log_user;

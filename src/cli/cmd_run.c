@@ -45,6 +45,9 @@ static void help(FILE *f) {
           "  --delay-step PS       delay threshold step (default 10)\n"
           "  --power-steps N       power threshold steps over the range of P[w] (default 16; quick 6)\n"
           "  --force               redo every stage\n"
+          "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
+          "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
+          "  --no-cache            neither read nor write the cache\n"
           "  --json                print the Table I numbers as one JSON object on stdout\n"
           "  -h, --help            this text\n"
           "\n"
@@ -79,6 +82,10 @@ int pp_cmd_run(int argc, char **argv) {
       o.force = 1;
       continue;
     }
+    if (!strcmp(a, "--no-cache")) {
+      o.no_cache = 1;
+      continue;
+    }
     if (!strcmp(a, "--json")) {
       json = 1;
       continue;
@@ -99,6 +106,7 @@ int pp_cmd_run(int argc, char **argv) {
         return pp_cli_usage("run", "--data %s: expected fashion-mnist, cifar10 or synthetic", v);
       o.data = v;
     } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
+    else if (!strcmp(a, "--cache")) o.cache_dir = v;
     else if (!strcmp(a, "--model-file")) o.model_file = v;
     else if (!strcmp(a, "--mac")) o.mac_file = v;
     else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "flow_internal.h"
 
@@ -53,6 +54,26 @@ int flow_file_id(const char *path, char *buf, size_t n, pp_err *e) {
   if (stat(path, &sb) != 0) return pp_err_set(e, PP_EIO, path, 0, "cannot open: no such file");
   snprintf(buf, n, "%s (%lld bytes, mtime %lld)", path, (long long)sb.st_size, (long long)sb.st_mtime);
   return PP_OK;
+}
+
+int flow_cache_path(flow_ctx *c, const char *kind, const pp_flow_opts_str *opts, const char *ext, char *buf,
+                    size_t n) {
+  const pp_flow_opts *o = c->o;
+  if (o->no_cache) return 0;
+  char dir[4096];
+  const char *env;
+  if (o->cache_dir) snprintf(dir, sizeof dir, "%s", o->cache_dir);
+  else if ((env = getenv("PP_CACHE_DIR")) && *env) snprintf(dir, sizeof dir, "%s", env);
+  else if ((env = getenv("XDG_CACHE_HOME")) && *env) snprintf(dir, sizeof dir, "%s/powerprune", env);
+  else if ((env = getenv("HOME")) && *env) snprintf(dir, sizeof dir, "%s/.cache/powerprune", env);
+  else return 0;
+  pp_err e2;
+  pp_err_clear(&e2);
+  if (pp_mkdirs(dir, &e2)) return 0; /* a cache that cannot be made is no error: work is just redone */
+  uint64_t h = pp_flow_hash(0xcbf29ce484222325ULL, kind, strlen(kind) + 1);
+  h = pp_flow_hash(h, opts->buf, opts->len);
+  snprintf(buf, n, "%s/%s-%016llx%s", dir, kind, (unsigned long long)h, ext);
+  return 1;
 }
 
 void flow_log(flow_ctx *c, const char *fmt, ...) {
@@ -137,12 +158,21 @@ static int stage_train(flow_ctx *c, pp_err *e) {
     if ((rc = pp_nn_model_load(o->model_file, &m, e))) return rc;
     if (m->q.qat) pp_nn_set_qat(m, 0, 0);
   } else {
-    if ((rc = pp_nn_model_create(o->model, c->train.c, c->train.h, c->train.w, c->train.classes, o->seed, &m, e)))
-      return rc;
-    flow_log(c, "stage 01-train: %s, %d epochs on %d images", o->model, c->epochs, c->train.n);
-    pp_nn_train_opts t;
-    train_opts(c, &t, c->epochs, 0, 1);
-    if ((rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+    char cp[4400];
+    int cached = flow_cache_path(c, "float", &os, ".ppnn", cp, sizeof cp);
+    pp_err e2;
+    pp_err_clear(&e2);
+    if (cached && access(cp, R_OK) == 0 && !pp_nn_model_load(cp, &m, &e2)) {
+      flow_log(c, "stage 01-train: using the cached trained model %s", cp);
+    } else {
+      if ((rc = pp_nn_model_create(o->model, c->train.c, c->train.h, c->train.w, c->train.classes, o->seed, &m, e)))
+        return rc;
+      flow_log(c, "stage 01-train: %s, %d epochs on %d images", o->model, c->epochs, c->train.n);
+      pp_nn_train_opts t;
+      train_opts(c, &t, c->epochs, 0, 1);
+      if ((rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+      if (cached && pp_nn_model_save(m, cp, &e2)) flow_log(c, "cannot write the cache %s: %s", cp, e2.msg);
+    }
   }
   if ((rc = eval_model(c, m, &c->acc_float, e))) goto out;
   char p[4300];

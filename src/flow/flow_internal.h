@@ -47,6 +47,9 @@ char *flow_membuf_close(flow_membuf *m);
 /* "path (N bytes, mtime T)": a stage's option, so that an edited input redoes it */
 int flow_file_id(const char *path, char *buf, size_t n, pp_err *e);
 void flow_mask_hex(const uint8_t *m, int n, char *out);
+/* Cache file for what `opts` produce ("float", ".ppnn"); 0 when caching is off. */
+int flow_cache_path(flow_ctx *c, const char *kind, const pp_flow_opts_str *opts, const char *ext, char *buf,
+                    size_t n);
 void flow_log(flow_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int flow_commit(flow_ctx *c, const char *name, const pp_flow_opts_str *os, flow_membuf *m, const char *const *files,
                 double t0, pp_err *e);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flow_internal.h"
 
@@ -215,8 +216,18 @@ static int stage_timing(flow_ctx *c, pp_err *e) {
     return pp_char_delay_read(p, &c->D, e);
   }
   double t0 = pp_now();
-  rc = flow_hw_timing(c, p, e);
-  if (rc) return rc;
+  /* the table depends on the MAC and library only: reused from the cache when there */
+  char cp[4400];
+  int cached = flow_cache_path(c, "delay", &os, ".ppdelay", cp, sizeof cp);
+  pp_err e2;
+  pp_err_clear(&e2);
+  if (cached && access(cp, R_OK) == 0 && !pp_char_delay_read(cp, &c->D, &e2)) {
+    flow_log(c, "stage 07-timing: using the cached delay table %s", cp);
+    if ((rc = pp_char_delay_write(&c->D, p, e))) return rc;
+  } else {
+    if ((rc = flow_hw_timing(c, p, e))) return rc;
+    if (cached && pp_char_delay_write(&c->D, cp, &e2)) flow_log(c, "cannot write the cache %s: %s", cp, e2.msg);
+  }
   pp_select_sets all;
   pp_select_sets_all(&all, -127, 255, 256);
   flow_membuf mb;
