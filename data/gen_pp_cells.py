@@ -16,7 +16,7 @@ import math
 # of cell width is 0.054 um * 0.27 um = 0.01458 um^2 of area; nominal supply
 # 0.7 V (we characterize at 0.8 V, the supply of the PowerPruning paper's MAC);
 # a 1-fin-per-device x1 inverter with ~0.5-0.7 fF input capacitance and a
-# fan-out-of-4 delay of about 10-12 ps; leakage of a few to tens of nW per cell
+# fan-out-of-4 delay of about 7 ps; leakage of a few to tens of nW per cell
 # (RVT, typical corner, 25 C).
 # Everything else is derived from per-cell drive and intrinsic-delay factors
 # (logical effort style: stacked transistors drive weaker; complex cells are
@@ -25,9 +25,9 @@ import math
 VDD = 0.8
 CPP_AREA = 0.01458            # um^2 per CPP of width (ASAP7 54 nm x 270 nm)
 C_IN_X1 = 0.60                # fF, x1 inverter input (ASAP7 INVx1 ~0.5-0.7 fF)
-R_X1 = 2.0                    # ps/fF, x1 inverter pull-up/down effective drive
-D0_INV = 3.2                  # ps, parasitic delay of an inverter
-SLEW_K = 0.15                 # delay sensitivity to input slew (ps/ps)
+R_X1 = 1.2                    # ps/fF, x1 inverter pull-up/down effective drive
+D0_INV = 2.0                  # ps, parasitic delay of an inverter
+SLEW_K = 0.10                 # delay sensitivity to input slew (ps/ps)
 TRAN_K = 2.0                  # output transition ~ 2 R C (10-90 of an RC edge)
 E_INT_X1 = 0.10               # fJ, internal (short-circuit + parasitic) energy per output edge, x1 inverter
 E_SLEW_K = 0.004              # fJ/ps, short-circuit energy grows with input slew
@@ -96,7 +96,7 @@ def table(name, tmpl, f, ind):
 def delay(d0, r, s, c):
     # intrinsic + drive * load + slew term, plus a slew x load cross term
     # (a slow input edge overlaps a slow output edge), so tables are not planar
-    return d0 + r * c + SLEW_K * s + 0.25 * math.sqrt(s * c)
+    return d0 + r * c + SLEW_K * s + 0.15 * math.sqrt(s * c)
 
 def tran(t0, r, s, c):
     return t0 + TRAN_K * r * c + 0.08 * s
@@ -111,7 +111,7 @@ def out_lines():
     w(" * figures (see the generator for each parameter):")
     w(" *  - ASAP7 predictive PDK (Clark et al., Microelectronics J. 53, 2016) and its 7.5-track cell")
     w(" *    library (Xu et al., ISPD 2017): area = CPP count x 0.01458 um^2 (54 nm CPP x 270 nm height);")
-    w(f" *    x1 inverter input {C_IN_X1} fF, drive {R_X1} ps/fF, parasitic delay {D0_INV} ps (FO4 ~ 12 ps);")
+    w(f" *    x1 inverter input {C_IN_X1} fF, drive {R_X1} ps/fF, parasitic delay {D0_INV} ps (FO4 ~ 7 ps);")
     w(f" *    leakage {LEAK_PER_FIN} nW per transistor (RVT order of magnitude).")
     w(" *  - Relative drive, input capacitance and intrinsic delay of each cell: logical effort")
     w(" *    (Sutherland, Sproull, Harris), with complex cells as two internal stages.")

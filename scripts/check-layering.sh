@@ -5,42 +5,18 @@
 set -u
 root=${1:-$(dirname "$0")/..}
 order="util plot netlist sim nn array characterize select estimate pann retrain report flow cli"
-rank() { # module name -> position in $order, or empty
-  i=0
-  for m in $order; do
-    [ "$m" = "$1" ] && { echo $i; return; }
-    i=$((i + 1))
-  done
+# One awk pass over every file: the module of a file is its src/ directory
+# or, for include/pp/<m>[_x].h, <m>.
+grep -Hn '#include *"pp/' "$root"/src/*/*.c "$root"/src/*/*.h "$root"/include/pp/*.h 2>/dev/null |
+awk -v order="$order" '
+BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) rank[o[i]] = i; bad = 0 }
+{
+  split($0, parts, ":"); file = parts[1]; line = parts[2]
+  nf = split(file, p, "/"); dir = p[nf - 1]; base = p[nf]
+  if (dir == "pp") { mod = base; sub(/\.h$/, "", mod); sub(/_.*/, "", mod) } else mod = dir
+  hdr = $0; sub(/.*"pp\//, "", hdr); sub(/\.h".*/, "", hdr); dep = hdr; sub(/_.*/, "", dep)
+  if (!(mod in rank)) { printf "layering: %s: module %s is not in the order list (docs/DEVELOPING.md)\n", file, mod; bad = 1 }
+  else if (!(dep in rank)) { printf "layering: %s:%s: pp/%s.h belongs to no known module\n", file, line, hdr; bad = 1 }
+  else if (rank[dep] > rank[mod]) { printf "layering: %s:%s: module %s may not include pp/%s.h (module %s is above it)\n", file, line, mod, hdr, dep; bad = 1 }
 }
-bad=0
-check() { # file, module it belongs to
-  f=$1; mod=$2; r=$(rank "$mod")
-  [ -n "$r" ] || { echo "layering: $f: module '$mod' is not in the order list (docs/DEVELOPING.md)"; bad=1; return; }
-  grep -n '#include *"pp/' "$f" | while IFS= read -r line; do
-    hdr=$(echo "$line" | sed 's/.*"pp\/\([a-z0-9_]*\)\.h".*/\1/')
-    dep=${hdr%%_*}
-    dr=$(rank "$dep")
-    if [ -z "$dr" ]; then
-      echo "layering: $f:${line%%:*}: pp/$hdr.h belongs to no known module"
-      echo x >> "$tmp"
-    elif [ "$dr" -gt "$r" ]; then
-      echo "layering: $f:${line%%:*}: module '$mod' may not include pp/$hdr.h (module '$dep' is above it)"
-      echo x >> "$tmp"
-    fi
-  done
-}
-tmp=$(mktemp)
-for f in "$root"/src/*/*.c "$root"/src/*/*.h; do
-  [ -e "$f" ] || continue
-  mod=$(basename "$(dirname "$f")")
-  check "$f" "$mod"
-done
-for f in "$root"/include/pp/*.h; do
-  [ -e "$f" ] || continue
-  h=$(basename "$f" .h)
-  check "$f" "${h%%_*}"
-done
-[ -s "$tmp" ] && bad=1
-rm -f "$tmp"
-[ $bad = 0 ] && echo "layering: ok"
-exit $bad
+END { if (!bad) print "layering: ok"; exit bad }'

@@ -197,17 +197,26 @@ void pp_sta_free(pp_sta *s);
 double pp_sta_port_max(const pp_sim_model *m, const pp_sta *s, int port, double *per_bit);
 
 /* ---- Icarus Verilog cross-check ---- */
-/* Writes a self-contained Verilog file: the netlist with every arc as the
- * delay model above (transport taps at every tick of [min(d_r,d_f),
- * max(d_r,d_f)], `timescale` = one tick) and a testbench that settles each
- * transition's old vector, switches to the new one and prints every net value
- * at the end of each time step ($strobe). Requires tick_ps in {1, 0.1, 0.01, 0.001}. */
+/* Writes a self-contained Verilog file for Icarus: every net as a wire
+ * n<index>; every arc as transport taps `always @(x) t <= #j x;` at each tick
+ * j of [min(d_r,d_f), max(d_r,d_f)], combined by AND (d_r >= d_f) or OR,
+ * which is the delay line of the model above; each gate output a continuous
+ * assign of its truth table indexed by the delayed pins; `timescale` = one
+ * tick. Zero-width (delta) glitches may occur inside Icarus but the values
+ * at the end of each time step, which $strobe prints, are exactly the
+ * model's. The testbench applies n_transitions transitions: with old_bits,
+ * transition k settles old_bits[k] then switches to new_bits[k]; with
+ * old_bits NULL they are chained, new_bits holding n_transitions + 1 vectors
+ * (k: vector k -> k+1). Vectors are n_input_bits bytes each. watch_all:
+ * print every net's changes, else only output bits'.
+ * Requires tick_ps in {1, 0.1, 0.01, 0.001}. */
 int pp_sim_icarus_write(const pp_sim_model *m, const char *path, const uint8_t *old_bits,
-                        const uint8_t *new_bits, int n_transitions, pp_err *e);
-/* Runs `iverilog` + `vvp` on such a file in dir, and parses per transition
- * the per-net toggle counts and last change ticks (n_transitions * n_nets
- * each, caller-allocated). seconds (may be NULL) gets the vvp run time.
- * PP_EIO when iverilog is missing or fails. */
+                        const uint8_t *new_bits, int n_transitions, int watch_all, pp_err *e);
+/* Compiles and runs such a file (iverilog, vvp) and parses, per transition k,
+ * toggles[k * n_nets + net] and last_tick[k * n_nets + net] (time of the last
+ * change after the switch, 0 if none) for the watched nets (others 0); both
+ * caller-allocated, n_transitions * n_nets. seconds (may be NULL) gets the
+ * wall time of vvp alone. PP_EIO when the tools are missing or fail. */
 int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transitions, int *toggles,
                       int32_t *last_tick, double *seconds, pp_err *e);
 /* 1 when iverilog and vvp can be run. */

@@ -1,11 +1,336 @@
-/* cli/cmd_sim: `powerprune sim` (not built yet; its issue replaces this file). */
+/* cli/cmd_sim: `powerprune sim`: timed gate-level simulation of input
+ * transitions (default netlist: the built-in MAC): energy, toggles and
+ * settle times of each transition, from --from/--to or a transitions file. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pp/netlist.h"
+#include "pp/sim.h"
+
+static const char *USAGE =
+    "usage: powerprune sim [NETLIST.v] [options] --from PORT=V,... --to PORT=V,...\n"
+    "Timed gate-level simulation of input transitions: the circuit settles at the\n"
+    "'from' vector, every input switches to the 'to' vector at t = 0.\n"
+    "  NETLIST.v          structural Verilog (default: the built-in MAC, generated now)\n"
+    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
+    "  --top NAME         top module\n"
+    "  --part P           built-in MAC part: full (default), mult, adder\n"
+    "  --mult M / --adder A   built-in MAC architecture (array|booth, ripple|prefix)\n"
+    "  --set PORT=V,...   input values held in both vectors (e.g. --set w=5)\n"
+    "  --from PORT=V,...  old values; --to PORT=V,... new values (unnamed ports: 0)\n"
+    "  --transitions FILE one transition per line: 'a=3,p=100 -> a=200,p=-7' (# comments)\n"
+    "  --tick PS          time quantum in ps (default 1)\n"
+    "  --inertial         inertial instead of transport delays\n"
+    "  --nets             per-net toggles and last change times in the JSON\n"
+    "  --json             JSON on stdout (format powerprune-sim-1)\n"
+    "Values are decimal or 0x hex, negative values are two's complement.\n";
+
+static int load(const char *path, const char *top, const pp_mac_opts *mo, const pp_lib *lib, pp_netlist **nl,
+                pp_err *e) {
+  if (path) return pp_netlist_read(path, lib, top, nl, e);
+  char tmp[] = "/tmp/powerprune-mac-XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0) return pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
+  close(fd);
+  int st = pp_mac_generate(mo, lib, tmp, e);
+  if (!st) st = pp_netlist_read(tmp, lib, NULL, nl, e);
+  remove(tmp);
+  return st;
+}
+
+/* Parses "a=3,p=-7" into bits (ports not named keep their bits). */
+static int parse_assign(const pp_sim_model *m, const char *text, uint8_t *bits, const char *file, int line,
+                        pp_err *e) {
+  const pp_netlist *nl = pp_sim_netlist(m);
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", text);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ' || *tok == '\t') tok++;
+    char *eq = strchr(tok, '=');
+    if (!eq) return pp_err_set(e, PP_EINVAL, file, line, "expected PORT=VALUE, got '%s'", tok);
+    *eq = 0;
+    char *name = tok, *val = eq + 1;
+    for (char *q = eq - 1; q >= name && (*q == ' ' || *q == '\t'); q--) *q = 0;
+    int port = -1;
+    for (int p = 0; p < nl->n_inputs; p++)
+      if (!strcmp(nl->inputs[p].name, name)) port = p;
+    if (port < 0) return pp_err_set(e, PP_EINVAL, file, line, "the netlist has no input port '%s'", name);
+    errno = 0;
+    char *end;
+    long long v = strtoll(val, &end, 0);
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+    if (errno || end == val || *end)
+      return pp_err_set(e, PP_EINVAL, file, line, "expected an integer value for port '%s', got '%s'", name, val);
+    int w = nl->inputs[port].width;
+    if (w < 63 && (v >= (1LL << w) || v < -(1LL << (w - 1))))
+      return pp_err_set(e, PP_EINVAL, file, line, "value %lld does not fit the %d-bit port '%s'", v, w, name);
+    pp_sim_bits_set_port(m, bits, port, v);
+  }
+  return PP_OK;
+}
+
+typedef struct tr {
+  uint8_t *old_bits, *new_bits;
+  char *desc;
+} tr;
+
+static char *xstrdup(const char *s) {
+  char *d = malloc(strlen(s) + 1);
+  if (d) strcpy(d, s);
+  return d;
+}
 
 int pp_cmd_sim(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune sim: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "sim", *path = NULL, *libpath = NULL, *top = NULL, *set = NULL, *from = NULL, *to = NULL,
+             *trfile = NULL;
+  int json = 0, nets = 0;
+  pp_mac_opts mo;
+  pp_mac_opts_default(&mo);
+  pp_sim_opts so;
+  pp_sim_opts_default(&so);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int more = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--nets")) nets = 1;
+    else if (!strcmp(a, "--inertial")) so.inertial = 1;
+    else if (!strcmp(a, "--lib") && more) libpath = argv[++i];
+    else if (!strcmp(a, "--top") && more) top = argv[++i];
+    else if (!strcmp(a, "--set") && more) set = argv[++i];
+    else if (!strcmp(a, "--from") && more) from = argv[++i];
+    else if (!strcmp(a, "--to") && more) to = argv[++i];
+    else if (!strcmp(a, "--transitions") && more) trfile = argv[++i];
+    else if (!strcmp(a, "--part") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "full")) mo.part = PP_MAC_FULL;
+      else if (!strcmp(v, "mult")) mo.part = PP_MAC_MULT;
+      else if (!strcmp(v, "adder")) mo.part = PP_MAC_ADDER;
+      else return pp_cli_usage(cmd, "--part must be full, mult or adder, not '%s'", v);
+    } else if (!strcmp(a, "--mult") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "array")) mo.mult = PP_MULT_ARRAY;
+      else if (!strcmp(v, "booth")) mo.mult = PP_MULT_BOOTH;
+      else return pp_cli_usage(cmd, "--mult must be array or booth, not '%s'", v);
+    } else if (!strcmp(a, "--adder") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "ripple")) mo.adder = PP_ADDER_RIPPLE;
+      else if (!strcmp(v, "prefix")) mo.adder = PP_ADDER_PREFIX;
+      else return pp_cli_usage(cmd, "--adder must be ripple or prefix, not '%s'", v);
+    } else if (!strcmp(a, "--tick") && more) {
+      if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
+        return pp_cli_usage(cmd, "--tick needs a positive number of ps");
+    } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
+    else if (!path) path = a;
+    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", path, a);
+  }
+  if (!trfile && !from && !to) return pp_cli_usage(cmd, "give --from/--to or --transitions");
+  if (trfile && (from || to)) return pp_cli_usage(cmd, "--transitions and --from/--to exclude each other");
+
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib = NULL;
+  pp_netlist *nl = NULL;
+  pp_sim_model *m = NULL;
+  pp_sim_ws *w = NULL;
+  tr *trs = NULL;
+  int ntr = 0, rc = PP_EXIT_OK;
+  char *text = NULL;
+  if (pp_lib_read(libpath ? libpath : pp_lib_default_path(), &lib, &e) || load(path, top, &mo, lib, &nl, &e) ||
+      pp_sim_model_new(nl, &so, &m, &e) || pp_sim_ws_new(m, &w, &e))
+    goto fail;
+  int nb = pp_sim_n_input_bits(m);
+  /* collect transitions */
+  if (trfile) {
+    size_t len;
+    if (pp_read_file(trfile, &text, &len, &e)) goto fail;
+    int line = 0;
+    char *save = NULL;
+    for (char *ln = text; ln; ln = save) {
+      line++;
+      save = strchr(ln, '\n');
+      if (save) *save++ = 0;
+      char *hash = strchr(ln, '#');
+      if (hash) *hash = 0;
+      char *s = ln;
+      while (*s == ' ' || *s == '\t' || *s == '\r') s++;
+      if (!*s) continue;
+      char *arrow = strstr(s, "->");
+      if (!arrow) {
+        pp_err_set(&e, PP_EPARSE, trfile, line, "expected 'PORT=V,... -> PORT=V,...'");
+        goto fail;
+      }
+      *arrow = 0;
+      tr *q = realloc(trs, (size_t)(ntr + 1) * sizeof *trs);
+      if (!q) {
+        pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+        goto fail;
+      }
+      trs = q;
+      tr *t = &trs[ntr++];
+      t->old_bits = calloc((size_t)nb + 1, 1);
+      t->new_bits = calloc((size_t)nb + 1, 1);
+      char d[2100];
+      snprintf(d, sizeof d, "%s -> %s", s, arrow + 2);
+      t->desc = xstrdup(d);
+      if (!t->old_bits || !t->new_bits || !t->desc) {
+        pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+        goto fail;
+      }
+      if ((set && (parse_assign(m, set, t->old_bits, "--set", 0, &e) || parse_assign(m, set, t->new_bits, "--set", 0, &e))) ||
+          parse_assign(m, s, t->old_bits, trfile, line, &e) || parse_assign(m, arrow + 2, t->new_bits, trfile, line, &e)) {
+        if (e.status == PP_EINVAL && e.line) e.status = PP_EPARSE;
+        goto fail;
+      }
+    }
+    if (!ntr) {
+      pp_err_set(&e, PP_EPARSE, trfile, 0, "no transitions in the file");
+      goto fail;
+    }
+  } else {
+    trs = calloc(1, sizeof *trs);
+    if (!trs) goto fail;
+    ntr = 1;
+    trs[0].old_bits = calloc((size_t)nb + 1, 1);
+    trs[0].new_bits = calloc((size_t)nb + 1, 1);
+    char d[2100];
+    snprintf(d, sizeof d, "%s -> %s", from ? from : "", to ? to : "");
+    trs[0].desc = xstrdup(d);
+    if (!trs[0].old_bits || !trs[0].new_bits || !trs[0].desc) {
+      pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+      goto fail;
+    }
+    if ((set && (parse_assign(m, set, trs[0].old_bits, "--set", 0, &e) ||
+                 parse_assign(m, set, trs[0].new_bits, "--set", 0, &e))) ||
+        (from && parse_assign(m, from, trs[0].old_bits, "--from", 0, &e)) ||
+        (to && parse_assign(m, to, trs[0].new_bits, "--to", 0, &e)))
+      goto fail;
+  }
+
+  pp_json j;
+  if (json) {
+    pp_json_init(&j, stdout, 1);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-sim-1");
+    pp_json_key(&j, "netlist");
+    pp_json_str(&j, path ? path : "built-in MAC");
+    pp_json_key(&j, "top");
+    pp_json_str(&j, nl->top);
+    pp_json_key(&j, "lib");
+    pp_json_str(&j, libpath ? libpath : pp_lib_default_path());
+    pp_json_key(&j, "tick_ps");
+    pp_json_num(&j, so.tick_ps);
+    pp_json_key(&j, "delay");
+    pp_json_str(&j, so.inertial ? "inertial" : "transport");
+    pp_json_key(&j, "voltage");
+    pp_json_num(&j, lib->voltage);
+    pp_json_key(&j, "leakage_nw");
+    pp_json_num(&j, pp_sim_leakage_nw(m));
+    pp_json_key(&j, "transitions");
+    pp_json_arr_begin(&j);
+  } else {
+    printf("netlist %s (%s), %d gates, library %s (%.2f V), %s delays, tick %g ps, leakage %.1f nW\n",
+           path ? path : "built-in MAC", nl->top, nl->n_gates, lib->name, lib->voltage,
+           so.inertial ? "inertial" : "transport", so.tick_ps, pp_sim_leakage_nw(m));
+  }
+  for (int k = 0; k < ntr; k++) {
+    pp_sim_result r;
+    if (pp_sim_transition(w, trs[k].old_bits, trs[k].new_bits, nets ? PP_SIM_NET_DETAIL : 0, &r)) {
+      pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory simulating");
+      goto fail;
+    }
+    if (json) {
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "transition");
+      pp_json_str(&j, trs[k].desc);
+      if (set) {
+        pp_json_key(&j, "set");
+        pp_json_str(&j, set);
+      }
+      pp_json_key(&j, "energy_fj");
+      pp_json_num(&j, r.energy_fj);
+      pp_json_key(&j, "switching_fj");
+      pp_json_num(&j, r.switching_fj);
+      pp_json_key(&j, "internal_fj");
+      pp_json_num(&j, r.internal_fj);
+      pp_json_key(&j, "toggles");
+      pp_json_int(&j, r.toggles);
+      pp_json_key(&j, "output_toggles");
+      pp_json_int(&j, r.output_toggles);
+      pp_json_key(&j, "max_settle_ps");
+      pp_json_num(&j, r.max_settle_ps);
+      pp_json_key(&j, "outputs");
+      pp_json_obj_begin(&j);
+      for (int p = 0; p < nl->n_outputs; p++) {
+        pp_json_key(&j, nl->outputs[p].name);
+        pp_json_obj_begin(&j);
+        pp_json_key(&j, "value");
+        pp_json_int(&j, pp_sim_output_value(w, p, 1));
+        pp_json_key(&j, "unsigned");
+        pp_json_int(&j, pp_sim_output_value(w, p, 0));
+        pp_json_key(&j, "settle_ps");
+        pp_json_arr_begin(&j);
+        for (int b = 0; b < nl->outputs[p].width; b++) pp_json_num(&j, r.settle_ps[pp_sim_output_bit(m, p, b)]);
+        pp_json_arr_end(&j);
+        pp_json_obj_end(&j);
+      }
+      pp_json_obj_end(&j);
+      if (nets) {
+        pp_json_key(&j, "nets");
+        pp_json_arr_begin(&j);
+        for (int n = 0; n < nl->n_nets; n++) {
+          if (!r.net_toggles[n]) continue;
+          pp_json_obj_begin(&j);
+          pp_json_key(&j, "net");
+          pp_json_str(&j, nl->nets[n].name);
+          pp_json_key(&j, "toggles");
+          pp_json_int(&j, r.net_toggles[n]);
+          pp_json_key(&j, "last_ps");
+          pp_json_num(&j, r.net_last_ps[n]);
+          pp_json_obj_end(&j);
+        }
+        pp_json_arr_end(&j);
+      }
+      pp_json_obj_end(&j);
+    } else {
+      printf("transition %d: %s%s%s\n", k + 1, trs[k].desc, set ? "  with " : "", set ? set : "");
+      printf("  energy %.3f fJ (switching %.3f, internal %.3f), %ld toggles (%ld on outputs), settle %.1f ps\n",
+             r.energy_fj, r.switching_fj, r.internal_fj, r.toggles, r.output_toggles, r.max_settle_ps);
+      for (int p = 0; p < nl->n_outputs; p++) {
+        double mx = 0;
+        for (int b = 0; b < nl->outputs[p].width; b++) {
+          double s = r.settle_ps[pp_sim_output_bit(m, p, b)];
+          if (s > mx) mx = s;
+        }
+        printf("  %s = %lld (0x%llx), settles at %.1f ps\n", nl->outputs[p].name,
+               (long long)pp_sim_output_value(w, p, 1), (unsigned long long)pp_sim_output_value(w, p, 0), mx);
+      }
+    }
+  }
+  if (json) {
+    pp_json_arr_end(&j);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
+  goto done;
+fail:
+  if (!e.status) pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+  rc = pp_cli_fail(cmd, &e);
+done:
+  for (int k = 0; k < ntr; k++) free(trs[k].old_bits), free(trs[k].new_bits), free(trs[k].desc);
+  free(trs);
+  free(text);
+  pp_sim_ws_free(w);
+  pp_sim_model_free(m);
+  pp_netlist_free(nl);
+  pp_lib_free(lib);
+  return rc;
 }

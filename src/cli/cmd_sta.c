@@ -1,11 +1,245 @@
-/* cli/cmd_sta: `powerprune sta` (not built yet; its issue replaces this file). */
+/* cli/cmd_sta: `powerprune sta`: static timing of a netlist (default: the
+ * built-in MAC) with the simulator's delay model: critical path with its
+ * cells and per-stage delays, and input-to-output delays. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pp/netlist.h"
+#include "pp/sim.h"
+
+static const char *USAGE =
+    "usage: powerprune sta [NETLIST.v] [options]\n"
+    "Static timing with the simulator's delay model (NLDM pin delays, see sim.h).\n"
+    "  NETLIST.v          structural Verilog (default: the built-in MAC, generated now)\n"
+    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
+    "  --top NAME         top module (default: the one nothing instantiates)\n"
+    "  --part P           built-in MAC part: full (default), mult, adder\n"
+    "  --mult M           built-in multiplier: array (default), booth\n"
+    "  --adder A          built-in adder: ripple (default), prefix\n"
+    "  --tick PS          time quantum in ps (default 1)\n"
+    "  --json             JSON on stdout (format powerprune-sta-1)\n";
+
+/* Reads NETLIST, or generates the built-in MAC into a temporary file. */
+static int load(const char *path, const char *top, const pp_mac_opts *mo, const pp_lib *lib, pp_netlist **nl,
+                pp_err *e) {
+  if (path) return pp_netlist_read(path, lib, top, nl, e);
+  char tmp[] = "/tmp/powerprune-mac-XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0) return pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
+  close(fd);
+  int st = pp_mac_generate(mo, lib, tmp, e);
+  if (!st) st = pp_netlist_read(tmp, lib, NULL, nl, e);
+  remove(tmp);
+  return st;
+}
+
+static void bit_name(const pp_port *p, int b, char *buf, size_t n) {
+  if (p->width == 1) snprintf(buf, n, "%s", p->name);
+  else snprintf(buf, n, "%s[%d]", p->name, b);
+}
 
 int pp_cmd_sta(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune sta: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "sta", *path = NULL, *libpath = NULL, *top = NULL;
+  int json = 0;
+  pp_mac_opts mo;
+  pp_mac_opts_default(&mo);
+  pp_sim_opts so;
+  pp_sim_opts_default(&so);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int more = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--lib") && more) libpath = argv[++i];
+    else if (!strcmp(a, "--top") && more) top = argv[++i];
+    else if (!strcmp(a, "--part") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "full")) mo.part = PP_MAC_FULL;
+      else if (!strcmp(v, "mult")) mo.part = PP_MAC_MULT;
+      else if (!strcmp(v, "adder")) mo.part = PP_MAC_ADDER;
+      else return pp_cli_usage(cmd, "--part must be full, mult or adder, not '%s'", v);
+    } else if (!strcmp(a, "--mult") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "array")) mo.mult = PP_MULT_ARRAY;
+      else if (!strcmp(v, "booth")) mo.mult = PP_MULT_BOOTH;
+      else return pp_cli_usage(cmd, "--mult must be array or booth, not '%s'", v);
+    } else if (!strcmp(a, "--adder") && more) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "ripple")) mo.adder = PP_ADDER_RIPPLE;
+      else if (!strcmp(v, "prefix")) mo.adder = PP_ADDER_PREFIX;
+      else return pp_cli_usage(cmd, "--adder must be ripple or prefix, not '%s'", v);
+    } else if (!strcmp(a, "--tick") && more) {
+      if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
+        return pp_cli_usage(cmd, "--tick needs a positive number of ps");
+    } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
+    else if (!path) path = a;
+    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", path, a);
+  }
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib = NULL;
+  pp_netlist *nl = NULL;
+  pp_sim_model *m = NULL;
+  pp_sta *s = NULL;
+  int rc = PP_EXIT_OK;
+  if (pp_lib_read(libpath ? libpath : pp_lib_default_path(), &lib, &e) || load(path, top, &mo, lib, &nl, &e) ||
+      pp_sim_model_new(nl, &so, &m, &e) || pp_sta_run(m, &s, &e)) {
+    rc = pp_cli_fail(cmd, &e);
+    goto done;
+  }
+  char ib[300], ob[300];
+  /* locate bits by port */
+  int ni = s->n_in_bits, no = s->n_out_bits;
+  int *iport = calloc((size_t)ni + 1, sizeof(int)), *ibit = calloc((size_t)ni + 1, sizeof(int));
+  int *oport = calloc((size_t)no + 1, sizeof(int)), *obit = calloc((size_t)no + 1, sizeof(int));
+  if (!iport || !ibit || !oport || !obit) {
+    free(iport), free(ibit), free(oport), free(obit);
+    pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+    rc = pp_cli_fail(cmd, &e);
+    goto done;
+  }
+  for (int p = 0; p < nl->n_inputs; p++)
+    for (int b = 0; b < nl->inputs[p].width; b++) {
+      int i = pp_sim_input_bit(m, p, b);
+      iport[i] = p, ibit[i] = b;
+    }
+  for (int p = 0; p < nl->n_outputs; p++)
+    for (int b = 0; b < nl->outputs[p].width; b++) {
+      int o = pp_sim_output_bit(m, p, b);
+      oport[o] = p, obit[o] = b;
+    }
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 1);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-sta-1");
+    pp_json_key(&j, "netlist");
+    pp_json_str(&j, path ? path : "built-in MAC");
+    pp_json_key(&j, "top");
+    pp_json_str(&j, nl->top);
+    pp_json_key(&j, "lib");
+    pp_json_str(&j, libpath ? libpath : pp_lib_default_path());
+    pp_json_key(&j, "tick_ps");
+    pp_json_num(&j, so.tick_ps);
+    pp_json_key(&j, "gates");
+    pp_json_int(&j, nl->n_gates);
+    pp_json_key(&j, "critical_path_ps");
+    pp_json_num(&j, s->critical_ps);
+    pp_json_key(&j, "critical_path");
+    pp_json_obj_begin(&j);
+    if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
+      bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);
+      bit_name(&nl->outputs[oport[s->crit_out_bit]], obit[s->crit_out_bit], ob, sizeof ob);
+      pp_json_key(&j, "from");
+      pp_json_str(&j, ib);
+      pp_json_key(&j, "to");
+      pp_json_str(&j, ob);
+    }
+    pp_json_key(&j, "stages");
+    pp_json_arr_begin(&j);
+    for (int k = 0; k < s->n_path; k++) {
+      const pp_sta_stage *st = &s->path[k];
+      pp_json_obj_begin(&j);
+      if (st->gate >= 0) {
+        pp_json_key(&j, "inst");
+        pp_json_str(&j, st->inst);
+        pp_json_key(&j, "cell");
+        pp_json_str(&j, st->cell);
+        pp_json_key(&j, "from_pin");
+        pp_json_str(&j, st->in_pin);
+        pp_json_key(&j, "to_pin");
+        pp_json_str(&j, st->out_pin);
+      }
+      pp_json_key(&j, "net");
+      pp_json_str(&j, nl->nets[st->net].name);
+      pp_json_key(&j, "edge");
+      pp_json_str(&j, st->rise ? "rise" : "fall");
+      pp_json_key(&j, "delay_ps");
+      pp_json_num(&j, st->delay_ps);
+      pp_json_key(&j, "arrival_ps");
+      pp_json_num(&j, st->arrival_ps);
+      pp_json_obj_end(&j);
+    }
+    pp_json_arr_end(&j);
+    pp_json_obj_end(&j);
+    /* per input port: longest delay of each bit to any output */
+    pp_json_key(&j, "input_bit_max_ps");
+    pp_json_obj_begin(&j);
+    for (int p = 0; p < nl->n_inputs; p++) {
+      double *pb = calloc((size_t)nl->inputs[p].width + 1, sizeof(double));
+      if (!pb) continue;
+      pp_sta_port_max(m, s, p, pb);
+      pp_json_key(&j, nl->inputs[p].name);
+      pp_json_arr_begin(&j);
+      for (int b = 0; b < nl->inputs[p].width; b++) pp_json_num(&j, pb[b]);
+      pp_json_arr_end(&j);
+      free(pb);
+    }
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "paths");
+    pp_json_arr_begin(&j);
+    for (int i = 0; i < ni; i++)
+      for (int o = 0; o < no; o++) {
+        double mx = s->max_ps[(size_t)i * no + o];
+        if (mx < 0) continue;
+        bit_name(&nl->inputs[iport[i]], ibit[i], ib, sizeof ib);
+        bit_name(&nl->outputs[oport[o]], obit[o], ob, sizeof ob);
+        pp_json_obj_begin(&j);
+        pp_json_key(&j, "from");
+        pp_json_str(&j, ib);
+        pp_json_key(&j, "to");
+        pp_json_str(&j, ob);
+        pp_json_key(&j, "max_ps");
+        pp_json_num(&j, mx);
+        pp_json_key(&j, "min_ps");
+        pp_json_num(&j, s->min_ps[(size_t)i * no + o]);
+        pp_json_obj_end(&j);
+      }
+    pp_json_arr_end(&j);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  } else {
+    printf("netlist %s (%s), %d gates, library %s, tick %g ps\n", path ? path : "built-in MAC", nl->top, nl->n_gates,
+           lib->name, so.tick_ps);
+    if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
+      bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);
+      bit_name(&nl->outputs[oport[s->crit_out_bit]], obit[s->crit_out_bit], ob, sizeof ob);
+      printf("critical path: %.1f ps, %s -> %s, %d stages\n", s->critical_ps, ib, ob, s->n_path - 1);
+      printf("  %-28s %-10s %-9s %4s %9s %10s\n", "instance", "cell", "arc", "edge", "delay", "arrival");
+      for (int k = 0; k < s->n_path; k++) {
+        const pp_sta_stage *st = &s->path[k];
+        char arc[64];
+        snprintf(arc, sizeof arc, "%s->%s", st->gate >= 0 ? st->in_pin : "", st->gate >= 0 ? st->out_pin : "");
+        printf("  %-28.28s %-10s %-9s %4s %9.1f %10.1f\n", st->gate >= 0 ? st->inst : ib, st->gate >= 0 ? st->cell : "(input)",
+               st->gate >= 0 ? arc : "", st->rise ? "rise" : "fall", st->delay_ps, st->arrival_ps);
+      }
+    } else
+      printf("no path from an input to an output\n");
+    printf("longest delay (ps) input port -> output port:\n");
+    for (int p = 0; p < nl->n_inputs; p++)
+      for (int q = 0; q < nl->n_outputs; q++) {
+        double mx = -1, mn = -1;
+        for (int b = 0; b < nl->inputs[p].width; b++)
+          for (int c = 0; c < nl->outputs[q].width; c++) {
+            int i = pp_sim_input_bit(m, p, b), o = pp_sim_output_bit(m, q, c);
+            double v = s->max_ps[(size_t)i * no + o], w = s->min_ps[(size_t)i * no + o];
+            if (v > mx) mx = v;
+            if (w >= 0 && (mn < 0 || w < mn)) mn = w;
+          }
+        if (mx >= 0) printf("  %-8s -> %-8s max %8.1f  min %8.1f\n", nl->inputs[p].name, nl->outputs[q].name, mx, mn);
+      }
+  }
+  free(iport), free(ibit), free(oport), free(obit);
+done:
+  pp_sta_free(s);
+  pp_sim_model_free(m);
+  pp_netlist_free(nl);
+  pp_lib_free(lib);
+  return rc;
 }

@@ -126,12 +126,12 @@ static int nb_gate(nb *b, const char *cell, const int *in, int n_in) {
   return first;
 }
 
-static int nb_g1(nb *b, const char *cell, int a) { return nb_gate(b, cell, &a, 1); }
-static int nb_g2(nb *b, const char *cell, int a, int c) {
+static inline int nb_g1(nb *b, const char *cell, int a) { return nb_gate(b, cell, &a, 1); }
+static inline int nb_g2(nb *b, const char *cell, int a, int c) {
   int in[2] = {a, c};
   return nb_gate(b, cell, in, 2);
 }
-static int nb_g3(nb *b, const char *cell, int a, int c, int d) {
+static inline int nb_g3(nb *b, const char *cell, int a, int c, int d) {
   int in[3] = {a, c, d};
   return nb_gate(b, cell, in, 3);
 }

@@ -1,0 +1,1 @@
+module m(y); output y; assign y = 99999999999999999999999; endmodule

@@ -1,0 +1,1 @@
+module m(\y[0] ); output \y[0] ; assign \y[0] = 1'b1; endmodule

@@ -1,0 +1,1 @@
+module m(y); output [0:3] y; assign y[3:0] = 4'b1010; endmodule

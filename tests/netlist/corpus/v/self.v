@@ -1,0 +1,1 @@
+module m(y); output y; m u (.y(y)); endmodule

@@ -1,0 +1,1 @@
+module m(y); output [1048575:0] y; endmodule
