@@ -45,7 +45,7 @@ int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e) {
   if ((rc = pp_char_power_run(mac.m[0], tup, (size_t)c->transitions, clock_ps, &c->P, e))) goto out;
   c->P.seed = c->o->seed;
   c->P.uniform = 0;
-  snprintf(c->P.source, sizeof c->P.source, "%s", p);
+  snprintf(c->P.source, sizeof c->P.source, "%.500s", p);
   snprintf(c->P.netlist, sizeof c->P.netlist, "%s", mac.desc[0]);
   snprintf(c->P.lib, sizeof c->P.lib, "%s", mac.lib->path ? mac.lib->path : "");
   rc = pp_char_power_write_json(&c->P, power_json_path, e);
