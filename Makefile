@@ -5,12 +5,13 @@
 #   make asan-test  the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench-*    benchmarks (see bench/README.md)
 #   make lint       cppcheck over the sources
+#   make fuzz       fuzz the Liberty/Verilog readers (libFuzzer; FUZZ_SECS per target)
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace lint
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace lint fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -49,6 +50,11 @@ bench-trace: all
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr -I include -I src src
+
+# Fuzz the Liberty and Verilog readers with libFuzzer (clang), FUZZ_SECS per target.
+FUZZ_SECS ?= 600
+fuzz:
+	sh fuzz/run.sh $(FUZZ_SECS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

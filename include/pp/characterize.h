@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "pp/array.h"
+#include "pp/sim.h"
 #include "pp/util.h"
 
 #define PP_CHAR_MAX_W 255
@@ -88,5 +90,98 @@ unsigned pp_char_delay_max_w(const pp_char_delay *t, int w);
 int pp_char_delay_write(const pp_char_delay *t, const char *path, pp_err *e);
 /* Checks magic, version, sizes against the file length, and the CRC. */
 int pp_char_delay_read(const char *path, pp_char_delay *t, pp_err *e);
+
+/* ---- the MAC under test ------------------------------------------------------ */
+
+/* Which netlists to load: the full MAC (power, clock), and its parts
+ * multiplier and adder (timing). A part with no path given is generated with
+ * pp_mac_generate into work_dir (mac_full.v, mac_mult.v, mac_adder.v). */
+enum { PP_CHAR_FULL = 1, PP_CHAR_MULT = 2, PP_CHAR_ADDER = 4 };
+
+typedef struct pp_char_mac_spec {
+  const char *lib_path;     /* NULL: pp_lib_default_path() */
+  const char *path[3];      /* full, mult, adder netlists; NULL: generate */
+  pp_mac_opts gen;          /* generator options (part is set per netlist) */
+  const char *work_dir;     /* where generated netlists are written */
+  pp_sim_opts sim;          /* simulation options */
+} pp_char_mac_spec;
+void pp_char_mac_spec_default(pp_char_mac_spec *s);
+
+typedef struct pp_char_mac {
+  pp_lib *lib;
+  pp_netlist *nl[3];
+  pp_sim_model *m[3];       /* [0] full, [1] mult, [2] adder; NULL when not loaded */
+  char path[3][4096];       /* netlist file of each */
+  char desc[3][128];        /* "builtin:array/ripple" or the path */
+} pp_char_mac;
+
+int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out, pp_err *e);
+void pp_char_mac_free(pp_char_mac *m);
+
+/* ---- power characterization ----------------------------------------------- */
+
+/* One cycle at the MAC's data inputs: activation a_old -> a_new and partial
+ * sum p_old -> p_new (the weight is held). */
+typedef struct pp_char_tuple {
+  uint8_t a_old, a_new;
+  int32_t p_old, p_new;
+} pp_char_tuple;
+
+/* T tuples drawn from a trace's statistics: the activation-transition
+ * histogram and the partial-sum bin transitions (pp_array_sample_transitions,
+ * the paper's method), or with reservoir != 0 joint samples of the real
+ * streams (pp_array_sample_reservoir). */
+int pp_char_trace_tuples(const pp_array_stats *s, size_t T, uint64_t seed, int reservoir, pp_char_tuple *out,
+                         pp_err *e);
+
+/* T tuples with a and p uniform over their a_bits / p_bits (signed) ranges. */
+void pp_char_uniform_tuples(int a_bits, int p_bits, size_t T, uint64_t seed, pp_char_tuple *out);
+
+/* Weight range of a MAC or multiplier model from its port "w" (symmetric:
+ * -(2^(b-1)-1) .. 2^(b-1)-1) and the activation count 2^a_bits. */
+int pp_char_ranges(const pp_sim_model *m, int *w_min, int *n_w, int *n_a, pp_err *e);
+
+/* The full MAC (ports w, a, p -> y) simulated with the timed event engine,
+ * weight held at each value, on every tuple (each transition starts from the
+ * settled old vector, as sim defines it). dyn_uw[w] = mean energy per tuple
+ * (fJ) / clock_ps * 1000; leak_uw = the model's leakage. OpenMP over weights;
+ * each weight's sum runs in tuple order, so the result does not depend on the
+ * thread count. Fills the numeric fields of out (w range, dyn, leak, clock,
+ * voltage, transitions); the caller fills the provenance strings. */
+int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
+                      pp_char_power *out, pp_err *e);
+/* Mean energy (fJ) per tuple of one weight value (the kernel of the above,
+ * exposed for tests and for the estimate check). ws belongs to mac. */
+int pp_char_weight_energy(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
+                          double *mean_fj, pp_err *e);
+
+/* ---- timing characterization (paper Fig. 5) --------------------------------- */
+
+/* MAC delay of one transition: max(max over product bits that changed of
+ * t_i + d_i, d_psum); bits with t_i <= 0 never changed (no path sensitized). */
+double pp_char_mac_delay(const double *t_bits, const double *d_bits, int n_bits, double d_psum);
+
+/* Static side of the analysis, from STA of the adder (ports prod, p -> y):
+ * d_bits[i] = longest path prod[i] -> any output, d_psum = longest p -> y. */
+typedef struct pp_char_adder_sta {
+  int n_prod;
+  double d_bits[32];
+  double d_psum;
+  double max_d_bits;
+} pp_char_adder_sta;
+int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_err *e);
+
+/* The whole table: for every weight value and every activation transition
+ * a_from -> a_to, the multiplier (ports w, a -> prod) is simulated with the
+ * time-stepped bit-parallel engine (64 transitions per call), each product
+ * bit's settle time combined with the adder's static delays. Delays are
+ * rounded up to whole ps. full (may be NULL) only supplies sta_mac_ps. OpenMP
+ * over weights, deterministic. */
+int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
+                       pp_char_delay *out, pp_err *e);
+/* Reference for one weight and a list of transitions (pairs[k] = a_from << 8 |
+ * a_to): the timed event engine, one transition at a time. */
+int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, const uint16_t *pairs, size_t n,
+                       uint16_t *out, pp_err *e);
 
 #endif

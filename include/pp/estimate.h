@@ -119,4 +119,41 @@ int pp_est_compare_run(const pp_est_usage *orig, const pp_est_usage *sel, const 
                        double d_sel_ps, const pp_est_vmodel *m, pp_est_compare *out, pp_err *e);
 void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_json *j); /* one object */
 
+/* ---- check against gate-level simulation of a layer's real streams ------------ */
+/* One integer product (a layer for one image, as the nn hook delivers it) is
+ * tiled as the array module does (PE(r, c) of tile (kt, mt) holds
+ * w[mt*N + c][kt*N + r]; groups == 1). A seeded sample of used PEs is taken;
+ * each PE's real input streams are rebuilt: activations X[k][n] for n = 0..,
+ * partial sums sum_{r' < r} w[m][kt*N + r'] X[kt*N + r'][n] (tile-local, as
+ * the array's partial sums enter each tile as 0), and the full MAC is
+ * simulated at gate level (timed engine) on every consecutive pair n-1 -> n
+ * with the PE's weight held (the first item of a tile, which follows whatever
+ * the PE held before, is left out). The table prices the same transitions at
+ * E[w] = dyn_uw[w] * clock_ps / 1000 fJ each. */
+#define PP_EST_CHECK_MAX_PES 1024
+typedef struct pp_est_check_opts {
+  int array_size; /* N, default 64 */
+  int n_pes;      /* PEs sampled, default 32 (at most PP_EST_CHECK_MAX_PES) */
+  int max_steps;  /* transitions per PE, default 0: all */
+  uint64_t seed;
+} pp_est_check_opts;
+void pp_est_check_opts_default(pp_est_check_opts *o);
+
+typedef struct pp_est_check {
+  int n_pes;
+  int pe_w[PP_EST_CHECK_MAX_PES];      /* weight of each sampled PE */
+  long pe_steps[PP_EST_CHECK_MAX_PES]; /* transitions simulated */
+  double pe_sim_fj[PP_EST_CHECK_MAX_PES];
+  long transitions;
+  double sim_fj;   /* gate-level energy, all sampled PEs */
+  double table_fj; /* the table's price for the same transitions (after pp_est_check_price) */
+  double error;    /* table_fj / sim_fj - 1 */
+} pp_est_check;
+
+/* Simulates the sampled PEs' streams (OpenMP over PEs, deterministic). */
+int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
+                         pp_est_check *out, pp_err *e);
+/* Prices the simulated transitions with the power table; sets table_fj, error. */
+int pp_est_check_price(pp_est_check *c, const pp_char_power *p, pp_err *e);
+
 #endif

@@ -1,11 +1,200 @@
-/* cli/cmd_characterize: `powerprune characterize` (not built yet; its issue replaces this file). */
+/* cli/cmd_characterize: `powerprune characterize`: the power table P[w] of the
+ * MAC (module characterize), as CSV, JSON and the Fig. 2 plot. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/characterize.h"
+#include "pp/plot.h"
+
+static const char *USAGE =
+    "usage: powerprune characterize (--trace STATS | --uniform) -o DIR [options]\n"
+    "\n"
+    "Average power P[w] of the MAC for each weight value w: the weight input is held\n"
+    "at w while T sampled (activation, partial sum) transitions are simulated with\n"
+    "the timed gate-level engine; P[w] = mean energy per cycle / clock + leakage.\n"
+    "\n"
+    "  --trace STATS      array statistics from 'powerprune trace': transitions are\n"
+    "                     drawn from its activation and partial-sum bin distributions\n"
+    "  --reservoir        with --trace: draw joint tuples from the trace's reservoir\n"
+    "  --uniform          uniform random activations and partial sums instead\n"
+    "  --transitions T    number of sampled transitions (default 10000)\n"
+    "  --seed S           sampling seed (default 1)\n"
+    "  --clock-ps X       clock period (default: the MAC's critical path from STA)\n"
+    "  --lib FILE         Liberty library (default: the built-in one)\n"
+    "  --netlist FILE     MAC netlist (ports w, a, p -> y; default: generated)\n"
+    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
+    "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
+    "  -o, --out DIR      writes DIR/power.csv, DIR/power.json, DIR/power.{svg,png}\n"
+    "  --no-plot          skip the plot\n"
+    "  --json             print the power table as one JSON object on stdout\n";
+
+static const char *optval(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n]) return NULL;
+  if (*i + 1 >= argc) return "";
+  return argv[++*i];
+}
+
+/* Options shared with `powerprune timing` (declared there) for choosing the
+ * MAC. Returns 1 when argv[*i] was one of them, -1 on a bad value (usage
+ * printed, *rc = exit code), 0 otherwise. */
+int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc);
+int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc) {
+  const char *v;
+  long n;
+  if ((v = optval(argc, argv, i, "--lib"))) s->lib_path = v;
+  else if ((v = optval(argc, argv, i, "--netlist"))) s->path[0] = v;
+  else if ((v = optval(argc, argv, i, "--mult"))) {
+    if (!strcmp(v, "array")) s->gen.mult = PP_MULT_ARRAY;
+    else if (!strcmp(v, "booth")) s->gen.mult = PP_MULT_BOOTH;
+    else return *rc = pp_cli_usage(cmd, "--mult takes array or booth"), -1;
+  } else if ((v = optval(argc, argv, i, "--adder"))) {
+    if (!strcmp(v, "ripple")) s->gen.adder = PP_ADDER_RIPPLE;
+    else if (!strcmp(v, "prefix")) s->gen.adder = PP_ADDER_PREFIX;
+    else return *rc = pp_cli_usage(cmd, "--adder takes ripple or prefix"), -1;
+  } else if ((v = optval(argc, argv, i, "--w-bits"))) {
+    if (pp_cli_parse_long(v, 2, 8, &n)) return *rc = pp_cli_usage(cmd, "--w-bits takes 2..8"), -1;
+    s->gen.w_bits = (int)n;
+  } else if ((v = optval(argc, argv, i, "--a-bits"))) {
+    if (pp_cli_parse_long(v, 2, 8, &n)) return *rc = pp_cli_usage(cmd, "--a-bits takes 2..8"), -1;
+    s->gen.a_bits = (int)n;
+  } else if ((v = optval(argc, argv, i, "--p-bits"))) {
+    if (pp_cli_parse_long(v, 4, 31, &n)) return *rc = pp_cli_usage(cmd, "--p-bits takes 4..31"), -1;
+    s->gen.p_bits = (int)n;
+  } else return 0;
+  return 1;
+}
 
 int pp_cmd_characterize(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune characterize: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "characterize";
+  const char *trace = NULL, *out_dir = NULL;
+  int uniform = 0, json = 0, plot = 1, reservoir = 0;
+  long T = 10000, seed = 1;
+  double clock_ps = 0;
+  pp_char_mac_spec spec;
+  pp_char_mac_spec_default(&spec);
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    int rc = 0, k;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--uniform")) uniform = 1;
+    else if (!strcmp(argv[i], "--reservoir")) reservoir = 1;
+    else if (!strcmp(argv[i], "--no-plot")) plot = 0;
+    else if ((v = optval(argc, argv, &i, "--trace"))) trace = v;
+    else if ((v = optval(argc, argv, &i, "--transitions"))) {
+      if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--transitions takes a count >= 1");
+    } else if ((v = optval(argc, argv, &i, "--seed"))) {
+      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
+    } else if ((v = optval(argc, argv, &i, "--clock-ps"))) {
+      if (pp_cli_parse_double(v, &clock_ps) || !(clock_ps > 0)) return pp_cli_usage(cmd, "--clock-ps takes ps > 0");
+    } else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec, &rc))) {
+      if (k < 0) return rc;
+    } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
+  }
+  if (uniform == (trace != NULL)) return pp_cli_usage(cmd, "give exactly one of --trace STATS and --uniform");
+  if (reservoir && !trace) return pp_cli_usage(cmd, "--reservoir needs --trace");
+  if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
+
+  pp_err e;
+  pp_err_clear(&e);
+  if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
+  spec.work_dir = out_dir;
+  pp_char_mac mac;
+  if (pp_char_mac_load(&spec, PP_CHAR_FULL, &mac, &e)) return pp_cli_fail(cmd, &e);
+  const pp_netlist *nl = mac.nl[0];
+  int pa = pp_netlist_find_input(nl, "a"), pp = pp_netlist_find_input(nl, "p");
+  if (pa < 0 || pp < 0 || pp_netlist_find_input(nl, "w") < 0) {
+    pp_err_set(&e, PP_EPARSE, mac.path[0], 0, "not a MAC netlist: needs input ports w, a and p");
+    pp_char_mac_free(&mac);
+    return pp_cli_fail(cmd, &e);
+  }
+  int ret = PP_EXIT_OK;
+  pp_char_tuple *tup = calloc((size_t)T, sizeof *tup);
+  if (!tup) {
+    pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory for %ld transitions", T);
+    pp_char_mac_free(&mac);
+    return pp_cli_fail(cmd, &e);
+  }
+  int rc = PP_OK;
+  if (uniform) {
+    pp_char_uniform_tuples(nl->inputs[pa].width, nl->inputs[pp].width, (size_t)T, (uint64_t)seed, tup);
+  } else {
+    pp_array_stats *st;
+    if (!(rc = pp_array_stats_read(trace, &st, &e))) {
+      if (st->psum_bits > nl->inputs[pp].width)
+        rc = pp_err_set(&e, PP_EINVAL, trace, 0, "partial sums of %d bits (array %dx%d) do not fit the MAC's p[%d]",
+                        st->psum_bits, st->size, st->size, nl->inputs[pp].width);
+      if (!rc) rc = pp_char_trace_tuples(st, (size_t)T, (uint64_t)seed, reservoir, tup, &e);
+      if (rc && !e.file[0]) snprintf(e.file, sizeof e.file, "%s", trace);
+      pp_array_stats_free(st);
+    }
+  }
+  if (!rc && clock_ps <= 0) {
+    pp_sta *s;
+    if (!(rc = pp_sta_run(mac.m[0], &s, &e))) {
+      clock_ps = s->critical_ps;
+      pp_sta_free(s);
+      if (!(clock_ps > 0)) rc = pp_err_set(&e, PP_EINVAL, mac.path[0], 0, "STA found no path: give --clock-ps");
+    }
+  }
+  pp_char_power p;
+  if (!rc) rc = pp_char_power_run(mac.m[0], tup, (size_t)T, clock_ps, &p, &e);
+  free(tup);
+  if (!rc) {
+    p.seed = (uint64_t)seed;
+    p.uniform = uniform;
+    snprintf(p.source, sizeof p.source, "%s%s", uniform ? "uniform" : trace, reservoir ? " (reservoir)" : "");
+    snprintf(p.netlist, sizeof p.netlist, "%s", mac.desc[0]);
+    snprintf(p.lib, sizeof p.lib, "%s", mac.lib->path ? mac.lib->path : "");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/power.csv", out_dir);
+    rc = pp_char_power_write_csv(&p, path, &e);
+    snprintf(path, sizeof path, "%s/power.json", out_dir);
+    if (!rc) rc = pp_char_power_write_json(&p, path, &e);
+  }
+  if (!rc && plot) {
+    if (!pp_plot_available()) {
+      fprintf(stderr, "powerprune %s: gnuplot not found, plot skipped\n", cmd);
+    } else {
+      double y[PP_CHAR_MAX_W];
+      for (int i = 0; i < p.n_w; i++) y[i] = p.dyn_uw[i] + p.leak_uw;
+      pp_plot_opts po;
+      memset(&po, 0, sizeof po);
+      po.title = "Average MAC power per weight value";
+      po.xlabel = "weight value";
+      po.ylabel = "power (uW)";
+      char base[4200];
+      snprintf(base, sizeof base, "%s/power", out_dir);
+      pp_err pe;
+      pp_err_clear(&pe);
+      if (pp_plot_bars(base, &po, p.w_min, y, (size_t)p.n_w, &pe)) {
+        char b[1200];
+        fprintf(stderr, "powerprune %s: plot skipped: %s\n", cmd, pp_err_format(&pe, b, sizeof b));
+      }
+    }
+  }
+  if (rc) ret = pp_cli_fail(cmd, &e);
+  else if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_char_power_json(&p, &j);
+    pp_json_end(&j);
+  } else {
+    int wmax = pp_char_power_argmax_nonzero(&p), wmin = pp_char_power_argmin_nonzero(&p);
+    printf("P[w] over %d weight values, %ld transitions, clock %.1f ps, %.1f s\n", p.n_w, T, p.clock_ps, p.seconds);
+    printf("  P[0] = %.2f uW; non-zero max P[%d] = %.2f uW, min P[%d] = %.2f uW (ratio %.3f); leakage %.3f uW\n",
+           pp_char_power_total(&p, 0), wmax, pp_char_power_total(&p, wmax), wmin, pp_char_power_total(&p, wmin),
+           pp_char_power_total(&p, wmax) / pp_char_power_total(&p, wmin), p.leak_uw);
+    printf("wrote %s/power.csv, %s/power.json\n", out_dir, out_dir);
+  }
+  pp_char_mac_free(&mac);
+  return ret;
 }

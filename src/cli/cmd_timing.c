@@ -1,11 +1,266 @@
-/* cli/cmd_timing: `powerprune timing` (not built yet; its issue replaces this file). */
+/* cli/cmd_timing: `powerprune timing`: the delay table D[w][a_from][a_to] of
+ * the MAC (module characterize), per-weight maxima, histograms (Fig. 3). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/characterize.h"
+#include "pp/plot.h"
+
+/* In cmd_characterize.c: the options choosing the MAC. */
+int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc);
+
+static const char *USAGE =
+    "usage: powerprune timing -o DIR [options]\n"
+    "\n"
+    "Delay of the MAC for every weight value and every activation transition a->a':\n"
+    "the multiplier is simulated (time-stepped, glitch-accurate) for all transitions,\n"
+    "each product bit's settle time t_i is added to the adder's static delay d_i from\n"
+    "that bit, and D = max(max_i(t_i + d_i), d_psum) (PowerPruning Fig. 5).\n"
+    "\n"
+    "  --lib FILE            Liberty library (default: the built-in one)\n"
+    "  --mult-netlist FILE   multiplier netlist (w, a -> prod; default: generated)\n"
+    "  --adder-netlist FILE  adder netlist (prod, p -> y; default: generated)\n"
+    "  --netlist FILE        full MAC, only for its STA figure (default: generated)\n"
+    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
+    "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
+    "  --tick-ps X           simulation time step (default 1 ps)\n"
+    "  -o, --out DIR         writes DIR/delay.bin (full table), DIR/timing.json,\n"
+    "                        DIR/delay_max.csv, DIR/delay_hist.csv and plots\n"
+    "  --no-plot             skip the plots\n"
+    "  --json                print the summary as one JSON object on stdout\n";
+
+static const char *optval(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n]) return NULL;
+  if (*i + 1 >= argc) return "";
+  return argv[++*i];
+}
+
+static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, double tick) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, "powerprune-timing-1");
+  pp_json_key(j, "inputs");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "mult");
+  pp_json_str(j, mac->desc[1]);
+  pp_json_key(j, "adder");
+  pp_json_str(j, mac->desc[2]);
+  pp_json_key(j, "full");
+  pp_json_str(j, mac->desc[0]);
+  pp_json_key(j, "lib");
+  pp_json_str(j, mac->lib->path ? mac->lib->path : "");
+  pp_json_obj_end(j);
+  pp_json_key(j, "options");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "tick_ps");
+  pp_json_num(j, tick);
+  pp_json_obj_end(j);
+  pp_json_key(j, "table");
+  pp_json_str(j, "delay.bin");
+  pp_json_key(j, "sta_mult_ps");
+  pp_json_num(j, t->sta_mult_ps);
+  pp_json_key(j, "sta_adder_prod_max_ps");
+  pp_json_num(j, t->sta_adder_max_ps);
+  pp_json_key(j, "d_psum_ps");
+  pp_json_int(j, t->d_psum_ps);
+  pp_json_key(j, "sta_mac_ps");
+  pp_json_num(j, t->sta_mac_ps);
+  unsigned mx = 0, mn = 65535;
+  int wmx = 0, wmn = 0;
+  for (int i = 0; i < t->n_w; i++) {
+    int w = t->w_min + i;
+    unsigned m = pp_char_delay_max_w(t, w);
+    if (m > mx) mx = m, wmx = w;
+    if (w != 0 && m < mn) mn = m, wmn = w;
+  }
+  pp_json_key(j, "max_delay_ps");
+  pp_json_int(j, mx);
+  pp_json_key(j, "max_delay_weight");
+  pp_json_int(j, wmx);
+  pp_json_key(j, "smallest_max_delay_nonzero_ps");
+  pp_json_int(j, mn);
+  pp_json_key(j, "smallest_max_delay_weight");
+  pp_json_int(j, wmn);
+  pp_json_key(j, "seconds");
+  pp_json_num(j, t->seconds);
+  pp_json_key(j, "max_delay_ps_per_weight");
+  pp_json_obj_begin(j);
+  for (int i = 0; i < t->n_w; i++) {
+    char k[16];
+    snprintf(k, sizeof k, "%d", t->w_min + i);
+    pp_json_key(j, k);
+    pp_json_int(j, pp_char_delay_max_w(t, t->w_min + i));
+  }
+  pp_json_obj_end(j);
+  pp_json_obj_end(j);
+}
+
+static int write_csvs(const pp_char_delay *t, const char *dir, pp_err *e) {
+  char path[4200];
+  pp_outfile o;
+  snprintf(path, sizeof path, "%s/delay_max.csv", dir);
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  fprintf(o.f, "weight,max_delay_ps\n");
+  for (int i = 0; i < t->n_w; i++) fprintf(o.f, "%d,%u\n", t->w_min + i, pp_char_delay_max_w(t, t->w_min + i));
+  if ((rc = pp_outfile_commit(&o, e))) return rc;
+  snprintf(path, sizeof path, "%s/delay_hist.csv", dir);
+  if ((rc = pp_outfile_open(&o, path, e))) return rc;
+  fprintf(o.f, "weight,delay_ps,count\n");
+  uint32_t *h = calloc(65536, sizeof *h);
+  if (!h) {
+    pp_outfile_abort(&o);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  size_t per = (size_t)t->n_a * t->n_a;
+  for (int i = 0; i < t->n_w; i++) {
+    memset(h, 0, 65536 * sizeof *h);
+    const uint16_t *d = t->d + (size_t)i * per;
+    for (size_t k = 0; k < per; k++) h[d[k]]++;
+    for (int v = 0; v < 65536; v++)
+      if (h[v]) fprintf(o.f, "%d,%d,%u\n", t->w_min + i, v, h[v]);
+  }
+  free(h);
+  return pp_outfile_commit(&o, e);
+}
+
+static void plots(const pp_char_delay *t, const char *dir, const char *cmd) {
+  if (!pp_plot_available()) {
+    fprintf(stderr, "powerprune %s: gnuplot not found, plots skipped\n", cmd);
+    return;
+  }
+  pp_err e;
+  pp_err_clear(&e);
+  char base[4200], b[1200];
+  double y[PP_CHAR_MAX_W];
+  int wmx = 0, wmn = 0;
+  unsigned mx = 0, mn = 65535;
+  for (int i = 0; i < t->n_w; i++) {
+    int w = t->w_min + i;
+    unsigned m = pp_char_delay_max_w(t, w);
+    y[i] = m;
+    if (m > mx) mx = m, wmx = w;
+    if (w != 0 && m < mn) mn = m, wmn = w;
+  }
+  pp_plot_opts po;
+  memset(&po, 0, sizeof po);
+  po.title = "Largest MAC delay per weight value";
+  po.xlabel = "weight value";
+  po.ylabel = "max delay (ps)";
+  snprintf(base, sizeof base, "%s/delay_max", dir);
+  if (pp_plot_bars(base, &po, t->w_min, y, (size_t)t->n_w, &e))
+    fprintf(stderr, "powerprune %s: plot skipped: %s\n", cmd, pp_err_format(&e, b, sizeof b));
+  /* Fig. 3: delay profiles of a few weights (the paper's -105 and 64 when
+   * they exist, and the slowest and fastest non-zero weight). */
+  int ws[4], nws = 0;
+  int cand[4] = {wmx, wmn, -105, 64};
+  for (int c = 0; c < 4; c++) {
+    int w = cand[c], dup = 0;
+    if (w < t->w_min || w >= t->w_min + t->n_w) continue;
+    for (int k = 0; k < nws; k++) dup |= ws[k] == w;
+    if (!dup) ws[nws++] = w;
+  }
+  size_t per = (size_t)t->n_a * t->n_a;
+  double *samples = malloc(sizeof(double) * per * (size_t)nws);
+  if (!samples) return;
+  pp_plot_series s[4];
+  char labels[4][32];
+  for (int k = 0; k < nws; k++) {
+    const uint16_t *d = t->d + (size_t)(ws[k] - t->w_min) * per;
+    for (size_t q = 0; q < per; q++) samples[(size_t)k * per + q] = d[q];
+    snprintf(labels[k], sizeof labels[k], "w = %d", ws[k]);
+    memset(&s[k], 0, sizeof s[k]);
+    s[k].label = labels[k];
+    s[k].y = samples + (size_t)k * per;
+    s[k].n = per;
+  }
+  memset(&po, 0, sizeof po);
+  po.title = "Delay profiles over all activation transitions";
+  po.xlabel = "delay (ps)";
+  po.ylabel = "transitions";
+  po.logy = 1;
+  snprintf(base, sizeof base, "%s/delay_hist", dir);
+  pp_err_clear(&e);
+  if (pp_plot_hist(base, &po, s, (size_t)nws, 60, &e))
+    fprintf(stderr, "powerprune %s: plot skipped: %s\n", cmd, pp_err_format(&e, b, sizeof b));
+  free(samples);
+}
 
 int pp_cmd_timing(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune timing: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "timing";
+  const char *out_dir = NULL;
+  int json = 0, plot = 1;
+  pp_char_mac_spec spec;
+  pp_char_mac_spec_default(&spec);
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    int rc = 0, k;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) json = 1;
+    else if (!strcmp(argv[i], "--no-plot")) plot = 0;
+    else if ((v = optval(argc, argv, &i, "--mult-netlist"))) spec.path[1] = v;
+    else if ((v = optval(argc, argv, &i, "--adder-netlist"))) spec.path[2] = v;
+    else if ((v = optval(argc, argv, &i, "--tick-ps"))) {
+      if (pp_cli_parse_double(v, &spec.sim.tick_ps) || !(spec.sim.tick_ps > 0))
+        return pp_cli_usage(cmd, "--tick-ps takes ps > 0");
+    } else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec, &rc))) {
+      if (k < 0) return rc;
+    } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
+  }
+  if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
+  pp_err e;
+  pp_err_clear(&e);
+  if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
+  spec.work_dir = out_dir;
+  pp_char_mac mac;
+  if (pp_char_mac_load(&spec, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac, &e)) return pp_cli_fail(cmd, &e);
+  pp_char_delay t;
+  int rc = pp_char_timing_run(mac.m[1], mac.m[2], mac.m[0], &t, &e);
+  char path[4200];
+  if (!rc) {
+    snprintf(path, sizeof path, "%s/delay.bin", out_dir);
+    rc = pp_char_delay_write(&t, path, &e);
+    if (!rc) rc = write_csvs(&t, out_dir, &e);
+    if (!rc) {
+      pp_outfile o;
+      snprintf(path, sizeof path, "%s/timing.json", out_dir);
+      if (!(rc = pp_outfile_open(&o, path, &e))) {
+        pp_json j;
+        pp_json_init(&j, o.f, 1);
+        summary_json(&j, &t, &mac, spec.sim.tick_ps);
+        pp_json_end(&j);
+        rc = pp_outfile_commit(&o, &e);
+      }
+    }
+    if (!rc && plot) plots(&t, out_dir, cmd);
+  }
+  int ret = PP_EXIT_OK;
+  if (rc) ret = pp_cli_fail(cmd, &e);
+  else if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    summary_json(&j, &t, &mac, spec.sim.tick_ps);
+    pp_json_end(&j);
+  } else {
+    unsigned mx = 0;
+    for (int i = 0; i < t.n_w; i++) {
+      unsigned m = pp_char_delay_max_w(&t, t.w_min + i);
+      if (m > mx) mx = m;
+    }
+    printf("delay table %d weights x %d x %d transitions in %.1f s: max delay %u ps (STA: multiplier %.1f ps, "
+           "adder from prod %.1f ps, from p %u ps, full MAC %.1f ps)\n",
+           t.n_w, t.n_a, t.n_a, t.seconds, mx, t.sta_mult_ps, t.sta_adder_max_ps, t.d_psum_ps, t.sta_mac_ps);
+    printf("wrote %s/delay.bin, timing.json, delay_max.csv, delay_hist.csv\n", out_dir);
+  }
+  if (!rc) pp_char_delay_free(&t);
+  pp_char_mac_free(&mac);
+  return ret;
 }

@@ -12,44 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nl_internal.h"
 #include "pp/netlist.h"
-
-/* ---- arena for the syntax tree ------------------------------------------- */
-
-typedef struct arena_blk {
-  struct arena_blk *next;
-  size_t used, cap;
-  char data[];
-} arena_blk;
-
-typedef struct {
-  arena_blk *head;
-} arena;
-
-static void *arena_alloc(arena *a, size_t n) {
-  n = (n + 15) & ~(size_t)15;
-  if (!a->head || a->head->used + n > a->head->cap) {
-    size_t cap = n > (1u << 16) ? n : (1u << 16);
-    arena_blk *b = malloc(sizeof *b + cap);
-    if (!b) return NULL;
-    b->next = a->head;
-    b->used = 0;
-    b->cap = cap;
-    a->head = b;
-  }
-  void *p = a->head->data + a->head->used;
-  a->head->used += n;
-  memset(p, 0, n);
-  return p;
-}
-
-static void arena_free(arena *a) {
-  while (a->head) {
-    arena_blk *n = a->head->next;
-    free(a->head);
-    a->head = n;
-  }
-}
 
 /* ---- syntax tree ------------------------------------------------------------ */
 
@@ -73,7 +37,7 @@ typedef struct {
   size_t pos, len;
   int line;
   const char *file;
-  arena *ar;
+  nl_arena *ar;
   pp_err *e;
   /* the current token */
   int tok, tline;
@@ -161,7 +125,7 @@ static int lex_next(lexer *L) {
       return lex_fail(L, start, "unterminated string: expected '\"' to close the string opened at line %s%s", ln,
                       "");
     }
-    char *buf = arena_alloc(L->ar, q - L->pos + 1);
+    char *buf = nl_arena_alloc(L->ar, q - L->pos + 1);
     if (!buf) return lex_fail(L, start, "out of memory%s%s", "", "");
     for (size_t i = L->pos + 1; i < q; i++) {
       if (L->s[i] == '\\') { /* backslash-newline inside a string is a continuation */
@@ -199,7 +163,7 @@ static int lex_next(lexer *L) {
       snprintf(bad, sizeof bad, "0x%02x", bc);
     return lex_fail(L, L->line, "unexpected character %s%s", bad, "");
   }
-  char *buf = arena_alloc(L->ar, q - L->pos + 1);
+  char *buf = nl_arena_alloc(L->ar, q - L->pos + 1);
   if (!buf) return lex_fail(L, L->line, "out of memory%s%s", "", "");
   memcpy(buf, L->s + L->pos, q - L->pos);
   buf[q - L->pos] = 0;
@@ -234,7 +198,7 @@ static lnode *parse_stmt(lexer *L) {
   if (L->tok != T_WORD)
     return lex_fail(L, L->tline, "expected an attribute or group name, found %s%s", tok_desc(L, tb, sizeof tb), ""),
            NULL;
-  lnode *n = arena_alloc(L->ar, sizeof *n);
+  lnode *n = nl_arena_alloc(L->ar, sizeof *n);
   if (!n) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
   n->name = L->text;
   n->line = L->tline;
@@ -257,7 +221,7 @@ static lnode *parse_stmt(lexer *L) {
     if (np == 0)
       return lex_fail(L, L->tline, "expected a value after '%s :', found %s", n->name, tok_desc(L, tb, sizeof tb)),
              NULL;
-    char *v = arena_alloc(L->ar, total + 1);
+    char *v = nl_arena_alloc(L->ar, total + 1);
     if (!v) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
     for (int i = 0; i < np; i++) {
       if (i) strcat(v, " ");
@@ -288,7 +252,7 @@ static lnode *parse_stmt(lexer *L) {
     return lex_fail(L, L->tline, "expected ')' to close the '(' of line %s, found %s", ln, tok_desc(L, tb, sizeof tb)),
            NULL;
   }
-  n->args = arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
+  n->args = nl_arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
   if (!n->args) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
   memcpy(n->args, args, sizeof(char *) * (size_t)na);
   n->n_args = na;
@@ -768,16 +732,6 @@ void pp_lib_free(pp_lib *lib) {
   free(lib);
 }
 
-static int grow(void **arr, int *cap, int n, size_t elem) {
-  if (n < *cap) return 0;
-  int nc = *cap ? *cap * 2 : 8;
-  void *nb = realloc(*arr, elem * (size_t)nc);
-  if (!nb) return -1;
-  memset((char *)nb + elem * (size_t)*cap, 0, elem * (size_t)(nc - *cap));
-  *arr = nb;
-  *cap = nc;
-  return 0;
-}
 
 /* related_pin text (may list several names) -> pin indices; -1 for none */
 typedef struct {
@@ -859,8 +813,8 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
                           n->args[a], cell->name);
           goto fail;
         }
-        if (grow((void **)&cell->pins, &pcap, cell->n_pins, sizeof(pp_lib_pin)) ||
-            grow((void **)&src, &scap, cell->n_pins, sizeof(pin_src))) {
+        if (nl_grow((void **)&cell->pins, &pcap, cell->n_pins, sizeof(pp_lib_pin)) ||
+            nl_grow((void **)&src, &scap, cell->n_pins, sizeof(pin_src))) {
           rc = pp_err_set(c->e, PP_ENOMEM, c->file, n->line, "out of memory");
           goto fail;
         }
@@ -1003,7 +957,7 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
           }
         }
         for (int k = 0; k < nrel; k++) {
-          if (grow((void **)&p->timings, &tcap, p->n_timings, sizeof(pp_lib_timing))) {
+          if (nl_grow((void **)&p->timings, &tcap, p->n_timings, sizeof(pp_lib_timing))) {
             rc = pp_err_set(c->e, PP_ENOMEM, c->file, m->line, "out of memory");
             goto fail;
           }
@@ -1024,7 +978,7 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
       } else {
         int nr = nrel ? nrel : 1;
         for (int k = 0; k < nr; k++) {
-          if (grow((void **)&p->powers, &wcap, p->n_powers, sizeof(pp_lib_power))) {
+          if (nl_grow((void **)&p->powers, &wcap, p->n_powers, sizeof(pp_lib_power))) {
             rc = pp_err_set(c->e, PP_ENOMEM, c->file, m->line, "out of memory");
             goto fail;
           }
@@ -1063,7 +1017,7 @@ static int read_templates(ictx *c, const lnode *lib, tmpl_set *ts) {
       continue;
     if (n->n_args < 1)
       return pp_err_set(c->e, PP_EPARSE, c->file, n->line, "expected a template name: %s (NAME) { ... }", n->name);
-    if (grow((void **)&ts->t, &ts->cap, ts->n, sizeof(ltemplate)))
+    if (nl_grow((void **)&ts->t, &ts->cap, ts->n, sizeof(ltemplate)))
       return pp_err_set(c->e, PP_ENOMEM, c->file, n->line, "out of memory");
     ltemplate *t = &ts->t[ts->n++];
     memset(t, 0, sizeof *t);
@@ -1127,7 +1081,7 @@ static int read_units(ictx *c, const lnode *lib) {
 int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp_err *e) {
   *out = NULL;
   const char *file = name_for_errors ? name_for_errors : "<liberty>";
-  arena ar = {NULL};
+  nl_arena ar = {NULL};
   lexer L;
   memset(&L, 0, sizeof L);
   L.s = text;
@@ -1196,7 +1150,7 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
   int ccap = 0;
   for (const lnode *n = lg->child; n; n = n->next) {
     if (n->kind != N_GROUP || strcmp(n->name, "cell")) continue;
-    if (grow((void **)&lib->cells, &ccap, lib->n_cells, sizeof(pp_lib_cell))) {
+    if (nl_grow((void **)&lib->cells, &ccap, lib->n_cells, sizeof(pp_lib_cell))) {
       rc = pp_err_set(e, PP_ENOMEM, file, n->line, "out of memory");
       goto done;
     }
@@ -1238,7 +1192,7 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
   }
 done:
   free(ts.t);
-  arena_free(&ar);
+  nl_arena_free(&ar);
   if (rc) {
     pp_lib_free(lib);
     return rc;

@@ -1,0 +1,202 @@
+/* characterize/timing: the delay table D[w][a_from][a_to] from dynamic timing
+ * of the multiplier and static timing of the adder (paper III-B, Fig. 5). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pp/characterize.h"
+
+double pp_char_mac_delay(const double *t_bits, const double *d_bits, int n_bits, double d_psum) {
+  double m = d_psum;
+  for (int i = 0; i < n_bits; i++)
+    if (t_bits[i] > 0 && t_bits[i] + d_bits[i] > m) m = t_bits[i] + d_bits[i];
+  return m;
+}
+
+static uint16_t round_ps(double d) {
+  double c = ceil(d - 1e-9);
+  if (c < 0) c = 0;
+  if (c > 65535) c = 65535;
+  return (uint16_t)c;
+}
+
+int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_err *e) {
+  memset(out, 0, sizeof *out);
+  const pp_netlist *nl = pp_sim_netlist(adder);
+  int pprod = pp_netlist_find_input(nl, "prod"), pp = pp_netlist_find_input(nl, "p");
+  if (pprod < 0 || pp < 0)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "netlist '%s' is not the MAC's adder (needs inputs prod and p)", nl->top);
+  int np = nl->inputs[pprod].width;
+  if (np > 32) return pp_err_set(e, PP_EINVAL, NULL, 0, "prod has %d bits, at most 32 supported", np);
+  pp_sta *s;
+  int rc = pp_sta_run(adder, &s, e);
+  if (rc) return rc;
+  double *pb = calloc((size_t)nl->inputs[pp].width + (size_t)np, sizeof *pb);
+  if (!pb) {
+    pp_sta_free(s);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  out->n_prod = np;
+  pp_sta_port_max(adder, s, pprod, pb);
+  for (int i = 0; i < np; i++) {
+    out->d_bits[i] = pb[i] < 0 ? 0 : pb[i];
+    if (out->d_bits[i] > out->max_d_bits) out->max_d_bits = out->d_bits[i];
+  }
+  double dp = pp_sta_port_max(adder, s, pp, pb);
+  out->d_psum = dp < 0 ? 0 : dp;
+  free(pb);
+  pp_sta_free(s);
+  return PP_OK;
+}
+
+typedef struct {
+  int pw, pa, pprod;
+  int ob[32]; /* output bit index of prod[i] */
+  int n_prod;
+} mult_ports;
+
+static int mult_ports_get(const pp_sim_model *mult, const pp_char_adder_sta *ad, mult_ports *mp, pp_err *e) {
+  const pp_netlist *nl = pp_sim_netlist(mult);
+  mp->pw = pp_netlist_find_input(nl, "w");
+  mp->pa = pp_netlist_find_input(nl, "a");
+  mp->pprod = pp_netlist_find_output(nl, "prod");
+  if (mp->pw < 0 || mp->pa < 0 || mp->pprod < 0)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "netlist '%s' is not the MAC's multiplier (needs w, a -> prod)", nl->top);
+  mp->n_prod = nl->outputs[mp->pprod].width;
+  if (mp->n_prod != ad->n_prod)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "multiplier prod has %d bits, the adder's prod %d", mp->n_prod, ad->n_prod);
+  for (int i = 0; i < mp->n_prod; i++) mp->ob[i] = pp_sim_output_bit(mult, mp->pprod, i);
+  return PP_OK;
+}
+
+int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, const uint16_t *pairs, size_t n,
+                       uint16_t *out, pp_err *e) {
+  mult_ports mp;
+  int rc = mult_ports_get(mult, ad, &mp, e);
+  if (rc) return rc;
+  int nb = pp_sim_n_input_bits(mult);
+  uint8_t *old = calloc((size_t)nb, 1), *nw = calloc((size_t)nb, 1);
+  pp_sim_ws *ws = NULL;
+  if (!old || !nw) rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  if (!rc) rc = pp_sim_ws_new(mult, &ws, e);
+  if (!rc) {
+    pp_sim_bits_set_port(mult, old, mp.pw, w);
+    pp_sim_bits_set_port(mult, nw, mp.pw, w);
+  }
+  for (size_t k = 0; !rc && k < n; k++) {
+    pp_sim_bits_set_port(mult, old, mp.pa, pairs[k] >> 8);
+    pp_sim_bits_set_port(mult, nw, mp.pa, pairs[k] & 0xff);
+    pp_sim_result r;
+    if ((rc = pp_sim_transition(ws, old, nw, 0, &r))) {
+      rc = pp_err_set(e, rc, NULL, 0, "simulation failed");
+      break;
+    }
+    double t[32];
+    for (int i = 0; i < mp.n_prod; i++) t[i] = r.settle_ps[mp.ob[i]];
+    out[k] = round_ps(pp_char_mac_delay(t, ad->d_bits, mp.n_prod, ad->d_psum));
+  }
+  if (ws) pp_sim_ws_free(ws);
+  free(old);
+  free(nw);
+  return rc;
+}
+
+/* All n_a^2 transitions of one weight, 64 per call of the time-stepped engine. */
+static int timing_weight(const pp_sim_model *mult, pp_sim_ws *ws, const mult_ports *mp, const pp_char_adder_sta *ad,
+                         int w, int n_a, uint16_t *out, pp_err *e) {
+  int nb = pp_sim_n_input_bits(mult);
+  uint64_t *ow = calloc((size_t)nb, sizeof *ow), *nw = calloc((size_t)nb, sizeof *nw);
+  if (!ow || !nw) {
+    free(ow);
+    free(nw);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  double tick = pp_sim_tick_ps(mult);
+  size_t total = (size_t)n_a * n_a;
+  int rc = PP_OK;
+  for (size_t base = 0; base < total; base += 64) {
+    int lanes = total - base < 64 ? (int)(total - base) : 64;
+    for (int l = 0; l < 64; l++) {
+      size_t k = base + (size_t)(l < lanes ? l : 0);
+      int af = (int)(k / (size_t)n_a), at = (int)(k % (size_t)n_a);
+      pp_sim_words_set_port(mult, ow, mp->pw, l, w);
+      pp_sim_words_set_port(mult, nw, mp->pw, l, w);
+      pp_sim_words_set_port(mult, ow, mp->pa, l, af);
+      pp_sim_words_set_port(mult, nw, mp->pa, l, at);
+    }
+    pp_sim_ts_result r;
+    if ((rc = pp_sim_ts_run(ws, ow, nw, 0, &r))) {
+      rc = pp_err_set(e, rc, NULL, 0, "time-stepped simulation of weight %d failed", w);
+      break;
+    }
+    for (int l = 0; l < lanes; l++) {
+      double t[32];
+      for (int i = 0; i < mp->n_prod; i++) t[i] = r.settle_ticks[mp->ob[i] * 64 + l] * tick;
+      out[base + (size_t)l] = round_ps(pp_char_mac_delay(t, ad->d_bits, mp->n_prod, ad->d_psum));
+    }
+  }
+  free(ow);
+  free(nw);
+  return rc;
+}
+
+int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
+                       pp_char_delay *out, pp_err *e) {
+  double t0 = pp_now();
+  int w_min, n_w, n_a;
+  int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
+  if (rc) return rc;
+  pp_char_adder_sta ad;
+  if ((rc = pp_char_adder_sta_run(adder, &ad, e))) return rc;
+  mult_ports mp;
+  if ((rc = mult_ports_get(mult, &ad, &mp, e))) return rc;
+  pp_sta *s;
+  if ((rc = pp_sta_run(mult, &s, e))) return rc;
+  double sta_mult = s->critical_ps;
+  pp_sta_free(s);
+  double sta_full = 0;
+  if (full) {
+    if ((rc = pp_sta_run(full, &s, e))) return rc;
+    sta_full = s->critical_ps;
+    pp_sta_free(s);
+  }
+  if ((rc = pp_char_delay_alloc(out, w_min, n_w, n_a, e))) return rc;
+  out->d_psum_ps = round_ps(ad.d_psum);
+  out->sta_mult_ps = sta_mult;
+  out->sta_adder_max_ps = ad.max_d_bits;
+  out->sta_mac_ps = sta_full;
+  int status[PP_CHAR_MAX_W];
+  pp_err errs[PP_CHAR_MAX_W];
+  pp_progress prog;
+  pp_progress_start(&prog, "timing", n_w);
+  long done = 0;
+#pragma omp parallel
+  {
+    pp_sim_ws *ws = NULL;
+    pp_err le;
+    pp_err_clear(&le);
+    int wrc = pp_sim_ws_new(mult, &ws, &le);
+#pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < n_w; i++) {
+      pp_err_clear(&errs[i]);
+      if (wrc) {
+        status[i] = wrc;
+        errs[i] = le;
+        continue;
+      }
+      status[i] = timing_weight(mult, ws, &mp, &ad, w_min + i, n_a, out->d + (size_t)i * n_a * n_a, &errs[i]);
+#pragma omp critical(pp_char_progress)
+      pp_progress_update(&prog, ++done);
+    }
+    if (ws) pp_sim_ws_free(ws);
+  }
+  pp_progress_end(&prog);
+  for (int i = 0; i < n_w; i++)
+    if (status[i]) {
+      if (e && !e->status) *e = errs[i];
+      pp_char_delay_free(out);
+      return status[i];
+    }
+  out->seconds = pp_now() - t0;
+  return PP_OK;
+}
