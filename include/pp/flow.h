@@ -87,6 +87,7 @@ typedef struct pp_flow_opts {
   int array;               /* N of the N x N array (0: 64) */
   int repeats;             /* delay selection repeats (0: 20) */
   double delay_step_ps;    /* 0: 10 */
+  double tick_ps;          /* time step of the timing simulation (0: 1 ps; quick 4 ps) */
   int power_divisions;     /* power threshold steps over the P[w] range (0: 16) */
   int force;               /* redo every stage */
   const char *cache_dir;   /* trained float models and delay tables reused across output folders;

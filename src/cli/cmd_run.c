@@ -43,6 +43,7 @@ static void help(FILE *f) {
           "  --array N             N x N systolic array (default 64)\n"
           "  --repeats R           delay selection repeats (default 20; quick 4)\n"
           "  --delay-step PS       delay threshold step (default 10)\n"
+          "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
           "  --power-steps N       power threshold steps over the range of P[w] (default 16; quick 6)\n"
           "  --force               redo every stage\n"
           "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
@@ -119,11 +120,12 @@ int pp_cmd_run(int argc, char **argv) {
       if (!*v || *end) return pp_cli_usage("run", "--seed %s: expected a non-negative integer", v);
       o.seed = s;
     } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--power-tolerance") || !strcmp(a, "--sparsity") ||
-               !strcmp(a, "--delay-step")) {
+               !strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) {
       if (pp_cli_parse_double(v, &d) || !(d >= 0)) return pp_cli_usage("run", "%s %s: expected a number >= 0", a, v);
       if (!strcmp(a, "--tolerance")) o.tolerance = d;
       else if (!strcmp(a, "--power-tolerance")) o.power_tolerance = d;
       else if (!strcmp(a, "--delay-step")) o.delay_step_ps = d;
+      else if (!strcmp(a, "--tick-ps")) o.tick_ps = d;
       else {
         if (d >= 1) return pp_cli_usage("run", "--sparsity %s: expected a fraction in [0, 1)", v);
         o.sparsity = d;

@@ -402,6 +402,7 @@ static void resolve(flow_ctx *c) {
   c->array = o->array > 0 ? o->array : 64;
   c->repeats = o->repeats > 0 ? o->repeats : (o->quick ? 4 : 20);
   c->power_divisions = o->power_divisions > 0 ? o->power_divisions : (o->quick ? 6 : 16);
+  c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
 }
 
 int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {

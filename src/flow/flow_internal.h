@@ -29,6 +29,7 @@ typedef struct flow_ctx {
   char data_desc[1024];
   /* resolved settings */
   int epochs, qat_epochs, retrain_epochs, trace_images, transitions, array, repeats, power_divisions;
+  double tick_ps;
   /* results of the stages */
   double acc_float, acc_int8, acc_pruned, sparsity;
   pp_char_power P;

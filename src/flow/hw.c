@@ -206,6 +206,7 @@ static int stage_timing(flow_ctx *c, pp_err *e) {
   pp_flow_opts_str os = {0};
   int rc = mac_opts(c, &os, 1, e);
   if (rc) return rc;
+  pp_flow_opt(&os, "tick_ps", "%g", c->tick_ps);
   pp_report_jv res;
   int done = pp_flow_stage_check(&c->L, "07-timing", &os, &res, e);
   if (done < 0) return done;

@@ -63,10 +63,12 @@ int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e) {
                       "(--mult-netlist and --adder-netlist) beside --mac");
   pp_char_mac_spec spec;
   mac_spec(c, &spec);
+  spec.sim.tick_ps = c->tick_ps; /* settle times are multiples of it, rounded up */
   pp_char_mac mac;
   int rc = pp_char_mac_load(&spec, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac, e);
   if (rc) return rc;
-  flow_log(c, "stage 07-timing: every weight value x 65,536 activation transitions (%s)", mac.desc[1]);
+  flow_log(c, "stage 07-timing: every weight value x 65,536 activation transitions, %g ps steps (%s)", c->tick_ps,
+           mac.desc[1]);
   pp_char_delay_free(&c->D);
   if (!(rc = pp_char_timing_run(mac.m[1], mac.m[2], mac.m[0], &c->D, e))) rc = pp_char_delay_write(&c->D, delay_path, e);
   pp_char_mac_free(&mac);

@@ -245,6 +245,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "transitions", "%d per weight value", c->transitions);
   kv(c, "delay_selection_repeats", "%d", c->repeats);
   kv(c, "delay_step", "%.0f ps", o->delay_step_ps > 0 ? o->delay_step_ps : 10.0);
+  kv(c, "timing_tick", "%g ps", c->tick_ps);
   kv(c, "power_threshold_kept", "%.2f uW", c->rt.power_threshold_uw);
   kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
   kv(c, "kept_step", "%s", c->rt.best_tag[0] ? c->rt.best_tag : "none (pruned network)");
