@@ -88,7 +88,9 @@ typedef struct pp_flow_opts {
   int repeats;             /* delay selection repeats (0: 20) */
   double delay_step_ps;    /* 0: 10 */
   double tick_ps;          /* time step of the timing simulation (0: 1 ps; quick 4 ps) */
-  int power_divisions;     /* power threshold steps over the P[w] range (0: 16) */
+  int power_divisions;     /* > 0: power thresholds in equal µW steps over the P[w] range instead of counts */
+  int power_counts[32];    /* weight values each power step keeps (0-terminated; empty: 192, 128, 96, 64,
+                            * 48, 32, 24, 16; quick: 96, 32) */
   int force;               /* redo every stage */
   const char *cache_dir;   /* trained float models and delay tables reused across output folders;
                             * NULL: $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune */

@@ -44,7 +44,9 @@ static void help(FILE *f) {
           "  --repeats R           delay selection repeats (default 20; quick 4)\n"
           "  --delay-step PS       delay threshold step (default 10)\n"
           "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
-          "  --power-steps N       power threshold steps over the range of P[w] (default 16; quick 6)\n"
+          "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
+          "                        (default 192,128,96,64,48,32,24,16; quick 96,32)\n"
+          "  --power-steps N       instead: N equal steps in uW over the range of P[w]\n"
           "  --force               redo every stage\n"
           "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
           "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
@@ -108,6 +110,19 @@ int pp_cmd_run(int argc, char **argv) {
       o.data = v;
     } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
     else if (!strcmp(a, "--cache")) o.cache_dir = v;
+    else if (!strcmp(a, "--power-counts")) {
+      int k = 0;
+      for (const char *q = v; *q;) {
+        char *end;
+        long c = strtol(q, &end, 10);
+        if (end == q || c < 1 || c > 255 || k >= 31)
+          return pp_cli_usage("run", "--power-counts %s: expected up to 31 counts in 1..255, comma separated", v);
+        o.power_counts[k++] = (int)c;
+        q = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return pp_cli_usage("run", "--power-counts %s: expected numbers separated by commas", v);
+      }
+      o.power_counts[k] = 0;
+    }
     else if (!strcmp(a, "--model-file")) o.model_file = v;
     else if (!strcmp(a, "--mac")) o.mac_file = v;
     else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;

@@ -347,6 +347,10 @@ static int stage_retrain(flow_ctx *c, pp_err *e) {
   for (int w = -127; w <= 127; w++) P[w + 127] = pp_char_power_total(&c->P, w);
   ro.power_uw = P;
   ro.power_divisions = c->power_divisions;
+  if (!c->power_divisions) {
+    ro.power_counts = c->power_counts;
+    ro.n_power_counts = c->n_power_counts;
+  }
   ro.delay_step_ps = c->o->delay_step_ps > 0 ? c->o->delay_step_ps : 10;
   pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step};
   return pp_retrain_run(&ro, &ops, &c->rt, e);
@@ -401,7 +405,15 @@ static void resolve(flow_ctx *c) {
   c->transitions = o->transitions > 0 ? o->transitions : (o->quick ? 500 : 10000);
   c->array = o->array > 0 ? o->array : 64;
   c->repeats = o->repeats > 0 ? o->repeats : (o->quick ? 4 : 20);
-  c->power_divisions = o->power_divisions > 0 ? o->power_divisions : (o->quick ? 6 : 16);
+  c->power_divisions = o->power_divisions;
+  static const int ladder[] = {192, 128, 96, 64, 48, 32, 24, 16}, quick_ladder[] = {96, 32};
+  c->n_power_counts = 0;
+  for (int i = 0; i < 32 && o->power_counts[i] > 0; i++) c->power_counts[c->n_power_counts++] = o->power_counts[i];
+  if (!c->n_power_counts && !c->power_divisions) {
+    const int *l = o->quick ? quick_ladder : ladder;
+    int n = o->quick ? 2 : 8;
+    for (int i = 0; i < n; i++) c->power_counts[c->n_power_counts++] = l[i];
+  }
   c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
 }
 

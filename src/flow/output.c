@@ -244,6 +244,12 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);
   kv(c, "delay_selection_repeats", "%d", c->repeats);
+  if (c->n_power_counts) {
+    char b[256];
+    int k = 0;
+    for (int i = 0; i < c->n_power_counts; i++) k += snprintf(b + k, sizeof b - k, "%s%d", i ? "," : "", c->power_counts[i]);
+    kv(c, "power_schedule", "keep %s cheapest weight values", b);
+  } else kv(c, "power_schedule", "%d equal steps in uW", c->power_divisions);
   kv(c, "delay_step", "%.0f ps", o->delay_step_ps > 0 ? o->delay_step_ps : 10.0);
   kv(c, "timing_tick", "%g ps", c->tick_ps);
   kv(c, "power_threshold_kept", "%.2f uW", c->rt.power_threshold_uw);

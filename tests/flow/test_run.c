@@ -28,7 +28,7 @@ static int setup(void **st) {
   int asan = getenv("PP_ASAN") != NULL;
   snprintf(args, sizeof args,
            "run --quick --data synthetic --train-images %d --test-images %d --epochs 2 --trace-images 2 "
-           "--transitions %d --repeats 2 --power-steps 5 --array 32 --tick-ps 10 --seed 3 --out %s/out --cache %s/cache",
+           "--transitions %d --repeats 2 --power-counts 128,48 --array 32 --tick-ps 10 --seed 3 --out %s/out --cache %s/cache",
            asan ? 300 : 600, asan ? 100 : 200, asan ? 60 : 200, dir, dir);
   return 0;
 }
