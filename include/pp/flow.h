@@ -72,11 +72,15 @@ typedef struct pp_flow_opts {
   const char *mult_file;   /* its multiplier (w, a -> prod) and adder (prod, p -> y), for timing */
   const char *adder_file;
   const char *lib_file;    /* NULL: the built-in cell library */
+  const char *mult_arch;   /* built-in MAC: "array" or "booth" multiplier (NULL: the generator's default) */
+  const char *adder_arch;  /* built-in MAC: "ripple" or "prefix" adder (NULL: the generator's default) */
   int quick;               /* fewer epochs, images and transitions */
   uint64_t seed;
   double tolerance;        /* accuracy points the delay phase may lose */
   double power_tolerance;  /* accuracy points the power phase may lose */
   double sparsity;         /* conventional pruning target, fraction of zero weights */
+  int prune_global;        /* one magnitude threshold over all layers instead of each layer to the
+                            * sparsity (per layer prunes the convolutions, where the MACs are) */
   int epochs;              /* float training (0: default for the model) */
   int qat_epochs;          /* int8 QAT and pruning fine-tune (0: default) */
   int retrain_epochs;      /* per threshold step (0: default) */

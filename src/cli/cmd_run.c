@@ -28,11 +28,14 @@ static void help(FILE *f) {
           "  --mult-netlist FILE   its multiplier alone (ports w, a -> prod), for timing; with --mac\n"
           "  --adder-netlist FILE  its adder alone (ports prod, p -> y), for timing; with --mac\n"
           "  --lib FILE            Liberty cell library (default: the built-in library)\n"
+          "  --mult array|booth    built-in MAC's multiplier (default array)\n"
+          "  --adder ripple|prefix built-in MAC's partial-sum adder (default ripple)\n"
           "  --quick               fewer epochs, images and transitions (a smoke test)\n"
           "  --seed S              seed of every random choice (default 1)\n"
           "  --tolerance PTS       accuracy points the delay phase may lose (default 1.0)\n"
           "  --power-tolerance PTS accuracy points the power phase may lose (default 0.5)\n"
           "  --sparsity F          conventional pruning: fraction of zero weights (default 0.6)\n"
+          "  --prune-global        one magnitude threshold over all layers (default: each layer)\n"
           "  --epochs N            float training epochs (default 10; resnet20/dwnet 30; quick 2)\n"
           "  --qat-epochs N        int8 QAT and post-pruning fine-tuning epochs (default 2; quick 1)\n"
           "  --retrain-epochs N    epochs per threshold step (default 1)\n"
@@ -85,6 +88,10 @@ int pp_cmd_run(int argc, char **argv) {
       o.force = 1;
       continue;
     }
+    if (!strcmp(a, "--prune-global")) {
+      o.prune_global = 1;
+      continue;
+    }
     if (!strcmp(a, "--no-cache")) {
       o.no_cache = 1;
       continue;
@@ -128,6 +135,14 @@ int pp_cmd_run(int argc, char **argv) {
     else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;
     else if (!strcmp(a, "--adder-netlist")) o.adder_file = v;
     else if (!strcmp(a, "--lib")) o.lib_file = v;
+    else if (!strcmp(a, "--mult")) {
+      if (strcmp(v, "array") && strcmp(v, "booth")) return pp_cli_usage("run", "--mult %s: expected array or booth", v);
+      o.mult_arch = v;
+    } else if (!strcmp(a, "--adder")) {
+      if (strcmp(v, "ripple") && strcmp(v, "prefix"))
+        return pp_cli_usage("run", "--adder %s: expected ripple or prefix", v);
+      o.adder_arch = v;
+    }
     /* numbers */
     else if (!strcmp(a, "--seed")) {
       char *end;

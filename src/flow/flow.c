@@ -193,7 +193,10 @@ static int stage_quant(flow_ctx *c, int prune, pp_err *e) {
   const char *name = prune ? "03-prune" : "02-qat";
   pp_flow_opts_str os = {0};
   pp_flow_opt(&os, "epochs", "%d", c->qat_epochs);
-  if (prune) pp_flow_opt(&os, "sparsity", "%.4f", c->o->sparsity);
+  if (prune) {
+    pp_flow_opt(&os, "sparsity", "%.4f", c->o->sparsity);
+    pp_flow_opt(&os, "pruning", "%s", c->o->prune_global ? "global" : "per layer");
+  }
   pp_report_jv res;
   int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
   if (done < 0) return done;
@@ -210,7 +213,7 @@ static int stage_quant(flow_ctx *c, int prune, pp_err *e) {
   int rc = pp_nn_model_load(mpath(c, prune ? "int8" : "float", p, sizeof p), &m, e);
   if (rc) return rc;
   if (prune) {
-    if ((rc = pp_nn_prune(m, c->o->sparsity, 1, e))) goto out;
+    if ((rc = pp_nn_prune(m, c->o->sparsity, c->o->prune_global, e))) goto out;
   } else pp_nn_set_qat(m, 1, 0);
   pp_nn_train_opts t;
   /* fine-tuning: a tenth of the default rate keeps what training learned */

@@ -35,7 +35,7 @@ typedef struct flow_ctx {
   double acc_float, acc_int8, acc_pruned, sparsity;
   pp_char_power P;
   pp_char_delay D;
-  double usage_w[255];  /* MAC operations per weight value in the trace (select's objective) */
+  double usage_w[255];  /* saliency of each weight value in the trace (select's objective, hw.c) */
   double act_mass[256]; /* how often each activation value enters a PE */
   pp_est_usage u_orig, u_pruned, u_final;
   pp_retrain_result rt;

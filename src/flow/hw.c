@@ -73,6 +73,16 @@ static int usage_read(const pp_report_jv *v, const char *key, pp_est_usage *u, p
   return PP_OK;
 }
 
+/* What the delay selection should keep of the weight values: their MAC count
+ * times w^2, the share of the products' energy they carry. By count alone the
+ * large weights look cheap to remove (few MACs use them), yet a layer without
+ * its large weights is clipped, and retraining does not recover from that;
+ * weighting by w^2 makes the selector remove small weights or activations
+ * instead, whose loss the neighbouring allowed values absorb. */
+static void weight_saliency(const pp_est_usage *u, double *s) {
+  for (int i = 0; i < 255; i++) s[i] = u->mac_cycles[i] * (double)(i - 127) * (i - 127);
+}
+
 /* Trace of model_<tag> on the array: stats file trace_<tag>.ppstats. With
  * `plots`, the transition heat maps (the paper's Fig. 4) too. */
 static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots, pp_est_usage *u, pp_err *e) {
@@ -89,7 +99,7 @@ static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots
     if (!rc && plots) {
       const pp_report_jv *m = pp_report_jv_get(&res, "activation_mass");
       for (size_t i = 0; m && m->type == PP_JV_ARR && i < m->n && i < 256; i++) c->act_mass[i] = m->items[i].num;
-      for (int i = 0; i < 255; i++) c->usage_w[i] = u->mac_cycles[i];
+      weight_saliency(u, c->usage_w);
     }
     pp_report_jv_free(&res);
     return rc;
@@ -124,7 +134,7 @@ static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots
     for (int b = 0; b < 256; b++) mass[b] += (double)st->act_hist[a * 256 + b];
   if (plots) {
     memcpy(c->act_mass, mass, sizeof mass);
-    for (int i = 0; i < 255; i++) c->usage_w[i] = u->mac_cycles[i];
+    weight_saliency(u, c->usage_w);
     if (pp_plot_available() && (rc = pp_array_plot(st, c->L.dir, e))) goto out;
   }
   flow_membuf mb;
@@ -168,6 +178,8 @@ static int mac_opts(flow_ctx *c, pp_flow_opts_str *os, int parts, pp_err *e) {
     else if ((rc = flow_file_id(files[i], id, sizeof id, e))) return rc;
     pp_flow_opt(os, names[i], "%s", id);
   }
+  pp_flow_opt(os, "mult_arch", "%s", c->o->mult_arch ? c->o->mult_arch : "default");
+  pp_flow_opt(os, "adder_arch", "%s", c->o->adder_arch ? c->o->adder_arch : "default");
   return PP_OK;
 }
 static int stage_power(flow_ctx *c, pp_err *e) {

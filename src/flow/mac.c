@@ -14,6 +14,8 @@ static void mac_spec(flow_ctx *c, pp_char_mac_spec *s) {
   s->path[1] = c->o->mult_file;
   s->path[2] = c->o->adder_file;
   s->work_dir = c->L.dir; /* generated netlists land beside the results */
+  if (c->o->mult_arch) s->gen.mult = strcmp(c->o->mult_arch, "booth") ? PP_MULT_ARRAY : PP_MULT_BOOTH;
+  if (c->o->adder_arch) s->gen.adder = strcmp(c->o->adder_arch, "prefix") ? PP_ADDER_RIPPLE : PP_ADDER_PREFIX;
 }
 
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e) {

@@ -232,14 +232,14 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "model", "%s", o->model);
   kv(c, "data", "%s", c->data_desc);
   kv(c, "model_file", "%s", o->model_file ? o->model_file : "(trained here)");
-  kv(c, "mac", "%s", o->mac_file ? o->mac_file : "built-in");
+  kv(c, "mac", "%s", o->mac_file ? o->mac_file : c->P.netlist);
   kv(c, "cell_library", "%s", o->lib_file ? o->lib_file : "built-in");
   kv(c, "array", "%dx%d", c->array, c->array);
   kv(c, "quick", "%s", o->quick ? "yes" : "no");
   kv(c, "seed", "%llu", (unsigned long long)o->seed);
   kv(c, "epochs", "%d float, %d QAT, %d after pruning, %d per retraining step", c->epochs, c->qat_epochs,
      c->qat_epochs, c->retrain_epochs);
-  kv(c, "sparsity_target", "%.3f", o->sparsity);
+  kv(c, "sparsity_target", "%.3f (%s)", o->sparsity, o->prune_global ? "global" : "per layer");
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);
