@@ -51,7 +51,9 @@ typedef struct pp_retrain_ops {
 } pp_retrain_ops;
 
 typedef struct pp_retrain_opts {
-  double base_accuracy;   /* percent: accuracy of the unrestricted network */
+  double base_accuracy;   /* percent: accuracy of the unrestricted network (tolerances count from it) */
+  double start_accuracy;  /* percent: accuracy of the network the loops start from (e.g. after
+                           * pruning); what is kept when no step is accepted. NaN: base_accuracy */
   double tolerance;       /* points: delay phase accepts accuracy >= base - tolerance */
   double power_tolerance; /* points: power phase accepts accuracy >= base - power_tolerance */
   const double *power_uw; /* P[w], w = -127..127 */

@@ -28,7 +28,7 @@ static void help(FILE *f) {
           "  --mult-netlist FILE   its multiplier alone (ports w, a -> prod), for timing; with --mac\n"
           "  --adder-netlist FILE  its adder alone (ports prod, p -> y), for timing; with --mac\n"
           "  --lib FILE            Liberty cell library (default: the built-in library)\n"
-          "  --mult array|booth    built-in MAC's multiplier (default array)\n"
+          "  --mult array|booth    built-in MAC's multiplier (default booth)\n"
           "  --adder ripple|prefix built-in MAC's partial-sum adder (default ripple)\n"
           "  --quick               fewer epochs, images and transitions (a smoke test)\n"
           "  --seed S              seed of every random choice (default 1)\n"

@@ -21,6 +21,9 @@ void pp_flow_opts_default(pp_flow_opts *o) {
   o->tolerance = 1.0;
   o->power_tolerance = 0.5;
   o->sparsity = 0.6;
+  /* Booth: the power of its weight values follows their Booth digits (powers of two are cheap, as in the
+   * paper's Fig. 2) and weight 0 does not glitch, so its delay floor is the adder's path alone */
+  o->mult_arch = "booth";
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -344,6 +347,7 @@ static int stage_retrain(flow_ctx *c, pp_err *e) {
   pp_retrain_opts ro;
   pp_retrain_opts_default(&ro);
   ro.base_accuracy = c->acc_int8;
+  ro.start_accuracy = c->acc_pruned;
   ro.tolerance = c->o->tolerance;
   ro.power_tolerance = c->o->power_tolerance;
   double P[255];

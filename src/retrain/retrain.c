@@ -13,6 +13,7 @@ void pp_retrain_opts_default(pp_retrain_opts *o) {
   o->power_tolerance = 0.5;
   o->power_start_uw = NAN;
   o->power_step_uw = NAN;
+  o->start_accuracy = NAN;
 }
 
 int pp_retrain_power_set(const double *power_uw, double thr_uw, uint8_t *W) {
@@ -69,7 +70,7 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   /* the starting network: every value allowed */
   memset(r->W, 1, sizeof r->W);
   memset(r->A, 1, sizeof r->A);
-  r->accuracy = o->base_accuracy;
+  r->accuracy = isnan(o->start_accuracy) ? o->base_accuracy : o->start_accuracy;
   r->power_threshold_uw = pmax;
   r->delay_threshold_ps = NAN;
   r->max_delay_full_ps = NAN;
