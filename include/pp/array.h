@@ -52,6 +52,8 @@
  * become the initial members of the B bins; every other value joins the bin
  * with the smallest average Hamming distance to its members (ties: lowest
  * bin), computed in O(psum_bits) per bin from per-bin per-bit member counts.
+ * The bins are then numbered by the mean value of their members (ascending;
+ * empty bins last), so bin-transition heat maps read like value maps.
  * The final bins classify every value by the same rule (a table over the
  * 2^psum_bits words, each entry computed in O(B) on first use from per-bin
  * distance tables of the two half words).

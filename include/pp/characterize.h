@@ -179,6 +179,9 @@ int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_
  * over weights, deterministic. */
 int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
                        pp_char_delay *out, pp_err *e);
+/* The fast kernel for one weight: all n_a^2 transitions into out[a_from * n_a
+ * + a_to] (what pp_char_timing_run does per weight). */
+int pp_char_timing_weight(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, uint16_t *out, pp_err *e);
 /* Reference for one weight and a list of transitions (pairs[k] = a_from << 8 |
  * a_to): the timed event engine, one transition at a time. */
 int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, const uint16_t *pairs, size_t n,

@@ -50,6 +50,11 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
     free(v);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   }
+  uint8_t *vbin = malloc(n);
+  if (!vbin) {
+    free(v);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
   for (size_t i = 0; i < n; i++) v[i] = (uint32_t)values[i] & mask;
   qsort(v, n, sizeof *v, cmp_u32);
   size_t nd = 0;
@@ -64,6 +69,7 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
     s->bin_members[b] = 1;
     for (int i = 0; i < W; i++) s->bin_bitcount[b * W + i] = (v[b] >> i) & 1u;
     s->bin_seed[b] = pp_array_word_to_value(v[b], W);
+    vbin[b] = (uint8_t)b;
   }
   for (size_t j = nseed; j < nd; j++) {
     int best = 0;
@@ -79,8 +85,51 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
     }
     s->bin_members[best]++;
     for (int i = 0; i < W; i++) s->bin_bitcount[(size_t)best * W + i] += (v[j] >> i) & 1u;
+    vbin[j] = (uint8_t)best;
   }
+  /* Number the bins by the mean of their members (ascending) so that heat
+   * maps of bin transitions read like value transitions; empty bins last. */
+  double *mean = calloc((size_t)B, sizeof *mean);
+  int *ord = malloc((size_t)B * sizeof *ord);
+  if (!mean || !ord) {
+    free(mean);
+    free(ord);
+    free(v);
+    free(vbin);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  for (size_t j = 0; j < nd; j++) mean[vbin[j]] += pp_array_word_to_value(v[j], W);
+  for (int b = 0; b < B; b++) {
+    ord[b] = b;
+    mean[b] = s->bin_members[b] ? mean[b] / s->bin_members[b] : 1e300;
+  }
+  for (int i = 1; i < B; i++) { /* insertion sort, stable: B is small */
+    int x = ord[i], k = i;
+    while (k > 0 && mean[ord[k - 1]] > mean[x]) {
+      ord[k] = ord[k - 1];
+      k--;
+    }
+    ord[k] = x;
+  }
+  uint32_t *m2 = malloc((size_t)B * sizeof *m2), *c2 = malloc((size_t)B * W * sizeof *c2);
+  int32_t *s2 = malloc((size_t)B * sizeof *s2);
+  if (!m2 || !c2 || !s2) {
+    free(m2), free(c2), free(s2), free(mean), free(ord), free(v), free(vbin);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  for (int b = 0; b < B; b++) {
+    m2[b] = s->bin_members[ord[b]];
+    s2[b] = s->bin_seed[ord[b]];
+    memcpy(c2 + (size_t)b * W, s->bin_bitcount + (size_t)ord[b] * W, (size_t)W * sizeof *c2);
+  }
+  free(s->bin_members), free(s->bin_bitcount), free(s->bin_seed);
+  s->bin_members = m2;
+  s->bin_bitcount = c2;
+  s->bin_seed = s2;
+  free(mean);
+  free(ord);
   free(v);
+  free(vbin);
   return pp_array_lut_build(s, e);
 }
 

@@ -236,25 +236,36 @@ static lnode *parse_stmt(lexer *L) {
            NULL;
   int pline = L->tline;
   lex_next(L);
-  const char *args[4096];
-  int na = 0;
+  const char **args = NULL; /* heap, not stack: groups nest and tables have many rows */
+  int na = 0, ca = 0;
   while (L->tok == T_WORD || L->tok == T_STRING || L->tok == T_COMMA) {
     if (L->tok != T_COMMA) {
-      if (na >= 4096) return lex_fail(L, L->tline, "too many arguments to '%s'%s", n->name, ""), NULL;
+      if (nl_grow((void **)&args, &ca, na, sizeof(char *))) {
+        free(args);
+        return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
+      }
       args[na++] = L->text;
     }
     lex_next(L);
   }
-  if (L->tok == T_ERR) return NULL;
+  if (L->tok == T_ERR) {
+    free(args);
+    return NULL;
+  }
   if (L->tok != T_RPAR) {
     char ln[16];
     snprintf(ln, sizeof ln, "%d", pline);
+    free(args);
     return lex_fail(L, L->tline, "expected ')' to close the '(' of line %s, found %s", ln, tok_desc(L, tb, sizeof tb)),
            NULL;
   }
   n->args = nl_arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
-  if (!n->args) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
-  memcpy(n->args, args, sizeof(char *) * (size_t)na);
+  if (!n->args) {
+    free(args);
+    return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
+  }
+  if (na) memcpy(n->args, args, sizeof(char *) * (size_t)na);
+  free(args);
   n->n_args = na;
   lex_next(L);
   if (L->tok == T_LBRACE) {

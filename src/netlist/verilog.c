@@ -146,6 +146,13 @@ static int expect_sym(vlex *L, char c, const char *context) {
 
 enum { SIG_WIRE = 0, SIG_IN = 1, SIG_OUT = 2, SIG_INOUT = 3 };
 
+/* Size limits that keep hostile input from exhausting memory: net bits per
+ * module, and nets and gates after flattening. Real gate-level designs of
+ * this project are far below them. */
+#define NL_MAX_BITS (1 << 22)
+#define NL_MAX_FLAT (1 << 22)
+#define NL_MAX_EXPR (1 << 16) /* bits of one expression (concatenation, replication) */
+
 typedef struct {
   const char *name;
   int msb, lsb, width, dir, base, line, ranged;
@@ -155,7 +162,7 @@ typedef struct {
 enum { BIT_0 = -1, BIT_1 = -2, BIT_Z = -3 };
 
 typedef struct {
-  int *b; /* LSB first */
+  long long *b; /* LSB first; (signal, position) codes while parsing, flat bit ids after */
   int n;
 } vbits;
 
@@ -262,7 +269,7 @@ static int parse_range(vlex *L, int *msb, int *lsb) {
 }
 
 /* Sized/unsized constant text -> bits (LSB first) appended to out. */
-static int const_bits(vlex *L, const char *t, int line, int **out, int *n, int *cap) {
+static int const_bits(vlex *L, const char *t, int line, long long **out, int *n, int *cap) {
   const char *q = strchr(t, '\'');
   long width = 32;
   int base = 10;
@@ -318,7 +325,7 @@ static int const_bits(vlex *L, const char *t, int line, int **out, int *n, int *
     }
   }
   for (long i = 0; i < width; i++) {
-    if (nl_grow((void **)out, cap, *n, sizeof(int))) return vfail(L, line, "out of memory");
+    if (nl_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, line, "out of memory");
     (*out)[(*n)++] = (i < nb && bits[i]) ? BIT_1 : BIT_0;
   }
   return 0;
@@ -339,23 +346,25 @@ static int bit_of(vlex *L, vmod *m, int si, long idx, int line) {
 /* Bits are first recorded as (signal, position) pairs encoded as
  * sig * 2^20 + pos + 16, and renumbered to flat bit ids once every signal's
  * width is known (implicit and late declarations). */
-#define ENC(si, pos) ((si) * (1 << 20) + (pos) + 16)
+#define ENC(si, pos) ((long long)(si) * (1LL << 20) + (pos) + 16)
 
-static int parse_expr(vlex *L, vmod *m, int **out, int *n, int *cap, int depth);
+static int parse_expr(vlex *L, vmod *m, long long **out, int *n, int *cap, int depth);
 
-static int push_bit(vlex *L, int **out, int *n, int *cap, int v) {
-  if (nl_grow((void **)out, cap, *n, sizeof(int))) return vfail(L, L->tline, "out of memory");
+static int push_bit(vlex *L, long long **out, int *n, int *cap, long long v) {
+  if (*n >= NL_MAX_EXPR) return vfail(L, L->tline, "expression wider than %d bits", NL_MAX_EXPR);
+  if (nl_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, L->tline, "out of memory");
   (*out)[(*n)++] = v;
   return 0;
 }
 
 /* Appends the bits of one primary (identifier[sel], constant, {concat}) MSB
  * first; the caller reverses the whole expression at the end. */
-static int parse_primary(vlex *L, vmod *m, int **out, int *n, int *cap, int depth) {
+static int parse_primary(vlex *L, vmod *m, long long **out, int *n, int *cap, int depth) {
   char b[96];
   if (depth > 64) return vfail(L, L->tline, "expression nested too deeply");
   if (L->tok == V_NUM) {
-    int *cb = NULL, cn = 0, cc = 0;
+    long long *cb = NULL;
+    int cn = 0, cc = 0;
     int rc = const_bits(L, L->text, L->tline, &cb, &cn, &cc);
     for (int i = cn - 1; i >= 0 && !rc; i--) rc = push_bit(L, out, n, cap, cb[i]);
     free(cb);
@@ -371,14 +380,15 @@ static int parse_primary(vlex *L, vmod *m, int **out, int *n, int *cap, int dept
       long rep;
       if (parse_int(L, &rep)) return V_ERR;
       if (!is_sym(L, '{')) return vfail(L, L->tline, "expected '{' after the replication count %ld", rep);
-      int *ib = NULL, in = 0, ic = 0;
+      long long *ib = NULL;
+      int in = 0, ic = 0;
       if (parse_primary(L, m, &ib, &in, &ic, depth + 1)) {
         free(ib);
         return V_ERR;
       }
-      if ((long)in * rep > 1 << 20) {
+      if ((long)in * rep + *n > NL_MAX_EXPR) {
         free(ib);
-        return vfail(L, line, "replication is too wide");
+        return vfail(L, line, "replication is too wide (more than %d bits)", NL_MAX_EXPR);
       }
       for (long r = 0; r < rep; r++)
         for (int i = 0; i < in; i++)
@@ -441,12 +451,12 @@ static int parse_primary(vlex *L, vmod *m, int **out, int *n, int *cap, int dept
   return 0;
 }
 
-static int parse_expr(vlex *L, vmod *m, int **out, int *n, int *cap, int depth) {
+static int parse_expr(vlex *L, vmod *m, long long **out, int *n, int *cap, int depth) {
   int start = *n;
   if (parse_primary(L, m, out, n, cap, depth)) return V_ERR;
   /* to LSB first */
   for (int i = start, j = *n - 1; i < j; i++, j--) {
-    int t = (*out)[i];
+    long long t = (*out)[i];
     (*out)[i] = (*out)[j];
     (*out)[j] = t;
   }
@@ -696,6 +706,11 @@ static int parse_module(vfile *F) {
     if (si < 0 || m->s[si].dir == SIG_WIRE)
       return vfail(L, m->line, "port '%s' of module '%s' has no input or output declaration", m->ports[i], m->name);
   }
+  long long total = 0;
+  for (int i = 0; i < m->ns; i++) total += m->s[i].width;
+  if (total > NL_MAX_BITS)
+    return vfail(L, m->line, "module '%s' has %lld net bits: more than this reader takes (%d)", m->name, total,
+                 NL_MAX_BITS);
   for (int i = 0; i < m->ns; i++) {
     if (m->s[i].dir != SIG_WIRE) {
       int listed = 0;
@@ -708,7 +723,7 @@ static int parse_module(vfile *F) {
     m->nbits += m->s[i].width;
   }
   /* renumber recorded bits */
-  int *lists[3];
+  long long *lists[3];
   for (int a = 0; a < m->na; a++) {
     lists[0] = m->as[a].l.b;
     lists[1] = m->as[a].r.b;
@@ -792,6 +807,10 @@ static void gunion(gnets *g, int a, int b) {
 
 static int gnew(elab *E, char *name, int depth) {
   gnets *g = &E->g;
+  if (g->n >= NL_MAX_FLAT) {
+    free(name);
+    return -2;
+  }
   if (g->n >= g->cap) {
     int nc = g->cap ? g->cap * 2 : 1024;
     int *p = realloc(g->parent, sizeof(int) * (size_t)nc);
@@ -827,7 +846,7 @@ static vmod *find_mod(vfile *F, const char *name) {
   return NULL;
 }
 
-static int gbit(const int *map, int b) { return b == BIT_0 ? 0 : b == BIT_1 ? 1 : b == BIT_Z ? -1 : map[b]; }
+static int gbit(const int *map, long long b) { return b == BIT_0 ? 0 : b == BIT_1 ? 1 : b == BIT_Z ? -1 : map[b]; }
 
 /* Elaborates module m whose port bits are already bound in map (or, for the
  * top, all fresh). prefix is the hierarchical instance path ("" or "u1."). */
@@ -842,7 +861,10 @@ static int elaborate(elab *E, vmod *m, const char *prefix, int depth, int *map) 
       if (map[s->base + p] >= 0) continue;
       int id = gnew(E, bit_name(prefix, s, p), depth);
       if (id < 0) {
-        rc = pp_err_set(E->e, PP_ENOMEM, E->file, 0, "out of memory");
+        rc = id == -2 ? pp_err_set(E->e, PP_EPARSE, E->file, m->line,
+                                   "the flattened netlist has more than %d nets (module '%s' at '%s')", NL_MAX_FLAT,
+                                   m->name, prefix)
+                      : pp_err_set(E->e, PP_ENOMEM, E->file, 0, "out of memory");
         goto out;
       }
       map[s->base + p] = id;
@@ -851,8 +873,8 @@ static int elaborate(elab *E, vmod *m, const char *prefix, int depth, int *map) 
   for (int a = 0; a < m->na; a++) {
     const vassign *as = &m->as[a];
     for (int i = 0; i < as->l.n; i++) {
-      int l = as->l.b[i];
-      int r = i < as->r.n ? as->r.b[i] : BIT_0; /* Verilog zero-extends, and truncates the extra bits */
+      long long l = as->l.b[i];
+      long long r = i < as->r.n ? as->r.b[i] : BIT_0; /* Verilog zero-extends, and truncates the extra bits */
       if (l < 0) {
         rc = pp_err_set(E->e, PP_EPARSE, E->file, as->line, "the left side of 'assign' must be a net, not a constant");
         goto out;
@@ -904,7 +926,7 @@ static int elaborate(elab *E, vmod *m, const char *prefix, int depth, int *map) 
           break;
         }
         for (int p = 0; p < s->width; p++) {
-          int b = in->c[c].bits.b[p];
+          long long b = in->c[c].bits.b[p];
           if (b == BIT_Z) continue;
           if (b >= 0 || s->dir == SIG_IN) {
             smap[s->base + p] = gbit(map, b);
@@ -941,6 +963,11 @@ static int elaborate(elab *E, vmod *m, const char *prefix, int depth, int *map) 
       rc = pp_err_set(E->e, PP_EPARSE, E->file, in->line, "cell '%s' (instance '%s') %s: the gate graph holds %s",
                       cell->name, in->name, cell->is_sequential ? "is sequential" : cell->unsupported,
                       cell->is_sequential ? "combinational logic only" : "plain single-driver logic cells only");
+      goto out;
+    }
+    if (E->ngates >= NL_MAX_FLAT) {
+      free(hname);
+      rc = pp_err_set(E->e, PP_EPARSE, E->file, in->line, "the flattened netlist has more than %d gates", NL_MAX_FLAT);
       goto out;
     }
     if (nl_grow((void **)&E->gates, &E->cgates, E->ngates, sizeof(ggate))) {

@@ -426,7 +426,7 @@ int pp_plot_heatmap(const char *base, const pp_plot_opts *o, const double *m, si
   fprintf(j.gp, "F0=");
   put_quoted(j.gp, path);
   fprintf(j.gp, "\nunset key\nunset grid\nset view map\nset palette rgb 34,35,36\n");
-  if (logc) fprintf(j.gp, "set logscale cb\n");
+  if (logc) fprintf(j.gp, "set logscale cb\nset format cb '%%.0e'\n");
   fprintf(j.gp, "set xrange [%.17g:%.17g]\nset yrange [%.17g:%.17g]\n", x0 - dx / 2, x0 + ((double)cols - 0.5) * dx,
           y0 - dy / 2, y0 + ((double)rows - 0.5) * dy);
   fprintf(j.gp, "set object 1 rectangle from graph 0,0 to graph 1,1 behind fc rgb '#000000' fs solid\n");
