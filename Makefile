@@ -11,7 +11,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac lint fuzz
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -45,6 +45,14 @@ bench-nn: all
 bench-trace: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_trace
 	$(BUILD)/bench_trace
+
+bench-timing: all
+	@$(MAKE) --no-print-directory -C $(BUILD) bench_timing
+	$(BUILD)/bench_timing
+
+bench-check: all
+	@$(MAKE) --no-print-directory -C $(BUILD) bench_check
+	$(BUILD)/bench_check $(ARGS)
 
 # Static analysis: cppcheck over the library and CLI sources.
 lint:

@@ -136,6 +136,11 @@ typedef struct pp_est_check_opts {
   int n_pes;      /* PEs sampled, default 32 (at most PP_EST_CHECK_MAX_PES) */
   int max_steps;  /* transitions per PE, default 0: all */
   uint64_t seed;
+  /* pp_est_check_layer: the table's side */
+  long transitions; /* T sampled from the layer's statistics, default 10000 */
+  int bins;         /* partial-sum bins, default 50 */
+  double clock_ps;  /* <= 0: the MAC's STA critical path */
+  int reservoir;    /* 1: sample joint tuples from the reservoir instead of the bins */
 } pp_est_check_opts;
 void pp_est_check_opts_default(pp_est_check_opts *o);
 
@@ -155,5 +160,14 @@ int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp
                          pp_est_check *out, pp_err *e);
 /* Prices the simulated transitions with the power table; sets table_fj, error. */
 int pp_est_check_price(pp_est_check *c, const pp_char_power *p, pp_err *e);
+/* The whole check for one layer, as the flow would do it: the product is
+ * streamed through the array module (a calibration pass builds the
+ * partial-sum bins, a counting pass the statistics), T transitions are
+ * sampled from those statistics (pp_char_trace_tuples, the paper's method),
+ * E[w] is characterized for the weights of the sampled PEs (table entries of
+ * other weights stay 0), then the sampled PEs' real streams are simulated and
+ * priced. table (may be NULL) receives that partial power table. */
+int pp_est_check_layer(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
+                       pp_est_check *out, pp_char_power *table, pp_err *e);
 
 #endif

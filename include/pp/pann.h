@@ -15,7 +15,12 @@
  * Multiplier, w_bits x a_bits (w signed, a unsigned), one operation is the
  * transition (w0,a0) -> (w1,a1). With fw = popcount(w0^w1) over w_bits and
  * fa = popcount(a0^a1) over a_bits, the per-width model is
- *     E_mult = c0 + cw*fw + ca*fa + cwa*fw*fa.
+ *     E_mult = c0 + cw*fw + ca*fa + cwa*fw*fa + cpp*fpp + cprod*fprod
+ * where fpp counts the partial-product bits w_i&a_j that change (the AND
+ * array's own flips, zero when the other operand's bits are zero) and fprod
+ * the flipped bits of the product: both are closed-form functions of the two
+ * input vectors, and they capture what input flips alone cannot (a flip of a
+ * against w = 0 moves nothing).
  * A flipped input bit of a disturbs one row/column of partial products (w_bits
  * of them) and its adder tree, so a width-independent form is
  *     E_mult ~ k0 + k1*(fa*w_bits + fw*a_bits),
@@ -26,8 +31,9 @@
  * addend x: the operation is the transition (x0,p0) -> (x1,p1), output y = p+x.
  * The adder sees sext(x) (B bits): a sign change of x flips its B - in_bits
  * upper bits at once. With fx = popcount(sext(x0)^sext(x1)), fp =
- * popcount(p0^p1), fy = popcount(y0^y1), all over B bits,
- *     E_acc = c0 + cx*fx + cp*fp + cy*fy.
+ * popcount(p0^p1), fy = popcount(y0^y1), and fc = flipped carries
+ * (carry vector of sext(x)+p), all over B bits,
+ *     E_acc = c0 + cx*fx + cp*fp + cy*fy + cc*fc.
  * Expected flips are linear in the width for random operands, hence an
  * addition costs ~linearly in its width. Signed accumulation of mixed-sign
  * products flips the upper part on every sign change of x or of the running
@@ -95,11 +101,11 @@ void pp_pann_fit_eval(const double *X, const double *y, long n, int k, const dou
 
 /* ---- bit-flip models --------------------------------------------------------- */
 
-enum { PP_PANN_MULT_NF = 4, PP_PANN_ACC_NF = 4 };
+enum { PP_PANN_MULT_NF = 6, PP_PANN_ACC_NF = 6 };
 
 typedef struct pp_pann_mult_model {
   int w_bits, a_bits;
-  double c[PP_PANN_MULT_NF]; /* c0, cw, ca, cwa (fJ, fJ per flip, fJ per flip^2) */
+  double c[PP_PANN_MULT_NF]; /* c0, cw, ca, cwa, cpp, cprod (fJ, fJ per flip, ...) */
   pp_pann_fit_stats fit;     /* on the fitting samples */
   pp_pann_fit_stats check;   /* on held-out samples (0 when none) */
   double leak_nw;            /* leakage of the part (nW) */
@@ -107,7 +113,7 @@ typedef struct pp_pann_mult_model {
 
 typedef struct pp_pann_acc_model {
   int in_bits, acc_bits;
-  double c[PP_PANN_ACC_NF]; /* c0, cx, cp, cy */
+  double c[PP_PANN_ACC_NF]; /* c0, cx, cp, cy, cc */
   pp_pann_fit_stats fit;
   pp_pann_fit_stats check;
   double leak_nw;
@@ -247,6 +253,26 @@ typedef struct pp_pann_claims {
 /* lib: the cell library to generate the parts in. */
 int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw, pp_pann_claims *cl, pp_err *e);
 
+/* Signed against split accumulation on real streams: the integer products of
+ * module nn's int8 path on `images` images feed the accumulator (sequential
+ * or systolic dataflow, tiles of `rows` rows); the 8-bit MAC's adder part is
+ * simulated at gate level on an evenly spaced subsample of at most
+ * max_transitions transitions per accumulator kind, scaled to the whole
+ * stream. Energies per MAC operation of the network (zero weights included). */
+typedef struct pp_pann_accum_opts {
+  int acc_bits, adder_arch, images, dataflow, rows;
+  long max_transitions;
+  uint64_t seed;
+} pp_pann_accum_opts;
+void pp_pann_accum_defaults(pp_pann_accum_opts *o);
+typedef struct pp_pann_accum_result {
+  double macs;
+  double signed_fj_per_mac, split_fj_per_mac;
+  long sim_signed, sim_split; /* transitions simulated */
+} pp_pann_accum_result;
+int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_data *d, const pp_pann_accum_opts *o,
+                        pp_pann_accum_result *r, pp_err *e);
+
 /* The models as one JSON object ("format": "powerprune-pann-power/1"),
  * claims included when cl is not NULL; and read back (PP_EPARSE with file
  * and line on a malformed file). */
@@ -309,6 +335,26 @@ typedef struct pp_pann_layer_info {
 } pp_pann_layer_info;
 int pp_pann_net_nlayers(const pp_pann_net *n);
 void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info);
+
+/* ---- PANN during training (quantization-aware, straight-through) ------------------
+ * One optimizer step of module nn's trainer per mini-batch at the PANN-
+ * quantized weights g*round(W/g) (mean |q| = R per conv/fc layer, scale
+ * refreshed every rescale_every steps), its change applied to the float
+ * shadow weights; the model ends with the float weights, ready for
+ * pp_pann_net at this or any other budget. Activations stay float during
+ * training (they are quantized at deployment), and the conv/fc weights are
+ * quantized before any BN fold (for BN models deployment re-quantizes the
+ * folded weights). */
+typedef struct pp_pann_qat_opts {
+  double R;          /* additions per input the training targets */
+  long steps;        /* mini-batches (default 2000) */
+  int batch;         /* default 64 */
+  double lr;         /* Adam learning rate (default 2e-4) */
+  int rescale_every; /* default 25 */
+  uint64_t seed;
+} pp_pann_qat_opts;
+void pp_pann_qat_defaults(pp_pann_qat_opts *o);
+int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, pp_err *e);
 
 /* ---- comparison at equal power -------------------------------------------------- */
 typedef struct pp_pann_compare_opts {

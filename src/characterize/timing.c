@@ -140,6 +140,20 @@ static int timing_weight(const pp_sim_model *mult, pp_sim_ws *ws, const mult_por
   return rc;
 }
 
+int pp_char_timing_weight(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, uint16_t *out, pp_err *e) {
+  int w_min, n_w, n_a;
+  int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
+  if (rc) return rc;
+  if (w < w_min || w >= w_min + n_w) return pp_err_set(e, PP_EINVAL, NULL, 0, "weight %d outside %d..%d", w, w_min, w_min + n_w - 1);
+  mult_ports mp;
+  if ((rc = mult_ports_get(mult, ad, &mp, e))) return rc;
+  pp_sim_ws *ws;
+  if ((rc = pp_sim_ws_new(mult, &ws, e))) return rc;
+  rc = timing_weight(mult, ws, &mp, ad, w, n_a, out, e);
+  pp_sim_ws_free(ws);
+  return rc;
+}
+
 int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
                        pp_char_delay *out, pp_err *e) {
   double t0 = pp_now();

@@ -11,6 +11,10 @@ void pp_est_check_opts_default(pp_est_check_opts *o) {
   o->n_pes = 32;
   o->max_steps = 0;
   o->seed = 1;
+  o->transitions = 10000;
+  o->bins = 50;
+  o->clock_ps = 0;
+  o->reservoir = 0;
 }
 
 typedef struct {
@@ -141,4 +145,84 @@ int pp_est_check_price(pp_est_check *c, const pp_char_power *p, pp_err *e) {
   c->table_fj = t;
   c->error = c->sim_fj > 0 ? t / c->sim_fj - 1 : 0;
   return PP_OK;
+}
+
+int pp_est_check_layer(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
+                       pp_est_check *out, pp_char_power *table, pp_err *e) {
+  int rc = pp_est_check_streams(g, mac, o, out, e);
+  if (rc) return rc;
+  if (o->transitions < 1) return pp_err_set(e, PP_EINVAL, NULL, 0, "check: transitions must be >= 1");
+  /* statistics of this layer on the array */
+  pp_array_opts ao;
+  pp_array_opts_defaults(&ao);
+  ao.size = o->array_size;
+  ao.bins = o->bins;
+  ao.seed = o->seed;
+  pp_array_sim *sim;
+  if ((rc = pp_array_sim_create(&ao, &sim, e))) return rc;
+  if (!(rc = pp_array_sim_gemm(sim, g, e)) && !(rc = pp_array_sim_calibrate(sim, e))) rc = pp_array_sim_gemm(sim, g, e);
+  pp_char_tuple *t = NULL;
+  if (!rc) {
+    t = malloc((size_t)o->transitions * sizeof *t);
+    if (!t) rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+    else rc = pp_char_trace_tuples(pp_array_sim_stats(sim), (size_t)o->transitions, o->seed, o->reservoir, t, e);
+  }
+  pp_array_sim_free(sim);
+  /* E[w] for the sampled PEs' weights */
+  pp_char_power p;
+  memset(&p, 0, sizeof p);
+  double clock = o->clock_ps;
+  if (!rc && clock <= 0) {
+    pp_sta *s;
+    if (!(rc = pp_sta_run(mac, &s, e))) {
+      clock = s->critical_ps;
+      pp_sta_free(s);
+    }
+  }
+  if (!rc) {
+    rc = pp_char_ranges(mac, &p.w_min, &p.n_w, &(int){0}, e);
+    p.clock_ps = clock;
+    p.leak_uw = pp_sim_leakage_nw(mac) / 1000.0;
+    p.voltage = pp_sim_netlist(mac)->lib->voltage;
+    p.transitions = o->transitions;
+    p.seed = o->seed;
+  }
+  uint8_t need[PP_CHAR_MAX_W] = {0};
+  for (int i = 0; !rc && i < out->n_pes; i++) {
+    int wi = out->pe_w[i] - p.w_min;
+    if (wi < 0 || wi >= p.n_w) rc = pp_err_set(e, PP_EINVAL, NULL, 0, "weight %d does not fit the MAC", out->pe_w[i]);
+    else need[wi] = 1;
+  }
+  int list[PP_CHAR_MAX_W], nl = 0;
+  for (int i = 0; i < p.n_w; i++)
+    if (need[i]) list[nl++] = i;
+  int status[PP_CHAR_MAX_W] = {0};
+  pp_err errs[PP_CHAR_MAX_W];
+  if (!rc) {
+#pragma omp parallel
+    {
+      pp_sim_ws *ws = NULL;
+      pp_err le;
+      pp_err_clear(&le);
+      int wrc = pp_sim_ws_new(mac, &ws, &le);
+#pragma omp for schedule(dynamic, 1)
+      for (int j = 0; j < nl; j++) {
+        pp_err_clear(&errs[j]);
+        double mean = 0;
+        status[j] = wrc ? wrc : pp_char_weight_energy(mac, ws, p.w_min + list[j], t, (size_t)o->transitions, &mean, &errs[j]);
+        if (wrc) errs[j] = le;
+        p.dyn_uw[list[j]] = mean / clock * 1000.0;
+      }
+      if (ws) pp_sim_ws_free(ws);
+    }
+    for (int j = 0; j < nl && !rc; j++)
+      if (status[j]) {
+        if (e && !e->status) *e = errs[j];
+        rc = status[j];
+      }
+  }
+  free(t);
+  if (!rc) rc = pp_est_check_price(out, &p, e);
+  if (!rc && table) *table = p;
+  return rc;
 }

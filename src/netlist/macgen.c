@@ -70,7 +70,7 @@ static int find_cell(const pp_lib *lib, int k, int n_out, const uint64_t *truth,
   return best >= 0;
 }
 
-enum { F_INV, F_AND2, F_OR2, F_NAND2, F_NOR2, F_XOR2, F_XNOR2, F_HA, F_FA, F_N };
+enum { F_INV, F_AND2, F_OR2, F_NAND2, F_NOR2, F_XOR2, F_XNOR2, F_HA, F_FA, F_AOI21, F_OAI21, F_N };
 
 typedef struct {
   const pp_lib *lib;
@@ -194,6 +194,15 @@ static int g_or2(mb *b, int a, int c) {
     return g_inv(b, out);
   }
   return g_nand2(b, g_inv(b, a), g_inv(b, c));
+}
+
+static int g_nor2_(mb *b, int a, int c) {
+  if (!is_const(a) && !is_const(c) && a != c && b->have[F_NOR2]) {
+    int in[2] = {a, c}, out;
+    emit(b, F_NOR2, in, 2, &out, 1);
+    return out;
+  }
+  return g_inv(b, g_or2(b, a, c));
 }
 
 static int g_xor2(mb *b, int a, int c) {
@@ -401,31 +410,81 @@ static void add_ripple(mb *b, const int *x, const int *y, int n, int *s) {
   }
 }
 
+/* A signal in a given polarity, with the inverse made at most once. */
+typedef struct {
+  int pos, neg; /* -3 when not built yet */
+} dual;
+
+static int dual_get(mb *b, dual *d, int want_neg) {
+  if (want_neg) {
+    if (d->neg == -3) d->neg = g_inv(b, d->pos);
+    return d->neg;
+  }
+  if (d->pos == -3) d->pos = g_inv(b, d->neg);
+  return d->pos;
+}
+
 /* s = x + y (mod 2^n), Kogge-Stone parallel prefix: log2(n) levels of
- * (g, p) o (g', p') = (g | p & g', p & p'). */
+ * (g, p) o (g', p') = (g | p & g', p & p'). With AOI21/OAI21 in the library
+ * each level is one inverting complex gate (AOI21 on true signals gives the
+ * complemented group generate, OAI21 on complemented ones the true one), so
+ * polarity alternates level by level and inverters appear only where
+ * positions of different polarity meet; otherwise AND/OR pairs are used. */
 static void add_prefix(mb *b, const int *x, const int *y, int n, int *s) {
-  int g[64], p[64], h[64];
-  for (int i = 0; i < 64; i++) g[i] = p[i] = h[i] = S0;
+  int h[64];
+  dual g[64], p[64];
+  for (int i = 0; i < 64; i++) h[i] = S0, g[i].pos = g[i].neg = p[i].pos = p[i].neg = -3;
   if (n <= 0 || n > 64) return;
+  int cplx = b->have[F_AOI21] && b->have[F_OAI21] && b->have[F_INV] && b->have[F_NAND2] && b->have[F_NOR2];
+  int neg[64] = {0}; /* polarity in which position i currently exists (1: complemented) */
   for (int i = 0; i < n; i++) {
-    g_ha(b, x[i], y[i], &h[i], &g[i]); /* h = x ^ y (propagate for the sum), g = x & y */
-    p[i] = h[i];
+    int gi;
+    g_ha(b, x[i], y[i], &h[i], &gi); /* h = x ^ y (propagate for the sum), g = x & y */
+    g[i].pos = gi;
+    p[i].pos = h[i];
   }
   for (int d = 1; d < n; d *= 2) {
-    int ng[64], np[64];
+    dual ng[64], np[64];
+    int nneg[64];
     for (int i = 0; i < n; i++) {
-      if (i >= d) {
-        ng[i] = g_or2(b, g[i], g_and2(b, p[i], g[i - d]));
-        np[i] = i - d >= d ? g_and2(b, p[i], p[i - d]) : S0; /* p of a prefix reaching bit 0 is never used */
-      } else {
-        ng[i] = g[i];
-        np[i] = p[i];
+      ng[i] = g[i], np[i] = p[i], nneg[i] = neg[i];
+      if (i < d) continue;
+      int need_p = i - d >= d; /* p of a prefix reaching bit 0 is never used */
+      int pol = neg[i];       /* work in position i's polarity, flip it */
+      int gi = dual_get(b, &g[i], pol), pi = dual_get(b, &p[i], pol), gj = dual_get(b, &g[i - d], pol);
+      ng[i].pos = ng[i].neg = np[i].pos = np[i].neg = -3;
+      if (!cplx) {
+        /* plain gates keep the true polarity */
+        ng[i].pos = g_or2(b, gi, g_and2(b, pi, gj));
+        np[i].pos = need_p ? g_and2(b, pi, dual_get(b, &p[i - d], 0)) : S0;
+        nneg[i] = 0;
+        continue;
       }
+      int in3[3], out;
+      if (!pol) { /* true inputs: AOI21(p, g', g) = !(g | p g') */
+        in3[0] = pi, in3[1] = gj, in3[2] = gi;
+        if (is_const(pi) || is_const(gj) || is_const(gi))
+          out = g_inv(b, g_or2(b, gi, g_and2(b, pi, gj)));
+        else
+          emit(b, F_AOI21, in3, 3, &out, 1);
+        ng[i].neg = out;
+        np[i].neg = need_p ? g_nand2(b, pi, dual_get(b, &p[i - d], 0)) : S1;
+      } else { /* complemented inputs: OAI21(!p, !g', !g) = g | p g' */
+        in3[0] = pi, in3[1] = gj, in3[2] = gi;
+        if (is_const(pi) || is_const(gj) || is_const(gi))
+          out = g_or2(b, g_inv(b, gi), g_and2(b, g_inv(b, pi), g_inv(b, gj)));
+        else
+          emit(b, F_OAI21, in3, 3, &out, 1);
+        ng[i].pos = out;
+        np[i].pos = need_p ? g_nor2_(b, pi, dual_get(b, &p[i - d], 1)) : S0;
+      }
+      nneg[i] = !pol;
     }
-    for (int i = 0; i < n; i++) g[i] = ng[i], p[i] = np[i];
+    for (int i = 0; i < n; i++) g[i] = ng[i], p[i] = np[i], neg[i] = nneg[i];
   }
   s[0] = h[0];
-  for (int i = 1; i < n; i++) s[i] = g_xor2(b, h[i], g[i - 1]);
+  for (int i = 1; i < n; i++)
+    s[i] = neg[i - 1] && g[i - 1].pos == -3 ? g_xnor2(b, h[i], g[i - 1].neg) : g_xor2(b, h[i], dual_get(b, &g[i - 1], 0));
 }
 
 /* ---- the multipliers ------------------------------------------------------------------ */
@@ -531,6 +590,10 @@ static int pick_cells(mb *b, pp_err *e) {
   b->have[F_XNOR2] = find_cell(b->lib, 2, 1, &t_xnor, &b->pick[F_XNOR2]);
   b->have[F_HA] = find_cell(b->lib, 2, 2, t_ha, &b->pick[F_HA]);
   b->have[F_FA] = find_cell(b->lib, 3, 2, t_fa, &b->pick[F_FA]);
+  /* logical inputs (a1, a2, b): aoi21 = !((a1 a2) + b), oai21 = !((a1 + a2) b) */
+  static const uint64_t t_aoi = 0x07, t_oai = 0x1F;
+  b->have[F_AOI21] = find_cell(b->lib, 3, 1, &t_aoi, &b->pick[F_AOI21]);
+  b->have[F_OAI21] = find_cell(b->lib, 3, 1, &t_oai, &b->pick[F_OAI21]);
   /* everything is built from these; a library needs NAND2 or NOR2 (each
    * alone is universal), or an inverter with AND2 or OR2 */
   int ok = b->have[F_NAND2] || b->have[F_NOR2] || (b->have[F_INV] && (b->have[F_AND2] || b->have[F_OR2]));

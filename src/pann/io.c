@@ -41,8 +41,8 @@ static void coefs(pp_json *j, const double *c, int n, const char *const *names) 
   pp_json_arr_end(j);
 }
 
-static const char *const MULT_F[] = {"1", "fw", "fa", "fw*fa"};
-static const char *const ACC_F[] = {"1", "fx", "fp", "fy"};
+static const char *const MULT_F[] = {"1", "fw", "fa", "fw*fa", "fpp", "fprod"};
+static const char *const ACC_F[] = {"1", "fx", "fp", "fy", "fc", "fu"};
 
 static void acc_json(pp_json *j, const char *key, const pp_pann_acc_model *a) {
   pp_json_key(j, key);
@@ -66,9 +66,9 @@ void pp_pann_power_json(pp_json *j, const pp_pann_power *pw, const pp_pann_claim
   pp_json_key(j, "energy_unit");
   pp_json_str(j, "fJ");
   pp_json_key(j, "mult_model");
-  pp_json_str(j, "E = c0 + cw*fw + ca*fa + cwa*fw*fa (fw, fa: flipped bits of w, a)");
+  pp_json_str(j, "E = c0 + cw*fw + ca*fa + cwa*fw*fa + cpp*fpp + cprod*fprod (flipped bits of w, a, partial products, product)");
   pp_json_key(j, "acc_model");
-  pp_json_str(j, "E = c0 + cx*fx + cp*fp + cy*fy (flips of sext(addend), running sum, result over acc_bits)");
+  pp_json_str(j, "E = c0 + cx*fx + cp*fp + cy*fy + cc*fc (flips of sext(addend), running sum, result, carries over acc_bits)");
   pp_json_key(j, "acc_bits");
   pp_json_int(j, pw->acc_bits);
   pp_json_key(j, "widths");

@@ -17,10 +17,22 @@ void pp_pann_mult_features(int w_bits, int a_bits, int64_t w0, int64_t a0, int64
                            double f[PP_PANN_MULT_NF]) {
   double fw = pp_pann_popcount64(pp_pann_bits(w0 ^ w1, w_bits));
   double fa = pp_pann_popcount64(pp_pann_bits(a0 ^ a1, a_bits));
+  uint64_t uw0 = pp_pann_bits(w0, w_bits), uw1 = pp_pann_bits(w1, w_bits);
+  uint64_t ua0 = pp_pann_bits(a0, a_bits), ua1 = pp_pann_bits(a1, a_bits);
+  /* partial products: row i is a masked by bit i of w */
+  int fpp = 0;
+  for (int i = 0; i < w_bits; i++) {
+    uint64_t r0 = (uw0 >> i & 1) ? ua0 : 0, r1 = (uw1 >> i & 1) ? ua1 : 0;
+    fpp += pp_pann_popcount64(r0 ^ r1);
+  }
+  int pb = w_bits + a_bits;
+  double fprod = pp_pann_popcount64(pp_pann_bits(w0 * a0, pb) ^ pp_pann_bits(w1 * a1, pb));
   f[0] = 1;
   f[1] = fw;
   f[2] = fa;
   f[3] = fw * fa;
+  f[4] = fpp;
+  f[5] = fprod;
 }
 
 double pp_pann_mult_energy(const pp_pann_mult_model *m, int64_t w0, int64_t a0, int64_t w1, int64_t a1) {
@@ -36,10 +48,14 @@ void pp_pann_acc_features(int in_bits, int acc_bits, int64_t x0, int64_t p0, int
   /* sext(x) over acc_bits: wrap to in_bits first, as the port truncates. */
   int64_t sx0 = pp_pann_wrap(x0, in_bits), sx1 = pp_pann_wrap(x1, in_bits);
   int64_t y0 = pp_pann_wrap(p0 + sx0, acc_bits), y1 = pp_pann_wrap(p1 + sx1, acc_bits);
+  /* carries into each bit: sum ^ a ^ b */
+  uint64_t c0 = pp_pann_bits(y0 ^ sx0 ^ p0, acc_bits), c1 = pp_pann_bits(y1 ^ sx1 ^ p1, acc_bits);
   f[0] = 1;
   f[1] = pp_pann_popcount64(pp_pann_bits(sx0 ^ sx1, acc_bits));
   f[2] = pp_pann_popcount64(pp_pann_bits(p0 ^ p1, acc_bits));
   f[3] = pp_pann_popcount64(pp_pann_bits(y0 ^ y1, acc_bits));
+  f[4] = pp_pann_popcount64(c0 ^ c1);
+  f[5] = pp_pann_popcount64(pp_pann_bits((sx0 ^ sx1) | (p0 ^ p1), acc_bits));
 }
 
 double pp_pann_acc_energy(const pp_pann_acc_model *m, int64_t x0, int64_t p0, int64_t x1, int64_t p1) {

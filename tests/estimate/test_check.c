@@ -111,6 +111,29 @@ static void test_check_streams(void **st) {
   assert_int_equal(c1.n_pes, 5);
   assert_memory_equal(c1.pe_w, c2.pe_w, sizeof c1.pe_w);
   assert_true(c1.sim_fj == c2.sim_fj);
+  /* the whole layer check: statistics through the array module, the table
+   * from sampled transitions, priced against the real streams */
+  o.n_pes = 6;
+  o.transitions = getenv("PP_ASAN") ? 30 : 200;
+  o.bins = 4;
+  pp_char_power tab;
+  assert_int_equal(pp_est_check_layer(&g, mac.m[0], &o, &c1, &tab, &e), PP_OK);
+  assert_int_equal(c1.n_pes, 6);
+  int used[255] = {0};
+  for (int i = 0; i < c1.n_pes; i++) used[c1.pe_w[i] + 127] = 1;
+  for (int i = 0; i < 255; i++) {
+    if (used[i] && i != 127) assert_true(tab.dyn_uw[i] > 0);
+    if (!used[i]) assert_true(tab.dyn_uw[i] == 0);
+  }
+  pp_sta *sta;
+  assert_int_equal(pp_sta_run(mac.m[0], &sta, &e), PP_OK);
+  assert_true(tab.clock_ps == sta->critical_ps);
+  pp_sta_free(sta);
+  assert_true(c1.table_fj > 0 && c1.sim_fj > 0);
+  assert_true(fabs(c1.error - (c1.table_fj / c1.sim_fj - 1)) < 1e-12);
+  assert_true(fabs(c1.error) < 1); /* same circuit, same data: not wildly off */
+  assert_int_equal(pp_est_check_layer(&g, mac.m[0], &o, &c2, NULL, &e), PP_OK);
+  assert_true(c1.table_fj == c2.table_fj && c1.sim_fj == c2.sim_fj);
   g.groups = 2;
   assert_int_equal(pp_est_check_streams(&g, mac.m[0], &o, &c1, &e), PP_EINVAL);
   pp_char_mac_free(&mac);

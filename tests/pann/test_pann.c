@@ -60,19 +60,26 @@ static void test_lsq_recovers_coefficients(void **st) {
 
 static void test_features(void **st) {
   (void)st;
-  double f[4];
+  double f[6];
   /* w: -1 -> 1 in 4 bits: 1111 -> 0001 = 3 flips; a: 0 -> 15 = 4 flips */
   pp_pann_mult_features(4, 4, -1, 0, 1, 15, f);
   assert_true(f[0] == 1 && f[1] == 3 && f[2] == 4 && f[3] == 12);
+  /* partial products: before all 0 (a = 0), after row 0 = 1111: 4 flips;
+   * product 0 -> 15 over 8 bits: 4 flips */
+  assert_true(f[4] == 4 && f[5] == 4);
+  /* a flips against w = 0: no partial product, no product bit moves */
+  pp_pann_mult_features(4, 4, 0, 3, 0, 12, f);
+  assert_true(f[2] == 4 && f[4] == 0 && f[5] == 0);
   /* Accumulator: addend sign change flips the whole sign-extended part. */
   pp_pann_acc_features(8, 22, 1, 0, -1, 0, f);
   assert_true(f[1] == 21); /* 000..001 -> 111..111 */
   /* Same magnitudes unsigned: only one bit moves, 1 -> 2 */
   pp_pann_acc_features(8, 22, 1, 0, 2, 0, f);
   assert_true(f[1] == 2);
-  /* Output flips: y0 = 5+3 = 8, y1 = 5+4 = 9 -> one flip */
+  /* Output flips: y0 = 5+3 = 8, y1 = 5+4 = 9 -> one flip; carries of
+   * 0101+0011 go into bits 1..3 (1110), of 0101+0100 into bit 3 (1000) -> 2 flips */
   pp_pann_acc_features(8, 22, 3, 5, 4, 5, f);
-  assert_true(f[2] == 0 && f[3] == 1);
+  assert_true(f[2] == 0 && f[3] == 1 && f[4] == 2);
   assert_true(pp_pann_wrap(255, 8) == -1 && pp_pann_wrap(128, 8) == -128 && pp_pann_wrap(127, 8) == 127);
 }
 
@@ -87,7 +94,7 @@ static void test_streams_signed_vs_split(void **st) {
   pp_rng_seed(&r, 3);
   for (int i = 0; i < T * K; i++) A[i] = pp_rng_below(&r, 3) ? (int32_t)pp_rng_below(&r, 256) : 0; /* ReLU zeros */
   for (int i = 0; i < K * N; i++) W[i] = (int32_t)pp_rng_below(&r, 255) - 127;
-  pp_pann_acc_model unit = {.in_bits = 16, .acc_bits = B, .c = {0, 1, 0, 1}};
+  pp_pann_acc_model unit = {.in_bits = 16, .acc_bits = B, .c = {0, 1, 0, 1, 0}};
   for (int df = 0; df < 2; df++) {
     pp_pann_acc_stream s[2] = {{0}}, u[2] = {{0}};
     pp_err e;
@@ -221,8 +228,8 @@ static void test_power_json_roundtrip(void **st) {
   assert_int_equal(back.acc_bits, 22);
   for (int b = 3; b <= 8; b++) {
     assert_int_equal(back.have[b - 2], 1);
-    for (int k = 0; k < 4; k++) {
-      assert_true(back.mult[b - 2].c[k] == pw.mult[b - 2].c[k]);
+    for (int k = 0; k < PP_PANN_MULT_NF; k++) assert_true(back.mult[b - 2].c[k] == pw.mult[b - 2].c[k]);
+    for (int k = 0; k < PP_PANN_ACC_NF; k++) {
       assert_true(back.acc[b - 2].c[k] == pw.acc[b - 2].c[k]);
       assert_true(back.add[b - 2].c[k] == pw.add[b - 2].c[k]);
     }

@@ -1,0 +1,2 @@
+/*it eri*/
+module fa \cs;Š  w]

@@ -1,0 +1,1 @@
+module my; assign y ={{{{{{{…„„

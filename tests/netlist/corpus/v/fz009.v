@@ -1,0 +1,1 @@
+module m(y); outp#((((((ÿÿe

@@ -1,0 +1,1 @@
+module m(a,y); input a; output y; assign y =a; assign a = y; endmodule

@@ -1,0 +1,1 @@
+module m(y); output y; assign{{{{b, c, s,  /m(b

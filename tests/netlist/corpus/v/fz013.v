@@ -1,0 +1,1 @@
+module m(y); output [3:0] y; assign y = 64'h1_0_FFFFF

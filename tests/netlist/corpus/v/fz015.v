@@ -1,0 +1,1 @@
+module m(y); output [0:3] y; assign y[1:0] = 4'bx + y + cin.assdusip 

@@ -1,0 +1,3 @@
+/* A cin. */
+module frap(a, c, s, 
+  output b,output modulco

@@ -1,0 +1,1 @@
+module m(y); output [0:3] y; assign y[0:0] = inout10; endmodule

@@ -1,0 +1,3 @@
+/*A n. */
+module/* A 2-b. */
+m/dul (

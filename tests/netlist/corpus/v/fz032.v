@@ -1,0 +1,2 @@
+/* ¿â2p*/
+module aap(a);task.X

@@ -1,0 +1,2 @@
+//*endmodulÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿeokkkkkkkkkkkkkkkkkkkkkkkkkkk/* A 2-io-module (flat/* A 2-io-module (flattened by the reader), an ewcaped na,e, a pcrt-select ™n a
+   ] =cate'at

@@ -1,0 +1,3 @@
+/* 2ÿÿ */
+module farap(b, c`;
+ subd  

@@ -1,0 +1,1 @@
+module m(y); outp#(((((((((((((((((((((module 8'hFF(((((((lute0:c]((((ÿ(((endem((ulododulinpu m

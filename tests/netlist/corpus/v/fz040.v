@@ -1,0 +1,1 @@
+module m(y); output [2:0] y; assign y = 64'hFFFFFFFFF; endmodule

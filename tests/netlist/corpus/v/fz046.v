@@ -1,0 +1,1 @@
+module m(y); output y; assign y = {1000000{1'b1}}; endmodule

@@ -1,0 +1,1 @@
+module m(y); supply0[0:7] y; assdue

@@ -1,0 +1,1 @@
+module m(y); output y;defparam((((((((((((moduassignhle me m(y); output y;defparam(((((('(((((moduau(moduass8'hFFutput y;defparam(((((('(((def1'odlinpb0}}; ute99;99;

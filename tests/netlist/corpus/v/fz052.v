@@ -1,0 +1,1 @@
+module m(y); output [1:0] y; assign y = 64'hFFFF; assign y = 64'hFFFFFFFFFFFffffffffffffffffcccfffffff; output [1:0] y; assign y = 64'hFFFF; assign y = 64'hFFFFFFFFFFfffffffFFFFfffffffffffffffffffffffffcccfffffff; assign y = 65'hFFFFFFFFFfffffff endmodulefffffff endmodule

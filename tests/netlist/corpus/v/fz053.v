@@ -1,0 +1,1 @@
+module my(); output [3:0] y; assign y = 63'hFFFFFFFA_FFFFFFF

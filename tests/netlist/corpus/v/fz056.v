@@ -1,0 +1,4 @@
+ `yoat/
+module fa_wrap(a, d, c, s,o);
+  inout a;
+  inle

@@ -1,0 +1,1 @@
+module m(\y[Ƣ ); output \y[0] ; asign \y[1sign \y[0] = modul

@@ -1,0 +1,1 @@
+module m(y); output y;defparam(((.S(((((((module m(y)odule m(y)ule m(y); output y;defparam(((.S()(((((module m(y)((modum(y)odule m(y)ulele m(m(((.S(((((((module m(y)((module m(y)odule m(y)ule m(y); output y;defparam(((.S(((((((mo.S(((((((moduou.B(tpodule m(; ;ou.B(tput y;defpara{{{{{{{{{m(ymle

@@ -1,0 +1,1 @@
+module m(y); output y;defparam((((((((((((e (y;defparam((((t y;defparam(((((((47;99; en1}}f eodle

@@ -1,0 +1,1 @@
+module m(y); output [1:0] y; assign y = 87'hFFFFde

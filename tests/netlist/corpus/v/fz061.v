@@ -1,0 +1,1 @@
+module y;defparam(((.S(((((((module m(y)odule m(y)ule m(y); output y;defparam(((ino.S(((((((moduledefparam(ym(y); output y;defparam(((.S(((((((module m(y)odule m(y)ule m(y); output y;defparam(((ino.S(((((((moduledefparam(ymle

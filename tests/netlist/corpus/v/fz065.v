@@ -1,0 +1,1 @@
+module m(y); ou#(g’’’ mod

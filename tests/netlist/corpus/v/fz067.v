@@ -1,0 +1,1 @@
+module m;function(ÿpu

@@ -1,0 +1,2 @@
+/*  */
+module va_wrqp( `r* A 4%1e

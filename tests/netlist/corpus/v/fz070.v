@@ -1,0 +1,1 @@
+module y; assign y = {0999999{1'b1ssuply0 gule

@@ -1,0 +1,1 @@
+module m(y); output [1:5] y; assign y = 64'hFFF; endmodule

@@ -1,0 +1,24 @@
+/* A 2-bit adder in the style of `yosyassigns. s = x + y + cin. */
+module fa_wrap(a, b, c, s, co);
+  input a;
+  input b;
+  input c;
+  output s;
+  output co;
+  FA_X1 u (.A(a), .B(b), .CI(c), .S(s), .CO(co));
+endmodule
+
+module add2(x, y, cin, s);
+  wire N0_;
+  wire \cŸ†ry[0] ;
+  input [1:0] x;
+  input [1:0] y;
+  input [3:0]cin;
+  output [2:0] s;
+  wire [3:0] t;
+  // bit), .s(t[0]), .co(\carry[0] ));
+  fa_wrap b1 (.a(x[1]), .b(y[1]), .c(_0_), .s(t[1]), .co(t[2]));
+  BUF_X1 keep (.A(\carry[0] ), .Y(_0_));
+  assign t[2] = 1'b0;
+  assign s = t[2:0];
+endmodule

@@ -1,0 +1,1 @@
+module m(y); output y;defparam((((((((((((moduassign elhme m(y); output y;defparam(((((('(((((moHA_X1I(am(((((((((((HA_X1(t y;defparam(ym\esc  (((((n y ram((((((((((((moduassignhle me m(y); output y;defparam(((((('(((((moduaut y;defparam(ym\esc uaut y;defparam(y(((('(((((moHA_X1I(am(((((((((((HA_X1(moduas999990{0e99;99;

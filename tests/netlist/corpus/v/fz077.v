@@ -1,0 +1,1 @@
+module m;  assign 0'Bendmode

@@ -1,0 +1,1 @@
+module m(y); output y; assign y ={{{{{{{{{{{{{{{{1'b  p~
