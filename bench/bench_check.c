@@ -5,7 +5,7 @@
  * module nn). The layer goes through the array module, P[w] is characterized
  * from its statistics, and the sampled PEs' real activation/partial-sum
  * streams are simulated at gate level; prints both energies and the error.
- * Run: make bench-check [ARGS="pes transitions seed"] */
+ * Run: make bench-check [ARGS="pes transitions seed [reservoir|shuffled]"] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   int pes = argc > 1 ? atoi(argv[1]) : 64;
   long T = argc > 2 ? atol(argv[2]) : 10000;
   uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+  int reservoir = argc > 4 && !strcmp(argv[4], "reservoir") ? 1 : argc > 4 && !strcmp(argv[4], "shuffled") ? 2 : 0;
   const char *img_path = getenv("PP_FASHION_IMAGES") ? getenv("PP_FASHION_IMAGES")
                                                       : "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   uint8_t img[784];
@@ -82,14 +83,15 @@ int main(int argc, char **argv) {
   o.n_pes = pes;
   o.transitions = T;
   o.seed = seed;
+  o.reservoir = reservoir;
   pp_est_check c;
   double t0 = pp_now();
   if (pp_est_check_layer(&g, mac.m[0], &o, &c, NULL, &e)) {
     fprintf(stderr, "%s\n", pp_err_format(&e, b, sizeof b));
     return 1;
   }
-  printf("conv1 (M=%d K=%d N=%d), %d PEs, %ld transitions simulated, table from %ld sampled transitions:\n", M, K, N,
-         c.n_pes, c.transitions, T);
+  printf("conv1 (M=%d K=%d N=%d), %d PEs, %ld transitions simulated, table from %ld transitions sampled (%s):\n", M, K,
+         N, c.n_pes, c.transitions, T, reservoir == 1 ? "joint, reservoir" : reservoir == 2 ? "reservoir, a/p pairing shuffled" : "activation histogram x psum bins");
   printf("  gate level %.1f pJ, table %.1f pJ, error %+.2f%%  (%.1f s)\n", c.sim_fj / 1000, c.table_fj / 1000,
          100 * c.error, pp_now() - t0);
   pp_char_mac_free(&mac);

@@ -129,8 +129,10 @@ typedef struct pp_char_tuple {
 
 /* T tuples drawn from a trace's statistics: the activation-transition
  * histogram and the partial-sum bin transitions (pp_array_sample_transitions,
- * the paper's method), or with reservoir != 0 joint samples of the real
- * streams (pp_array_sample_reservoir). */
+ * the paper's method), or with reservoir == 1 joint samples of the real
+ * streams (pp_array_sample_reservoir); reservoir == 2 is an ablation: the
+ * reservoir's activation transitions paired with the partial-sum transitions
+ * of a shuffled order (exact marginals, no joint dependence). */
 int pp_char_trace_tuples(const pp_array_stats *s, size_t T, uint64_t seed, int reservoir, pp_char_tuple *out,
                          pp_err *e);
 
@@ -171,7 +173,13 @@ typedef struct pp_char_adder_sta {
 } pp_char_adder_sta;
 int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_err *e);
 
-/* The whole table: for every weight value and every activation transition
+/* Invariants of the split analysis (tested): d_psum <= D <= STA(multiplier) +
+ * max_i d_i, and D = d_psum when nothing in the multiplier moves (w = 0 or
+ * a_from = a_to). D is not bounded by the STA of the composed MAC: the adder
+ * is timed alone, with primary-input slews at prod instead of the
+ * multiplier's output slews and no multiplier load on its inputs.
+ *
+ * The whole table: for every weight value and every activation transition
  * a_from -> a_to, the multiplier (ports w, a -> prod) is simulated with the
  * time-stepped bit-parallel engine (64 transitions per call), each product
  * bit's settle time combined with the adder's static delays. Delays are

@@ -140,6 +140,7 @@ typedef struct pp_est_check_opts {
   long transitions; /* T sampled from the layer's statistics, default 10000 */
   int bins;         /* partial-sum bins, default 50 */
   double clock_ps;  /* <= 0: the MAC's STA critical path */
+  int reservoir;    /* 1: sample joint tuples from the reservoir instead of the bins */
 } pp_est_check_opts;
 void pp_est_check_opts_default(pp_est_check_opts *o);
 

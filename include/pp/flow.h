@@ -68,13 +68,19 @@ typedef struct pp_flow_opts {
   const char *data;        /* fashion-mnist | cifar10 | synthetic */
   const char *data_dir;    /* NULL: the data set's default place */
   const char *model_file;  /* a trained float model to start from (skips training) */
-  const char *mac_file;    /* NULL: the built-in MAC */
+  const char *mac_file;    /* NULL: the built-in MAC (full: ports w, a, p -> y) */
+  const char *mult_file;   /* its multiplier (w, a -> prod) and adder (prod, p -> y), for timing */
+  const char *adder_file;
   const char *lib_file;    /* NULL: the built-in cell library */
+  const char *mult_arch;   /* built-in MAC: "array" or "booth" multiplier (default booth; NULL: the generator's) */
+  const char *adder_arch;  /* built-in MAC: "ripple" or "prefix" adder (NULL: the generator's default) */
   int quick;               /* fewer epochs, images and transitions */
   uint64_t seed;
   double tolerance;        /* accuracy points the delay phase may lose */
   double power_tolerance;  /* accuracy points the power phase may lose */
   double sparsity;         /* conventional pruning target, fraction of zero weights */
+  int prune_global;        /* one magnitude threshold over all layers instead of each layer to the
+                            * sparsity (per layer prunes the convolutions, where the MACs are) */
   int epochs;              /* float training (0: default for the model) */
   int qat_epochs;          /* int8 QAT and pruning fine-tune (0: default) */
   int retrain_epochs;      /* per threshold step (0: default) */
@@ -85,8 +91,14 @@ typedef struct pp_flow_opts {
   int array;               /* N of the N x N array (0: 64) */
   int repeats;             /* delay selection repeats (0: 20) */
   double delay_step_ps;    /* 0: 10 */
-  int power_divisions;     /* power threshold steps over the P[w] range (0: 16) */
+  double tick_ps;          /* time step of the timing simulation (0: 1 ps; quick 4 ps) */
+  int power_divisions;     /* > 0: power thresholds in equal µW steps over the P[w] range instead of counts */
+  int power_counts[32];    /* weight values each power step keeps (0-terminated; empty: 192, 128, 96, 64,
+                            * 48, 32, 24, 16; quick: 96, 32) */
   int force;               /* redo every stage */
+  const char *cache_dir;   /* trained float models and delay tables reused across output folders;
+                            * NULL: $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune */
+  int no_cache;            /* neither read nor write the cache */
   int threads;             /* 0: library default */
   pp_flow_log_fn log;
   void *log_user;

@@ -206,7 +206,19 @@ typedef struct pp_mac_opts {
 enum { PP_MAC_FULL = 0, PP_MAC_MULT = 1, PP_MAC_ADDER = 2 };
 
 void pp_mac_opts_default(pp_mac_opts *o);
-/* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells. */
+/* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells.
+ * Multipliers: PP_MULT_ARRAY is a Baugh-Wooley carry-save array (one row of
+ * full adders per activation bit) with a ripple-carry final adder;
+ * PP_MULT_BOOTH recodes the signed weight radix-4 (ceil(w_bits/2) partial
+ * products, sign extension by the inverted-sign-plus-constant trick), reduces
+ * them with a Dadda tree of HA/FA and finishes with the prefix adder. Adders
+ * (the partial sum): ripple-carry, or Kogge-Stone with alternating
+ * AOI21/OAI21 levels when the library has them (AND/OR otherwise).
+ * Cells are found by Boolean function (smallest area among matches), so any
+ * library with a 2-input NAND or NOR works; HA, FA, XOR, AOI21... are used
+ * when present. Outputs of multi-output cells that nothing reads are left
+ * unconnected (pp_gate.out[o] == -1 after reading). Module name:
+ * pp_<mac|mult|adder>_<array|booth>_<ripple|prefix>_w<W>a<A>p<P>. */
 int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
 
 /* Exhaustive functional check of a MAC netlist (generated or synthesized).

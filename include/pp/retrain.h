@@ -51,10 +51,19 @@ typedef struct pp_retrain_ops {
 } pp_retrain_ops;
 
 typedef struct pp_retrain_opts {
-  double base_accuracy;   /* percent: accuracy of the unrestricted network */
+  double base_accuracy;   /* percent: accuracy of the unrestricted network (tolerances count from it) */
+  double start_accuracy;  /* percent: accuracy of the network the loops start from (e.g. after
+                           * pruning); what is kept when no step is accepted. NaN: base_accuracy */
   double tolerance;       /* points: delay phase accepts accuracy >= base - tolerance */
   double power_tolerance; /* points: power phase accepts accuracy >= base - power_tolerance */
   const double *power_uw; /* P[w], w = -127..127 */
+  /* Schedule of the power thresholds, one of:
+   *  - counts: the k-th threshold keeps the power_counts[k] cheapest weight
+   *    values (ties kept together), a geometric ladder such as 192, 128, 96,
+   *    64, 48, 32, ... removes a similar share at every step;
+   *  - steps in µW from power_start_uw down by power_step_uw (the paper's way). */
+  const int *power_counts; /* NULL: µW steps */
+  int n_power_counts;
   double power_start_uw;  /* first threshold; NaN: the highest P[w] (every weight allowed) */
   double power_step_uw;   /* NaN or <= 0: (max - min of non-zero P) / power_divisions */
   int power_divisions;    /* 0: 16 */

@@ -166,6 +166,13 @@ typedef struct pp_sim_ts_result {
 } pp_sim_ts_result;
 int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
                   pp_sim_ts_result *r);
+/* The same for 256 transitions per call (GCC vector words): 4 words per
+ * input bit, words[4 * bit + j] holding lanes 64j .. 64j+63; results are
+ * settle_ticks[out_bit * 256 + lane] and max_settle_ticks[256]. */
+int pp_sim_ts_run256(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
+                     pp_sim_ts_result *r);
+/* Sets lane `lane` (0..255) of an input port in that 4-word layout. */
+void pp_sim_wide_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value);
 
 /* ---- static timing ---- */
 /* Longest and shortest paths with the model's pin delays, rise and fall

@@ -28,13 +28,26 @@ int pp_char_trace_tuples(const pp_array_stats *s, size_t T, uint64_t seed, int r
   pp_array_tuple *t = malloc(T * sizeof *t);
   if (!t) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory for %zu transitions", T);
   int rc = reservoir ? pp_array_sample_reservoir(s, T, seed, t, e) : pp_array_sample_transitions(s, T, seed, t, e);
+  uint32_t *perm = NULL;
+  if (!rc && reservoir == 2) { /* ablation: exact marginals, activation/psum pairing broken */
+    perm = malloc(T * sizeof *perm);
+    if (!perm) rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+    else {
+      pp_rng r;
+      pp_rng_seed(&r, seed ^ 0x5851f42d4c957f2dULL);
+      for (size_t i = 0; i < T; i++) perm[i] = (uint32_t)i;
+      pp_rng_shuffle_u32(&r, perm, T);
+    }
+  }
   if (!rc)
     for (size_t i = 0; i < T; i++) {
+      size_t j = perm ? perm[i] : i;
       out[i].a_old = t[i].a_old;
       out[i].a_new = t[i].a_new;
-      out[i].p_old = t[i].p_old;
-      out[i].p_new = t[i].p_new;
+      out[i].p_old = t[j].p_old;
+      out[i].p_new = t[j].p_new;
     }
+  free(perm);
   free(t);
   return rc;
 }

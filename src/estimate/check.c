@@ -14,6 +14,7 @@ void pp_est_check_opts_default(pp_est_check_opts *o) {
   o->transitions = 10000;
   o->bins = 50;
   o->clock_ps = 0;
+  o->reservoir = 0;
 }
 
 typedef struct {
@@ -164,7 +165,7 @@ int pp_est_check_layer(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_e
   if (!rc) {
     t = malloc((size_t)o->transitions * sizeof *t);
     if (!t) rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-    else rc = pp_char_trace_tuples(pp_array_sim_stats(sim), (size_t)o->transitions, o->seed, 0, t, e);
+    else rc = pp_char_trace_tuples(pp_array_sim_stats(sim), (size_t)o->transitions, o->seed, o->reservoir, t, e);
   }
   pp_array_sim_free(sim);
   /* E[w] for the sampled PEs' weights */

@@ -13,6 +13,7 @@ void pp_retrain_opts_default(pp_retrain_opts *o) {
   o->power_tolerance = 0.5;
   o->power_start_uw = NAN;
   o->power_step_uw = NAN;
+  o->start_accuracy = NAN;
 }
 
 int pp_retrain_power_set(const double *power_uw, double thr_uw, uint8_t *W) {
@@ -69,7 +70,7 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   /* the starting network: every value allowed */
   memset(r->W, 1, sizeof r->W);
   memset(r->A, 1, sizeof r->A);
-  r->accuracy = o->base_accuracy;
+  r->accuracy = isnan(o->start_accuracy) ? o->base_accuracy : o->start_accuracy;
   r->power_threshold_uw = pmax;
   r->delay_threshold_ps = NAN;
   r->max_delay_full_ps = NAN;
@@ -81,8 +82,23 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   uint8_t W[PP_RETRAIN_NW], A[PP_RETRAIN_NA], lastW[PP_RETRAIN_NW];
   memcpy(lastW, r->W, sizeof lastW);
   memset(A, 1, sizeof A);
+  /* sorted P, for thresholds given as counts */
+  double sorted[PP_RETRAIN_NW];
+  memcpy(sorted, o->power_uw, sizeof sorted);
+  for (int i = 1; i < PP_RETRAIN_NW; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      double t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
   for (int k = 0, idx = 0; idx < pmax_steps; k++) {
-    double thr = start - k * pstep;
+    double thr;
+    if (o->power_counts) {
+      if (k >= o->n_power_counts) break;
+      int n = o->power_counts[k];
+      if (n < 1 || n > PP_RETRAIN_NW) return pp_err_set(e, PP_EINVAL, "", 0, "retrain: power count %d not in 1..255", n);
+      thr = sorted[n - 1];
+    } else thr = start - k * pstep;
     int n = pp_retrain_power_set(o->power_uw, thr, W);
     if (n < min_w) break;
     if (same(W, lastW, PP_RETRAIN_NW)) continue; /* this step forbids nothing new */

@@ -1,6 +1,7 @@
 /* sim/event: the timed event-driven engine (and the per-thread workspace).
  * Exact for the delay model of sim.h: a gate is re-evaluated at every tick
- * where one of its delayed pins may change (an input edge plus d_r or d_f);
+ * where one of its delayed pins may change (a rising input edge plus d_r, a
+ * falling one plus d_f);
  * each delayed pin is computed from its net's edge history over the window
  * [T - max(d_r,d_f), T - min(d_r,d_f)], which is the transport delay line
  * with VHDL cancellation. */
@@ -49,6 +50,14 @@ void pp_sim_ws_free(pp_sim_ws *w) {
   free(w);
 }
 
+/* Zeroed, 64-byte aligned words for the vector engines. */
+static uint64_t *walloc(size_t n) {
+  void *p = NULL;
+  if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(uint64_t))) return NULL;
+  memset(p, 0, (n ? n : 1) * sizeof(uint64_t));
+  return p;
+}
+
 #define ALLOC(p, n) ((p) = pp_xcalloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *(p)), (p) != NULL)
 
 int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
@@ -67,9 +76,10 @@ int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
       !ALLOC(w->occ, (hz + 64) / 64 + 1) || !ALLOC(w->ev_node, w->ev_cap) || !ALLOC(w->ev_next, w->ev_cap) ||
       !ALLOC(w->node_evt, nd) || !ALLOC(w->node_gen, nd) || !ALLOC(w->pend_t, np) || !ALLOC(w->pend_v, np) ||
       !ALLOC(w->settle, m->n_out_bits) || !ALLOC(w->net_last_ps, nn) || !ALLOC(w->outv, m->n_out_bits) ||
-      !ALLOC(w->wa, nn) || !ALLOC(w->wb, nn) || !ALLOC(w->ring, (size_t)nn * w->ring_h) || !ALLOC(w->lo1, nn) ||
+      !(w->wa = walloc((size_t)nn * 4)) || !ALLOC(w->wb, nn) || !(w->ring = walloc((size_t)nn * w->ring_h * 4)) ||
+      !ALLOC(w->lo1, nn) ||
       !ALLOC(w->hi, nn) || !ALLOC(w->nlo, nd) || !ALLOC(w->nhi, nd) || !ALLOC(w->active, nd) || !ALLOC(w->ch_node, nd) || !ALLOC(w->ch_attr, nd) ||
-      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 64) || !ALLOC(w->ts_max, 64) || !ALLOC(w->ts_ntog, nn)) {
+      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 256) || !ALLOC(w->ts_max, 256) || !ALLOC(w->ts_ntog, nn)) {
     pp_sim_ws_free(w);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory allocating a simulation workspace");
   }
@@ -170,9 +180,10 @@ static int net_change(pp_sim_ws *w, int n, int v, int t, int attr_pin, unsigned 
         w->pend_v[p] = (uint8_t)v;
         if (schedule(w, t + d, nd)) return -1;
       }
-    } else {
-      if (schedule(w, t + dr, nd)) return -1;
-      if (df != dr && schedule(w, t + df, nd)) return -1;
+    } else if (schedule(w, t + (v ? dr : df), nd)) {
+      /* a delayed pin rises only d_r after a rise and falls only d_f after
+       * a fall of its net (the windows of sim.h), so one wake suffices */
+      return -1;
     }
   }
   return 0;

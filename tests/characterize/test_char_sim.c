@@ -184,13 +184,54 @@ static void test_bad_netlists(void **st) {
   pp_char_mac_free(&mac);
 }
 
+static void test_trace_tuples(void **st) {
+  (void)st;
+  pp_array_stats *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  s->size = 4;
+  s->bins = 1;
+  s->psum_bits = pp_array_psum_bits(4);
+  pp_array_tuple res[50];
+  for (int i = 0; i < 50; i++) {
+    res[i].a_old = (uint8_t)i;
+    res[i].a_new = (uint8_t)(i + 100);
+    res[i].p_old = 1000 + i;
+    res[i].p_new = 2000 + i;
+  }
+  s->res = res;
+  s->nres = 50;
+  enum { T = 400 };
+  pp_char_tuple j[T], sh[T];
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_char_trace_tuples(s, T, 9, 1, j, &e), PP_OK);
+  assert_int_equal(pp_char_trace_tuples(s, T, 9, 2, sh, &e), PP_OK);
+  int paired = 0;
+  long sa_j = 0, sa_s = 0, sp_j = 0, sp_s = 0;
+  for (int i = 0; i < T; i++) {
+    assert_int_equal(j[i].a_new, j[i].a_old + 100); /* joint: a tuple of the reservoir */
+    assert_int_equal(j[i].p_old, 1000 + j[i].a_old);
+    assert_int_equal(sh[i].a_new, sh[i].a_old + 100); /* each side stays a real transition */
+    assert_int_equal(sh[i].p_new, sh[i].p_old + 1000);
+    paired += sh[i].p_old == 1000 + sh[i].a_old;
+    sa_j += j[i].a_old;
+    sa_s += sh[i].a_old;
+    sp_j += j[i].p_old;
+    sp_s += sh[i].p_old;
+  }
+  assert_true(sa_j == sa_s && sp_j == sp_s); /* same marginals */
+  assert_true(paired < T / 5);               /* pairing broken */
+  s->res = NULL;
+  free(s);
+}
+
 int main(void) {
   snprintf(g_dir, sizeof g_dir, "/tmp/pp_charsim_XXXXXX");
   if (!mkdtemp(g_dir)) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fig5_example), cmocka_unit_test(test_power_table),
       cmocka_unit_test(test_timing_array), cmocka_unit_test(test_timing_booth),
-      cmocka_unit_test(test_bad_netlists),
+      cmocka_unit_test(test_bad_netlists), cmocka_unit_test(test_trace_tuples),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[128];

@@ -136,6 +136,41 @@ static void test_scripted_sequence(void **st) {
   assert_true(r.max_delay_ps < r.max_delay_full_ps);
 }
 
+static void test_count_schedule(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const double acc[] = {90, 90, 90, 90};
+  script s = {.acc = acc};
+  pp_retrain_ops ops = {&s, cb_script, NULL, NULL, NULL}; /* no delay phase */
+  pp_retrain_opts o;
+  pp_retrain_opts_default(&o);
+  o.base_accuracy = 90;
+  o.power_uw = p;
+  const int counts[] = {128, 64, 32};
+  o.power_counts = counts;
+  o.n_power_counts = 3;
+  pp_retrain_result r;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+  assert_int_equal(r.nsteps, 3);
+  for (int k = 0; k < 3; k++) {
+    /* the cheapest values: a value is kept exactly when it is no dearer than the threshold */
+    int n = r.steps[k].n_weights;
+    assert_true(n == counts[k] || n == counts[k] + 1); /* +w and -w cost the same here */
+    for (int i = 0; i < 255; i++) assert_int_equal(s.W[k][i] != 0, i == 127 || p[i] <= r.steps[k].threshold);
+  }
+  assert_string_equal(r.best_tag, "power-02");
+  /* a count out of range is an error */
+  const int bad[] = {300};
+  o.power_counts = bad;
+  o.n_power_counts = 1;
+  s.calls = 0;
+  pp_err_clear(&e);
+  assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_EINVAL);
+}
+
 static void test_nothing_accepted_keeps_start(void **st) {
   (void)st;
   double p[255];
@@ -146,6 +181,7 @@ static void test_nothing_accepted_keeps_start(void **st) {
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90;
+  o.start_accuracy = 88.5; /* e.g. after pruning */
   o.power_uw = p;
   pp_retrain_result r;
   pp_err e;
@@ -156,7 +192,7 @@ static void test_nothing_accepted_keeps_start(void **st) {
   assert_string_equal(r.best_tag, "");
   assert_int_equal(pp_retrain_count(r.W, 255), 255);
   assert_int_equal(pp_retrain_count(r.A, 256), 256);
-  assert_true(r.accuracy == 90);
+  assert_true(r.accuracy == 88.5); /* the starting network's, not the reference's */
   /* bad options are errors, not crashes */
   o.tolerance = -1;
   pp_err_clear(&e);
@@ -318,6 +354,7 @@ static void test_real_training(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scripted_sequence),
+      cmocka_unit_test(test_count_schedule),
       cmocka_unit_test(test_nothing_accepted_keeps_start),
       cmocka_unit_test(test_real_training),
   };

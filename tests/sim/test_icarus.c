@@ -92,7 +92,34 @@ static void test_icarus_random(void **st) {
   fprintf(stderr, "icarus: %ld (transition, net) pairs identical\n", total);
 }
 
+/* The generated MAC, both architectures, every net of every transition. */
+static void test_icarus_mac(void **st) {
+  (void)st;
+  if (!pp_sim_icarus_available()) skip();
+  pp_rng r;
+  pp_rng_seed(&r, 8);
+  for (int arch = 0; arch < 2; arch++) {
+    pp_mac_opts o;
+    pp_mac_opts_default(&o);
+    o.mult = arch ? PP_MULT_BOOTH : PP_MULT_ARRAY;
+    o.adder = arch ? PP_ADDER_PREFIX : PP_ADDER_RIPPLE;
+    char path[] = "/tmp/pp_test_icmac_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    pp_err e;
+    pp_err_clear(&e);
+    pp_netlist *nl;
+    assert_int_equal(pp_mac_generate(&o, LIB, path, &e), PP_OK);
+    assert_int_equal(pp_netlist_read(path, LIB, NULL, &nl, &e), PP_OK);
+    remove(path);
+    long n = cross_check(nl, &r, 200, arch);
+    fprintf(stderr, "icarus: MAC %s: %ld (transition, net) pairs identical\n", nl->top, n);
+    pp_netlist_free(nl);
+  }
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_icarus_random)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_icarus_random), cmocka_unit_test(test_icarus_mac)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

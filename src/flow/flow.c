@@ -1,0 +1,459 @@
+/* flow/flow: the PowerPruning flow (paper III-C, IV) as resumable stages:
+ * train -> int8 QAT -> magnitude pruning -> trace on the array ->
+ * characterize power and timing -> power-threshold and delay-threshold loops
+ * with retraining -> trace of the result -> estimate (Standard/Optimized HW,
+ * voltage scaling) -> figures and report. Every stage's result is a file in
+ * the output folder (see ledger.c); models, traces and tables are files too,
+ * so a rerun picks up where the last one stopped. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "flow_internal.h"
+
+void pp_flow_opts_default(pp_flow_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->model = "lenet5";
+  o->data = "fashion-mnist";
+  o->seed = 1;
+  /* the loss budget is counted from the unpruned int8 network, and pruning spends part of it */
+  o->tolerance = 1.5;
+  o->power_tolerance = 1.0;
+  o->sparsity = 0.6;
+  /* Booth: the power of its weight values follows their Booth digits (powers of two are cheap, as in the
+   * paper's Fig. 2) and weight 0 does not glitch, so its delay floor is the adder's path alone */
+  o->mult_arch = "booth";
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+int flow_membuf_open(flow_membuf *m) {
+  m->text = NULL;
+  m->len = 0;
+  m->f = open_memstream(&m->text, &m->len);
+  return m->f ? PP_OK : PP_ENOMEM;
+}
+
+char *flow_membuf_close(flow_membuf *m) {
+  fclose(m->f);
+  m->f = NULL;
+  return m->text;
+}
+
+/* Hex of a value mask: part of a stage's options, so another set redoes it. */
+void flow_mask_hex(const uint8_t *m, int n, char *out) {
+  static const char hx[] = "0123456789abcdef";
+  int k = 0;
+  for (int i = 0; i < n; i += 4) {
+    int v = 0;
+    for (int b = 0; b < 4; b++) v |= (i + b < n && m[i + b]) << b;
+    out[k++] = hx[v];
+  }
+  out[k] = 0;
+}
+
+int flow_file_id(const char *path, char *buf, size_t n, pp_err *e) {
+  struct stat sb;
+  if (stat(path, &sb) != 0) return pp_err_set(e, PP_EIO, path, 0, "cannot open: no such file");
+  snprintf(buf, n, "%s (%lld bytes, mtime %lld)", path, (long long)sb.st_size, (long long)sb.st_mtime);
+  return PP_OK;
+}
+
+int flow_cache_path(flow_ctx *c, const char *kind, const pp_flow_opts_str *opts, const char *ext, char *buf,
+                    size_t n) {
+  const pp_flow_opts *o = c->o;
+  if (o->no_cache) return 0;
+  char dir[4096];
+  const char *env;
+  if (o->cache_dir) snprintf(dir, sizeof dir, "%s", o->cache_dir);
+  else if ((env = getenv("PP_CACHE_DIR")) && *env) snprintf(dir, sizeof dir, "%s", env);
+  else if ((env = getenv("XDG_CACHE_HOME")) && *env) snprintf(dir, sizeof dir, "%s/powerprune", env);
+  else if ((env = getenv("HOME")) && *env) snprintf(dir, sizeof dir, "%s/.cache/powerprune", env);
+  else return 0;
+  pp_err e2;
+  pp_err_clear(&e2);
+  if (pp_mkdirs(dir, &e2)) return 0; /* a cache that cannot be made is no error: work is just redone */
+  uint64_t h = pp_flow_hash(0xcbf29ce484222325ULL, kind, strlen(kind) + 1);
+  h = pp_flow_hash(h, opts->buf, opts->len);
+  snprintf(buf, n, "%s/%s-%016llx%s", dir, kind, (unsigned long long)h, ext);
+  return 1;
+}
+
+void flow_log(flow_ctx *c, const char *fmt, ...) {
+  if (!c->L.log) return;
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  c->L.log(c->L.log_user, msg);
+}
+
+/* Commits a stage whose result was written into m. */
+int flow_commit(flow_ctx *c, const char *name, const pp_flow_opts_str *os, flow_membuf *m, const char *const *files,
+                double t0, pp_err *e) {
+  char *text = flow_membuf_close(m);
+  double dt = pp_now() - t0;
+  int rc = pp_flow_stage_commit(&c->L, name, os, text, files, dt, e);
+  free(text);
+  if (!rc) flow_log(c, "stage %s: done in %.1f s", name, dt);
+  return rc;
+}
+
+/* ---- models ---------------------------------------------------------------------- */
+static void train_opts(flow_ctx *c, pp_nn_train_opts *t, int epochs, double lr, uint64_t salt) {
+  pp_nn_train_defaults(t);
+  t->epochs = epochs;
+  if (lr > 0) t->lr = lr;
+  t->seed = c->o->seed * 1000003ULL + salt;
+  t->progress = 1;
+  t->augment = c->train.c == 3; /* crop+flip only makes sense for colour images */
+}
+
+static int eval_model(flow_ctx *c, pp_nn_model *m, double *acc, pp_err *e) {
+  double loss;
+  return pp_nn_eval(m, &c->test, acc, &loss, NULL, e);
+}
+
+static const char *mpath(flow_ctx *c, const char *tag, char *buf, size_t n) {
+  char rel[128];
+  snprintf(rel, sizeof rel, "model_%s.ppnn", tag);
+  return pp_flow_path(&c->L, rel, buf, n);
+}
+
+static void result_acc(FILE *f, double acc, const char *extra) {
+  pp_json j;
+  pp_json_init(&j, f, 0);
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "accuracy_pct");
+  pp_json_num(&j, acc);
+  if (extra) {
+    fputs(",", f);
+    fputs(extra, f);
+  }
+  pp_json_obj_end(&j);
+}
+
+static int stage_train(flow_ctx *c, pp_err *e) {
+  pp_flow_opts_str os = {0};
+  const pp_flow_opts *o = c->o;
+  pp_flow_opt(&os, "model", "%s", o->model);
+  pp_flow_opt(&os, "data", "%s", c->data_desc);
+  pp_flow_opt(&os, "seed", "%llu", (unsigned long long)o->seed);
+  if (o->model_file) {
+    char id[4600];
+    int rc = flow_file_id(o->model_file, id, sizeof id, e);
+    if (rc) return rc;
+    pp_flow_opt(&os, "model_file", "%s", id);
+  } else pp_flow_opt(&os, "epochs", "%d", c->epochs);
+  pp_report_jv res;
+  int done = pp_flow_stage_check(&c->L, "01-train", &os, &res, e);
+  if (done < 0) return done;
+  if (done) {
+    c->acc_float = pp_report_jv_num(&res, "accuracy_pct", NAN);
+    pp_report_jv_free(&res);
+    return PP_OK;
+  }
+  double t0 = pp_now();
+  pp_nn_model *m = NULL;
+  int rc;
+  if (o->model_file) {
+    if ((rc = pp_nn_model_load(o->model_file, &m, e))) return rc;
+    if (m->q.qat) pp_nn_set_qat(m, 0, 0);
+  } else {
+    char cp[4400];
+    int cached = flow_cache_path(c, "float", &os, ".ppnn", cp, sizeof cp);
+    pp_err e2;
+    pp_err_clear(&e2);
+    if (cached && access(cp, R_OK) == 0 && !pp_nn_model_load(cp, &m, &e2)) {
+      flow_log(c, "stage 01-train: using the cached trained model %s", cp);
+    } else {
+      if ((rc = pp_nn_model_create(o->model, c->train.c, c->train.h, c->train.w, c->train.classes, o->seed, &m, e)))
+        return rc;
+      flow_log(c, "stage 01-train: %s, %d epochs on %d images", o->model, c->epochs, c->train.n);
+      pp_nn_train_opts t;
+      train_opts(c, &t, c->epochs, 0, 1);
+      if ((rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+      if (cached && pp_nn_model_save(m, cp, &e2)) flow_log(c, "cannot write the cache %s: %s", cp, e2.msg);
+    }
+  }
+  if ((rc = eval_model(c, m, &c->acc_float, e))) goto out;
+  char p[4300];
+  if ((rc = pp_nn_model_save(m, mpath(c, "float", p, sizeof p), e))) goto out;
+  flow_membuf mb;
+  if ((rc = flow_membuf_open(&mb))) goto out;
+  result_acc(mb.f, c->acc_float, NULL);
+  const char *files[] = {"model_float.ppnn", NULL};
+  rc = flow_commit(c, "01-train", &os, &mb, files, t0, e);
+  flow_log(c, "float accuracy %.2f%%", c->acc_float);
+out:
+  pp_nn_model_free(m);
+  return rc;
+}
+
+/* QAT (from the float model) or pruning (from the int8 model). */
+static int stage_quant(flow_ctx *c, int prune, pp_err *e) {
+  const char *name = prune ? "03-prune" : "02-qat";
+  pp_flow_opts_str os = {0};
+  pp_flow_opt(&os, "epochs", "%d", c->qat_epochs);
+  if (prune) {
+    pp_flow_opt(&os, "sparsity", "%.4f", c->o->sparsity);
+    pp_flow_opt(&os, "pruning", "%s", c->o->prune_global ? "global" : "per layer");
+  }
+  pp_report_jv res;
+  int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
+  if (done < 0) return done;
+  double *acc = prune ? &c->acc_pruned : &c->acc_int8;
+  if (done) {
+    *acc = pp_report_jv_num(&res, "accuracy_pct", NAN);
+    if (prune) c->sparsity = pp_report_jv_num(&res, "sparsity", NAN);
+    pp_report_jv_free(&res);
+    return PP_OK;
+  }
+  double t0 = pp_now();
+  pp_nn_model *m = NULL;
+  char p[4300];
+  int rc = pp_nn_model_load(mpath(c, prune ? "int8" : "float", p, sizeof p), &m, e);
+  if (rc) return rc;
+  if (prune) {
+    if ((rc = pp_nn_prune(m, c->o->sparsity, c->o->prune_global, e))) goto out;
+  } else pp_nn_set_qat(m, 1, 0);
+  pp_nn_train_opts t;
+  /* fine-tuning: a tenth of the default rate keeps what training learned */
+  pp_nn_train_defaults(&t);
+  train_opts(c, &t, c->qat_epochs, t.lr * 0.1, prune ? 3 : 2);
+  flow_log(c, "stage %s: %d epochs%s", name, c->qat_epochs, prune ? " after magnitude pruning" : " of int8 QAT");
+  if (c->qat_epochs > 0 && (rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+  if ((rc = eval_model(c, m, acc, e))) goto out;
+  if (prune) c->sparsity = pp_nn_sparsity(m);
+  if ((rc = pp_nn_model_save(m, mpath(c, prune ? "pruned" : "int8", p, sizeof p), e))) goto out;
+  flow_membuf mb;
+  if ((rc = flow_membuf_open(&mb))) goto out;
+  char extra[64];
+  snprintf(extra, sizeof extra, "\"sparsity\":%.6f", prune ? c->sparsity : pp_nn_sparsity(m));
+  result_acc(mb.f, *acc, extra);
+  const char *files[] = {prune ? "model_pruned.ppnn" : "model_int8.ppnn", NULL};
+  rc = flow_commit(c, name, &os, &mb, files, t0, e);
+  flow_log(c, "%s accuracy %.2f%%", prune ? "pruned" : "int8", *acc);
+out:
+  pp_nn_model_free(m);
+  return rc;
+}
+
+/* ---- retraining with restricted values (callbacks of module retrain) --------------- */
+static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                    pp_err *e) {
+  flow_ctx *c = u;
+  char name[64], wh[80], ah[80];
+  snprintf(name, sizeof name, "10-%s", tag);
+  flow_mask_hex(W, 255, wh);
+  flow_mask_hex(A, 256, ah);
+  pp_flow_opts_str os = {0};
+  pp_flow_opt(&os, "from", "%s", from ? from : "pruned");
+  pp_flow_opt(&os, "weights", "%s", wh);
+  pp_flow_opt(&os, "activations", "%s", ah);
+  pp_flow_opt(&os, "epochs", "%d", c->retrain_epochs);
+  /* a step's key chains on the previous step checked, which is the one it starts from or a rejected sibling;
+   * the options name everything the step depends on */
+  pp_report_jv res;
+  int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
+  if (done < 0) return done;
+  if (done) {
+    *acc = pp_report_jv_num(&res, "accuracy_pct", NAN);
+    pp_report_jv_free(&res);
+    return isfinite(*acc) ? PP_OK : pp_err_set(e, PP_EPARSE, name, 0, "stage file has no accuracy");
+  }
+  double t0 = pp_now();
+  pp_nn_model *m = NULL;
+  char p[4300];
+  int rc = pp_nn_model_load(mpath(c, from ? from : "pruned", p, sizeof p), &m, e);
+  if (rc) return rc;
+  memcpy(m->q.w_allowed, W, 255);
+  memcpy(m->q.a_allowed, A, 256);
+  m->q.w_allowed[127] = 1;
+  m->q.a_allowed[0] = 1;
+  pp_nn_train_opts t;
+  pp_nn_train_defaults(&t);
+  train_opts(c, &t, c->retrain_epochs, t.lr * 0.1, 10 + (uint64_t)c->L.nstages);
+  if ((rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+  if ((rc = eval_model(c, m, acc, e))) goto out;
+  if ((rc = pp_nn_model_save(m, mpath(c, tag, p, sizeof p), e))) goto out;
+  flow_membuf mb;
+  if ((rc = flow_membuf_open(&mb))) goto out;
+  char extra[128];
+  snprintf(extra, sizeof extra, "\"weights\":%d,\"activations\":%d", pp_retrain_count(W, 255),
+           pp_retrain_count(A, 256));
+  result_acc(mb.f, *acc, extra);
+  char rel[128];
+  snprintf(rel, sizeof rel, "model_%s.ppnn", tag);
+  const char *files[] = {rel, NULL};
+  rc = flow_commit(c, name, &os, &mb, files, t0, e);
+out:
+  pp_nn_model_free(m);
+  return rc;
+}
+
+static void sets_from_masks(const uint8_t *W, const uint8_t *A, pp_select_sets *s) {
+  pp_select_sets_all(s, -127, 255, 256);
+  memcpy(s->w_keep, W, 255);
+  memcpy(s->a_keep, A, 256);
+}
+
+static int cb_max_delay(void *u, const uint8_t *W, const uint8_t *A, double *ps, pp_err *e) {
+  flow_ctx *c = u;
+  (void)e;
+  pp_select_sets s;
+  sets_from_masks(W, A, &s);
+  *ps = pp_select_max_delay(&c->D, &s);
+  return PP_OK;
+}
+
+static int cb_select(void *u, double thr, const uint8_t *Win, uint8_t *Wout, uint8_t *Aout, double *md, pp_err *e) {
+  flow_ctx *c = u;
+  memset(Wout, 0, 255);
+  memset(Aout, 0, 256);
+  /* below the delay of (0, 0 -> 0) no set exists: an empty answer ends the loop */
+  if (thr < pp_char_delay_at(&c->D, 0, 0, 0)) {
+    Wout[127] = Aout[0] = 1;
+    *md = pp_char_delay_at(&c->D, 0, 0, 0);
+    return PP_OK;
+  }
+  pp_select_sets in;
+  uint8_t all[256];
+  memset(all, 1, sizeof all);
+  sets_from_masks(Win, all, &in);
+  pp_select_opts so;
+  pp_select_opts_default(&so);
+  so.delay_ps = (unsigned)floor(thr);
+  so.repeats = c->repeats;
+  so.seed = c->o->seed;
+  pp_select_result r;
+  int rc = pp_select_delay(&c->D, &in, c->usage_w, c->act_mass, &so, &r, e);
+  if (rc) return rc;
+  memcpy(Wout, r.sets.w_keep, 255);
+  memcpy(Aout, r.sets.a_keep, 256);
+  *md = r.max_delay_ps;
+  return PP_OK;
+}
+
+static void cb_step(void *u, const pp_retrain_step *s) {
+  flow_ctx *c = u;
+  flow_log(c, "%s: threshold %.1f %s, %d weights, %d activations, max delay %.0f ps: accuracy %.2f%% (%s)", s->tag,
+           s->threshold, s->phase ? "ps" : "uW", s->n_weights, s->n_acts, s->max_delay_ps, s->accuracy,
+           s->accepted ? "kept" : "below tolerance, stop");
+}
+
+static int stage_retrain(flow_ctx *c, pp_err *e) {
+  pp_retrain_opts ro;
+  pp_retrain_opts_default(&ro);
+  ro.base_accuracy = c->acc_int8;
+  ro.start_accuracy = c->acc_pruned;
+  ro.tolerance = c->o->tolerance;
+  ro.power_tolerance = c->o->power_tolerance;
+  double P[255];
+  for (int w = -127; w <= 127; w++) P[w + 127] = pp_char_power_total(&c->P, w);
+  ro.power_uw = P;
+  ro.power_divisions = c->power_divisions;
+  if (!c->power_divisions) {
+    ro.power_counts = c->power_counts;
+    ro.n_power_counts = c->n_power_counts;
+  }
+  ro.delay_step_ps = c->o->delay_step_ps > 0 ? c->o->delay_step_ps : 10;
+  pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step};
+  return pp_retrain_run(&ro, &ops, &c->rt, e);
+}
+
+/* ---- the whole run ------------------------------------------------------------------- */
+static int load_data(flow_ctx *c, pp_err *e) {
+  const pp_flow_opts *o = c->o;
+  int rc;
+  if (!strcmp(o->data, "synthetic")) {
+    /* LeNet-5 sized images; a learnable set of 10 classes */
+    int ntr = o->train_images > 0 ? o->train_images : (o->quick ? 1000 : 10000);
+    int nte = o->test_images > 0 ? o->test_images : (o->quick ? 300 : 2000);
+    int ch = strcmp(o->model, "lenet5") ? 3 : 1, hw = strcmp(o->model, "lenet5") ? 32 : 28;
+    /* one draw (same class templates), split into train and test */
+    pp_nn_data all;
+    if ((rc = pp_nn_data_synthetic(ntr + nte, ch, hw, hw, 10, o->seed, &all, e))) return rc;
+    size_t img = (size_t)ch * hw * hw;
+    c->train = all;
+    c->train.x = malloc((size_t)ntr * img);
+    c->train.y = malloc((size_t)ntr);
+    if (!c->train.x || !c->train.y) {
+      pp_nn_data_free(&all);
+      return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+    }
+    memcpy(c->train.x, all.x, (size_t)ntr * img);
+    memcpy(c->train.y, all.y, (size_t)ntr);
+    c->train.n = ntr;
+    c->test = all;
+    memmove(c->test.x, all.x + (size_t)ntr * img, (size_t)nte * img);
+    memmove(c->test.y, all.y + ntr, (size_t)nte);
+    c->test.n = nte;
+  } else {
+    if ((rc = pp_nn_data_load(o->data, o->data_dir, &c->train, &c->test, e))) return rc;
+    if (o->train_images > 0 && o->train_images < c->train.n) c->train.n = o->train_images;
+    else if (o->quick && c->train.n > 6000) c->train.n = 6000;
+    if (o->test_images > 0 && o->test_images < c->test.n) c->test.n = o->test_images;
+    else if (o->quick && c->test.n > 2000) c->test.n = 2000;
+  }
+  snprintf(c->data_desc, sizeof c->data_desc, "%s%s%s train=%d test=%d", o->data, o->data_dir ? " dir=" : "",
+           o->data_dir ? o->data_dir : "", c->train.n, c->test.n);
+  return PP_OK;
+}
+
+static void resolve(flow_ctx *c) {
+  const pp_flow_opts *o = c->o;
+  int big = strcmp(o->model, "lenet5") != 0;
+  c->epochs = o->epochs > 0 ? o->epochs : (o->quick ? 2 : (big ? 30 : 10));
+  c->qat_epochs = o->qat_epochs > 0 ? o->qat_epochs : (o->quick ? 1 : 2);
+  c->retrain_epochs = o->retrain_epochs > 0 ? o->retrain_epochs : 1;
+  c->trace_images = o->trace_images > 0 ? o->trace_images : (o->quick ? 4 : 100);
+  c->transitions = o->transitions > 0 ? o->transitions : (o->quick ? 500 : 10000);
+  c->array = o->array > 0 ? o->array : 64;
+  c->repeats = o->repeats > 0 ? o->repeats : (o->quick ? 4 : 20);
+  c->power_divisions = o->power_divisions;
+  static const int ladder[] = {192, 128, 96, 64, 48, 32, 24, 16}, quick_ladder[] = {96, 32};
+  c->n_power_counts = 0;
+  for (int i = 0; i < 32 && o->power_counts[i] > 0; i++) c->power_counts[c->n_power_counts++] = o->power_counts[i];
+  if (!c->n_power_counts && !c->power_divisions) {
+    const int *l = o->quick ? quick_ladder : ladder;
+    int n = o->quick ? 2 : 8;
+    for (int i = 0; i < n; i++) c->power_counts[c->n_power_counts++] = l[i];
+  }
+  c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
+}
+
+int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
+  static flow_ctx c; /* large (traces, tables); one run at a time */
+  memset(&c, 0, sizeof c);
+  c.o = o;
+  c.r = r;
+  double t_start = pp_now();
+  if (!o->out_dir) return pp_err_set(e, PP_EINVAL, "", 0, "no output folder");
+  if (!(o->tolerance >= 0) || !(o->power_tolerance >= 0))
+    return pp_err_set(e, PP_EINVAL, "", 0, "tolerances must be >= 0 accuracy points");
+  if (!(o->sparsity >= 0 && o->sparsity < 1))
+    return pp_err_set(e, PP_EINVAL, "", 0, "sparsity %g: expected a fraction in [0, 1)", o->sparsity);
+  c.L.log = o->log;
+  c.L.log_user = o->log_user;
+  c.L.force = o->force;
+  int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
+  if (rc) return rc;
+  resolve(&c);
+  if ((rc = load_data(&c, e))) goto out;
+  if ((rc = stage_train(&c, e))) goto out;
+  if ((rc = stage_quant(&c, 0, e))) goto out;
+  if ((rc = stage_quant(&c, 1, e))) goto out;
+  if ((rc = flow_stage_hw(&c, e))) goto out;      /* trace, characterize, timing */
+  if ((rc = stage_retrain(&c, e))) goto out;
+  if ((rc = flow_stage_final(&c, e))) goto out;   /* trace of the result, estimate */
+  c.seconds = pp_now() - t_start;
+  rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
+out:
+  pp_nn_data_free(&c.train);
+  pp_nn_data_free(&c.test);
+  flow_free_hw(&c);
+  return rc;
+}

@@ -1,0 +1,69 @@
+/* flow/flow_internal: the state of one run, shared by the files of module flow. */
+#ifndef PP_FLOW_INTERNAL_H
+#define PP_FLOW_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "pp/array.h"
+#include "pp/characterize.h"
+#include "pp/estimate.h"
+#include "pp/flow.h"
+#include "pp/nn.h"
+#include "pp/plot.h"
+#include "pp/report.h"
+#include "pp/retrain.h"
+#include "pp/select.h"
+
+typedef struct flow_membuf {
+  FILE *f;
+  char *text;
+  size_t len;
+} flow_membuf;
+
+typedef struct flow_ctx {
+  const pp_flow_opts *o;
+  pp_flow_ledger L;
+  pp_report *r;
+  pp_nn_data train, test;
+  char data_desc[1024];
+  /* resolved settings */
+  int epochs, qat_epochs, retrain_epochs, trace_images, transitions, array, repeats, power_divisions;
+  double tick_ps;
+  int power_counts[32], n_power_counts;
+  /* results of the stages */
+  double acc_float, acc_int8, acc_pruned, sparsity;
+  pp_char_power P;
+  pp_char_delay D;
+  double usage_w[255];  /* saliency of each weight value in the trace (select's objective, hw.c) */
+  double act_mass[256]; /* how often each activation value enters a PE */
+  pp_est_usage u_orig, u_pruned, u_final;
+  pp_retrain_result rt;
+  pp_est_compare cmp, cmp_pruned;
+  pp_est_vmodel vm;
+  double seconds;
+} flow_ctx;
+
+int flow_membuf_open(flow_membuf *m);
+char *flow_membuf_close(flow_membuf *m);
+/* "path (N bytes, mtime T)": a stage's option, so that an edited input redoes it */
+int flow_file_id(const char *path, char *buf, size_t n, pp_err *e);
+void flow_mask_hex(const uint8_t *m, int n, char *out);
+/* Cache file for what `opts` produce ("float", ".ppnn"); 0 when caching is off. */
+int flow_cache_path(flow_ctx *c, const char *kind, const pp_flow_opts_str *opts, const char *ext, char *buf,
+                    size_t n);
+void flow_log(flow_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int flow_commit(flow_ctx *c, const char *name, const pp_flow_opts_str *os, flow_membuf *m, const char *const *files,
+                double t0, pp_err *e);
+
+/* hw.c */
+int flow_stage_hw(flow_ctx *c, pp_err *e);
+int flow_stage_final(flow_ctx *c, pp_err *e);
+void flow_free_hw(flow_ctx *c);
+/* mac.c: the MAC's tables, from the built-in or given netlist and library */
+int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
+int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);
+/* report.c */
+int flow_write_report(flow_ctx *c, pp_err *e);
+
+#endif
