@@ -183,6 +183,11 @@ int pp_pann_weight_scale(const float *w, size_t n, double R, double *g, int32_t 
                          pp_err *e);
 /* Mean |round(w/g)|. */
 double pp_pann_mean_abs_q(const float *w, size_t n, double g);
+/* Least-squares dequantization scale per output row: for the rows w_m (M x K)
+ * and their integers q_m, gm[m] = <w_m,q_m>/<q_m,q_m> (g for an all-zero
+ * row). Multiplying the sum of q*x by gm[m] instead of g costs no addition
+ * and never increases |w_m - scale*q_m|. */
+void pp_pann_lsq_scales(const float *w, int M, int K, const int32_t *q, double g, double *gm);
 
 /* Symmetric uniform b-bit quantization (levels -(2^(b-1)-1)..2^(b-1)-1) with
  * the scale that minimizes the squared error (searched over fractions of
@@ -298,6 +303,8 @@ typedef struct pp_pann_qspec {
   int a_bits;    /* UNIFORM, PANN: 2..8 */
   double R;      /* PANN: additions per input (mean |q|) */
   int bias_corr; /* correct each output's bias for the mean shift of weight rounding */
+  int lsq;       /* dequantize each output with its least-squares scale (pp_pann_lsq_scales) */
+  const double *layer_R; /* PANN: R per conv/fc layer (pp_pann_net_nlayers entries); NULL: R everywhere */
 } pp_pann_qspec;
 
 typedef struct pp_pann_net pp_pann_net;
@@ -313,6 +320,9 @@ int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e);
 /* Accuracy (%) on images [first, first+count); logits (count x classes) may be NULL. */
 int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
                      pp_err *e);
+/* The same with the mean cross-entropy loss (nats) too (either may be NULL). */
+int pp_pann_net_eval_loss(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, double *loss,
+                          float *logits, pp_err *e);
 
 /* Energy of the network's own integer products under the bit-flip models
  * (sequential dataflow: one accumulator per output). UNIFORM: multiplier +
@@ -326,32 +336,124 @@ typedef struct pp_pann_energy {
 } pp_pann_energy;
 int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
                        pp_pann_energy *out, pp_err *e);
+/* The same, also per conv/fc layer (layers: pp_pann_net_nlayers entries). */
+int pp_pann_net_energy_layers(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first,
+                              int count, pp_pann_energy *out, pp_pann_energy *layers, pp_err *e);
 
 typedef struct pp_pann_layer_info {
   char name[48];
   int M, K, N, groups;
   double g, sx, r; /* weight scale, activation scale, achieved mean |q| */
   int max_abs_q;
+  double macs;     /* MAC operations per image (M*K*N) */
 } pp_pann_layer_info;
 int pp_pann_net_nlayers(const pp_pann_net *n);
 void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info);
 
+/* ---- choosing a PANN network for a budget -------------------------------------
+ * pp_pann_plan_run: for every activation width bx in bx_min..bx_max the budget
+ * gives R; with MATCH_REF R * E_add(bx, R) equals the b-bit MAC's reference
+ * energy (random streams); with MATCH_TRACE R is scaled (fixed-point steps
+ * and bisection) until the PANN network's energy on its own products of the
+ * trace images equals the b-bit network's energy on the same images, within
+ * trace_tol. The width with the best validation accuracy is kept. With
+ * ALLOC_GREEDY, R is then moved between layers: a move multiplies one layer's
+ * R by f or 1/f and rescales all others so that sum_l w_l R_l stays fixed
+ * (w_l = MACs_l for REF; MACs_l times the layer's trace energy per addition
+ * for TRACE); the move that lowers the validation cross-entropy most is
+ * taken, f shrinks (sqrt) when none does. For TRACE the result is re-matched
+ * to the target energy, and kept only when its validation loss is below the
+ * uniform allocation's. Deterministic (no random choice). */
+enum { PP_PANN_ALLOC_UNIFORM = 0, PP_PANN_ALLOC_GREEDY = 1 };
+enum { PP_PANN_MATCH_REF = 0, PP_PANN_MATCH_TRACE = 1, PP_PANN_MATCH_BOTH = 2 /* compare only */ };
+#define PP_PANN_MAX_LAYERS 128
+
+typedef struct pp_pann_plan_opts {
+  int alloc;             /* PP_PANN_ALLOC_* (default uniform) */
+  int match;             /* PP_PANN_MATCH_REF or _TRACE (default ref) */
+  int lsq;               /* least-squares dequantization scales (default 1) */
+  int bias_corr;         /* default 1 */
+  int accum;             /* the b-bit MAC's accumulation (default split) */
+  int K_ref;             /* reference streams' dot-product length (64) */
+  int bx_min, bx_max;    /* activation widths tried (2..8) */
+  const pp_nn_data *val; /* validation images [val_first, +val_count): width choice and allocation objective */
+  int val_first, val_count;
+  const pp_nn_data *trace; /* images whose products set the trace energies (MATCH_TRACE) */
+  int trace_first, trace_count;
+  double alloc_step;     /* first multiplicative move of the greedy (1.3) */
+  int alloc_max_evals;   /* bound on validation evaluations of the greedy (120) */
+  double trace_tol;      /* relative tolerance of the trace match (0.005) */
+  uint64_t seed;         /* reference streams */
+  double fixed_R;        /* > 0: R everywhere, no matching, no allocation (for experiments) */
+  const double *layer_R; /* not NULL: these R per layer, no matching, no allocation */
+} pp_pann_plan_opts;
+void pp_pann_plan_defaults(pp_pann_plan_opts *o);
+
+typedef struct pp_pann_plan {
+  int budget_bits;       /* 0 when the budget was given in fJ */
+  double budget_fj;      /* reference energy of the b-bit MAC (or the given budget), fJ per MAC */
+  double target_fj;      /* energy per MAC matched: budget_fj (REF) or the b-bit network's trace energy (TRACE) */
+  double achieved_fj;    /* the plan's energy per MAC on the same terms */
+  int a_bits;            /* chosen activation width */
+  double R;              /* MAC-weighted mean additions per input */
+  double R_uniform, val_acc_uniform; /* the uniform allocation at a_bits */
+  int nl;
+  double layer_R[PP_PANN_MAX_LAYERS];
+  double val_acc, val_loss;
+  double cand_R[7], cand_val_acc[7], cand_fj[7]; /* per width 2..8 (uniform R; NAN when not tried) */
+  int evals;             /* validation evaluations spent */
+} pp_pann_plan;
+
+/* Scales R (pp_pann_net_nlayers entries, in place) so that the PANN network
+ * with bx-bit activations spends `target` fJ per MAC on the products of o's
+ * trace images (o: trace images, accum, lsq, bias_corr, trace_tol). */
+int pp_pann_match_trace(pp_pann_net *n, const pp_pann_power *pw, const pp_pann_plan_opts *o, int bx, double *R,
+                        double target, double *achieved, pp_err *e);
+
+/* budget_bits 2..8 (or 0 and budget_fj > 0 with MATCH_REF). Leaves n
+ * quantized at the plan. */
+int pp_pann_plan_run(pp_pann_net *n, const pp_pann_power *pw, int budget_bits, double budget_fj,
+                     const pp_pann_plan_opts *o, pp_pann_plan *out, pp_err *e);
+
 /* ---- PANN during training (quantization-aware, straight-through) ------------------
  * One optimizer step of module nn's trainer per mini-batch at the PANN-
- * quantized weights g*round(W/g) (mean |q| = R per conv/fc layer, scale
- * refreshed every rescale_every steps), its change applied to the float
- * shadow weights; the model ends with the float weights, ready for
- * pp_pann_net at this or any other budget. Activations stay float during
- * training (they are quantized at deployment), and the conv/fc weights are
- * quantized before any BN fold (for BN models deployment re-quantizes the
- * folded weights). */
+ * quantized weights gm*round(W/g) (mean |q| = R per conv/fc layer, or
+ * layer_R, scale refreshed every rescale_every steps, gm the least-squares
+ * scales with lsq), its change applied to the float shadow weights; Adam with
+ * a cosine-decayed learning rate. act_bits = 0 keeps activations float;
+ * act_bits = bx quantizes every conv/fc input on the bx-bit grid pann_net
+ * deploys (the MSE scale of calibration images [0, calib_images), refreshed
+ * every act_every steps; the image too) through module nn's fake
+ * quantization, straight-through inside the range. BN is then frozen and
+ * folded, as in nn's QAT, and the folded weights are the ones quantized. The
+ * model ends with the float weights (quantization state and activation
+ * ranges as before), ready for pp_pann_net at this or any other budget. */
 typedef struct pp_pann_qat_opts {
   double R;          /* additions per input the training targets */
+  const double *layer_R; /* per conv/fc layer (NULL: R everywhere) */
+  int act_bits;      /* 0: float activations; 2..8: quantized in training */
+  int lsq;           /* least-squares scale per output (default 1) */
   long steps;        /* mini-batches (default 2000) */
   int batch;         /* default 64 */
-  double lr;         /* Adam learning rate (default 2e-4) */
+  double lr;         /* Adam learning rate (default 1e-4) */
+  int cosine;        /* cosine decay of lr to 0 over the steps (default 1) */
   int rescale_every; /* default 25 */
+  int act_every;     /* activation scales refreshed every this many steps (100) */
+  int calib_images;  /* images [0, n) of the training set for the scales (1000) */
   uint64_t seed;
+  /* Energy held during training (act_bits > 0, target_fj > 0): at every
+   * act_every refresh R is rescaled (pp_pann_match_trace with match_opts)
+   * so that the network at the current weights spends target_fj per MAC;
+   * the R of the end are written to layer_R_out (may be NULL) */
+  const pp_pann_power *pw;
+  const pp_pann_plan_opts *match_opts;
+  double target_fj;
+  double *layer_R_out;
+  /* called every progress_every steps (100) with the mean training loss and
+   * accuracy (%) of the quantized network over those steps (may be NULL) */
+  void (*progress)(long step, double loss, double acc, void *ctx);
+  void *progress_ctx;
+  int progress_every;
 } pp_pann_qat_opts;
 void pp_pann_qat_defaults(pp_pann_qat_opts *o);
 int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, pp_err *e);
@@ -367,11 +469,22 @@ typedef struct pp_pann_compare_opts {
   int bias_corr;     /* default 1, for both methods */
   int min_bits, max_bits; /* baseline widths (default 2..8) */
   uint64_t seed;
+  /* PANN side (pp_pann_plan_run): */
+  int lsq;           /* least-squares dequantization scales (default 1) */
+  int alloc;         /* PP_PANN_ALLOC_* (default uniform; greedy costs ~100 validation passes per budget) */
+  int match;         /* PP_PANN_MATCH_TRACE (default), _REF or _BOTH (both sets of points) */
+  int trace_images;  /* training images [0, n) whose products set the trace energies (default 10) */
+  int pann_bx_min, pann_bx_max; /* activation widths tried (default 2..8) */
+  int alloc_max_evals; /* greedy bound (default 120) */
 } pp_pann_compare_opts;
 void pp_pann_compare_defaults(pp_pann_compare_opts *o);
 
 typedef struct pp_pann_point {
   char method[16];   /* "uniform" or "pann" */
+  char match[8];     /* pann: "trace" or "ref" (how the budget was met); uniform: "" */
+  double target_fj;  /* pann: the energy per MAC matched (trace: the b-bit network's on the trace images) */
+  double achieved_fj; /* pann: its own energy on the same terms */
+  int greedy;        /* pann: R allocated per layer by the greedy */
   int budget_bits;   /* the b-bit MAC whose power this point spends */
   int w_bits, a_bits;
   double R;          /* mean additions per input (uniform: mean |q| for information) */

@@ -63,6 +63,8 @@ typedef struct args {
   double lr;
   int json, samples, samples_set, acc_bits, mult, adder, calib, val, test, energy_images, accum, bias_corr;
   int budget_bits, images, transitions;
+  int lsq, alloc, match, trace_images, alloc_evals, float_acts, bx_min, bx_max;
+  double R_fixed;
   double budget_fj, budget_uw, clock_mhz;
   long seed;
 } args;
@@ -84,7 +86,14 @@ static int parse(int argc, char **argv, args *a) {
   a->images = 2;
   a->transitions = 4000;
   a->steps = 2000;
-  a->lr = 2e-4;
+  a->lr = 1e-4;
+  a->lsq = 1;
+  a->alloc = PP_PANN_ALLOC_GREEDY;
+  a->match = PP_PANN_MATCH_TRACE;
+  a->trace_images = 10;
+  a->alloc_evals = 120;
+  a->bx_min = 2;
+  a->bx_max = 8;
   if (argc < 2) return pp_cli_usage("pann", "missing the action: fit, quantize, compare or accum");
   a->sub = argv[1];
   if (!strcmp(a->sub, "-h") || !strcmp(a->sub, "--help")) return -1;
@@ -106,6 +115,29 @@ static int parse(int argc, char **argv, args *a) {
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return -1;
     else if (!strcmp(o, "--json")) a->json = 1;
     else if (!strcmp(o, "--no-bias-corr")) a->bias_corr = 0;
+    else if (!strcmp(o, "--no-lsq")) a->lsq = 0;
+    else if (!strcmp(o, "--float-acts")) a->float_acts = 1;
+    else if (!strcmp(o, "--alloc")) {
+      NEEDV();
+      if (!strcmp(v, "uniform")) a->alloc = PP_PANN_ALLOC_UNIFORM;
+      else if (!strcmp(v, "greedy")) a->alloc = PP_PANN_ALLOC_GREEDY;
+      else return pp_cli_usage("pann", "--alloc expects uniform or greedy, got '%s'", v);
+    } else if (!strcmp(o, "--match")) {
+      NEEDV();
+      if (!strcmp(v, "ref")) a->match = PP_PANN_MATCH_REF;
+      else if (!strcmp(v, "trace")) a->match = PP_PANN_MATCH_TRACE;
+      else if (!strcmp(v, "both")) a->match = PP_PANN_MATCH_BOTH;
+      else return pp_cli_usage("pann", "--match expects ref, trace or both, got '%s'", v);
+    } else if (!strcmp(o, "--pann-act-bits")) {
+      NEEDV();
+      char *end;
+      long x = strtol(v, &end, 10), y = x;
+      if (*end == '-') y = strtol(end + 1, &end, 10);
+      if (*end || x < 2 || y > 8 || x > y) return pp_cli_usage("pann", "--pann-act-bits expects N or N-M within 2..8, got '%s'", v);
+      a->bx_min = (int)x, a->bx_max = (int)y;
+    } else if (!strcmp(o, "--R")) { NEEDV(); if (pp_cli_parse_double(v, &a->R_fixed) || !(a->R_fixed > 0)) return pp_cli_usage("pann", "--R expects a positive number, got '%s'", v); }
+    else if (!strcmp(o, "--trace-images")) { LONG(1, 100000, a->trace_images); }
+    else if (!strcmp(o, "--alloc-evals")) { LONG(1, 100000, a->alloc_evals); }
     else if (!strcmp(o, "--power")) { NEEDV(); a->power = v; }
     else if (!strcmp(o, "--lib")) { NEEDV(); a->lib = v; }
     else if (!strcmp(o, "--out")) { NEEDV(); a->out = v; }
@@ -259,6 +291,29 @@ static void unload(loaded *L) {
   pp_nn_data_free(&L->test);
 }
 
+/* The planner's options from the command line: validation images follow the
+ * calibration images in the training set, trace images are its first ones. */
+static void plan_opts(const args *a, const loaded *L, pp_pann_plan_opts *po) {
+  pp_pann_plan_defaults(po);
+  po->alloc = a->alloc;
+  po->match = a->match == PP_PANN_MATCH_TRACE ? PP_PANN_MATCH_TRACE : PP_PANN_MATCH_REF;
+  po->lsq = a->lsq;
+  po->bias_corr = a->bias_corr;
+  po->accum = a->accum;
+  po->val = &L->train;
+  po->val_first = a->calib;
+  po->val_count = a->val;
+  po->trace = &L->train;
+  po->trace_first = 0;
+  po->trace_count = a->trace_images < L->train.n ? a->trace_images : L->train.n;
+  po->alloc_max_evals = a->alloc_evals;
+  po->bx_min = a->bx_min;
+  po->bx_max = a->bx_max;
+  if (strcmp(a->act_bits, "auto")) po->bx_min = po->bx_max = atoi(a->act_bits);
+  po->seed = (uint64_t)a->seed;
+  po->fixed_R = a->R_fixed;
+}
+
 static int cmd_quantize(const args *a) {
   pp_err e;
   pp_err_clear(&e);
@@ -291,38 +346,43 @@ static int cmd_quantize(const args *a) {
   int nt = a->test > 0 && a->test < L.test.n ? a->test : L.test.n;
   pp_pann_net *net = NULL;
   if (pp_pann_net_create(L.m, &L.train, 0, a->calib, &net, &e)) goto fail;
-  int lo = 2, hi = 8;
-  if (strcmp(a->act_bits, "auto")) lo = hi = atoi(a->act_bits);
-  double best_val = -1, bestR = 0, val = 0;
-  int best_bx = 0;
-  for (int bx = lo; bx <= hi; bx++) {
-    double R = pp_pann_budget_R(&pw, bx, P, 64, (uint64_t)a->seed);
-    if (!(R >= 0.02)) continue;
-    pp_pann_qspec s = {.mode = PP_PANN_Q_PANN, .a_bits = bx, .R = R, .bias_corr = a->bias_corr};
-    if (pp_pann_net_quantize(net, &s, &e)) goto fail;
-    if (lo != hi && pp_pann_net_eval(net, &L.train, a->calib, a->val, &val, NULL, &e)) goto fail;
-    if (lo == hi || val > best_val) best_val = val, best_bx = bx, bestR = R;
-  }
-  if (!best_bx) {
-    pp_err_set(&e, PP_EINVAL, "", 0, "budget %.3g fJ per MAC is below 0.02 additions per input at every width", P);
+  pp_pann_plan_opts po;
+  plan_opts(a, &L, &po);
+  if (po.match == PP_PANN_MATCH_TRACE && !a->budget_bits) {
+    pp_err_set(&e, PP_EINVAL, "", 0, "--match trace needs --budget-bits (the b-bit network whose trace energy is matched)");
     goto fail;
   }
-  pp_pann_qspec s = {.mode = PP_PANN_Q_PANN, .a_bits = best_bx, .R = bestR, .bias_corr = a->bias_corr};
+  pp_pann_plan pl;
+  if (pp_pann_plan_run(net, &pw, a->budget_bits, P, &po, &pl, &e)) goto fail;
+  int best_bx = pl.a_bits;
+  double bestR = pl.R;
   double acc;
   pp_pann_energy en;
-  if (pp_pann_net_quantize(net, &s, &e) || pp_pann_net_eval(net, &L.test, 0, nt, &acc, NULL, &e) ||
+  if (pp_pann_net_eval(net, &L.test, 0, nt, &acc, NULL, &e) ||
       pp_pann_net_energy(net, &pw, a->accum, &L.test, 0, a->energy_images < nt ? a->energy_images : nt, &en, &e))
     goto fail;
-  double ref = bestR * pp_pann_ref_add_energy(&pw, best_bx, bestR, 64, (uint64_t)a->seed);
-  printf("PANN at %.3f fJ per MAC (%.3f uW at %.0f MHz): %d-bit activations, R = %.3f additions per input\n", P,
-         P * a->clock_mhz * 1e-3, a->clock_mhz, best_bx, bestR);
-  printf("  test accuracy %.2f%% (%d images); energy on its own products %.3f fJ per MAC (reference %.3f)\n", acc, nt,
-         en.e_per_mac, ref);
+  double ref = 0;
+  {
+    double tm = 0;
+    for (int i = 0; i < pl.nl; i++) {
+      pp_pann_layer_info li;
+      pp_pann_net_layer(net, i, &li);
+      ref += li.macs * pl.layer_R[i] * pp_pann_ref_add_energy(&pw, best_bx, pl.layer_R[i], 64, (uint64_t)a->seed);
+      tm += li.macs;
+    }
+    ref /= tm;
+  }
+  printf("PANN at %.3f fJ per MAC (%.3f uW at %.0f MHz; matched on %s: target %.3f, achieved %.3f fJ per MAC):\n"
+         "  %d-bit activations, R = %.3f additions per input (MAC-weighted; uniform would be %.3f), %s allocation\n",
+         P, P * a->clock_mhz * 1e-3, a->clock_mhz, po.match == PP_PANN_MATCH_TRACE ? "the b-bit network's trace" : "reference streams",
+         pl.target_fj, pl.achieved_fj, best_bx, bestR, pl.R_uniform, po.alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform");
+  printf("  validation %.2f%% (uniform R %.2f%%), test accuracy %.2f%% (%d images); energy on its own test products %.3f fJ per MAC (reference %.3f)\n",
+         pl.val_acc, pl.val_acc_uniform, acc, nt, en.e_per_mac, ref);
   for (int i = 0; i < pp_pann_net_nlayers(net); i++) {
     pp_pann_layer_info li;
     pp_pann_net_layer(net, i, &li);
-    printf("  %-24s %4d x %-5d mean|q| %.3f  max|q| %3d  g %.4g  sx %.4g\n", li.name, li.M, li.K, li.r, li.max_abs_q, li.g,
-           li.sx);
+    printf("  %-24s %4d x %-5d R %.3f mean|q| %.3f  max|q| %3d  g %.4g  sx %.4g\n", li.name, li.M, li.K, pl.layer_R[i], li.r,
+           li.max_abs_q, li.g, li.sx);
   }
   FILE *outs[2] = {NULL, NULL};
   pp_outfile of;
@@ -356,6 +416,20 @@ static int cmd_quantize(const args *a) {
     pp_json_num(&j, bestR);
     pp_json_key(&j, "bias_correction");
     pp_json_bool(&j, a->bias_corr);
+    pp_json_key(&j, "lsq_scales");
+    pp_json_bool(&j, a->lsq);
+    pp_json_key(&j, "alloc");
+    pp_json_str(&j, a->alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform");
+    pp_json_key(&j, "match");
+    pp_json_str(&j, a->match == PP_PANN_MATCH_TRACE ? "trace" : "ref");
+    pp_json_key(&j, "target_fj_per_mac");
+    pp_json_num(&j, pl.target_fj);
+    pp_json_key(&j, "achieved_fj_per_mac");
+    pp_json_num(&j, pl.achieved_fj);
+    pp_json_key(&j, "val_accuracy_pct");
+    pp_json_num(&j, pl.val_acc);
+    pp_json_key(&j, "val_accuracy_uniform_R_pct");
+    pp_json_num(&j, pl.val_acc_uniform);
     pp_json_key(&j, "test_accuracy_pct");
     pp_json_num(&j, acc);
     pp_json_key(&j, "test_images");
@@ -376,6 +450,8 @@ static int cmd_quantize(const args *a) {
       pp_json_int(&j, li.M);
       pp_json_key(&j, "K");
       pp_json_int(&j, li.K);
+      pp_json_key(&j, "R");
+      pp_json_num(&j, pl.layer_R[i]);
       pp_json_key(&j, "mean_abs_q");
       pp_json_num(&j, li.r);
       pp_json_key(&j, "max_abs_q");
@@ -430,8 +506,17 @@ static void point_json(pp_json *j, const pp_pann_point *p) {
   pp_json_obj_begin(j);
   pp_json_key(j, "method");
   pp_json_str(j, p->method);
+  pp_json_key(j, "match");
+  if (p->match[0]) pp_json_str(j, p->match);
+  else pp_json_null(j);
+  pp_json_key(j, "greedy_alloc");
+  pp_json_bool(j, p->greedy);
   pp_json_key(j, "budget_bits");
   pp_json_int(j, p->budget_bits);
+  pp_json_key(j, "target_fj");
+  pp_json_num(j, p->target_fj);
+  pp_json_key(j, "achieved_fj");
+  pp_json_num(j, p->achieved_fj);
   pp_json_key(j, "w_bits");
   if (p->w_bits) pp_json_int(j, p->w_bits);
   else pp_json_null(j);
@@ -474,6 +559,13 @@ static int cmd_compare(const args *a) {
   o.accum = a->accum;
   o.bias_corr = a->bias_corr;
   o.seed = (uint64_t)a->seed;
+  o.lsq = a->lsq;
+  o.alloc = a->alloc;
+  o.match = a->match;
+  o.trace_images = a->trace_images;
+  o.pann_bx_min = a->bx_min;
+  o.pann_bx_max = a->bx_max;
+  o.alloc_max_evals = a->alloc_evals;
   if (pp_pann_compare_run(L.m, &L.train, &L.test, &pw, &o, &c, &e)) goto fail;
   int nt = c.test_images, ne = a->energy_images < nt ? a->energy_images : nt;
   double int8_acc = NAN, int8_fj = NAN, pp_acc = NAN, pp_fj = NAN;
@@ -482,13 +574,14 @@ static int cmd_compare(const args *a) {
   printf("float accuracy %.2f%% (%d test images); int8 (module nn) %.2f%% at %.2f fJ/MAC\n", c.float_acc, nt, int8_acc,
          int8_fj);
   if (ppm) printf("PowerPruning model %.2f%% at %.2f fJ/MAC\n", pp_acc, pp_fj);
-  printf("%-8s %4s %5s %5s %8s %10s %10s %10s %8s %8s\n", "method", "b", "w", "x", "R", "budget_fJ", "ref_fJ", "trace_fJ",
-         "val%", "test%");
+  printf("%-8s %-6s %4s %5s %5s %8s %10s %10s %10s %10s %8s %8s\n", "method", "match", "b", "w", "x", "R", "budget_fJ",
+         "target_fJ", "ref_fJ", "trace_fJ", "val%", "test%");
   for (int i = 0; i < c.n; i++) {
     const pp_pann_point *p = &c.pts[i];
     if (!p->chosen) continue;
-    printf("%-8s %4d %5d %5d %8.3f %10.2f %10.2f %10.2f %8.2f %8.2f\n", p->method, p->budget_bits, p->w_bits, p->a_bits,
-           p->R, p->budget_fj, p->ref_fj, p->trace_fj, p->val_acc, p->test_acc);
+    printf("%-8s %-6s %4d %5d %5d %8.3f %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f\n", p->method, p->match[0] ? p->match : "-",
+           p->budget_bits, p->w_bits, p->a_bits, p->R, p->budget_fj, p->target_fj, p->ref_fj, p->trace_fj, p->val_acc,
+           p->test_acc);
   }
   const char *dir = a->out ? a->out : "pann-out";
   if (pp_mkdirs(dir, &e)) goto fail;
@@ -497,15 +590,15 @@ static int cmd_compare(const args *a) {
   /* CSV table of the chosen points */
   snprintf(path, sizeof path, "%s/pann_compare.csv", dir);
   if (pp_outfile_open(&of, path, &e)) goto fail;
-  fprintf(of.f, "method,budget_bits,w_bits,a_bits,R,budget_fj,ref_fj,trace_fj,val_acc_pct,test_acc_pct\n");
-  fprintf(of.f, "float,,,,,,,,,%.4f\n", c.float_acc);
-  fprintf(of.f, "int8_nn,8,8,8,,,,%.4f,,%.4f\n", int8_fj, int8_acc);
-  if (ppm) fprintf(of.f, "powerpruning,8,8,8,,,,%.4f,,%.4f\n", pp_fj, pp_acc);
+  fprintf(of.f, "method,match,budget_bits,w_bits,a_bits,R,budget_fj,target_fj,achieved_fj,ref_fj,trace_fj,val_acc_pct,test_acc_pct\n");
+  fprintf(of.f, "float,,,,,,,,,,,,%.4f\n", c.float_acc);
+  fprintf(of.f, "int8_nn,,8,8,8,,,,,,%.4f,,%.4f\n", int8_fj, int8_acc);
+  if (ppm) fprintf(of.f, "powerpruning,,8,8,8,,,,,,%.4f,,%.4f\n", pp_fj, pp_acc);
   for (int i = 0; i < c.n; i++) {
     const pp_pann_point *p = &c.pts[i];
     if (!p->chosen) continue;
-    fprintf(of.f, "%s,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.4f,%.4f\n", p->method, p->budget_bits, p->w_bits, p->a_bits, p->R,
-            p->budget_fj, p->ref_fj, p->trace_fj, p->val_acc, p->test_acc);
+    fprintf(of.f, "%s,%s,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f,%.4f\n", p->method, p->match, p->budget_bits, p->w_bits,
+            p->a_bits, p->R, p->budget_fj, p->target_fj, p->achieved_fj, p->ref_fj, p->trace_fj, p->val_acc, p->test_acc);
   }
   if (pp_outfile_commit(&of, &e)) goto fail;
   /* JSON: everything, candidates included */
@@ -570,35 +663,51 @@ static int cmd_compare(const args *a) {
     /* the goal: PANN at the 2-bit budget against float */
     for (int i = 0; i < c.n; i++)
       if (c.pts[i].chosen && !strcmp(c.pts[i].method, "pann") && c.pts[i].budget_bits == 2) {
-        pp_json_key(&j, "pann_at_2bit_gap_to_float_pts");
+        char k[64];
+        snprintf(k, sizeof k, "pann_%s_at_2bit_gap_to_float_pts", c.pts[i].match);
+        pp_json_key(&j, k);
         pp_json_num(&j, c.float_acc - c.pts[i].test_acc);
       }
+    pp_json_key(&j, "lsq_scales");
+    pp_json_bool(&j, a->lsq);
+    pp_json_key(&j, "alloc");
+    pp_json_str(&j, a->alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform");
+    pp_json_key(&j, "trace_images");
+    pp_json_int(&j, a->trace_images);
     pp_json_obj_end(&j);
     pp_json_end(&j);
   }
   if (pp_outfile_commit(&of, &e)) goto fail;
   /* the plot: accuracy vs the energy on each network's own products */
   if (pp_plot_available()) {
-    double ux[8], uy[8], px[8], py[8], ix[1], iy[1], qx[1], qy[1];
-    size_t nu = 0, np = 0;
+    double ux[8], uy[8], px[8], py[8], rx[8], ry[8], ix[1], iy[1], qx[1], qy[1];
+    size_t nu = 0, np = 0, nr = 0;
     for (int i = 0; i < c.n; i++) {
       const pp_pann_point *p = &c.pts[i];
       if (!p->chosen) continue;
       if (!strcmp(p->method, "uniform") && nu < 8) ux[nu] = p->trace_fj, uy[nu++] = p->test_acc;
-      if (!strcmp(p->method, "pann") && np < 8) px[np] = p->trace_fj, py[np++] = p->test_acc;
+      if (!strcmp(p->method, "pann") && !strcmp(p->match, "trace") && np < 8) px[np] = p->trace_fj, py[np++] = p->test_acc;
+      if (!strcmp(p->method, "pann") && !strcmp(p->match, "ref") && nr < 8) rx[nr] = p->trace_fj, ry[nr++] = p->test_acc;
     }
     ix[0] = int8_fj, iy[0] = int8_acc, qx[0] = pp_fj, qy[0] = pp_acc;
-    pp_plot_series s[4] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS},
-                           {"PANN (at each b-bit budget)", px, py, np, PP_PLOT_LINESPOINTS},
+    pp_plot_series s[5] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS},
                            {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS},
+                           {"PANN, budget matched on the trace", px, py, np, PP_PLOT_LINESPOINTS},
+                           {"PANN, budget matched on reference streams", rx, ry, nr, PP_PLOT_LINESPOINTS},
                            {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS}};
+    /* drop empty series, keep the order */
+    int ns = 0;
+    for (int k = 0; k < 5; k++) {
+      if (s[k].n == 0 || (k == 4 && !ppm)) continue;
+      s[ns++] = s[k];
+    }
     pp_plot_opts po = {0};
     po.title = "Accuracy vs MAC energy (bit-flip models on each network's products)";
     po.xlabel = "energy per MAC (fJ) = power per MAC unit at 1 GHz (uW)";
     po.ylabel = "test accuracy (%)";
     po.logx = 1;
     snprintf(path, sizeof path, "%s/pann_accuracy_power", dir);
-    if (pp_plot_accuracy_power(path, &po, s, ppm ? 4 : 3, &e)) goto fail;
+    if (pp_plot_accuracy_power(path, &po, s, ns, &e)) goto fail;
   } else {
     fprintf(stderr, "powerprune pann: gnuplot not found, no plot written\n");
   }
@@ -683,33 +792,156 @@ fail:
   return rc;
 }
 
+/* Plans the PANN network of the budget on model m (fresh calibration) and
+ * reports its test accuracy. */
+static int plan_and_test(const args *a, pp_nn_model *m, loaded *L, const pp_pann_power *pw, pp_pann_plan *pl,
+                         double *test_acc, double *trace_fj, pp_err *e) {
+  pp_pann_net *net;
+  int st = pp_pann_net_create(m, &L->train, 0, a->calib, &net, e);
+  if (st) return st;
+  pp_pann_plan_opts po;
+  plan_opts(a, L, &po);
+  int nt = a->test > 0 && a->test < L->test.n ? a->test : L->test.n;
+  pp_pann_energy en;
+  if (!(st = pp_pann_plan_run(net, pw, a->budget_bits, 0, &po, pl, e)) &&
+      !(st = pp_pann_net_eval(net, &L->test, 0, nt, test_acc, NULL, e)))
+    st = pp_pann_net_energy(net, pw, a->accum, &L->test, 0, a->energy_images < nt ? a->energy_images : nt, &en, e);
+  if (!st) *trace_fj = en.e_per_mac;
+  pp_pann_net_free(net);
+  return st;
+}
+
+static void qat_progress(long step, double loss, double acc, void *ctx) {
+  (void)ctx;
+  fprintf(stderr, "powerprune pann qat: step %ld: loss %.4f, batch accuracy %.2f%% (quantized network)\n", step, loss, acc);
+}
+
 static int cmd_qat(const args *a) {
   pp_err e;
   pp_err_clear(&e);
   if (!a->save) return pp_cli_usage("pann", "qat needs --save F (the fine-tuned float model)");
-  if (a->budget_bits < 2 || !strcmp(a->act_bits, "auto"))
-    return pp_cli_usage("pann", "qat needs --budget-bits B and --act-bits N (the deployment the training targets)");
+  if (a->budget_bits < 2) return pp_cli_usage("pann", "qat needs --budget-bits B (the deployment the training targets)");
   pp_pann_power pw;
   pp_pann_claims cl;
   int fitted, rc;
   loaded L;
   if (load_model(a, &L, &e) || get_power(a, &pw, &cl, &fitted, &e)) goto fail;
-  int bx = atoi(a->act_bits);
-  double P = pp_pann_ref_mac_energy(&pw, a->budget_bits, a->accum, 64, (uint64_t)a->seed);
-  double R = pp_pann_budget_R(&pw, bx, P, 64, (uint64_t)a->seed);
-  if (!(R > 0)) {
-    pp_err_set(&e, PP_EINVAL, "", 0, "no R for %d-bit activations at the %d-bit budget", bx, a->budget_bits);
+  if (a->calib + a->val > L.train.n) {
+    pp_err_set(&e, PP_EINVAL, "", 0, "--calib + --val (%d) exceed the %d training images", a->calib + a->val, L.train.n);
     goto fail;
   }
+  /* the deployment before training: activation width, R per layer */
+  pp_pann_plan p0, p1;
+  double acc0, acc1, fj0, fj1;
+  if (plan_and_test(a, L.m, &L, &pw, &p0, &acc0, &fj0, &e)) goto fail;
+  int bx = p0.a_bits;
+  printf("before: %d-bit activations, R %.3f (%s-matched, %s allocation): test %.2f%%, trace %.3f fJ/MAC (target %.3f)\n",
+         bx, p0.R, a->match == PP_PANN_MATCH_TRACE ? "trace" : "reference",
+         a->alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform", acc0, fj0, p0.target_fj);
+  fflush(stdout);
   pp_pann_qat_opts o;
   pp_pann_qat_defaults(&o);
-  o.R = R;
+  o.R = a->R_fixed > 0 ? a->R_fixed : p0.R;
+  o.layer_R = a->R_fixed > 0 ? NULL : p0.layer_R;
+  o.act_bits = a->float_acts ? 0 : bx;
+  o.lsq = a->lsq;
   o.steps = a->steps;
   o.lr = a->lr;
+  o.calib_images = a->calib;
   o.seed = (uint64_t)a->seed;
+  o.progress = qat_progress;
+  /* the energy held during training: the trace target of the pre-trained
+   * model's b-bit network (MATCH_TRACE), trace energies without bias
+   * correction (the trained biases replace it) */
+  pp_pann_plan_opts mo;
+  plan_opts(a, &L, &mo);
+  mo.bias_corr = 0;
+  double Rout[PP_PANN_MAX_LAYERS];
+  o.pw = &pw;
+  o.match_opts = &mo;
+  o.target_fj = (a->match == PP_PANN_MATCH_TRACE && o.act_bits && a->R_fixed <= 0) ? p0.target_fj : 0;
+  o.layer_R_out = Rout;
   if (pp_pann_qat(L.m, &L.train, &o, &e) || pp_nn_model_save(L.m, a->save, &e)) goto fail;
-  printf("PANN QAT at R = %.3f (%d-bit budget, %d-bit activations), %ld steps: saved %s\n", R, a->budget_bits, bx, a->steps,
-         a->save);
+  /* the deployment after training: the R the training ended with, no bias
+   * correction; energies on the trace (training) and test images */
+  {
+    args a2 = *a;
+    a2.bias_corr = 0;
+    a2.R_fixed = 0;
+    char bxs[8];
+    snprintf(bxs, sizeof bxs, "%d", bx);
+    a2.act_bits = bxs;
+    pp_pann_net *net;
+    if (pp_pann_net_create(L.m, &L.train, 0, a->calib, &net, &e)) goto fail;
+    pp_pann_plan_opts po;
+    plan_opts(&a2, &L, &po);
+    po.layer_R = Rout;
+    po.match = PP_PANN_MATCH_REF;
+    int nt = a->test > 0 && a->test < L.test.n ? a->test : L.test.n;
+    pp_pann_energy en, et;
+    int st = pp_pann_plan_run(net, &pw, a->budget_bits, 0, &po, &p1, &e);
+    if (!st) st = pp_pann_net_eval(net, &L.test, 0, nt, &acc1, NULL, &e);
+    if (!st) st = pp_pann_net_energy(net, &pw, a->accum, &L.test, 0, a->energy_images < nt ? a->energy_images : nt, &en, &e);
+    if (!st) st = pp_pann_net_energy(net, &pw, a->accum, mo.trace, mo.trace_first, mo.trace_count, &et, &e);
+    pp_pann_net_free(net);
+    if (st) goto fail;
+    fj1 = en.e_per_mac;
+    p1.achieved_fj = et.e_per_mac;
+    p1.target_fj = p0.target_fj;
+  }
+  printf("after %ld steps (%s activations in training): %d-bit activations, R %.3f: test %.2f%%, trace %.3f fJ/MAC on "
+         "the trace images (target %.3f), %.3f on the test images; saved %s\n",
+         a->steps, o.act_bits ? "quantized" : "float", p1.a_bits, p1.R, acc1, p1.achieved_fj, p1.target_fj, fj1, a->save);
+  if (a->json) {
+    fflush(stdout);
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-pann-qat/1");
+    pp_json_key(&j, "model_file");
+    pp_json_str(&j, a->model);
+    pp_json_key(&j, "saved");
+    pp_json_str(&j, a->save);
+    pp_json_key(&j, "budget_bits");
+    pp_json_int(&j, a->budget_bits);
+    pp_json_key(&j, "match");
+    pp_json_str(&j, a->match == PP_PANN_MATCH_TRACE ? "trace" : "ref");
+    pp_json_key(&j, "alloc");
+    pp_json_str(&j, a->alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform");
+    pp_json_key(&j, "steps");
+    pp_json_int(&j, a->steps);
+    pp_json_key(&j, "lr");
+    pp_json_num(&j, a->lr);
+    pp_json_key(&j, "train_act_bits");
+    pp_json_int(&j, o.act_bits);
+    pp_json_key(&j, "test_images");
+    pp_json_int(&j, a->test > 0 && a->test < L.test.n ? a->test : L.test.n);
+    for (int k = 0; k < 2; k++) {
+      const pp_pann_plan *p = k ? &p1 : &p0;
+      pp_json_key(&j, k ? "after" : "before");
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "act_bits");
+      pp_json_int(&j, p->a_bits);
+      pp_json_key(&j, "R");
+      pp_json_num(&j, p->R);
+      pp_json_key(&j, "target_fj");
+      pp_json_num(&j, p->target_fj);
+      pp_json_key(&j, "trace_images_fj");
+      pp_json_num(&j, k ? p->achieved_fj : p->achieved_fj);
+      pp_json_key(&j, "layer_R");
+      pp_json_arr_begin(&j);
+      for (int l = 0; l < p->nl; l++) pp_json_num(&j, p->layer_R[l]);
+      pp_json_arr_end(&j);
+      pp_json_key(&j, "trace_fj");
+      pp_json_num(&j, k ? fj1 : fj0);
+      pp_json_key(&j, "test_acc_pct");
+      pp_json_num(&j, k ? acc1 : acc0);
+      pp_json_obj_end(&j);
+    }
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
   unload(&L);
   return PP_EXIT_OK;
 fail:

@@ -20,6 +20,13 @@ void pp_pann_compare_defaults(pp_pann_compare_opts *o) {
   o->min_bits = 2;
   o->max_bits = 8;
   o->seed = 1;
+  o->lsq = 1;
+  o->alloc = PP_PANN_ALLOC_UNIFORM;
+  o->match = PP_PANN_MATCH_TRACE;
+  o->trace_images = 10;
+  o->pann_bx_min = 2;
+  o->pann_bx_max = 8;
+  o->alloc_max_evals = 120;
 }
 
 static int push(pp_pann_compare *c, const pp_pann_point *p) {
@@ -82,45 +89,78 @@ int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_
         (st = pp_pann_net_energy(net, pw, o->accum, test, 0, ne, &en, e)))
       goto done;
     p.trace_fj = en.e_per_mac;
+    p.target_fj = p.achieved_fj = NAN;
     p.chosen = 1;
     if ((st = push(out, &p))) goto oom;
   }
-  /* PANN at the power of each b-bit MAC: for every activation width, the
-   * R that spends that power; the width with the best validation accuracy
-   * is the one reported on the test set. */
-  for (int b = o->min_bits; b <= o->max_bits; b++) {
-    double P = pp_pann_ref_mac_energy(pw, b, o->accum, o->K_ref, o->seed);
-    int best = -1;
-    double best_val = -1;
-    int first = out->n;
-    for (int bx = 2; bx <= 8; bx++) {
-      double R = pp_pann_budget_R(pw, bx, P, o->K_ref, o->seed);
-      if (!(R >= 0.02)) continue; /* too few additions to carry the network */
+  /* PANN at the power of each b-bit MAC (pp_pann_plan_run): for every
+   * activation width the R that spends it, matched on the reference streams
+   * and/or on the b-bit network's own trace; the width with the best
+   * validation accuracy is reported on the test set. */
+  pp_pann_plan_opts po;
+  pp_pann_plan_defaults(&po);
+  po.alloc = o->alloc;
+  po.lsq = o->lsq;
+  po.bias_corr = o->bias_corr;
+  po.accum = o->accum;
+  po.K_ref = o->K_ref;
+  po.bx_min = o->pann_bx_min;
+  po.bx_max = o->pann_bx_max;
+  po.val = train;
+  po.val_first = v0;
+  po.val_count = nv;
+  po.trace = train;
+  po.trace_first = 0;
+  po.trace_count = o->trace_images > 0 && o->trace_images < train->n ? o->trace_images : 1;
+  po.alloc_max_evals = o->alloc_max_evals;
+  po.seed = o->seed;
+  for (int mi = 0; mi < 2; mi++) {
+    int match = mi == 0 ? PP_PANN_MATCH_TRACE : PP_PANN_MATCH_REF;
+    if (o->match != PP_PANN_MATCH_BOTH && o->match != match) continue;
+    po.match = match;
+    for (int b = o->min_bits; b <= o->max_bits; b++) {
+      pp_pann_plan pl;
+      if ((st = pp_pann_plan_run(net, pw, b, 0, &po, &pl, e))) goto done;
       pp_pann_point p = {0};
       snprintf(p.method, sizeof p.method, "pann");
+      snprintf(p.match, sizeof p.match, "%s", match == PP_PANN_MATCH_TRACE ? "trace" : "ref");
       p.budget_bits = b;
-      p.budget_fj = P;
-      p.a_bits = bx;
-      p.R = R;
-      s = (pp_pann_qspec){.mode = PP_PANN_Q_PANN, .a_bits = bx, .R = R, .bias_corr = o->bias_corr};
-      if ((st = pp_pann_net_quantize(net, &s, e)) || (st = pp_pann_net_eval(net, train, v0, nv, &p.val_acc, NULL, e)))
-        goto done;
-      p.ref_fj = R * pp_pann_ref_add_energy(pw, bx, R, o->K_ref, o->seed);
-      p.test_acc = NAN;
-      p.trace_fj = NAN;
-      if ((st = push(out, &p))) goto oom;
-      if (p.val_acc > best_val) best_val = p.val_acc, best = out->n - 1;
-    }
-    (void)first;
-    if (best >= 0) {
-      pp_pann_point *p = &out->pts[best];
-      s = (pp_pann_qspec){.mode = PP_PANN_Q_PANN, .a_bits = p->a_bits, .R = p->R, .bias_corr = o->bias_corr};
+      p.budget_fj = pl.budget_fj;
+      p.target_fj = pl.target_fj;
+      p.a_bits = pl.a_bits;
+      p.R = pl.R;
+      p.val_acc = pl.val_acc;
+      p.achieved_fj = pl.achieved_fj;
+      double rs = 0, ms = 0;
+      for (int l = 0; l < pl.nl; l++) {
+        pp_pann_layer_info li;
+        pp_pann_net_layer(net, l, &li);
+        rs += li.macs * pl.layer_R[l] * pp_pann_ref_add_energy(pw, pl.a_bits, pl.layer_R[l], o->K_ref, o->seed);
+        ms += li.macs;
+      }
+      p.ref_fj = rs / ms;
+      p.greedy = o->alloc == PP_PANN_ALLOC_GREEDY;
       pp_pann_energy en;
-      if ((st = pp_pann_net_quantize(net, &s, e)) || (st = pp_pann_net_eval(net, test, 0, nt, &p->test_acc, NULL, e)) ||
+      if ((st = pp_pann_net_eval(net, test, 0, nt, &p.test_acc, NULL, e)) ||
           (st = pp_pann_net_energy(net, pw, o->accum, test, 0, ne, &en, e)))
         goto done;
-      p->trace_fj = en.e_per_mac;
-      p->chosen = 1;
+      p.trace_fj = en.e_per_mac;
+      p.chosen = 1;
+      if ((st = push(out, &p))) goto oom;
+      /* the other widths tried (uniform R), validation only */
+      for (int bx = 2; bx <= 8; bx++) {
+        if (bx == pl.a_bits || isnan(pl.cand_R[bx - 2])) continue;
+        pp_pann_point q = p;
+        q.a_bits = bx;
+        q.R = pl.cand_R[bx - 2];
+        q.val_acc = pl.cand_val_acc[bx - 2];
+        q.achieved_fj = pl.cand_fj[bx - 2];
+        q.ref_fj = q.R * pp_pann_ref_add_energy(pw, bx, q.R, o->K_ref, o->seed);
+        q.test_acc = q.trace_fj = NAN;
+        q.greedy = 0;
+        q.chosen = 0;
+        if ((st = push(out, &q))) goto oom;
+      }
     }
   }
   goto done;

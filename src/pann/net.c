@@ -29,6 +29,7 @@ typedef struct glayer {
   /* quantized state */
   int32_t *q;        /* M x K */
   double g, sx, r;   /* weight scale, activation scale, achieved mean |q| */
+  double *gm;        /* M: dequantization scale per output (g, or least squares) */
   float *bq;         /* bias used (corrected or not) */
 } glayer;
 
@@ -65,6 +66,7 @@ void pp_pann_net_free(pp_pann_net *n) {
     free(g->xmean);
     free(g->samp);
     free(g->q);
+    free(g->gm);
     free(g->bq);
   }
   free(n->G);
@@ -112,6 +114,7 @@ typedef struct fwd_ctx {
   const pp_pann_power *pw;    /* energy: models (NULL: no energy) */
   int accum;
   pp_pann_energy *en;
+  pp_pann_energy *layer_en;   /* per glayer (may be NULL) */
 } fwd_ctx;
 
 /* Energy of one layer's integer product of one image with the bit-flip
@@ -122,7 +125,7 @@ static void layer_energy(const pp_pann_net *n, const glayer *G, const double *co
   const pp_pann_power *pw = c->pw;
   const pp_pann_qspec *s = &n->spec;
   int Mg = G->M / G->groups, K = G->K;
-  pp_pann_energy *en = c->en;
+  pp_pann_energy *en = c->layer_en ? &c->layer_en[G - n->G] : c->en;
   int b = s->mode == PP_PANN_Q_UNIFORM ? s->w_bits : s->a_bits;
   if (b < 2 || b > 8) return;
   const pp_pann_mult_model *mm = &pw->mult[b - 2];
@@ -248,10 +251,10 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
                 /* one image's columns: offset b*N, row stride BN */
                 layer_energy(n, G, col + (size_t)b * G->N, (size_t)BN, grp, c);
               }
-            double sc = quant ? G->g * G->sx : 1.0;
             const float *bias = quant ? G->bq : G->b;
             for (int mm = 0; mm < Mg; mm++) {
               int mo = grp * Mg + mm;
+              double sc = quant ? G->gm[mo] * G->sx : 1.0;
               for (int j = 0; j < BN; j++) {
                 double v = out[(size_t)mm * BN + j] * sc + bias[mo];
                 /* conv output layout M x B x N equals row mm of the GEMM; fc: O x B */
@@ -389,9 +392,10 @@ int pp_pann_net_create(const pp_nn_model *m, const pp_nn_data *calib, int first,
     G->b = calloc((size_t)G->M, sizeof(float));
     G->bq = calloc((size_t)G->M, sizeof(float));
     G->q = calloc(L->nw, sizeof(int32_t));
+    G->gm = calloc((size_t)G->M, sizeof(double));
     G->xmean = calloc((size_t)G->K * G->groups, sizeof(double));
     G->samp = malloc(sizeof(float) * CALIB_SAMPLES);
-    if (!G->w || !G->b || !G->bq || !G->q || !G->xmean || !G->samp) {
+    if (!G->w || !G->b || !G->bq || !G->q || !G->gm || !G->xmean || !G->samp) {
       st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
       goto fail;
     }
@@ -454,6 +458,7 @@ int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e) {
       return pp_err_set(e, PP_EINVAL, "", 0, "unknown quantization mode %d", s->mode);
   }
   n->spec = *s;
+  n->spec.layer_R = NULL; /* the caller's array need not outlive the call */
   n->quantized = 1;
   if (s->mode == PP_PANN_Q_FLOAT) return PP_OK;
   for (int i = 0; i < n->ng; i++) {
@@ -464,7 +469,10 @@ int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e) {
     G->sx = G->sx_cache[s->a_bits];
     int st;
     if (s->mode == PP_PANN_Q_PANN) {
-      st = pp_pann_weight_scale(G->w, nw, s->R, &G->g, G->q, &G->r, e);
+      double R = s->layer_R ? s->layer_R[i] : s->R;
+      if (!(R > 0 && R < 1e6))
+        return pp_err_set(e, PP_EINVAL, "", 0, "PANN budget R of layer %d must be > 0 (got %g)", i, R);
+      st = pp_pann_weight_scale(G->w, nw, R, &G->g, G->q, &G->r, e);
     } else {
       st = pp_pann_uniform_scale(G->w, nw, s->w_bits, &G->g, e);
       int L = (1 << (s->w_bits - 1)) - 1;
@@ -477,13 +485,17 @@ int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e) {
       G->r = sum / (double)nw;
     }
     if (st) return st;
+    if (s->lsq)
+      pp_pann_lsq_scales(G->w, G->M, G->K, G->q, G->g, G->gm);
+    else
+      for (int o = 0; o < G->M; o++) G->gm[o] = G->g;
     int Mg = G->M / G->groups;
     for (int o = 0; o < G->M; o++) {
       double corr = 0;
       if (s->bias_corr) {
         int grp = o / Mg;
         for (int k = 0; k < G->K; k++)
-          corr += G->xmean[grp * G->K + k] * (G->w[(size_t)o * G->K + k] - G->g * G->q[(size_t)o * G->K + k]);
+          corr += G->xmean[grp * G->K + k] * (G->w[(size_t)o * G->K + k] - G->gm[o] * G->q[(size_t)o * G->K + k]);
       }
       G->bq[o] = (float)(G->b[o] + corr);
     }
@@ -491,8 +503,8 @@ int pp_pann_net_quantize(pp_pann_net *n, const pp_pann_qspec *s, pp_err *e) {
   return PP_OK;
 }
 
-int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
-                     pp_err *e) {
+int pp_pann_net_eval_loss(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, double *loss,
+                          float *logits, pp_err *e) {
   if (!d || count <= 0 || first < 0 || first + count > d->n)
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN: evaluation needs images [%d, %d) of a set of %d", first, first + count,
                       d ? d->n : 0);
@@ -500,22 +512,33 @@ int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, 
   float *lo = logits ? logits : malloc(sizeof(float) * (size_t)count * m->classes);
   if (!lo) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   int st = forward(n, d, first, count, lo, NULL, e);
-  if (!st && accuracy) {
+  if (!st) {
     int hits = 0;
+    double ls = 0;
     for (int b = 0; b < count; b++) {
+      const float *l = lo + (size_t)b * m->classes;
       int am = 0;
       for (int k = 1; k < m->classes; k++)
-        if (lo[(size_t)b * m->classes + k] > lo[(size_t)b * m->classes + am]) am = k;
+        if (l[k] > l[am]) am = k;
       hits += am == d->y[first + b];
+      double z = 0; /* cross-entropy, max-shifted */
+      for (int k = 0; k < m->classes; k++) z += exp((double)l[k] - l[am]);
+      ls += log(z) - ((double)l[d->y[first + b]] - l[am]);
     }
-    *accuracy = 100.0 * hits / count;
+    if (accuracy) *accuracy = 100.0 * hits / count;
+    if (loss) *loss = ls / count;
   }
   if (!logits) free(lo);
   return st;
 }
 
-int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
-                       pp_pann_energy *out, pp_err *e) {
+int pp_pann_net_eval(pp_pann_net *n, const pp_nn_data *d, int first, int count, double *accuracy, float *logits,
+                     pp_err *e) {
+  return pp_pann_net_eval_loss(n, d, first, count, accuracy, NULL, logits, e);
+}
+
+int pp_pann_net_energy_layers(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first,
+                              int count, pp_pann_energy *out, pp_pann_energy *layers, pp_err *e) {
   memset(out, 0, sizeof *out);
   if (!n->quantized || n->spec.mode == PP_PANN_Q_FLOAT)
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN: energy needs a quantized network (uniform or PANN)");
@@ -527,15 +550,35 @@ int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const
   if (!d || count <= 0 || first < 0 || first + count > d->n)
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN: energy needs images [%d, %d) of a set of %d", first, first + count,
                       d ? d->n : 0);
+  pp_pann_energy *le = layers ? layers : calloc((size_t)n->ng, sizeof *le);
+  if (!le) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  memset(le, 0, sizeof *le * (size_t)n->ng);
   fwd_ctx c = {0};
   c.pw = pw;
   c.accum = accum;
   c.en = out;
+  c.layer_en = le;
   int st = forward(n, d, first, count, NULL, &c, e);
+  if (!st)
+    for (int i = 0; i < n->ng; i++) {
+      pp_pann_energy *l = &le[i];
+      l->e_total = l->e_mult + l->e_acc;
+      l->e_per_mac = l->macs > 0 ? l->e_total / l->macs : 0;
+      out->macs += l->macs;
+      out->additions += l->additions;
+      out->e_mult += l->e_mult;
+      out->e_acc += l->e_acc;
+    }
+  if (!layers) free(le);
   if (st) return st;
   out->e_total = out->e_mult + out->e_acc;
   out->e_per_mac = out->macs > 0 ? out->e_total / out->macs : 0;
   return PP_OK;
+}
+
+int pp_pann_net_energy(pp_pann_net *n, const pp_pann_power *pw, int accum, const pp_nn_data *d, int first, int count,
+                       pp_pann_energy *out, pp_err *e) {
+  return pp_pann_net_energy_layers(n, pw, accum, d, first, count, out, NULL, e);
 }
 
 int pp_pann_net_nlayers(const pp_pann_net *n) { return n->ng; }
@@ -551,6 +594,7 @@ void pp_pann_net_layer(const pp_pann_net *n, int i, pp_pann_layer_info *info) {
   info->g = G->g;
   info->sx = G->sx;
   info->r = G->r;
+  info->macs = (double)G->M * G->K * G->N;
   int mx = 0;
   for (size_t k = 0; k < (size_t)G->M * G->K; k++)
     if (abs(G->q[k]) > mx) mx = abs(G->q[k]);

@@ -212,3 +212,16 @@ double pp_pann_budget_R(const pp_pann_power *pw, int bx, double P, int K, uint64
   }
   return sqrt(lo * hi);
 }
+
+void pp_pann_lsq_scales(const float *w, int M, int K, const int32_t *q, double g, double *gm) {
+  for (int m = 0; m < M; m++) {
+    double wq = 0, qq = 0;
+    for (int k = 0; k < K; k++) {
+      double qv = q[(size_t)m * K + k];
+      wq += w[(size_t)m * K + k] * qv;
+      qq += qv * qv;
+    }
+    /* <w,q>/<q,q> minimises |w - g' q|^2 over g'; an all-zero row keeps g */
+    gm[m] = qq > 0 ? wq / qq : g;
+  }
+}
