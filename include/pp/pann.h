@@ -54,17 +54,41 @@
  *   4. Optional bias correction: b += sum_i E[x_i] * (W_i - g*q_i) per output,
  *      with E[x_i] measured on calibration data; it removes the mean shift
  *      that rounding W causes.
+ *   5. Optional least-squares scale per output (lsq): y_m = g'_m * sx * sum q x
+ *      with g'_m = <w_m,q_m>/<q_m,q_m>; it only replaces the one multiplication
+ *      per output that the rescaling already costs, and never increases the
+ *      weight reconstruction error |w_m - g'_m q_m| (for ternary-like q it
+ *      removes most of the gain error of rounding at a shared g).
  * The budget: the power of one b-bit MAC, P(b) = E_mult(b) + E_acc(2b), per
- * input per output, is matched by R * E_add(bx); for a fixed budget every bx
- * gives its own R = P / E_add(bx), and the bx with the best calibration
- * accuracy is kept. Moving the budget at deployment only re-runs step 2 (and
- * 4) from the float weights: no retraining.
+ * input per output, is matched by R * E_add(bx) on random reference streams
+ * (MATCH_REF), or -- the honest comparison -- R is scaled until the PANN
+ * network's model energy on its own products of a few calibration images
+ * equals the b-bit network's on the same images (MATCH_TRACE: real
+ * activations are sparse and small, which helps the b-bit multiplier more
+ * than the additions, so at a trace-matched budget R is ~40% lower than at a
+ * reference-matched one). For a fixed budget every bx gives its own R, and
+ * the bx with the best validation accuracy is kept. R may differ per layer
+ * (pp_pann_plan_run, ALLOC_GREEDY): sum_l MACs_l R_l E_l is held at the
+ * budget while a greedy search on validation loss moves R between layers.
+ * Moving the budget at deployment only re-runs steps 2-5 from the float
+ * weights: no retraining.
+ * During training (pp_pann_qat) the same quantizer runs in the forward pass
+ * (straight-through to float shadow weights), activations optionally on the
+ * deployment's bx-bit grid, R re-matched to the energy target as the weights
+ * move; the biases learn the rounding's mean shift, so a QAT model is
+ * deployed without bias correction, and at the R it was trained for (its
+ * weights settle on that R's rounding thresholds: another R re-quantizes
+ * them much worse than it does the pre-trained weights).
  * Sources of error: rounding of W at scale g (relative error grows as R
- * falls: with R ~ 1 most weights become 0 or +-1), rounding/clipping of x at
- * bx bits, the mean shift of rounding (bias correction removes its mean, not
- * its variance), and all layers sharing one R (the budget is met per layer,
- * not allocated by sensitivity). The power estimate's own error is the fit
- * error of the accumulator model reported by pp_pann_fit.
+ * falls: with R < 1 most weights become 0 or +-1, and a layer with few
+ * weights per output, such as conv1 with 25, loses whole features), rounding
+ * and clipping of x at bx bits (the image included), the mean shift of
+ * rounding (bias correction removes its mean, not its variance), a shared R
+ * where layers differ in sensitivity (the allocation's job), and in the
+ * budget: the fit error of the accumulator model reported by pp_pann_fit, the
+ * few images the trace energies are measured on, and the granularity of R
+ * (a layer's mean |q| moves in steps of 1/weights, so the trace match holds
+ * to trace_tol, or to the nearest step).
  */
 #ifndef PP_PANN_H
 #define PP_PANN_H

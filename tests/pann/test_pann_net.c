@@ -172,7 +172,9 @@ static void test_compare_driver(void **st) {
   o.min_bits = 2;
   o.max_bits = 4;
   o.match = PP_PANN_MATCH_BOTH;
-  o.trace_images = 2;
+  o.trace_images = 1;
+  o.pann_bx_min = 3; /* fewer candidates: the planner has its own tests */
+  o.pann_bx_max = 4;
   pp_pann_compare c;
   assert_int_equal(pp_pann_compare_run(M, &TR, &TE, &pw, &o, &c, &e), PP_OK);
   int nu = 0, np = 0;

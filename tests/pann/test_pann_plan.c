@@ -96,13 +96,13 @@ static void plan_opts(pp_pann_plan_opts *po, int match, int alloc) {
   po->alloc = alloc;
   po->val = &TR;
   po->val_first = 300;
-  po->val_count = ASAN ? 150 : 400;
+  po->val_count = ASAN ? 100 : 300;
   po->trace = &TR;
   po->trace_first = 0;
   po->trace_count = 2;
   po->bx_min = 3;
   po->bx_max = ASAN ? 3 : 4;
-  po->alloc_max_evals = ASAN ? 12 : 40;
+  po->alloc_max_evals = ASAN ? 6 : 24;
   po->trace_tol = 0.01;
 }
 
@@ -205,7 +205,7 @@ static void test_qat_act(void **st) {
   pp_pann_qat_defaults(&o);
   o.R = R[0];
   o.act_bits = bx;
-  o.steps = ASAN ? 60 : 300;
+  o.steps = ASAN ? 40 : 250;
   o.batch = 32;
   o.lr = 1e-3;
   o.calib_images = 300;
