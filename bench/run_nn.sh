@@ -12,7 +12,9 @@ THREADS=${THREADS:-2}
 BATCH=${BATCH:-64}
 LS=${LENET_STEPS:-200}
 RS=${RESNET_STEPS:-10}
-export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
+# nn keeps OpenBLAS serial and splits work over OpenMP threads itself (one
+# pool); PyTorch gets the same thread count through torch.set_num_threads.
+export OMP_NUM_THREADS="$THREADS"
 
 # Debian's python3-torch belongs to Debian's interpreter, not to a pyenv one on PATH.
 PY=${PYTHON:-python3}
@@ -31,14 +33,17 @@ else
   echo "bench-nn: PyTorch not available (python3-torch); peer column skipped" >&2
   PEER=""
 fi
-printf '%-10s %14s %14s %8s\n' model powerprune pytorch ratio
-echo "$OURS" | while read -r model b t ips; do
+printf '%-10s %12s %12s %7s   %14s %14s %7s\n' model "ours img/s" "torch img/s" ratio "ours img/cpu-s" "torch img/cpu-s" ratio
+echo "$OURS" | while read -r model b t ips cps; do
   p=$(echo "$PEER" | awk -v m="$model" '$1 == m { print $4 }')
+  pc=$(echo "$PEER" | awk -v m="$model" '$1 == m { print $5 }')
   if [ -n "$p" ]; then
     r=$(awk -v a="$ips" -v b="$p" 'BEGIN { printf "%.2f", a / b }')
+    rc=$(awk -v a="$cps" -v b="$pc" 'BEGIN { printf "%.2f", a / b }')
   else
-    p="-"; r="-"
+    p="-"; r="-"; pc="-"; rc="-"
   fi
-  printf '%-10s %14s %14s %8s\n' "$model" "$ips" "$p" "$r"
+  printf '%-10s %12s %12s %7s   %14s %14s %7s\n' "$model" "$ips" "$p" "$r" "$cps" "$pc" "$rc"
 done
-echo "(ratio = powerprune / pytorch; > 1 means faster than PyTorch)"
+echo "(ratio = powerprune / pytorch; > 1 means faster than PyTorch. img/s is wall time; img/cpu-s"
+echo " divides by the process CPU time of all threads, which a loaded machine disturbs less)"
