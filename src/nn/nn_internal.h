@@ -16,18 +16,34 @@ typedef struct nn_conv_shape {
   int k, stride, pad, groups;
 } nn_conv_shape;
 void nn_conv_out_size(int H, int W, int k, int stride, int pad, int *Ho, int *Wo);
-/* col: (C/groups*k*k) x (B*Ho*Wo) for group g. */
-void nn_im2col(const nn_conv_shape *s, const float *x, int g, float *col);
-void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, float *dx);
-/* y = conv(x, w) + b (b may be NULL). col: work space of im2col size. */
+/* col: (C/groups*k*k) x (nb*Ho*Wo) for group g and images [b0, b0+nb). */
+void nn_im2col(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col);
+void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx);
+/* Naive element-by-element references of both (tests). */
+void nn_im2col_ref(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col);
+void nn_col2im_add_ref(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx);
+/* Floats of scratch the conv kernels need with nt threads. */
+size_t nn_conv_scratch(const nn_conv_shape *s, int nt);
+/* Threads a batch kernel uses: OpenMP's current count, at most nt (when > 0)
+ * and at most one per image. */
+int nn_threads_for(int B, int nt);
+/* Keeps OpenBLAS on the calling thread (nn parallelizes with OpenMP itself). */
+void nn_blas_serial(void);
+/* Deterministic, vectorizable double-precision sum. */
+double nn_sum(const float *x, size_t n);
+/* y = conv(x, w) + b (b may be NULL), the batch split over up to nt threads.
+ * Results are bit-identical for a given thread count. */
 void nn_conv_forward(const nn_conv_shape *s, const float *x, const float *w, const float *b,
-                     float *y, float *col);
-/* dx (may be NULL) = conv^T(dy); dw += ...; db += ... (db may be NULL). */
+                     float *y, float *scratch, int nt);
+/* dx (may be NULL) += conv^T(dy) (dx_acc) or = (!dx_acc); dw += ...;
+ * db += ... (db may be NULL). */
 void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
-                      float *dx, float *dw, float *db, float *col);
-/* Naive direct convolution (reference for tests). */
+                      float *dx, float *dw, float *db, float *scratch, int nt, int dx_acc);
+/* Naive direct convolution, forward and backward (references for tests). */
 void nn_conv_forward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *b,
                          float *y);
+void nn_conv_backward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
+                          float *dx, float *dw, float *db);
 
 /* Fully connected: x is F features per image stored C x B x (H*W) with F = C*H*W. */
 void nn_fc_forward(int B, int C, int HW, int O, const float *x, const float *w, const float *b,
@@ -42,11 +58,15 @@ void nn_bn_forward_train(int C, int n, const float *x, const float *g, const flo
                          float eps);
 void nn_bn_forward_eval(int C, int n, const float *x, const float *g, const float *beta, float *y,
                         const float *run_mean, const float *run_var, float eps);
+/* dx += (acc) or = (!acc) the input gradient; dg, dbeta accumulate. */
 void nn_bn_backward(int C, int n, const float *x, const float *g, const float *mean,
-                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta);
+                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta, int acc);
 
 void nn_relu_forward(size_t n, const float *x, float *y, float cap); /* cap 0: plain ReLU */
-void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap);
+/* dx += (acc) or = (!acc) dy where the unit passes. */
+void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap, int acc);
+void nn_relu_forward_ref(size_t n, const float *x, float *y, float cap);
+void nn_relu_backward_ref(size_t n, const float *x, const float *dy, float *dx, float cap);
 
 /* Pooling over planes (planes = C*B) of H x W; k x k windows, stride s, no padding. */
 void nn_maxpool_forward(int planes, int H, int W, int k, int s, const float *x, float *y,
@@ -60,8 +80,9 @@ void nn_avgpool_backward(int planes, int H, int W, int k, int s, const float *dy
  * channels of b are placed at offset (C-C2)/2, the rest are zero. */
 void nn_add_forward(int C, int B, int H, int W, const float *a, int C2, int H2, int W2,
                     const float *b, float *y);
+/* da += (da_acc) or = dy; db (shortcut) always accumulates. */
 void nn_add_backward(int C, int B, int H, int W, const float *dy, int C2, int H2, int W2,
-                     float *da, float *db);
+                     float *da, float *db, int da_acc);
 
 /* Mean softmax cross-entropy over B images of logits K x B; dlogits may be NULL.
  * Returns the loss; correct (may be NULL) counts argmax hits. */
