@@ -57,6 +57,11 @@ int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli
 int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e);
 /* The library path s reads. */
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
+/* Opens the JSON object of sim/sta output: "format", then where the netlist
+ * came from ("netlist", "top", "lib") and "tick_ps"; the caller adds the
+ * rest and closes it. */
+void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netlist_src *s, const pp_netlist *nl,
+                               double tick_ps);
 
 /* The options choosing the MAC of characterize and timing (spec of module
  * characterize): --lib FILE, --netlist FILE, --mult, --adder, --w-bits,
@@ -65,6 +70,12 @@ const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
  * 0 when not, -1 after a usage error. */
 struct pp_char_mac_spec;
 int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, struct pp_char_mac_spec *s);
+/* For characterize and timing: requires -o DIR (out_dir), creates it and
+ * loads the MAC parts of s, generating the missing ones into it. Returns
+ * PP_EXIT_OK, or the exit code after printing the error. */
+struct pp_char_mac;
+int pp_cli_char_mac_open(const char *cmd, struct pp_char_mac_spec *s, const char *out_dir, unsigned parts,
+                         struct pp_char_mac *mac);
 
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);

@@ -185,18 +185,7 @@ int pp_cmd_sim(int argc, char **argv) {
 
   pp_json j;
   if (json) {
-    pp_json_init(&j, stdout, 1);
-    pp_json_obj_begin(&j);
-    pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune-sim-1");
-    pp_json_key(&j, "netlist");
-    pp_json_str(&j, src.path ? src.path : "built-in MAC");
-    pp_json_key(&j, "top");
-    pp_json_str(&j, nl->top);
-    pp_json_key(&j, "lib");
-    pp_json_str(&j, pp_cli_netlist_lib_path(&src));
-    pp_json_key(&j, "tick_ps");
-    pp_json_num(&j, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sim-1", &src, nl, so.tick_ps);
     pp_json_key(&j, "delay");
     pp_json_str(&j, so.inertial ? "inertial" : "transport");
     pp_json_key(&j, "voltage");
