@@ -4,6 +4,7 @@
 #define PP_CLI_H
 
 #include "pp/netlist.h"
+#include "pp/sim.h"
 #include "pp/util.h"
 
 /* Named exit codes, shared by every subcommand. */
@@ -52,6 +53,11 @@ void pp_cli_netlist_src_default(pp_cli_netlist_src *s);
  * (value in the next argument): 1 when applied (*i moved to the value), 0
  * when argv[*i] is none of them or has no value, -1 after a usage error. */
 int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s);
+/* The last branch of the option loops of sim and sta, after their own
+ * options: pp_cli_netlist_option's options, --tick PS (so->tick_ps > 0), or
+ * the one positional NETLIST (s->path); anything else starting with '-' is
+ * an unknown option. 1 when argv[*i] was consumed, -1 after a usage error. */
+int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so);
 /* Reads the library and the netlist (generating the MAC into a temporary file
  * when there is no path); on error frees what it read and leaves both NULL. */
 int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e);

@@ -127,6 +127,28 @@ int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli
   return k;
 }
 
+int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so) {
+  const char *a = argv[*i];
+  int k = pp_cli_netlist_option(cmd, argc, argv, i, s);
+  if (k) return k;
+  if (!strcmp(a, "--tick") && *i + 1 < argc) {
+    double t;
+    if (pp_cli_parse_double(argv[++*i], &t) || !(t > 0)) {
+      pp_cli_usage(cmd, "--tick needs a positive number of ps");
+      return -1;
+    }
+    so->tick_ps = t;
+  } else if (a[0] == '-') {
+    pp_cli_usage(cmd, "unknown option '%s'", a);
+    return -1;
+  } else if (!s->path) s->path = a;
+  else {
+    pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", s->path, a);
+    return -1;
+  }
+  return 1;
+}
+
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s) {
   return s->lib_path ? s->lib_path : pp_lib_default_path();
 }

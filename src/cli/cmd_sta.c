@@ -35,19 +35,11 @@ int pp_cmd_sta(int argc, char **argv) {
   pp_sim_opts_default(&so);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int more = i + 1 < argc, k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(a, "--json")) json = 1;
-    else if ((k = pp_cli_netlist_option(cmd, argc, argv, &i, &src))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    } else if (!strcmp(a, "--tick") && more) {
-      if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
-        return pp_cli_usage(cmd, "--tick needs a positive number of ps");
-    } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
-    else if (!src.path) src.path = a;
-    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", src.path, a);
+    else if (pp_cli_netlist_arg(cmd, argc, argv, &i, &src, &so) < 0) return PP_EXIT_USAGE;
   }
   pp_err e;
   pp_err_clear(&e);
