@@ -101,7 +101,7 @@ static int power_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
 
 int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
                       pp_char_power *out, pp_err *e) {
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mac, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   if (!(clock_ps > 0)) return pp_err_set(e, PP_EINVAL, NULL, 0, "clock period must be > 0 ps");

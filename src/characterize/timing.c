@@ -134,7 +134,7 @@ static int timing_weight(const pp_sim_model *mult, pp_sim_ws *ws, const mult_por
 }
 
 int pp_char_timing_weight(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, uint16_t *out, pp_err *e) {
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   if (w < w_min || w >= w_min + n_w) return pp_err_set(e, PP_EINVAL, NULL, 0, "weight %d outside %d..%d", w, w_min, w_min + n_w - 1);
@@ -164,7 +164,7 @@ static int timing_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
 int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
                        pp_char_delay *out, pp_err *e) {
   double t0 = pp_now();
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   pp_char_adder_sta ad;
