@@ -145,7 +145,7 @@ static void plots(const pp_char_delay *t, const char *dir, const char *cmd) {
     fprintf(stderr, "powerprune %s: plot skipped: %s\n", cmd, pp_err_format(&e, b, sizeof b));
   /* Fig. 3: delay profiles of a few weights (the paper's -105 and 64 when
    * they exist, and the slowest and fastest non-zero weight). */
-  int ws[4], nws = 0;
+  int ws[4] = {0}, nws = 0;
   int cand[4] = {wmx, wmn, -105, 64};
   for (int c = 0; c < 4; c++) {
     int w = cand[c], dup = 0;
