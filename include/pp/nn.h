@@ -139,7 +139,7 @@ typedef struct pp_nn_model {
 /* Builds an architecture for images c x h x w with `classes` outputs and
  * initializes its weights from seed (He-normal for conv/fc).
  * arch: "lenet5" (LeNet-5 with ReLU), "resnet20" (CIFAR ResNet-20, 16/32/64,
- * option-A shortcuts; 28x28 inputs padded to 32x32), "dwnet" (a small
+ * option-A shortcuts; 28..31-pixel inputs are padded to 32x32), "dwnet" (a small
  * MobileNet-style net of depthwise-separable blocks with BN and ReLU6). */
 int pp_nn_model_create(const char *arch, int c, int h, int w, int classes, uint64_t seed,
                        pp_nn_model **out, pp_err *e);

@@ -1,11 +1,103 @@
-/* cli/cmd_eval: `powerprune eval` (not built yet; its issue replaces this file). */
+/* cli/cmd_eval: `powerprune eval`, accuracy of a saved model on a data set's
+ * test split through the float path, the fake-quantized path and the true
+ * integer path, with the agreement of the last two. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/nn.h"
+
+static const char *eval_help =
+    "usage: powerprune eval --model-file FILE --data NAME [--data-dir DIR] [--limit N] [--json]\n"
+    "  Float accuracy of the saved network, and the int8 accuracy of its integer path together with\n"
+    "  the largest logit difference and argmax agreement against the fake-quantized float path.\n"
+    "  --limit N   only the first N test images\n";
 
 int pp_cmd_eval(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune eval: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  const char *cmd = "eval", *mf = NULL, *data = NULL, *dir = NULL;
+  int json = 0;
+  long limit = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(eval_help, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--json")) {
+      json = 1;
+    } else if (!strcmp(a, "--model-file") || !strcmp(a, "--data") || !strcmp(a, "--data-dir") || !strcmp(a, "--limit")) {
+      if (!v) return pp_cli_usage(cmd, "%s needs a value", a);
+      i++;
+      if (!strcmp(a, "--model-file")) mf = v;
+      else if (!strcmp(a, "--data")) data = v;
+      else if (!strcmp(a, "--data-dir")) dir = v;
+      else if (pp_cli_parse_long(v, 1, 0x7fffffffL, &limit)) return pp_cli_usage(cmd, "--limit: expected a positive integer");
+    } else {
+      return pp_cli_usage(cmd, "unknown option '%s'", a);
+    }
+  }
+  if (!mf) return pp_cli_usage(cmd, "--model-file is required");
+  if (!data) return pp_cli_usage(cmd, "--data is required");
+  pp_err e;
+  pp_err_clear(&e);
+  pp_nn_model *m = NULL;
+  pp_nn_data train, test;
+  memset(&train, 0, sizeof train);
+  memset(&test, 0, sizeof test);
+  int rc = PP_EXIT_OK;
+  if (pp_nn_model_load(mf, &m, &e) || pp_nn_data_load(data, dir, &train, &test, &e)) goto fail;
+  pp_nn_data_free(&train);
+  if (limit && limit < test.n) test.n = (int)limit;
+  double facc = 0, floss = 0;
+  int qat = m->q.qat;
+  m->q.qat = 0;
+  if (pp_nn_eval(m, &test, &facc, &floss, NULL, &e)) goto fail;
+  m->q.qat = qat;
+  pp_nn_qcompare qc;
+  if (pp_nn_qcompare_run(m, &test, 0, test.n, &qc, &e)) goto fail;
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune.eval/1");
+    pp_json_key(&j, "model_file");
+    pp_json_str(&j, mf);
+    pp_json_key(&j, "model");
+    pp_json_str(&j, m->arch);
+    pp_json_key(&j, "data");
+    pp_json_str(&j, data);
+    pp_json_key(&j, "test_images");
+    pp_json_int(&j, test.n);
+    pp_json_key(&j, "qat");
+    pp_json_bool(&j, qat);
+    pp_json_key(&j, "sparsity");
+    pp_json_num(&j, pp_nn_sparsity(m));
+    pp_json_key(&j, "float_accuracy");
+    pp_json_num(&j, facc);
+    pp_json_key(&j, "float_loss");
+    pp_json_num(&j, floss);
+    pp_json_key(&j, "fake_quant_accuracy");
+    pp_json_num(&j, qc.float_accuracy);
+    pp_json_key(&j, "int8_accuracy");
+    pp_json_num(&j, qc.int_accuracy);
+    pp_json_key(&j, "int_vs_fake_quant_max_logit_diff");
+    pp_json_num(&j, qc.max_logit_diff);
+    pp_json_key(&j, "int_vs_fake_quant_argmax_agreement");
+    pp_json_num(&j, qc.argmax_agree);
+    pp_json_key(&j, "test_accuracy");
+    pp_json_num(&j, qat ? qc.int_accuracy : facc);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  } else {
+    printf("%s on %s (%d test images)\n", m->arch, data, test.n);
+    printf("float %.2f%%  fake-quant %.2f%%  int8 %.2f%%\n", facc, qc.float_accuracy, qc.int_accuracy);
+    printf("integer vs fake-quant: max logit diff %.4g, argmax agreement %.2f%%\n", qc.max_logit_diff, qc.argmax_agree);
+  }
+  goto done;
+fail:
+  rc = pp_cli_fail(cmd, &e);
+done:
+  pp_nn_model_free(m);
+  pp_nn_data_free(&test);
+  return rc;
 }

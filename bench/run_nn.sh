@@ -1,0 +1,44 @@
+#!/bin/sh
+# make bench-nn: training images/s of LeNet-5 and ResNet-20, our nn engine
+# against PyTorch on CPU (Debian's python3-torch), same batch, same threads,
+# measured in this run. PyTorch is large and only needed here, so it is not
+# in scripts/install-deps.sh: this script installs it with apt-get when run as
+# root (set PP_BENCH_NO_INSTALL=1 to skip), otherwise it reports ours alone.
+# Environment: THREADS (default 2), BATCH (64), LENET_STEPS (200), RESNET_STEPS (10).
+set -eu
+BUILD=${1:-build}
+HERE=$(dirname "$0")
+THREADS=${THREADS:-2}
+BATCH=${BATCH:-64}
+LS=${LENET_STEPS:-200}
+RS=${RESNET_STEPS:-10}
+export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
+
+# Debian's python3-torch belongs to Debian's interpreter, not to a pyenv one on PATH.
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && [ -z "${PYTHON:-}" ] && PY=/usr/bin/python3
+have_torch() { "$PY" -c 'import torch' >/dev/null 2>&1; }
+if ! have_torch && [ -z "${PP_BENCH_NO_INSTALL:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "bench-nn: installing python3-torch (PyTorch peer, bench only) ..." >&2
+  apt-get install -y python3-torch >/dev/null 2>&1 || echo "bench-nn: apt-get install python3-torch failed" >&2
+fi
+
+echo "bench-nn: training images/s, batch $BATCH, $THREADS threads (Adam; LeNet-5 28x28, ResNet-20 32x32)"
+OURS=$("$BUILD/bench_nn" "$BATCH" "$LS" "$RS")
+if have_torch; then
+  PEER=$("$PY" "$HERE/bench_nn_torch.py" "$BATCH" "$THREADS" "$LS" "$RS")
+else
+  echo "bench-nn: PyTorch not available (python3-torch); peer column skipped" >&2
+  PEER=""
+fi
+printf '%-10s %14s %14s %8s\n' model powerprune pytorch ratio
+echo "$OURS" | while read -r model b t ips; do
+  p=$(echo "$PEER" | awk -v m="$model" '$1 == m { print $4 }')
+  if [ -n "$p" ]; then
+    r=$(awk -v a="$ips" -v b="$p" 'BEGIN { printf "%.2f", a / b }')
+  else
+    p="-"; r="-"
+  fi
+  printf '%-10s %14s %14s %8s\n' "$model" "$ips" "$p" "$r"
+done
+echo "(ratio = powerprune / pytorch; > 1 means faster than PyTorch)"
