@@ -10,7 +10,9 @@
 
 #include "cli.h"
 #include "pp/netlist.h"
+#include "pp/nn.h"
 #include "pp/pann.h"
+#include "pp/plot.h"
 
 static void help(FILE *f) {
   fprintf(f,
@@ -18,6 +20,7 @@ static void help(FILE *f) {
           "       powerprune pann quantize --model-file F (--budget-bits B | --budget-fj E | --budget-uw P) [options]\n"
           "       powerprune pann compare --model-file F [--out DIR] [options]\n"
           "       powerprune pann accum --model-file F [options]\n"
+          "       powerprune pann qat --model-file F --budget-bits B --act-bits N --save F2 [options]\n"
           "\n"
           "fit       generates the MAC parts (multiplier, accumulator adder, PANN adder) at widths\n"
           "          2..8, simulates mixed input streams with the timed gate-level engine and fits\n"
@@ -30,6 +33,8 @@ static void help(FILE *f) {
           "          writes DIR/pann_compare.json, .csv and the plot pann_accuracy_power.svg/.png.\n"
           "accum     signed vs split (w = w+ - w-, unsigned) accumulation on the int8 network's real\n"
           "          accumulator streams, simulated at gate level on the 8-bit MAC's adder.\n"
+          "qat       PANN during training: straight-through fine-tuning at the R the budget gives\n"
+          "          for N-bit activations; saves the float model (re-quantize it at any budget).\n"
           "\n"
           "common options:\n"
           "  --power F.json      fitted models from 'pann fit --out' (default: fit now, --samples)\n"
@@ -48,11 +53,14 @@ static void help(FILE *f) {
           "  --no-bias-corr      no bias correction\n"
           "quantize: --act-bits N|auto (auto: best on validation), --clock-mhz F (1000) for --budget-uw\n"
           "compare:  --pp-model F  a PowerPruning-restricted model to place on the same axes\n"
-          "accum:    --images N (2)  --transitions N (4000 per stream)\n");
+          "accum:    --images N (2)  --transitions N (4000 per stream)\n"
+          "qat:      --steps N (2000)  --lr X (2e-4)  --save F2 (required)\n");
 }
 
 typedef struct args {
-  const char *sub, *power, *lib, *out, *model, *data, *data_dir, *pp_model, *act_bits;
+  const char *sub, *power, *lib, *out, *model, *data, *data_dir, *pp_model, *act_bits, *save;
+  long steps;
+  double lr;
   int json, samples, samples_set, acc_bits, mult, adder, calib, val, test, energy_images, accum, bias_corr;
   int budget_bits, images, transitions;
   double budget_fj, budget_uw, clock_mhz;
@@ -75,11 +83,14 @@ static int parse(int argc, char **argv, args *a) {
   a->act_bits = "auto";
   a->images = 2;
   a->transitions = 4000;
+  a->steps = 2000;
+  a->lr = 2e-4;
   if (argc < 2) return pp_cli_usage("pann", "missing the action: fit, quantize, compare or accum");
   a->sub = argv[1];
   if (!strcmp(a->sub, "-h") || !strcmp(a->sub, "--help")) return -1;
-  if (strcmp(a->sub, "fit") && strcmp(a->sub, "quantize") && strcmp(a->sub, "compare") && strcmp(a->sub, "accum"))
-    return pp_cli_usage("pann", "unknown action '%s': expected fit, quantize, compare or accum", a->sub);
+  if (strcmp(a->sub, "fit") && strcmp(a->sub, "quantize") && strcmp(a->sub, "compare") && strcmp(a->sub, "accum") &&
+      strcmp(a->sub, "qat"))
+    return pp_cli_usage("pann", "unknown action '%s': expected fit, quantize, compare, accum or qat", a->sub);
   for (int i = 2; i < argc; i++) {
     const char *o = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -102,6 +113,9 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(o, "--data")) { NEEDV(); a->data = v; }
     else if (!strcmp(o, "--data-dir")) { NEEDV(); a->data_dir = v; }
     else if (!strcmp(o, "--pp-model")) { NEEDV(); a->pp_model = v; }
+    else if (!strcmp(o, "--save")) { NEEDV(); a->save = v; }
+    else if (!strcmp(o, "--steps")) { NEEDV(); if (pp_cli_parse_long(v, 1, 100000000L, &a->steps)) return pp_cli_usage("pann", "--steps expects a positive integer, got '%s'", v); }
+    else if (!strcmp(o, "--lr")) { NEEDV(); if (pp_cli_parse_double(v, &a->lr) || !(a->lr > 0)) return pp_cli_usage("pann", "--lr expects a positive number, got '%s'", v); }
     else if (!strcmp(o, "--act-bits")) {
       NEEDV();
       a->act_bits = v;
@@ -227,6 +241,483 @@ static int cmd_fit(const args *a) {
   return PP_EXIT_OK;
 }
 
+typedef struct loaded {
+  pp_nn_model *m;
+  pp_nn_data train, test;
+} loaded;
+
+static int load_model(const args *a, loaded *L, pp_err *e) {
+  memset(L, 0, sizeof *L);
+  if (!a->model) return pp_err_set(e, PP_EINVAL, "", 0, "--model-file is required");
+  int st = pp_nn_model_load(a->model, &L->m, e);
+  if (!st) st = pp_nn_data_load(a->data, a->data_dir, &L->train, &L->test, e);
+  return st;
+}
+static void unload(loaded *L) {
+  pp_nn_model_free(L->m);
+  pp_nn_data_free(&L->train);
+  pp_nn_data_free(&L->test);
+}
+
+static int cmd_quantize(const args *a) {
+  pp_err e;
+  pp_err_clear(&e);
+  int nb = (a->budget_bits > 0) + !isnan(a->budget_fj) + !isnan(a->budget_uw);
+  if (nb != 1) return pp_cli_usage("pann", "quantize needs exactly one of --budget-bits, --budget-fj, --budget-uw");
+  pp_pann_power pw;
+  pp_pann_claims cl;
+  int fitted;
+  loaded L;
+  int rc = PP_EXIT_OK;
+  if (load_model(a, &L, &e) || get_power(a, &pw, &cl, &fitted, &e)) {
+    rc = pp_cli_fail("pann", &e);
+    unload(&L);
+    return rc;
+  }
+  for (int b = 2; b <= 8; b++)
+    if (!pw.have[b - 2]) {
+      pp_err_set(&e, PP_EINVAL, a->power ? a->power : "", 0, "the power model lacks width %d", b);
+      unload(&L);
+      return pp_cli_fail("pann", &e);
+    }
+  double P = a->budget_bits ? pp_pann_ref_mac_energy(&pw, a->budget_bits, a->accum, 64, (uint64_t)a->seed)
+             : !isnan(a->budget_fj) ? a->budget_fj
+                                    : a->budget_uw / (a->clock_mhz * 1e-3); /* fJ/op * MHz * 1e-3 = uW */
+  if (a->calib + a->val > L.train.n) {
+    pp_err_set(&e, PP_EINVAL, "", 0, "--calib + --val (%d) exceed the %d training images", a->calib + a->val, L.train.n);
+    unload(&L);
+    return pp_cli_fail("pann", &e);
+  }
+  int nt = a->test > 0 && a->test < L.test.n ? a->test : L.test.n;
+  pp_pann_net *net = NULL;
+  if (pp_pann_net_create(L.m, &L.train, 0, a->calib, &net, &e)) goto fail;
+  int lo = 2, hi = 8;
+  if (strcmp(a->act_bits, "auto")) lo = hi = atoi(a->act_bits);
+  double best_val = -1, bestR = 0, val = 0;
+  int best_bx = 0;
+  for (int bx = lo; bx <= hi; bx++) {
+    double R = pp_pann_budget_R(&pw, bx, P, 64, (uint64_t)a->seed);
+    if (!(R >= 0.02)) continue;
+    pp_pann_qspec s = {.mode = PP_PANN_Q_PANN, .a_bits = bx, .R = R, .bias_corr = a->bias_corr};
+    if (pp_pann_net_quantize(net, &s, &e)) goto fail;
+    if (lo != hi && pp_pann_net_eval(net, &L.train, a->calib, a->val, &val, NULL, &e)) goto fail;
+    if (lo == hi || val > best_val) best_val = val, best_bx = bx, bestR = R;
+  }
+  if (!best_bx) {
+    pp_err_set(&e, PP_EINVAL, "", 0, "budget %.3g fJ per MAC is below 0.02 additions per input at every width", P);
+    goto fail;
+  }
+  pp_pann_qspec s = {.mode = PP_PANN_Q_PANN, .a_bits = best_bx, .R = bestR, .bias_corr = a->bias_corr};
+  double acc;
+  pp_pann_energy en;
+  if (pp_pann_net_quantize(net, &s, &e) || pp_pann_net_eval(net, &L.test, 0, nt, &acc, NULL, &e) ||
+      pp_pann_net_energy(net, &pw, a->accum, &L.test, 0, a->energy_images < nt ? a->energy_images : nt, &en, &e))
+    goto fail;
+  double ref = bestR * pp_pann_ref_add_energy(&pw, best_bx, bestR, 64, (uint64_t)a->seed);
+  printf("PANN at %.3f fJ per MAC (%.3f uW at %.0f MHz): %d-bit activations, R = %.3f additions per input\n", P,
+         P * a->clock_mhz * 1e-3, a->clock_mhz, best_bx, bestR);
+  printf("  test accuracy %.2f%% (%d images); energy on its own products %.3f fJ per MAC (reference %.3f)\n", acc, nt,
+         en.e_per_mac, ref);
+  for (int i = 0; i < pp_pann_net_nlayers(net); i++) {
+    pp_pann_layer_info li;
+    pp_pann_net_layer(net, i, &li);
+    printf("  %-24s %4d x %-5d mean|q| %.3f  max|q| %3d  g %.4g  sx %.4g\n", li.name, li.M, li.K, li.r, li.max_abs_q, li.g,
+           li.sx);
+  }
+  FILE *outs[2] = {NULL, NULL};
+  pp_outfile of;
+  if (a->out) {
+    if (pp_outfile_open(&of, a->out, &e)) goto fail;
+    outs[0] = of.f;
+  }
+  if (a->json) outs[1] = stdout;
+  fflush(stdout);
+  for (int k = 0; k < 2; k++) {
+    if (!outs[k]) continue;
+    pp_json j;
+    pp_json_init(&j, outs[k], k == 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-pann-quantize/1");
+    pp_json_key(&j, "model_file");
+    pp_json_str(&j, a->model);
+    pp_json_key(&j, "budget_fj_per_mac");
+    pp_json_num(&j, P);
+    pp_json_key(&j, "budget_bits");
+    if (a->budget_bits) pp_json_int(&j, a->budget_bits);
+    else pp_json_null(&j);
+    pp_json_key(&j, "budget_uw");
+    pp_json_num(&j, P * a->clock_mhz * 1e-3);
+    pp_json_key(&j, "clock_mhz");
+    pp_json_num(&j, a->clock_mhz);
+    pp_json_key(&j, "act_bits");
+    pp_json_int(&j, best_bx);
+    pp_json_key(&j, "R");
+    pp_json_num(&j, bestR);
+    pp_json_key(&j, "bias_correction");
+    pp_json_bool(&j, a->bias_corr);
+    pp_json_key(&j, "test_accuracy_pct");
+    pp_json_num(&j, acc);
+    pp_json_key(&j, "test_images");
+    pp_json_int(&j, nt);
+    pp_json_key(&j, "energy_fj_per_mac");
+    pp_json_num(&j, en.e_per_mac);
+    pp_json_key(&j, "ref_energy_fj_per_mac");
+    pp_json_num(&j, ref);
+    pp_json_key(&j, "layers");
+    pp_json_arr_begin(&j);
+    for (int i = 0; i < pp_pann_net_nlayers(net); i++) {
+      pp_pann_layer_info li;
+      pp_pann_net_layer(net, i, &li);
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "name");
+      pp_json_str(&j, li.name);
+      pp_json_key(&j, "M");
+      pp_json_int(&j, li.M);
+      pp_json_key(&j, "K");
+      pp_json_int(&j, li.K);
+      pp_json_key(&j, "mean_abs_q");
+      pp_json_num(&j, li.r);
+      pp_json_key(&j, "max_abs_q");
+      pp_json_int(&j, li.max_abs_q);
+      pp_json_key(&j, "weight_scale");
+      pp_json_num(&j, li.g);
+      pp_json_key(&j, "act_scale");
+      pp_json_num(&j, li.sx);
+      pp_json_obj_end(&j);
+    }
+    pp_json_arr_end(&j);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
+  if (a->out && pp_outfile_commit(&of, &e)) goto fail;
+  pp_pann_net_free(net);
+  unload(&L);
+  return PP_EXIT_OK;
+fail:
+  rc = pp_cli_fail("pann", &e);
+  pp_pann_net_free(net);
+  unload(&L);
+  return rc;
+}
+
+/* Accuracy and energy of a model through module nn's int8 integer path. */
+static int nn_int8_point(pp_nn_model *m, const pp_nn_data *test, int nt, int ne, const pp_pann_power *pw, int accum,
+                         double *acc, double *efj, pp_err *e) {
+  pp_nn_qmodel *q;
+  int st = pp_nn_qmodel_build(m, &q, e);
+  if (st) return st;
+  int *pred = malloc(sizeof(int) * (size_t)nt);
+  if (!pred) {
+    pp_nn_qmodel_free(q);
+    return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  }
+  st = pp_nn_qrun(q, test, 0, nt, NULL, NULL, NULL, pred, NULL, e);
+  if (!st) {
+    int hits = 0;
+    for (int i = 0; i < nt; i++) hits += pred[i] == test->y[i];
+    *acc = 100.0 * hits / nt;
+    pp_pann_energy en;
+    st = pp_pann_qmodel_energy(q, test, 0, ne, pw, accum, &en, e);
+    *efj = en.e_per_mac;
+  }
+  free(pred);
+  pp_nn_qmodel_free(q);
+  return st;
+}
+
+static void point_json(pp_json *j, const pp_pann_point *p) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "method");
+  pp_json_str(j, p->method);
+  pp_json_key(j, "budget_bits");
+  pp_json_int(j, p->budget_bits);
+  pp_json_key(j, "w_bits");
+  if (p->w_bits) pp_json_int(j, p->w_bits);
+  else pp_json_null(j);
+  pp_json_key(j, "a_bits");
+  pp_json_int(j, p->a_bits);
+  pp_json_key(j, "R");
+  pp_json_num(j, p->R);
+  pp_json_key(j, "budget_fj");
+  pp_json_num(j, p->budget_fj);
+  pp_json_key(j, "ref_fj");
+  pp_json_num(j, p->ref_fj);
+  pp_json_key(j, "trace_fj");
+  pp_json_num(j, p->trace_fj);
+  pp_json_key(j, "val_acc_pct");
+  pp_json_num(j, p->val_acc);
+  pp_json_key(j, "test_acc_pct");
+  pp_json_num(j, p->test_acc);
+  pp_json_key(j, "chosen");
+  pp_json_bool(j, p->chosen);
+  pp_json_obj_end(j);
+}
+
+static int cmd_compare(const args *a) {
+  pp_err e;
+  pp_err_clear(&e);
+  pp_pann_power pw;
+  pp_pann_claims cl;
+  int fitted, rc;
+  loaded L;
+  pp_nn_model *ppm = NULL;
+  pp_pann_compare c = {0};
+  if (load_model(a, &L, &e) || get_power(a, &pw, &cl, &fitted, &e)) goto fail;
+  if (a->pp_model && pp_nn_model_load(a->pp_model, &ppm, &e)) goto fail;
+  pp_pann_compare_opts o;
+  pp_pann_compare_defaults(&o);
+  o.calib_images = a->calib;
+  o.val_images = a->val;
+  o.test_images = a->test;
+  o.energy_images = a->energy_images;
+  o.accum = a->accum;
+  o.bias_corr = a->bias_corr;
+  o.seed = (uint64_t)a->seed;
+  if (pp_pann_compare_run(L.m, &L.train, &L.test, &pw, &o, &c, &e)) goto fail;
+  int nt = c.test_images, ne = a->energy_images < nt ? a->energy_images : nt;
+  double int8_acc = NAN, int8_fj = NAN, pp_acc = NAN, pp_fj = NAN;
+  if (nn_int8_point(L.m, &L.test, nt, ne, &pw, a->accum, &int8_acc, &int8_fj, &e)) goto fail;
+  if (ppm && nn_int8_point(ppm, &L.test, nt, ne, &pw, a->accum, &pp_acc, &pp_fj, &e)) goto fail;
+  printf("float accuracy %.2f%% (%d test images); int8 (module nn) %.2f%% at %.2f fJ/MAC\n", c.float_acc, nt, int8_acc,
+         int8_fj);
+  if (ppm) printf("PowerPruning model %.2f%% at %.2f fJ/MAC\n", pp_acc, pp_fj);
+  printf("%-8s %4s %5s %5s %8s %10s %10s %10s %8s %8s\n", "method", "b", "w", "x", "R", "budget_fJ", "ref_fJ", "trace_fJ",
+         "val%", "test%");
+  for (int i = 0; i < c.n; i++) {
+    const pp_pann_point *p = &c.pts[i];
+    if (!p->chosen) continue;
+    printf("%-8s %4d %5d %5d %8.3f %10.2f %10.2f %10.2f %8.2f %8.2f\n", p->method, p->budget_bits, p->w_bits, p->a_bits,
+           p->R, p->budget_fj, p->ref_fj, p->trace_fj, p->val_acc, p->test_acc);
+  }
+  const char *dir = a->out ? a->out : "pann-out";
+  if (pp_mkdirs(dir, &e)) goto fail;
+  char path[4096];
+  pp_outfile of;
+  /* CSV table of the chosen points */
+  snprintf(path, sizeof path, "%s/pann_compare.csv", dir);
+  if (pp_outfile_open(&of, path, &e)) goto fail;
+  fprintf(of.f, "method,budget_bits,w_bits,a_bits,R,budget_fj,ref_fj,trace_fj,val_acc_pct,test_acc_pct\n");
+  fprintf(of.f, "float,,,,,,,,,%.4f\n", c.float_acc);
+  fprintf(of.f, "int8_nn,8,8,8,,,,%.4f,,%.4f\n", int8_fj, int8_acc);
+  if (ppm) fprintf(of.f, "powerpruning,8,8,8,,,,%.4f,,%.4f\n", pp_fj, pp_acc);
+  for (int i = 0; i < c.n; i++) {
+    const pp_pann_point *p = &c.pts[i];
+    if (!p->chosen) continue;
+    fprintf(of.f, "%s,%d,%d,%d,%.6g,%.6g,%.6g,%.6g,%.4f,%.4f\n", p->method, p->budget_bits, p->w_bits, p->a_bits, p->R,
+            p->budget_fj, p->ref_fj, p->trace_fj, p->val_acc, p->test_acc);
+  }
+  if (pp_outfile_commit(&of, &e)) goto fail;
+  /* JSON: everything, candidates included */
+  snprintf(path, sizeof path, "%s/pann_compare.json", dir);
+  FILE *outs[2] = {NULL, a->json ? stdout : NULL};
+  if (pp_outfile_open(&of, path, &e)) goto fail;
+  outs[0] = of.f;
+  fflush(stdout);
+  for (int k = 0; k < 2; k++) {
+    if (!outs[k]) continue;
+    pp_json j;
+    pp_json_init(&j, outs[k], k == 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-pann-compare/1");
+    pp_json_key(&j, "model_file");
+    pp_json_str(&j, a->model);
+    pp_json_key(&j, "data");
+    pp_json_str(&j, a->data);
+    pp_json_key(&j, "power");
+    pp_json_str(&j, a->power ? a->power : "fitted in this run");
+    pp_json_key(&j, "accum");
+    pp_json_str(&j, a->accum == PP_PANN_SPLIT ? "split" : "signed");
+    pp_json_key(&j, "bias_correction");
+    pp_json_bool(&j, a->bias_corr);
+    pp_json_key(&j, "calib_images");
+    pp_json_int(&j, a->calib);
+    pp_json_key(&j, "val_images");
+    pp_json_int(&j, a->val);
+    pp_json_key(&j, "test_images");
+    pp_json_int(&j, nt);
+    pp_json_key(&j, "energy_images");
+    pp_json_int(&j, ne);
+    pp_json_key(&j, "energy_unit");
+    pp_json_str(&j, "fJ per MAC (uW per MAC unit at 1 GHz)");
+    pp_json_key(&j, "float_acc_pct");
+    pp_json_num(&j, c.float_acc);
+    pp_json_key(&j, "int8_nn");
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "test_acc_pct");
+    pp_json_num(&j, int8_acc);
+    pp_json_key(&j, "trace_fj");
+    pp_json_num(&j, int8_fj);
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "powerpruning");
+    if (ppm) {
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "model_file");
+      pp_json_str(&j, a->pp_model);
+      pp_json_key(&j, "test_acc_pct");
+      pp_json_num(&j, pp_acc);
+      pp_json_key(&j, "trace_fj");
+      pp_json_num(&j, pp_fj);
+      pp_json_obj_end(&j);
+    } else {
+      pp_json_null(&j);
+    }
+    pp_json_key(&j, "points");
+    pp_json_arr_begin(&j);
+    for (int i = 0; i < c.n; i++) point_json(&j, &c.pts[i]);
+    pp_json_arr_end(&j);
+    /* the goal: PANN at the 2-bit budget against float */
+    for (int i = 0; i < c.n; i++)
+      if (c.pts[i].chosen && !strcmp(c.pts[i].method, "pann") && c.pts[i].budget_bits == 2) {
+        pp_json_key(&j, "pann_at_2bit_gap_to_float_pts");
+        pp_json_num(&j, c.float_acc - c.pts[i].test_acc);
+      }
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
+  if (pp_outfile_commit(&of, &e)) goto fail;
+  /* the plot: accuracy vs the energy on each network's own products */
+  if (pp_plot_available()) {
+    double ux[8], uy[8], px[8], py[8], ix[1], iy[1], qx[1], qy[1];
+    size_t nu = 0, np = 0;
+    for (int i = 0; i < c.n; i++) {
+      const pp_pann_point *p = &c.pts[i];
+      if (!p->chosen) continue;
+      if (!strcmp(p->method, "uniform") && nu < 8) ux[nu] = p->trace_fj, uy[nu++] = p->test_acc;
+      if (!strcmp(p->method, "pann") && np < 8) px[np] = p->trace_fj, py[np++] = p->test_acc;
+    }
+    ix[0] = int8_fj, iy[0] = int8_acc, qx[0] = pp_fj, qy[0] = pp_acc;
+    pp_plot_series s[4] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS},
+                           {"PANN (at each b-bit budget)", px, py, np, PP_PLOT_LINESPOINTS},
+                           {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS},
+                           {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS}};
+    pp_plot_opts po = {0};
+    po.title = "Accuracy vs MAC energy (bit-flip models on each network's products)";
+    po.xlabel = "energy per MAC (fJ) = power per MAC unit at 1 GHz (uW)";
+    po.ylabel = "test accuracy (%)";
+    po.logx = 1;
+    snprintf(path, sizeof path, "%s/pann_accuracy_power", dir);
+    if (pp_plot_accuracy_power(path, &po, s, ppm ? 4 : 3, &e)) goto fail;
+  } else {
+    fprintf(stderr, "powerprune pann: gnuplot not found, no plot written\n");
+  }
+  fprintf(stderr, "powerprune pann: wrote %s/pann_compare.json, .csv%s\n", dir,
+          pp_plot_available() ? " and pann_accuracy_power.svg/.png" : "");
+  pp_pann_compare_free(&c);
+  pp_nn_model_free(ppm);
+  unload(&L);
+  return PP_EXIT_OK;
+fail:
+  rc = pp_cli_fail("pann", &e);
+  pp_pann_compare_free(&c);
+  pp_nn_model_free(ppm);
+  unload(&L);
+  return rc;
+}
+
+static int cmd_accum(const args *a) {
+  pp_err e;
+  pp_err_clear(&e);
+  loaded L;
+  pp_lib *lib = NULL;
+  pp_nn_qmodel *q = NULL;
+  int rc;
+  if (load_model(a, &L, &e)) goto fail;
+  if (pp_lib_read(a->lib ? a->lib : pp_lib_default_path(), &lib, &e)) goto fail;
+  if (pp_nn_qmodel_build(L.m, &q, &e)) goto fail;
+  pp_pann_accum_opts o;
+  pp_pann_accum_defaults(&o);
+  o.acc_bits = a->acc_bits;
+  o.adder_arch = a->adder;
+  o.images = a->images;
+  o.max_transitions = a->transitions;
+  o.seed = (uint64_t)a->seed;
+  pp_pann_accum_result r[2];
+  for (int df = 0; df < 2; df++) {
+    o.dataflow = df;
+    if (pp_pann_accum_trace(lib, q, &L.test, &o, &r[df], &e)) goto fail;
+    printf("%-10s signed %.3f fJ per MAC, split (w+/w- unsigned) %.3f fJ per MAC: split saves %.1f%%"
+           " (%ld/%ld transitions simulated)\n",
+           df ? "systolic" : "sequential", r[df].signed_fj_per_mac, r[df].split_fj_per_mac,
+           100 * (1 - r[df].split_fj_per_mac / r[df].signed_fj_per_mac), r[df].sim_signed, r[df].sim_split);
+  }
+  if (a->json) {
+    fflush(stdout);
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-pann-accum/1");
+    pp_json_key(&j, "model_file");
+    pp_json_str(&j, a->model);
+    pp_json_key(&j, "acc_bits");
+    pp_json_int(&j, a->acc_bits);
+    for (int df = 0; df < 2; df++) {
+      pp_json_key(&j, df ? "systolic" : "sequential");
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "signed_fj_per_mac");
+      pp_json_num(&j, r[df].signed_fj_per_mac);
+      pp_json_key(&j, "split_fj_per_mac");
+      pp_json_num(&j, r[df].split_fj_per_mac);
+      pp_json_key(&j, "saving_pct");
+      pp_json_num(&j, 100 * (1 - r[df].split_fj_per_mac / r[df].signed_fj_per_mac));
+      pp_json_key(&j, "signed_transitions");
+      pp_json_int(&j, r[df].sim_signed);
+      pp_json_key(&j, "split_transitions");
+      pp_json_int(&j, r[df].sim_split);
+      pp_json_obj_end(&j);
+    }
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
+  pp_nn_qmodel_free(q);
+  pp_lib_free(lib);
+  unload(&L);
+  return PP_EXIT_OK;
+fail:
+  rc = pp_cli_fail("pann", &e);
+  pp_nn_qmodel_free(q);
+  pp_lib_free(lib);
+  unload(&L);
+  return rc;
+}
+
+static int cmd_qat(const args *a) {
+  pp_err e;
+  pp_err_clear(&e);
+  if (!a->save) return pp_cli_usage("pann", "qat needs --save F (the fine-tuned float model)");
+  if (a->budget_bits < 2 || !strcmp(a->act_bits, "auto"))
+    return pp_cli_usage("pann", "qat needs --budget-bits B and --act-bits N (the deployment the training targets)");
+  pp_pann_power pw;
+  pp_pann_claims cl;
+  int fitted, rc;
+  loaded L;
+  if (load_model(a, &L, &e) || get_power(a, &pw, &cl, &fitted, &e)) goto fail;
+  int bx = atoi(a->act_bits);
+  double P = pp_pann_ref_mac_energy(&pw, a->budget_bits, a->accum, 64, (uint64_t)a->seed);
+  double R = pp_pann_budget_R(&pw, bx, P, 64, (uint64_t)a->seed);
+  if (!(R > 0)) {
+    pp_err_set(&e, PP_EINVAL, "", 0, "no R for %d-bit activations at the %d-bit budget", bx, a->budget_bits);
+    goto fail;
+  }
+  pp_pann_qat_opts o;
+  pp_pann_qat_defaults(&o);
+  o.R = R;
+  o.steps = a->steps;
+  o.lr = a->lr;
+  o.seed = (uint64_t)a->seed;
+  if (pp_pann_qat(L.m, &L.train, &o, &e) || pp_nn_model_save(L.m, a->save, &e)) goto fail;
+  printf("PANN QAT at R = %.3f (%d-bit budget, %d-bit activations), %ld steps: saved %s\n", R, a->budget_bits, bx, a->steps,
+         a->save);
+  unload(&L);
+  return PP_EXIT_OK;
+fail:
+  rc = pp_cli_fail("pann", &e);
+  unload(&L);
+  return rc;
+}
+
 int pp_cmd_pann(int argc, char **argv) {
   args a;
   int rc = parse(argc, argv, &a);
@@ -236,5 +727,8 @@ int pp_cmd_pann(int argc, char **argv) {
   }
   if (rc) return rc;
   if (!strcmp(a.sub, "fit")) return cmd_fit(&a);
-  return pp_cli_usage("pann", "'%s' needs module nn, which this build does not have yet", a.sub);
+  if (!strcmp(a.sub, "quantize")) return cmd_quantize(&a);
+  if (!strcmp(a.sub, "compare")) return cmd_compare(&a);
+  if (!strcmp(a.sub, "qat")) return cmd_qat(&a);
+  return cmd_accum(&a);
 }
