@@ -23,6 +23,10 @@ int pp_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* Parses a whole decimal integer/double; returns 0 on success. */
 int pp_cli_parse_long(const char *s, long lo, long hi, long *out);
 int pp_cli_parse_double(const char *s, double *out);
+/* Applies --part/--mult/--adder VALUE to a MAC generator's options; on a bad
+ * value prints the usage error and returns non-zero. */
+struct pp_mac_opts;
+int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, struct pp_mac_opts *mo);
 
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);

@@ -31,7 +31,18 @@ static const char *USAGE =
     "  --v-nom V --vth V --alpha A --leak-k K --v-step S   voltage model (defaults:\n"
     "                           library voltage or 0.8, 0.43, 1.3, 1.75/V, exact)\n"
     "  -o, --out DIR            writes DIR/estimate.json and DIR/estimate.csv\n"
-    "  --json                   print the result as one JSON object\n";
+    "  --json                   print the result as one JSON object\n"
+    "\n"
+    "Check mode (the table-based estimate against gate-level simulation of one layer):\n"
+    "  powerprune estimate --check-model MODEL --check-data NAME [options]\n"
+    "  --check-data NAME        data set as 'powerprune train' takes it (fashion-mnist, ...)\n"
+    "  --check-dir DIR          where its files are\n"
+    "  --check-layer NAME       layer to check (default: the one with the most MACs)\n"
+    "  --check-image I          test image streamed (default 0)\n"
+    "  --check-pes N            PEs sampled (default 64)\n"
+    "  --check-transitions T    transitions sampled for P[w] (default 10000)\n"
+    "  --seed S                 seed of both samples (default 1)\n"
+    "  --lib FILE, --netlist FILE   the MAC (default: built-in library, generated MAC)\n";
 
 static const char *optval(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
@@ -40,6 +51,177 @@ static const char *optval(int argc, char **argv, int *i, const char *name) {
   if (argv[*i][n]) return NULL;
   if (*i + 1 >= argc) return "";
   return argv[++*i];
+}
+
+typedef struct {
+  const char *want;   /* layer name, NULL: the largest */
+  pp_nn_qgemm g;      /* deep copy of the chosen product */
+  int8_t *w;
+  uint8_t *x;
+  int err;
+} check_ctx;
+
+static int check_hook(const pp_nn_qgemm *g, void *vctx) {
+  check_ctx *c = vctx;
+  if (g->groups != 1 || g->N < 2) return 0;
+  if (c->want ? strcmp(g->name, c->want) != 0
+              : (c->w && (double)g->M * g->K * g->N <= (double)c->g.M * c->g.K * c->g.N))
+    return 0;
+  free(c->w);
+  free(c->x);
+  c->w = malloc((size_t)g->M * g->K);
+  c->x = malloc((size_t)g->K * g->N);
+  if (!c->w || !c->x) return c->err = 1;
+  memcpy(c->w, g->w, (size_t)g->M * g->K);
+  memcpy(c->x, g->x, (size_t)g->K * g->N);
+  c->g = *g;
+  c->g.w = c->w;
+  c->g.x = c->x;
+  c->g.acc = NULL;
+  static char name[64];
+  snprintf(name, sizeof name, "%s", g->name ? g->name : "?");
+  c->g.name = name;
+  return 0;
+}
+
+static int run_check(int argc, char **argv) {
+  const char *cmd = "estimate";
+  const char *model = NULL, *data = NULL, *dir = NULL, *layer = NULL, *out_dir = NULL;
+  long image = 0, pes = 64, T = 10000, seed = 1;
+  int json = 0;
+  pp_char_mac_spec spec;
+  pp_char_mac_spec_default(&spec);
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if (!strcmp(argv[i], "--json")) json = 1;
+    else if ((v = optval(argc, argv, &i, "--check-model"))) model = v;
+    else if ((v = optval(argc, argv, &i, "--check-data"))) data = v;
+    else if ((v = optval(argc, argv, &i, "--check-dir"))) dir = v;
+    else if ((v = optval(argc, argv, &i, "--check-layer"))) layer = v;
+    else if ((v = optval(argc, argv, &i, "--lib"))) spec.lib_path = v;
+    else if ((v = optval(argc, argv, &i, "--netlist"))) spec.path[0] = v;
+    else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((v = optval(argc, argv, &i, "--check-image"))) {
+      if (pp_cli_parse_long(v, 0, 100000000L, &image)) return pp_cli_usage(cmd, "--check-image takes an index >= 0");
+    } else if ((v = optval(argc, argv, &i, "--check-pes"))) {
+      if (pp_cli_parse_long(v, 1, PP_EST_CHECK_MAX_PES, &pes)) return pp_cli_usage(cmd, "--check-pes takes 1..%d", PP_EST_CHECK_MAX_PES);
+    } else if ((v = optval(argc, argv, &i, "--check-transitions"))) {
+      if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--check-transitions takes a count >= 1");
+    } else if ((v = optval(argc, argv, &i, "--seed"))) {
+      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
+    } else return pp_cli_usage(cmd, "option '%s' does not go with --check-model", argv[i]);
+  }
+  if (!model || !data) return pp_cli_usage(cmd, "--check-model and --check-data go together");
+  if (!out_dir && !json) return pp_cli_usage(cmd, "give --out DIR and/or --json");
+  pp_err e;
+  pp_err_clear(&e);
+  char tmpdir[] = "/tmp/pp_check_XXXXXX";
+  if (!mkdtemp(tmpdir)) {
+    pp_err_set(&e, PP_EIO, tmpdir, 0, "cannot create a temporary directory");
+    return pp_cli_fail(cmd, &e);
+  }
+  spec.work_dir = out_dir ? out_dir : tmpdir;
+  if (out_dir && pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
+  pp_nn_model *m = NULL;
+  pp_nn_qmodel *q = NULL;
+  pp_nn_data tr, te;
+  memset(&tr, 0, sizeof tr);
+  memset(&te, 0, sizeof te);
+  check_ctx cc;
+  memset(&cc, 0, sizeof cc);
+  cc.want = layer;
+  pp_char_mac mac;
+  memset(&mac, 0, sizeof mac);
+  pp_est_check c;
+  int rc = pp_nn_model_load(model, &m, &e);
+  if (!rc) rc = pp_nn_qmodel_build(m, &q, &e);
+  if (!rc) rc = pp_nn_data_load(data, dir, &tr, &te, &e);
+  if (!rc && image >= te.n) rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "--check-image %ld: the test set has %d images", image, te.n);
+  if (!rc) rc = pp_nn_qrun(q, &te, (int)image, 1, check_hook, &cc, NULL, NULL, NULL, &e);
+  if (!rc && cc.err) rc = pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory");
+  if (!rc && !cc.w)
+    rc = pp_err_set(&e, PP_EINVAL, model, 0, layer ? "no ungrouped layer named '%s'" : "no ungrouped layer%s", layer ? layer : "");
+  if (!rc) rc = pp_char_mac_load(&spec, PP_CHAR_FULL, &mac, &e);
+  if (!rc) {
+    pp_est_check_opts o;
+    pp_est_check_opts_default(&o);
+    o.n_pes = (int)pes;
+    o.transitions = T;
+    o.seed = (uint64_t)seed;
+    rc = pp_est_check_layer(&cc.g, mac.m[0], &o, &c, NULL, &e);
+  }
+  int ret = PP_EXIT_OK;
+  if (rc) ret = pp_cli_fail(cmd, &e);
+  else {
+    for (int pass = 0; pass < 2; pass++) {
+      pp_outfile of;
+      FILE *f = stdout;
+      if (pass == 0) {
+        if (!out_dir) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/check.json", out_dir);
+        if (pp_outfile_open(&of, path, &e)) {
+          ret = pp_cli_fail(cmd, &e);
+          break;
+        }
+        f = of.f;
+      } else if (!json) break;
+      pp_json j;
+      pp_json_init(&j, f, pass == 0);
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "format");
+      pp_json_str(&j, "powerprune-estimate-check-1");
+      pp_json_key(&j, "model");
+      pp_json_str(&j, model);
+      pp_json_key(&j, "data");
+      pp_json_str(&j, data);
+      pp_json_key(&j, "image");
+      pp_json_int(&j, image);
+      pp_json_key(&j, "layer");
+      pp_json_str(&j, cc.g.name);
+      pp_json_key(&j, "M");
+      pp_json_int(&j, cc.g.M);
+      pp_json_key(&j, "K");
+      pp_json_int(&j, cc.g.K);
+      pp_json_key(&j, "N");
+      pp_json_int(&j, cc.g.N);
+      pp_json_key(&j, "pes");
+      pp_json_int(&j, c.n_pes);
+      pp_json_key(&j, "transitions_simulated");
+      pp_json_int(&j, c.transitions);
+      pp_json_key(&j, "transitions_sampled");
+      pp_json_int(&j, T);
+      pp_json_key(&j, "seed");
+      pp_json_int(&j, seed);
+      pp_json_key(&j, "gate_level_pj");
+      pp_json_num(&j, c.sim_fj / 1000);
+      pp_json_key(&j, "table_pj");
+      pp_json_num(&j, c.table_fj / 1000);
+      pp_json_key(&j, "error");
+      pp_json_num(&j, c.error);
+      pp_json_obj_end(&j);
+      pp_json_end(&j);
+      if (pass == 0 && pp_outfile_commit(&of, &e)) {
+        ret = pp_cli_fail(cmd, &e);
+        break;
+      }
+    }
+    if (!json && ret == PP_EXIT_OK)
+      printf("layer %s (M=%d K=%d N=%d), %d PEs, %ld transitions: gate level %.1f pJ, table %.1f pJ, error %+.2f%%\n",
+             cc.g.name, cc.g.M, cc.g.K, cc.g.N, c.n_pes, c.transitions, c.sim_fj / 1000, c.table_fj / 1000,
+             100 * c.error);
+  }
+  pp_char_mac_free(&mac);
+  free(cc.w);
+  free(cc.x);
+  pp_nn_data_free(&tr);
+  pp_nn_data_free(&te);
+  if (q) pp_nn_qmodel_free(q);
+  if (m) pp_nn_model_free(m);
+  char rm[128];
+  snprintf(rm, sizeof rm, "rm -rf %s", tmpdir);
+  if (system(rm) != 0) fprintf(stderr, "powerprune %s: could not remove %s\n", cmd, tmpdir);
+  return ret;
 }
 
 static int load_usage(const char *path, int idle, pp_est_usage *u, pp_err *e) {
@@ -84,6 +266,8 @@ int pp_cmd_estimate(int argc, char **argv) {
   int json = 0, idle = PP_EST_IDLE_HOLD, v_nom_given = 0;
   pp_est_vmodel vm;
   pp_est_vmodel_default(&vm);
+  for (int i = 1; i < argc; i++)
+    if (!strncmp(argv[i], "--check-model", 13)) return run_check(argc, argv);
   for (int i = 1; i < argc; i++) {
     const char *v;
     double *dst = NULL;

@@ -1,11 +1,218 @@
-/* cli/cmd_run: `powerprune run` (not built yet; its issue replaces this file). */
+/* cli/cmd_run: `powerprune run`, the whole PowerPruning flow with its report,
+ * resumable in its output folder. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "pp/flow.h"
+
+static void help(FILE *f) {
+  fprintf(f,
+          "usage: powerprune run [options]\n"
+          "\n"
+          "The whole PowerPruning flow: train (or --model-file) -> int8 QAT -> magnitude pruning ->\n"
+          "trace on the array -> power and timing of the MAC per weight value -> lower the power\n"
+          "threshold while the accuracy holds -> lower the delay threshold in 10 ps steps until it\n"
+          "drops by the tolerance -> power on Standard and Optimized HW with voltage scaling -> report\n"
+          "(OUT/summary.json, OUT/table.csv, OUT/report.html and figures).\n"
+          "Each finished stage is a file in OUT/stages/; running again skips finished stages, so an\n"
+          "interrupted run resumes; a changed option redoes that stage and the ones after it.\n"
+          "\n"
+          "  --out DIR             output folder (default: powerprune-out)\n"
+          "  --model NAME          lenet5 (default), resnet20, dwnet\n"
+          "  --data NAME           fashion-mnist (default), cifar10, synthetic\n"
+          "  --data-dir DIR        where the data set's files are (fashion-mnist: the Debian package's)\n"
+          "  --model-file FILE     start from this trained float model instead of training\n"
+          "  --mac FILE            MAC netlist (structural Verilog; default: the built-in MAC)\n"
+          "  --mult-netlist FILE   its multiplier alone (ports w, a -> prod), for timing; with --mac\n"
+          "  --adder-netlist FILE  its adder alone (ports prod, p -> y), for timing; with --mac\n"
+          "  --lib FILE            Liberty cell library (default: the built-in library)\n"
+          "  --mult array|booth    built-in MAC's multiplier (default booth)\n"
+          "  --adder ripple|prefix built-in MAC's partial-sum adder (default ripple)\n"
+          "  --quick               fewer epochs, images and transitions (a smoke test)\n"
+          "  --seed S              seed of every random choice (default 1)\n"
+          "  --tolerance PTS       accuracy points the delay phase may lose (default 1.5)\n"
+          "  --power-tolerance PTS accuracy points the power phase may lose (default 1.0)\n"
+          "  --sparsity F          conventional pruning: fraction of zero weights (default 0.6)\n"
+          "  --prune-global        one magnitude threshold over all layers (default: each layer)\n"
+          "  --epochs N            float training epochs (default 10; resnet20/dwnet 30; quick 2)\n"
+          "  --qat-epochs N        int8 QAT and post-pruning fine-tuning epochs (default 2; quick 1)\n"
+          "  --retrain-epochs N    epochs per threshold step (default 1)\n"
+          "  --train-images N      use the first N training images (default all; quick 6000)\n"
+          "  --test-images N       use the first N test images (default all; quick 2000)\n"
+          "  --trace-images N      images run on the array (default 100; quick 4)\n"
+          "  --transitions N       sampled transitions per weight value (default 10000; quick 500)\n"
+          "  --array N             N x N systolic array (default 64)\n"
+          "  --repeats R           delay selection repeats (default 20; quick 4)\n"
+          "  --delay-step PS       delay threshold step (default 10)\n"
+          "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
+          "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
+          "                        (default 192,128,96,64,48,32,24,16; quick 96,32)\n"
+          "  --power-steps N       instead: N equal steps in uW over the range of P[w]\n"
+          "  --force               redo every stage\n"
+          "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
+          "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
+          "  --no-cache            neither read nor write the cache\n"
+          "  --json                print the Table I numbers as one JSON object on stdout\n"
+          "  -h, --help            this text\n"
+          "\n"
+          "examples:\n"
+          "  powerprune run --quick --out quick-out\n"
+          "  powerprune run --out demo-out                 (what 'make demo' runs)\n"
+          "  powerprune run --model resnet20 --data cifar10 --data-dir ~/cifar-10-batches-bin --out r20\n");
+}
+
+static void logger(void *u, const char *msg) {
+  (void)u;
+  fprintf(stderr, "powerprune run: %s\n", msg);
+}
 
 int pp_cmd_run(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "powerprune run: not available in this build yet\n");
-  return PP_EXIT_INTERNAL;
+  pp_flow_opts o;
+  pp_flow_opts_default(&o);
+  o.out_dir = "powerprune-out";
+  o.log = logger;
+  int json = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      help(stdout);
+      return PP_EXIT_OK;
+    }
+    if (!strcmp(a, "--quick")) {
+      o.quick = 1;
+      continue;
+    }
+    if (!strcmp(a, "--force")) {
+      o.force = 1;
+      continue;
+    }
+    if (!strcmp(a, "--prune-global")) {
+      o.prune_global = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-cache")) {
+      o.no_cache = 1;
+      continue;
+    }
+    if (!strcmp(a, "--json")) {
+      json = 1;
+      continue;
+    }
+    if (i + 1 >= argc || a[0] != '-') return pp_cli_usage("run", "unknown argument or missing value: '%s'", a);
+    const char *v = argv[++i];
+    long n;
+    double d;
+    /* string options */
+    if (!strcmp(a, "--out")) o.out_dir = v;
+    else if (!strcmp(a, "--model")) {
+      if (strcmp(v, "lenet5") && strcmp(v, "resnet20") && strcmp(v, "dwnet"))
+        return pp_cli_usage("run", "--model %s: expected lenet5, resnet20 or dwnet", v);
+      o.model = v;
+    } else if (!strcmp(a, "--data")) {
+      if (strcmp(v, "fashion-mnist") && strcmp(v, "cifar10") && strcmp(v, "synthetic") && strcmp(v, "mnist") &&
+          strcmp(v, "cifar100"))
+        return pp_cli_usage("run", "--data %s: expected fashion-mnist, cifar10 or synthetic", v);
+      o.data = v;
+    } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
+    else if (!strcmp(a, "--cache")) o.cache_dir = v;
+    else if (!strcmp(a, "--power-counts")) {
+      int k = 0;
+      for (const char *q = v; *q;) {
+        char *end;
+        long c = strtol(q, &end, 10);
+        if (end == q || c < 1 || c > 255 || k >= 31)
+          return pp_cli_usage("run", "--power-counts %s: expected up to 31 counts in 1..255, comma separated", v);
+        o.power_counts[k++] = (int)c;
+        q = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return pp_cli_usage("run", "--power-counts %s: expected numbers separated by commas", v);
+      }
+      o.power_counts[k] = 0;
+    }
+    else if (!strcmp(a, "--model-file")) o.model_file = v;
+    else if (!strcmp(a, "--mac")) o.mac_file = v;
+    else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;
+    else if (!strcmp(a, "--adder-netlist")) o.adder_file = v;
+    else if (!strcmp(a, "--lib")) o.lib_file = v;
+    else if (!strcmp(a, "--mult")) {
+      if (strcmp(v, "array") && strcmp(v, "booth")) return pp_cli_usage("run", "--mult %s: expected array or booth", v);
+      o.mult_arch = v;
+    } else if (!strcmp(a, "--adder")) {
+      if (strcmp(v, "ripple") && strcmp(v, "prefix"))
+        return pp_cli_usage("run", "--adder %s: expected ripple or prefix", v);
+      o.adder_arch = v;
+    }
+    /* numbers */
+    else if (!strcmp(a, "--seed")) {
+      char *end;
+      unsigned long long s = strtoull(v, &end, 10);
+      if (!*v || *end) return pp_cli_usage("run", "--seed %s: expected a non-negative integer", v);
+      o.seed = s;
+    } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--power-tolerance") || !strcmp(a, "--sparsity") ||
+               !strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) {
+      if (pp_cli_parse_double(v, &d) || !(d >= 0)) return pp_cli_usage("run", "%s %s: expected a number >= 0", a, v);
+      if (!strcmp(a, "--tolerance")) o.tolerance = d;
+      else if (!strcmp(a, "--power-tolerance")) o.power_tolerance = d;
+      else if (!strcmp(a, "--delay-step")) o.delay_step_ps = d;
+      else if (!strcmp(a, "--tick-ps")) o.tick_ps = d;
+      else {
+        if (d >= 1) return pp_cli_usage("run", "--sparsity %s: expected a fraction in [0, 1)", v);
+        o.sparsity = d;
+      }
+    } else {
+      int *dst = !strcmp(a, "--epochs")           ? &o.epochs
+                 : !strcmp(a, "--qat-epochs")     ? &o.qat_epochs
+                 : !strcmp(a, "--retrain-epochs") ? &o.retrain_epochs
+                 : !strcmp(a, "--train-images")   ? &o.train_images
+                 : !strcmp(a, "--test-images")    ? &o.test_images
+                 : !strcmp(a, "--trace-images")   ? &o.trace_images
+                 : !strcmp(a, "--transitions")    ? &o.transitions
+                 : !strcmp(a, "--array")          ? &o.array
+                 : !strcmp(a, "--repeats")        ? &o.repeats
+                 : !strcmp(a, "--power-steps")    ? &o.power_divisions
+                                                  : NULL;
+      if (!dst) return pp_cli_usage("run", "unknown option '%s'", a);
+      if (pp_cli_parse_long(v, 1, 100000000, &n)) return pp_cli_usage("run", "%s %s: expected a positive integer", a, v);
+      *dst = (int)n;
+    }
+  }
+  pp_err e;
+  pp_err_clear(&e);
+  static pp_report r;
+  if (pp_flow_run(&o, &r, &e)) return pp_cli_fail("run", &e);
+  char vf[64];
+  pp_report_voltage_factor(&r, vf, sizeof vf);
+  fprintf(stderr,
+          "powerprune run: %s on %s: accuracy %.2f%% -> %.2f%%; Standard HW %.3f -> %.3f mW (-%.1f%%), "
+          "Optimized HW %.3f -> %.3f mW (-%.1f%%); %d weights, %d activations, %.0f ps faster, %s V\n"
+          "powerprune run: report in %s/report.html\n",
+          r.network, r.dataset, r.acc_orig, r.acc_prop, r.std.orig_mw, r.std.prop_mw,
+          pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw), r.opt.orig_mw, r.opt.prop_mw,
+          pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw), r.n_weights, r.n_acts,
+          r.max_delay_orig_ps - r.max_delay_prop_ps, vf, o.out_dir);
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 0);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "out");
+    pp_json_str(&j, o.out_dir);
+    pp_json_key(&j, "acc_orig_pct");
+    pp_json_num(&j, r.acc_orig);
+    pp_json_key(&j, "acc_prop_pct");
+    pp_json_num(&j, r.acc_prop);
+    pp_json_key(&j, "std_red_pct");
+    pp_json_num(&j, pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw));
+    pp_json_key(&j, "opt_red_pct");
+    pp_json_num(&j, pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw));
+    pp_json_key(&j, "selected_weights");
+    pp_json_int(&j, r.n_weights);
+    pp_json_key(&j, "selected_activations");
+    pp_json_int(&j, r.n_acts);
+    pp_json_key(&j, "seconds");
+    pp_json_num(&j, r.seconds);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  }
+  return PP_EXIT_OK;
 }

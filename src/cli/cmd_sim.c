@@ -108,22 +108,8 @@ int pp_cmd_sim(int argc, char **argv) {
     else if (!strcmp(a, "--from") && more) from = argv[++i];
     else if (!strcmp(a, "--to") && more) to = argv[++i];
     else if (!strcmp(a, "--transitions") && more) trfile = argv[++i];
-    else if (!strcmp(a, "--part") && more) {
-      const char *v = argv[++i];
-      if (!strcmp(v, "full")) mo.part = PP_MAC_FULL;
-      else if (!strcmp(v, "mult")) mo.part = PP_MAC_MULT;
-      else if (!strcmp(v, "adder")) mo.part = PP_MAC_ADDER;
-      else return pp_cli_usage(cmd, "--part must be full, mult or adder, not '%s'", v);
-    } else if (!strcmp(a, "--mult") && more) {
-      const char *v = argv[++i];
-      if (!strcmp(v, "array")) mo.mult = PP_MULT_ARRAY;
-      else if (!strcmp(v, "booth")) mo.mult = PP_MULT_BOOTH;
-      else return pp_cli_usage(cmd, "--mult must be array or booth, not '%s'", v);
-    } else if (!strcmp(a, "--adder") && more) {
-      const char *v = argv[++i];
-      if (!strcmp(v, "ripple")) mo.adder = PP_ADDER_RIPPLE;
-      else if (!strcmp(v, "prefix")) mo.adder = PP_ADDER_PREFIX;
-      else return pp_cli_usage(cmd, "--adder must be ripple or prefix, not '%s'", v);
+    else if ((!strcmp(a, "--part") || !strcmp(a, "--mult") || !strcmp(a, "--adder")) && more) {
+      if (pp_cli_mac_arch(cmd, a, argv[++i], &mo)) return PP_EXIT_USAGE;
     } else if (!strcmp(a, "--tick") && more) {
       if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
         return pp_cli_usage(cmd, "--tick needs a positive number of ps");

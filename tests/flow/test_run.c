@@ -1,0 +1,218 @@
+/* End-to-end test of `powerprune run --quick` on a small synthetic data set:
+ * every report file exists, parses and agrees with itself (reductions from
+ * the powers shown, selected counts from the allowed-set files, figures on
+ * disk); a rerun skips every stage; an interrupted run (late stage files
+ * deleted) resumes, skipping the early stages, with the same result. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pp/report.h"
+#include "pp/select.h"
+
+static char dir[256];
+static char args[1024];
+
+static int setup(void **st) {
+  (void)st;
+  snprintf(dir, sizeof dir, "/tmp/pp_test_run.XXXXXX");
+  if (!mkdtemp(dir)) return -1;
+  /* small enough for a test, large enough that every stage does real work */
+  int asan = getenv("PP_ASAN") != NULL;
+  snprintf(args, sizeof args,
+           "run --quick --data synthetic --train-images %d --test-images %d --epochs 2 --trace-images 2 "
+           "--transitions %d --repeats 2 --power-counts 128,48 --array 32 --tick-ps 10 --seed 3 --out %s/out --cache %s/cache",
+           asan ? 300 : 600, asan ? 100 : 200, asan ? 60 : 200, dir, dir);
+  return 0;
+}
+
+static int teardown(void **st) {
+  (void)st;
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs powerprune with args, stderr into dir/log.txt; returns the exit status. */
+static int run(const char *extra) {
+  const char *exe = getenv("PP_EXE");
+  assert_non_null(exe);
+  char cmd[4096];
+  /* one thread: the data are tiny, and ctest runs other tests beside this one */
+  snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 '%s' %s %s > '%s/stdout.txt' 2> '%s/log.txt'", exe, args,
+           extra ? extra : "", dir, dir);
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *rel) {
+  char p[512], *t;
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  pp_err e;
+  pp_err_clear(&e);
+  if (pp_read_file(p, &t, NULL, &e)) fail_msg("cannot read %s: %s", p, e.msg);
+  return t;
+}
+
+static void check_report(void) {
+  pp_err e;
+  pp_err_clear(&e);
+  char p[512];
+  snprintf(p, sizeof p, "%s/out/summary.json", dir);
+  pp_report_jv v;
+  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
+  /* reductions computed from the powers shown */
+  const char *hw[2] = {"standard_hw", "optimized_hw"};
+  for (int k = 0; k < 2; k++) {
+    const pp_report_jv *h = pp_report_jv_get(&v, hw[k]);
+    double o = pp_report_jv_num(h, "orig_mw", NAN), pr = pp_report_jv_num(h, "prop_mw", NAN);
+    double nv = pp_report_jv_num(h, "prop_nominal_voltage_mw", NAN);
+    assert_true(o > 0 && pr > 0 && nv >= pr);
+    assert_true(fabs(pp_report_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
+    assert_true(fabs(pp_report_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
+  }
+  /* Optimized HW gates what Standard HW burns */
+  assert_true(pp_report_jv_num(&v, "optimized_hw.prop_mw", 0) <= pp_report_jv_num(&v, "standard_hw.prop_mw", 0));
+  double a0 = pp_report_jv_num(&v, "accuracy_pct.orig", NAN), a1 = pp_report_jv_num(&v, "accuracy_pct.prop", NAN);
+  assert_true(a0 >= 0 && a0 <= 100 && a1 >= 0 && a1 <= 100);
+  /* selected counts match the allowed-set files */
+  uint8_t mask[256];
+  int nw = -1, na = -1;
+  snprintf(p, sizeof p, "%s/out/%s", dir, pp_report_jv_str(&v, "selected.weights_file", "?"));
+  assert_int_equal(pp_select_read_values(p, -127, 127, mask, &nw, &e), PP_OK);
+  snprintf(p, sizeof p, "%s/out/%s", dir, pp_report_jv_str(&v, "selected.activations_file", "?"));
+  assert_int_equal(pp_select_read_values(p, 0, 255, mask, &na, &e), PP_OK);
+  assert_int_equal(nw, (int)pp_report_jv_num(&v, "selected.weights", -1));
+  assert_int_equal(na, (int)pp_report_jv_num(&v, "selected.activations", -1));
+  /* the delay claimed is what the allowed sets give on the delay table */
+  assert_true(pp_report_jv_num(&v, "delay_ps.prop", 1e9) <= pp_report_jv_num(&v, "delay_ps.orig", 0));
+  /* the options that produced it are recorded */
+  assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "3");
+  assert_string_equal(pp_report_jv_str(&v, "inputs.quick", ""), "yes");
+  /* every figure is on disk and shown in report.html, relatively */
+  char *html = slurp("out/report.html");
+  const pp_report_jv *figs = pp_report_jv_get(&v, "figures");
+  assert_non_null(figs);
+  assert_true(figs->n >= 6);
+  for (size_t i = 0; i < figs->n; i++) {
+    const char *f = pp_report_jv_str(&figs->items[i], "file", "");
+    char rel[512], src[600];
+    snprintf(rel, sizeof rel, "out/%s", f);
+    char *svg = slurp(rel);
+    assert_non_null(strstr(svg, "<svg"));
+    free(svg);
+    snprintf(src, sizeof src, "<img src=\"%s\"", f);
+    assert_non_null(strstr(html, src));
+  }
+  free(html);
+  /* table.csv: one row, the same numbers */
+  char *csv = slurp("out/table.csv");
+  char *row = strchr(csv, '\n');
+  assert_non_null(row);
+  row++;
+  char expect[128];
+  snprintf(expect, sizeof expect, ",%.2f,", pp_report_jv_num(&v, "standard_hw.reduction_pct", NAN));
+  assert_non_null(strstr(row, expect));
+  snprintf(expect, sizeof expect, ",%d,%d,", nw, na);
+  assert_non_null(strstr(row, expect));
+  free(csv);
+  pp_report_jv_free(&v);
+  /* the stage files record their options */
+  snprintf(p, sizeof p, "%s/out/stages/01-train.json", dir);
+  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_report_jv_str(&v, "options.model", ""), "lenet5");
+  assert_string_equal(pp_report_jv_str(&v, "options.seed", ""), "3");
+  pp_report_jv_free(&v);
+}
+
+static int count(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *q = text; (q = strstr(q, needle)); q++) n++;
+  return n;
+}
+
+static void test_quick_run_and_resume(void **st) {
+  (void)st;
+  int rc = run(NULL);
+  if (rc) {
+    char *log = slurp("log.txt");
+    fail_msg("powerprune run exited %d:\n%s", rc, log);
+  }
+  check_report();
+  char *table1 = slurp("out/table.csv");
+  char *log = slurp("log.txt");
+  assert_int_equal(count(log, "done already"), 0);
+  free(log);
+  /* the trained float model and the delay table went to the cache for other folders */
+  char cmd0[700];
+  snprintf(cmd0, sizeof cmd0, "ls %s/cache/float-*.ppnn %s/cache/delay-*.ppdelay > /dev/null", dir, dir);
+  assert_int_equal(system(cmd0), 0);
+
+  /* a rerun does nothing again and says so */
+  assert_int_equal(run(NULL), 0);
+  log = slurp("log.txt");
+  assert_true(count(log, "done already") >= 8);
+  assert_int_equal(count(log, ": done in"), 0);
+  free(log);
+  char *table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* interrupted: the late stages are gone; the early ones are skipped, the result is the same */
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "rm -f %s/out/stages/20-trace-final.json %s/out/summary.json %s/out/table.csv", dir,
+           dir, dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(run(NULL), 0);
+  log = slurp("log.txt");
+  assert_non_null(strstr(log, "stage 01-train: done already"));
+  assert_non_null(strstr(log, "stage 07-timing: done already"));
+  assert_non_null(strstr(log, "stage 20-trace-final: done in"));
+  free(log);
+  check_report();
+  table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* a changed option redoes what depends on it only */
+  assert_int_equal(run("--power-tolerance 0.25"), 0);
+  log = slurp("log.txt");
+  assert_non_null(strstr(log, "stage 03-prune: done already"));
+  free(log);
+  check_report();
+  free(table1);
+}
+
+static void test_bad_options(void **st) {
+  (void)st;
+  const char *exe = getenv("PP_EXE");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "'%s' run --model vgg --out %s/x 2>/dev/null", exe, dir);
+  int rc = system(cmd);
+  assert_int_equal(WEXITSTATUS(rc), 2);
+  snprintf(cmd, sizeof cmd, "'%s' run --sparsity 1.5 --out %s/x 2>/dev/null", exe, dir);
+  rc = system(cmd);
+  assert_int_equal(WEXITSTATUS(rc), 2);
+  snprintf(cmd, sizeof cmd, "'%s' run --help > /dev/null", exe);
+  assert_int_equal(system(cmd), 0);
+  /* powerprune report on a folder without a summary: one clear error */
+  snprintf(cmd, sizeof cmd, "'%s' report %s/nothing 2>/dev/null", exe, dir);
+  rc = system(cmd);
+  assert_int_equal(WEXITSTATUS(rc), 4);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_quick_run_and_resume),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
