@@ -50,8 +50,13 @@ static void help(FILE *f) {
           "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
           "                        (default 192,128,96,64,48,32,24,16; quick 96,32)\n"
           "  --power-steps N       instead: N equal steps in uW over the range of P[w]\n"
+          "  --no-pann             skip the comparison with PANN and plain low-bit quantization\n"
+          "                        (stage 21-pann: bit-flip power models fitted to the gate-level\n"
+          "                        simulator, cached; table, plot, pann_compare.csv)\n"
+          "  --pann-samples N      transitions per MAC part when fitting those models (default 3000;\n"
+          "                        quick 400)\n"
           "  --force               redo every stage\n"
-          "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
+          "  --cache DIR           reuse trained float models, delay tables and power models (default:\n"
           "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
           "  --no-cache            neither read nor write the cache\n"
           "  --json                print the Table I numbers as one JSON object on stdout\n"
@@ -90,6 +95,10 @@ int pp_cmd_run(int argc, char **argv) {
     }
     if (!strcmp(a, "--prune-global")) {
       o.prune_global = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-pann")) {
+      o.no_pann = 1;
       continue;
     }
     if (!strcmp(a, "--no-cache")) {
@@ -171,6 +180,7 @@ int pp_cmd_run(int argc, char **argv) {
                  : !strcmp(a, "--array")          ? &o.array
                  : !strcmp(a, "--repeats")        ? &o.repeats
                  : !strcmp(a, "--power-steps")    ? &o.power_divisions
+                 : !strcmp(a, "--pann-samples")   ? &o.pann_samples
                                                   : NULL;
       if (!dst) return pp_cli_usage("run", "unknown option '%s'", a);
       if (pp_cli_parse_long(v, 1, 100000000, &n)) return pp_cli_usage("run", "%s %s: expected a positive integer", a, v);
@@ -191,6 +201,12 @@ int pp_cmd_run(int argc, char **argv) {
           pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw), r.opt.orig_mw, r.opt.prop_mw,
           pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw), r.n_weights, r.n_acts,
           r.max_delay_orig_ps - r.max_delay_prop_ps, vf, o.out_dir);
+  const pp_report_pann_point *p8 = pp_report_pann_find(&r.pann, "int8"), *pp = pp_report_pann_find(&r.pann, "powerpruning");
+  if (p8 && pp)
+    fprintf(stderr,
+            "powerprune run: beside PANN (bit-flip models, sequential accumulation; fJ/MAC, not Table I's scale): "
+            "int8 %.1f fJ/MAC at %.2f%%, PowerPruning %.1f fJ/MAC at %.2f%%; see %s/pann_compare.csv\n",
+            p8->power_fj, p8->acc, pp->power_fj, pp->acc, o.out_dir);
   if (json) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
@@ -211,6 +227,8 @@ int pp_cmd_run(int argc, char **argv) {
     pp_json_int(&j, r.n_acts);
     pp_json_key(&j, "seconds");
     pp_json_num(&j, r.seconds);
+    pp_json_key(&j, "pann");
+    pp_report_pann_json(&j, &r.pann);
     pp_json_obj_end(&j);
     pp_json_end(&j);
   }

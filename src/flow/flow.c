@@ -2,7 +2,8 @@
  * train -> int8 QAT -> magnitude pruning -> trace on the array ->
  * characterize power and timing -> power-threshold and delay-threshold loops
  * with retraining -> trace of the result -> estimate (Standard/Optimized HW,
- * voltage scaling) -> figures and report. Every stage's result is a file in
+ * voltage scaling) -> the same networks beside PANN and plain low-bit
+ * quantization on module pann's bit-flip models -> figures and report. Every stage's result is a file in
  * the output folder (see ledger.c); models, traces and tables are files too,
  * so a rerun picks up where the last one stopped. */
 #include <math.h>
@@ -449,6 +450,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   if ((rc = flow_stage_hw(&c, e))) goto out;      /* trace, characterize, timing */
   if ((rc = stage_retrain(&c, e))) goto out;
   if ((rc = flow_stage_final(&c, e))) goto out;   /* trace of the result, estimate */
+  if ((rc = flow_stage_pann(&c, e))) goto out;    /* beside PANN and plain low-bit quantization */
   c.seconds = pp_now() - t_start;
   rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
 out:

@@ -259,9 +259,12 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "clock", "%.1f ps", c->P.clock_ps);
   kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm.vth, c->vm.alpha,
      c->vm.leak_k);
+  kv(c, "pann_comparison", "%s", c->pann.present ? "yes (stage 21-pann)" : "no (--no-pann)");
+  r->pann = c->pann;
   int rc;
   if (pp_plot_available()) {
     if ((rc = figures(c, e))) return rc;
+    if (r->pann.present && (rc = pp_report_plot_pann(r, c->L.dir, e))) return rc;
   } else flow_log(c, "gnuplot is not installed: the report has no figures (install gnuplot-nox)");
   return pp_report_write_all(r, c->L.dir, e);
 }
