@@ -48,7 +48,7 @@ static int pann_config(flow_ctx *c, pann_cfg *g, pp_err *e) {
   /* calibration and validation come from the training images; the test set is the run's, so that the
    * accuracies of the b-bit and PANN networks and of the run's own networks are on the same images */
   int third = c->train.n / 3;
-  int calib = o->quick ? 200 : 1000, val = o->quick ? 300 : 2000;
+  int calib = o->quick ? 200 : 1000, val = o->quick ? 120 : 2000;
   g->cmp.calib_images = calib < third ? calib : third;
   g->cmp.val_images = val < third ? val : third;
   if (g->cmp.calib_images < 1 || g->cmp.val_images < 1)
