@@ -3,6 +3,7 @@
 #ifndef PP_CLI_H
 #define PP_CLI_H
 
+#include "pp/netlist.h"
 #include "pp/util.h"
 
 /* Named exit codes, shared by every subcommand. */
@@ -23,10 +24,47 @@ int pp_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* Parses a whole decimal integer/double; returns 0 on success. */
 int pp_cli_parse_long(const char *s, long lo, long hi, long *out);
 int pp_cli_parse_double(const char *s, double *out);
-/* Applies --part/--mult/--adder VALUE to a MAC generator's options; on a bad
- * value prints the usage error and returns non-zero. */
-struct pp_mac_opts;
-int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, struct pp_mac_opts *mo);
+/* The value of option `name` at argv[*i], given as "NAME VALUE" (then *i
+ * moves to VALUE) or "NAME=VALUE"; "" when VALUE is missing; NULL when
+ * argv[*i] is not that option. */
+const char *pp_cli_optval(int argc, char **argv, int *i, const char *name);
+
+/* Options of the built-in MAC generator, shared by every command that makes
+ * one: --part full|mult|adder, --mult array|booth, --adder ripple|prefix,
+ * --w-bits 2..8, --a-bits 2..8, --p-bits 4..p_bits_max. Applies option opt
+ * with value v to mo and returns 1; returns 0 when opt is none of them; on a
+ * bad value prints one usage error naming the option, what it takes and v,
+ * and returns -1 (the caller exits with PP_EXIT_USAGE). */
+int pp_cli_mac_gen_option(const char *cmd, const char *opt, const char *v, int p_bits_max, pp_mac_opts *mo);
+/* --part/--mult/--adder only (the above, restricted): 0 when applied,
+ * PP_EXIT_USAGE after the usage error otherwise. */
+int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, pp_mac_opts *mo);
+
+/* Where a command's netlist comes from (sim, sta, mac check): the file path
+ * read with the Liberty library lib_path (NULL: pp_lib_default_path()), or,
+ * with no path, the built-in MAC generated with mo. */
+typedef struct pp_cli_netlist_src {
+  const char *path, *lib_path, *top;
+  pp_mac_opts mo;
+} pp_cli_netlist_src;
+void pp_cli_netlist_src_default(pp_cli_netlist_src *s);
+/* "--lib FILE", "--top NAME", "--part/--mult/--adder VALUE" at argv[*i]
+ * (value in the next argument): 1 when applied (*i moved to the value), 0
+ * when argv[*i] is none of them or has no value, -1 after a usage error. */
+int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s);
+/* Reads the library and the netlist (generating the MAC into a temporary file
+ * when there is no path); on error frees what it read and leaves both NULL. */
+int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e);
+/* The library path s reads. */
+const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
+
+/* The options choosing the MAC of characterize and timing (spec of module
+ * characterize): --lib FILE, --netlist FILE, --mult, --adder, --w-bits,
+ * --a-bits, --p-bits (4..31: the characterization keeps partial sums in 32
+ * bits), as "NAME VALUE" or "NAME=VALUE". 1 when argv[*i] was one of them,
+ * 0 when not, -1 after a usage error. */
+struct pp_char_mac_spec;
+int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, struct pp_char_mac_spec *s);
 
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);

@@ -1,11 +1,14 @@
-/* cli/cli_util: turning library errors into one message and an exit code. */
+/* cli/cli_util: what every subcommand shares: turning library errors into
+ * one message and an exit code, number and option parsing, the MAC generator
+ * options and loading a netlist (or the built-in MAC) with its library. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
-
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pp/characterize.h"
 #include "pp/netlist.h"
 
 int pp_cli_fail(const char *cmd, const pp_err *e) {
@@ -50,20 +53,120 @@ int pp_cli_parse_double(const char *s, double *out) {
   return 0;
 }
 
-int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, struct pp_mac_opts *mo) {
-  if (!strcmp(opt, "--part")) {
-    if (!strcmp(v, "full")) mo->part = PP_MAC_FULL;
-    else if (!strcmp(v, "mult")) mo->part = PP_MAC_MULT;
-    else if (!strcmp(v, "adder")) mo->part = PP_MAC_ADDER;
-    else return pp_cli_usage(cmd, "--part must be full, mult or adder, not '%s'", v);
-  } else if (!strcmp(opt, "--mult")) {
-    if (!strcmp(v, "array")) mo->mult = PP_MULT_ARRAY;
-    else if (!strcmp(v, "booth")) mo->mult = PP_MULT_BOOTH;
-    else return pp_cli_usage(cmd, "--mult must be array or booth, not '%s'", v);
-  } else {
-    if (!strcmp(v, "ripple")) mo->adder = PP_ADDER_RIPPLE;
-    else if (!strcmp(v, "prefix")) mo->adder = PP_ADDER_PREFIX;
-    else return pp_cli_usage(cmd, "--adder must be ripple or prefix, not '%s'", v);
+const char *pp_cli_optval(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n]) return NULL;
+  if (*i + 1 >= argc) return "";
+  return argv[++*i];
+}
+
+/* One keyword option: the accepted words and the value each sets. */
+typedef struct {
+  const char *opt, *takes;
+  const char *word[3];
+  int code[3];
+} kw_option;
+
+static const kw_option KW[] = {
+    {"--part", "full, mult or adder", {"full", "mult", "adder"}, {PP_MAC_FULL, PP_MAC_MULT, PP_MAC_ADDER}},
+    {"--mult", "array or booth", {"array", "booth", NULL}, {PP_MULT_ARRAY, PP_MULT_BOOTH, 0}},
+    {"--adder", "ripple or prefix", {"ripple", "prefix", NULL}, {PP_ADDER_RIPPLE, PP_ADDER_PREFIX, 0}},
+};
+
+int pp_cli_mac_gen_option(const char *cmd, const char *opt, const char *v, int p_bits_max, pp_mac_opts *mo) {
+  int *kw_field[3] = {&mo->part, &mo->mult, &mo->adder};
+  for (int k = 0; k < 3; k++) {
+    if (strcmp(opt, KW[k].opt)) continue;
+    for (int j = 0; j < 3 && KW[k].word[j]; j++)
+      if (!strcmp(v, KW[k].word[j])) {
+        *kw_field[k] = KW[k].code[j];
+        return 1;
+      }
+    pp_cli_usage(cmd, "%s must be %s, not '%s'", opt, KW[k].takes, v);
+    return -1;
+  }
+  static const char *size_opt[3] = {"--w-bits", "--a-bits", "--p-bits"};
+  int *size_field[3] = {&mo->w_bits, &mo->a_bits, &mo->p_bits};
+  const long lo[3] = {2, 2, 4}, hi[3] = {8, 8, p_bits_max};
+  for (int k = 0; k < 3; k++) {
+    if (strcmp(opt, size_opt[k])) continue;
+    long n;
+    if (pp_cli_parse_long(v, lo[k], hi[k], &n)) {
+      pp_cli_usage(cmd, "%s must be a whole number in %ld..%ld, not '%s'", opt, lo[k], hi[k], v);
+      return -1;
+    }
+    *size_field[k] = (int)n;
+    return 1;
   }
   return 0;
+}
+
+int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, pp_mac_opts *mo) {
+  if (strcmp(opt, "--part") && strcmp(opt, "--mult") && strcmp(opt, "--adder"))
+    return pp_cli_usage(cmd, "'%s' is not a MAC architecture option", opt);
+  return pp_cli_mac_gen_option(cmd, opt, v, 64, mo) < 0 ? PP_EXIT_USAGE : 0;
+}
+
+void pp_cli_netlist_src_default(pp_cli_netlist_src *s) {
+  memset(s, 0, sizeof *s);
+  pp_mac_opts_default(&s->mo);
+}
+
+int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s) {
+  if (*i + 1 >= argc) return 0;
+  const char *a = argv[*i], *v = argv[*i + 1];
+  int k = 1;
+  if (!strcmp(a, "--lib")) s->lib_path = v;
+  else if (!strcmp(a, "--top")) s->top = v;
+  else if (!strcmp(a, "--part") || !strcmp(a, "--mult") || !strcmp(a, "--adder"))
+    k = pp_cli_mac_gen_option(cmd, a, v, 64, &s->mo);
+  else return 0;
+  if (k > 0) ++*i;
+  return k;
+}
+
+const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s) {
+  return s->lib_path ? s->lib_path : pp_lib_default_path();
+}
+
+int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e) {
+  *lib = NULL;
+  *nl = NULL;
+  int st = pp_lib_read(pp_cli_netlist_lib_path(s), lib, e);
+  if (st) return st;
+  if (s->path) st = pp_netlist_read(s->path, *lib, s->top, nl, e);
+  else {
+    /* the generator writes a file; the netlist is read back like any other */
+    char tmp[] = "/tmp/powerprune-mac-XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0) st = pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
+    else {
+      close(fd);
+      st = pp_mac_generate(&s->mo, *lib, tmp, e);
+      if (!st) st = pp_netlist_read(tmp, *lib, NULL, nl, e);
+      remove(tmp);
+    }
+  }
+  if (st) {
+    pp_netlist_free(*nl);
+    pp_lib_free(*lib);
+    *nl = NULL;
+    *lib = NULL;
+  }
+  return st;
+}
+
+int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s) {
+  static const char *gen_opt[] = {"--mult", "--adder", "--w-bits", "--a-bits", "--p-bits"};
+  const char *v;
+  if ((v = pp_cli_optval(argc, argv, i, "--lib"))) s->lib_path = v;
+  else if ((v = pp_cli_optval(argc, argv, i, "--netlist"))) s->path[0] = v;
+  else {
+    for (size_t k = 0; k < sizeof gen_opt / sizeof *gen_opt; k++)
+      if ((v = pp_cli_optval(argc, argv, i, gen_opt[k]))) return pp_cli_mac_gen_option(cmd, gen_opt[k], v, 31, &s->gen);
+    return 0;
+  }
+  return 1;
 }

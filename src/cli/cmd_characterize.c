@@ -33,45 +33,6 @@ static const char *USAGE =
     "  --no-plot          skip the plot\n"
     "  --json             print the power table as one JSON object on stdout\n";
 
-static const char *optval(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) return "";
-  return argv[++*i];
-}
-
-/* Options shared with `powerprune timing` (declared there) for choosing the
- * MAC. Returns 1 when argv[*i] was one of them, -1 on a bad value (usage
- * printed, *rc = exit code), 0 otherwise. */
-int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc);
-int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc) {
-  const char *v;
-  long n;
-  if ((v = optval(argc, argv, i, "--lib"))) s->lib_path = v;
-  else if ((v = optval(argc, argv, i, "--netlist"))) s->path[0] = v;
-  else if ((v = optval(argc, argv, i, "--mult"))) {
-    if (!strcmp(v, "array")) s->gen.mult = PP_MULT_ARRAY;
-    else if (!strcmp(v, "booth")) s->gen.mult = PP_MULT_BOOTH;
-    else return *rc = pp_cli_usage(cmd, "--mult takes array or booth"), -1;
-  } else if ((v = optval(argc, argv, i, "--adder"))) {
-    if (!strcmp(v, "ripple")) s->gen.adder = PP_ADDER_RIPPLE;
-    else if (!strcmp(v, "prefix")) s->gen.adder = PP_ADDER_PREFIX;
-    else return *rc = pp_cli_usage(cmd, "--adder takes ripple or prefix"), -1;
-  } else if ((v = optval(argc, argv, i, "--w-bits"))) {
-    if (pp_cli_parse_long(v, 2, 8, &n)) return *rc = pp_cli_usage(cmd, "--w-bits takes 2..8"), -1;
-    s->gen.w_bits = (int)n;
-  } else if ((v = optval(argc, argv, i, "--a-bits"))) {
-    if (pp_cli_parse_long(v, 2, 8, &n)) return *rc = pp_cli_usage(cmd, "--a-bits takes 2..8"), -1;
-    s->gen.a_bits = (int)n;
-  } else if ((v = optval(argc, argv, i, "--p-bits"))) {
-    if (pp_cli_parse_long(v, 4, 31, &n)) return *rc = pp_cli_usage(cmd, "--p-bits takes 4..31"), -1;
-    s->gen.p_bits = (int)n;
-  } else return 0;
-  return 1;
-}
-
 int pp_cmd_characterize(int argc, char **argv) {
   const char *cmd = "characterize";
   const char *trace = NULL, *out_dir = NULL;
@@ -82,7 +43,7 @@ int pp_cmd_characterize(int argc, char **argv) {
   pp_char_mac_spec_default(&spec);
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int rc = 0, k;
+    int k;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
@@ -90,16 +51,16 @@ int pp_cmd_characterize(int argc, char **argv) {
     else if (!strcmp(argv[i], "--uniform")) uniform = 1;
     else if (!strcmp(argv[i], "--reservoir")) reservoir = 1;
     else if (!strcmp(argv[i], "--no-plot")) plot = 0;
-    else if ((v = optval(argc, argv, &i, "--trace"))) trace = v;
-    else if ((v = optval(argc, argv, &i, "--transitions"))) {
+    else if ((v = pp_cli_optval(argc, argv, &i, "--trace"))) trace = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--transitions"))) {
       if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--transitions takes a count >= 1");
-    } else if ((v = optval(argc, argv, &i, "--seed"))) {
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
       if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
-    } else if ((v = optval(argc, argv, &i, "--clock-ps"))) {
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--clock-ps"))) {
       if (pp_cli_parse_double(v, &clock_ps) || !(clock_ps > 0)) return pp_cli_usage(cmd, "--clock-ps takes ps > 0");
-    } else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec, &rc))) {
-      if (k < 0) return rc;
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
+      if (k < 0) return PP_EXIT_USAGE;
     } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
   }
   if (uniform == (trace != NULL)) return pp_cli_usage(cmd, "give exactly one of --trace STATS and --uniform");

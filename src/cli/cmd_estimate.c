@@ -42,16 +42,8 @@ static const char *USAGE =
     "  --check-pes N            PEs sampled (default 64)\n"
     "  --check-transitions T    transitions sampled for P[w] (default 10000)\n"
     "  --seed S                 seed of both samples (default 1)\n"
-    "  --lib FILE, --netlist FILE   the MAC (default: built-in library, generated MAC)\n";
-
-static const char *optval(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) return "";
-  return argv[++*i];
-}
+    "  --lib FILE, --netlist FILE   the MAC (default: built-in library, generated MAC)\n"
+    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n";
 
 typedef struct {
   const char *want;   /* layer name, NULL: the largest */
@@ -93,21 +85,23 @@ static int run_check(int argc, char **argv) {
   pp_char_mac_spec_default(&spec);
   for (int i = 1; i < argc; i++) {
     const char *v;
+    int k;
     if (!strcmp(argv[i], "--json")) json = 1;
-    else if ((v = optval(argc, argv, &i, "--check-model"))) model = v;
-    else if ((v = optval(argc, argv, &i, "--check-data"))) data = v;
-    else if ((v = optval(argc, argv, &i, "--check-dir"))) dir = v;
-    else if ((v = optval(argc, argv, &i, "--check-layer"))) layer = v;
-    else if ((v = optval(argc, argv, &i, "--lib"))) spec.lib_path = v;
-    else if ((v = optval(argc, argv, &i, "--netlist"))) spec.path[0] = v;
-    else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((v = optval(argc, argv, &i, "--check-image"))) {
+    else if ((v = pp_cli_optval(argc, argv, &i, "--check-model"))) model = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--check-data"))) data = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--check-dir"))) dir = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--check-layer"))) layer = v;
+    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
+      if (k < 0) return PP_EXIT_USAGE;
+    }
+    else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--check-image"))) {
       if (pp_cli_parse_long(v, 0, 100000000L, &image)) return pp_cli_usage(cmd, "--check-image takes an index >= 0");
-    } else if ((v = optval(argc, argv, &i, "--check-pes"))) {
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--check-pes"))) {
       if (pp_cli_parse_long(v, 1, PP_EST_CHECK_MAX_PES, &pes)) return pp_cli_usage(cmd, "--check-pes takes 1..%d", PP_EST_CHECK_MAX_PES);
-    } else if ((v = optval(argc, argv, &i, "--check-transitions"))) {
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--check-transitions"))) {
       if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--check-transitions takes a count >= 1");
-    } else if ((v = optval(argc, argv, &i, "--seed"))) {
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
       if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
     } else return pp_cli_usage(cmd, "option '%s' does not go with --check-model", argv[i]);
   }
@@ -275,14 +269,14 @@ int pp_cmd_estimate(int argc, char **argv) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if ((v = optval(argc, argv, &i, "--trace"))) trace = v;
-    else if ((v = optval(argc, argv, &i, "--trace-selected"))) trace_sel = v;
-    else if ((v = optval(argc, argv, &i, "--power"))) power = v;
-    else if ((v = optval(argc, argv, &i, "--allowed-weights"))) aw = v;
-    else if ((v = optval(argc, argv, &i, "--allowed-acts"))) aa = v;
-    else if ((v = optval(argc, argv, &i, "--delay"))) delay = v;
-    else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((v = optval(argc, argv, &i, "--idle"))) {
+    else if ((v = pp_cli_optval(argc, argv, &i, "--trace"))) trace = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--trace-selected"))) trace_sel = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--power"))) power = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--allowed-weights"))) aw = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--allowed-acts"))) aa = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--delay"))) delay = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--idle"))) {
       if (!strcmp(v, "hold")) idle = PP_EST_IDLE_HOLD;
       else if (!strcmp(v, "zero-weight")) idle = PP_EST_IDLE_ZERO_WEIGHT;
       else return pp_cli_usage(cmd, "--idle takes hold or zero-weight");
@@ -292,7 +286,7 @@ int pp_cmd_estimate(int argc, char **argv) {
       double *dsts[] = {&d_orig, &d_sel, &vm.v_nom, &vm.vth, &vm.alpha, &vm.leak_k, &vm.v_step};
       int k = 0;
       for (; k < 7; k++)
-        if ((v = optval(argc, argv, &i, names[k]))) break;
+        if ((v = pp_cli_optval(argc, argv, &i, names[k]))) break;
       if (k == 7) return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
       dst = dsts[k];
       if (pp_cli_parse_double(v, dst) || (k != 5 && *dst < 0) || (k < 3 && *dst <= 0))

@@ -49,38 +49,13 @@ static int gen(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    long n;
+    int k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(gen_help, stdout);
       return PP_EXIT_OK;
-    } else if (!strcmp(a, "--mult") && v) {
+    } else if (v && (k = pp_cli_mac_gen_option(cmd, a, v, 64, &o))) {
+      if (k < 0) return PP_EXIT_USAGE;
       i++;
-      if (!strcmp(v, "array")) o.mult = PP_MULT_ARRAY;
-      else if (!strcmp(v, "booth")) o.mult = PP_MULT_BOOTH;
-      else return pp_cli_usage(cmd, "--mult takes array or booth, not '%s'", v);
-    } else if (!strcmp(a, "--adder") && v) {
-      i++;
-      if (!strcmp(v, "ripple")) o.adder = PP_ADDER_RIPPLE;
-      else if (!strcmp(v, "prefix")) o.adder = PP_ADDER_PREFIX;
-      else return pp_cli_usage(cmd, "--adder takes ripple or prefix, not '%s'", v);
-    } else if (!strcmp(a, "--part") && v) {
-      i++;
-      if (!strcmp(v, "full")) o.part = PP_MAC_FULL;
-      else if (!strcmp(v, "mult")) o.part = PP_MAC_MULT;
-      else if (!strcmp(v, "adder")) o.part = PP_MAC_ADDER;
-      else return pp_cli_usage(cmd, "--part takes full, mult or adder, not '%s'", v);
-    } else if (!strcmp(a, "--w-bits") && v) {
-      i++;
-      if (pp_cli_parse_long(v, 2, 8, &n)) return pp_cli_usage(cmd, "--w-bits takes 2..8, not '%s'", v);
-      o.w_bits = (int)n;
-    } else if (!strcmp(a, "--a-bits") && v) {
-      i++;
-      if (pp_cli_parse_long(v, 2, 8, &n)) return pp_cli_usage(cmd, "--a-bits takes 2..8, not '%s'", v);
-      o.a_bits = (int)n;
-    } else if (!strcmp(a, "--p-bits") && v) {
-      i++;
-      if (pp_cli_parse_long(v, 4, 64, &n)) return pp_cli_usage(cmd, "--p-bits takes 4..64, not '%s'", v);
-      o.p_bits = (int)n;
     } else if (!strcmp(a, "--lib") && v) {
       lib_path = argv[++i];
     } else if (!strcmp(a, "-o") && v) {
@@ -135,13 +110,10 @@ static int check(int argc, char **argv) {
   if (!path) return pp_cli_usage(cmd, "which netlist? (powerprune mac check NETLIST)");
   pp_err e;
   pp_err_clear(&e);
+  pp_cli_netlist_src src = {.path = path, .lib_path = lib_path, .top = top};
   pp_lib *lib;
-  if (pp_lib_read(lib_path, &lib, &e)) return pp_cli_fail(cmd, &e);
   pp_netlist *nl;
-  if (pp_netlist_read(path, lib, top, &nl, &e)) {
-    pp_lib_free(lib);
-    return pp_cli_fail(cmd, &e);
-  }
+  if (pp_cli_netlist_load(&src, &lib, &nl, &e)) return pp_cli_fail(cmd, &e);
   double t0 = pp_now();
   pp_mac_check_result r;
   int rc = pp_mac_check(nl, (uint64_t)seed, &r, &e);
@@ -264,10 +236,12 @@ static int synth(int argc, char **argv) {
   const char *cmd = "mac synth";
   const char *lib_path = pp_lib_default_path(), *out = NULL, *yosys = "yosys";
   const char *rtl = PP_SOURCE_DIR "/data/mac_rtl.v";
-  long wb = 8, ab = 8, pb = 22;
+  pp_mac_opts sz; /* only the sizes: the architecture is Yosys's choice */
+  pp_mac_opts_default(&sz);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(synth_help, stdout);
       return PP_EXIT_OK;
@@ -279,17 +253,15 @@ static int synth(int argc, char **argv) {
       yosys = argv[++i];
     } else if (!strcmp(a, "-o") && v) {
       out = argv[++i];
-    } else if (!strcmp(a, "--w-bits") && v) {
-      if (pp_cli_parse_long(argv[++i], 2, 8, &wb)) return pp_cli_usage(cmd, "--w-bits takes 2..8, not '%s'", v);
-    } else if (!strcmp(a, "--a-bits") && v) {
-      if (pp_cli_parse_long(argv[++i], 2, 8, &ab)) return pp_cli_usage(cmd, "--a-bits takes 2..8, not '%s'", v);
-    } else if (!strcmp(a, "--p-bits") && v) {
-      if (pp_cli_parse_long(argv[++i], 4, 62, &pb)) return pp_cli_usage(cmd, "--p-bits takes 4..62, not '%s'", v);
+    } else if (v && strstr(a, "-bits") && (k = pp_cli_mac_gen_option(cmd, a, v, 62, &sz))) {
+      if (k < 0) return PP_EXIT_USAGE;
+      i++;
     } else {
       return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
     }
   }
   if (!out) return pp_cli_usage(cmd, "-o FILE is required");
+  long wb = sz.w_bits, ab = sz.a_bits, pb = sz.p_bits;
   if (pb < wb + ab) return pp_cli_usage(cmd, "--p-bits must be at least w-bits + a-bits (%ld)", wb + ab);
   /* the library must read before Yosys spends time on it */
   pp_err e;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "pp/netlist.h"
@@ -28,19 +27,6 @@ static const char *USAGE =
     "  --nets             per-net toggles and last change times in the JSON\n"
     "  --json             JSON on stdout (format powerprune-sim-1)\n"
     "Values are decimal or 0x hex, negative values are two's complement.\n";
-
-static int load(const char *path, const char *top, const pp_mac_opts *mo, const pp_lib *lib, pp_netlist **nl,
-                pp_err *e) {
-  if (path) return pp_netlist_read(path, lib, top, nl, e);
-  char tmp[] = "/tmp/powerprune-mac-XXXXXX";
-  int fd = mkstemp(tmp);
-  if (fd < 0) return pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
-  close(fd);
-  int st = pp_mac_generate(mo, lib, tmp, e);
-  if (!st) st = pp_netlist_read(tmp, lib, NULL, nl, e);
-  remove(tmp);
-  return st;
-}
 
 /* Parses "a=3,p=-7" into bits (ports not named keep their bits). */
 static int parse_assign(const pp_sim_model *m, const char *text, uint8_t *bits, const char *file, int line,
@@ -86,36 +72,33 @@ static char *xstrdup(const char *s) {
 }
 
 int pp_cmd_sim(int argc, char **argv) {
-  const char *cmd = "sim", *path = NULL, *libpath = NULL, *top = NULL, *set = NULL, *from = NULL, *to = NULL,
-             *trfile = NULL;
+  const char *cmd = "sim", *set = NULL, *from = NULL, *to = NULL, *trfile = NULL;
   int json = 0, nets = 0;
-  pp_mac_opts mo;
-  pp_mac_opts_default(&mo);
+  pp_cli_netlist_src src;
+  pp_cli_netlist_src_default(&src);
   pp_sim_opts so;
   pp_sim_opts_default(&so);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int more = i + 1 < argc;
+    int more = i + 1 < argc, k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--nets")) nets = 1;
     else if (!strcmp(a, "--inertial")) so.inertial = 1;
-    else if (!strcmp(a, "--lib") && more) libpath = argv[++i];
-    else if (!strcmp(a, "--top") && more) top = argv[++i];
     else if (!strcmp(a, "--set") && more) set = argv[++i];
     else if (!strcmp(a, "--from") && more) from = argv[++i];
     else if (!strcmp(a, "--to") && more) to = argv[++i];
     else if (!strcmp(a, "--transitions") && more) trfile = argv[++i];
-    else if ((!strcmp(a, "--part") || !strcmp(a, "--mult") || !strcmp(a, "--adder")) && more) {
-      if (pp_cli_mac_arch(cmd, a, argv[++i], &mo)) return PP_EXIT_USAGE;
+    else if ((k = pp_cli_netlist_option(cmd, argc, argv, &i, &src))) {
+      if (k < 0) return PP_EXIT_USAGE;
     } else if (!strcmp(a, "--tick") && more) {
       if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
         return pp_cli_usage(cmd, "--tick needs a positive number of ps");
     } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
-    else if (!path) path = a;
-    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", path, a);
+    else if (!src.path) src.path = a;
+    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", src.path, a);
   }
   if (!trfile && !from && !to) return pp_cli_usage(cmd, "give --from/--to or --transitions");
   if (trfile && (from || to)) return pp_cli_usage(cmd, "--transitions and --from/--to exclude each other");
@@ -129,7 +112,7 @@ int pp_cmd_sim(int argc, char **argv) {
   tr *trs = NULL;
   int ntr = 0, rc = PP_EXIT_OK;
   char *text = NULL;
-  if (pp_lib_read(libpath ? libpath : pp_lib_default_path(), &lib, &e) || load(path, top, &mo, lib, &nl, &e) ||
+  if (pp_cli_netlist_load(&src, &lib, &nl, &e) ||
       pp_sim_model_new(nl, &so, &m, &e) || pp_sim_ws_new(m, &w, &e))
     goto fail;
   int nb = pp_sim_n_input_bits(m);
@@ -207,11 +190,11 @@ int pp_cmd_sim(int argc, char **argv) {
     pp_json_key(&j, "format");
     pp_json_str(&j, "powerprune-sim-1");
     pp_json_key(&j, "netlist");
-    pp_json_str(&j, path ? path : "built-in MAC");
+    pp_json_str(&j, src.path ? src.path : "built-in MAC");
     pp_json_key(&j, "top");
     pp_json_str(&j, nl->top);
     pp_json_key(&j, "lib");
-    pp_json_str(&j, libpath ? libpath : pp_lib_default_path());
+    pp_json_str(&j, pp_cli_netlist_lib_path(&src));
     pp_json_key(&j, "tick_ps");
     pp_json_num(&j, so.tick_ps);
     pp_json_key(&j, "delay");
@@ -224,7 +207,7 @@ int pp_cmd_sim(int argc, char **argv) {
     pp_json_arr_begin(&j);
   } else {
     printf("netlist %s (%s), %d gates, library %s (%.2f V), %s delays, tick %g ps, leakage %.1f nW\n",
-           path ? path : "built-in MAC", nl->top, nl->n_gates, lib->name, lib->voltage,
+           src.path ? src.path : "built-in MAC", nl->top, nl->n_gates, lib->name, lib->voltage,
            so.inertial ? "inertial" : "transport", so.tick_ps, pp_sim_leakage_nw(m));
   }
   for (int k = 0; k < ntr; k++) {

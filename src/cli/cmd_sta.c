@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "pp/netlist.h"
@@ -22,49 +21,33 @@ static const char *USAGE =
     "  --tick PS          time quantum in ps (default 1)\n"
     "  --json             JSON on stdout (format powerprune-sta-1)\n";
 
-/* Reads NETLIST, or generates the built-in MAC into a temporary file. */
-static int load(const char *path, const char *top, const pp_mac_opts *mo, const pp_lib *lib, pp_netlist **nl,
-                pp_err *e) {
-  if (path) return pp_netlist_read(path, lib, top, nl, e);
-  char tmp[] = "/tmp/powerprune-mac-XXXXXX";
-  int fd = mkstemp(tmp);
-  if (fd < 0) return pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
-  close(fd);
-  int st = pp_mac_generate(mo, lib, tmp, e);
-  if (!st) st = pp_netlist_read(tmp, lib, NULL, nl, e);
-  remove(tmp);
-  return st;
-}
-
 static void bit_name(const pp_port *p, int b, char *buf, size_t n) {
   if (p->width == 1) snprintf(buf, n, "%s", p->name);
   else snprintf(buf, n, "%s[%d]", p->name, b);
 }
 
 int pp_cmd_sta(int argc, char **argv) {
-  const char *cmd = "sta", *path = NULL, *libpath = NULL, *top = NULL;
+  const char *cmd = "sta";
   int json = 0;
-  pp_mac_opts mo;
-  pp_mac_opts_default(&mo);
+  pp_cli_netlist_src src;
+  pp_cli_netlist_src_default(&src);
   pp_sim_opts so;
   pp_sim_opts_default(&so);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int more = i + 1 < argc;
+    int more = i + 1 < argc, k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--lib") && more) libpath = argv[++i];
-    else if (!strcmp(a, "--top") && more) top = argv[++i];
-    else if ((!strcmp(a, "--part") || !strcmp(a, "--mult") || !strcmp(a, "--adder")) && more) {
-      if (pp_cli_mac_arch(cmd, a, argv[++i], &mo)) return PP_EXIT_USAGE;
+    else if ((k = pp_cli_netlist_option(cmd, argc, argv, &i, &src))) {
+      if (k < 0) return PP_EXIT_USAGE;
     } else if (!strcmp(a, "--tick") && more) {
       if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
         return pp_cli_usage(cmd, "--tick needs a positive number of ps");
     } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
-    else if (!path) path = a;
-    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", path, a);
+    else if (!src.path) src.path = a;
+    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", src.path, a);
   }
   pp_err e;
   pp_err_clear(&e);
@@ -73,7 +56,7 @@ int pp_cmd_sta(int argc, char **argv) {
   pp_sim_model *m = NULL;
   pp_sta *s = NULL;
   int rc = PP_EXIT_OK;
-  if (pp_lib_read(libpath ? libpath : pp_lib_default_path(), &lib, &e) || load(path, top, &mo, lib, &nl, &e) ||
+  if (pp_cli_netlist_load(&src, &lib, &nl, &e) ||
       pp_sim_model_new(nl, &so, &m, &e) || pp_sta_run(m, &s, &e)) {
     rc = pp_cli_fail(cmd, &e);
     goto done;
@@ -106,11 +89,11 @@ int pp_cmd_sta(int argc, char **argv) {
     pp_json_key(&j, "format");
     pp_json_str(&j, "powerprune-sta-1");
     pp_json_key(&j, "netlist");
-    pp_json_str(&j, path ? path : "built-in MAC");
+    pp_json_str(&j, src.path ? src.path : "built-in MAC");
     pp_json_key(&j, "top");
     pp_json_str(&j, nl->top);
     pp_json_key(&j, "lib");
-    pp_json_str(&j, libpath ? libpath : pp_lib_default_path());
+    pp_json_str(&j, pp_cli_netlist_lib_path(&src));
     pp_json_key(&j, "tick_ps");
     pp_json_num(&j, so.tick_ps);
     pp_json_key(&j, "gates");
@@ -191,7 +174,7 @@ int pp_cmd_sta(int argc, char **argv) {
     pp_json_obj_end(&j);
     pp_json_end(&j);
   } else {
-    printf("netlist %s (%s), %d gates, library %s, tick %g ps\n", path ? path : "built-in MAC", nl->top, nl->n_gates,
+    printf("netlist %s (%s), %d gates, library %s, tick %g ps\n", src.path ? src.path : "built-in MAC", nl->top, nl->n_gates,
            lib->name, so.tick_ps);
     if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
       bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);

@@ -8,9 +8,6 @@
 #include "pp/characterize.h"
 #include "pp/plot.h"
 
-/* In cmd_characterize.c: the options choosing the MAC. */
-int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s, int *rc);
-
 static const char *USAGE =
     "usage: powerprune timing -o DIR [options]\n"
     "\n"
@@ -30,15 +27,6 @@ static const char *USAGE =
     "                        DIR/delay_max.csv, DIR/delay_hist.csv and plots\n"
     "  --no-plot             skip the plots\n"
     "  --json                print the summary as one JSON object on stdout\n";
-
-static const char *optval(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) return "";
-  return argv[++*i];
-}
 
 static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, double tick) {
   pp_json_obj_begin(j);
@@ -199,20 +187,20 @@ int pp_cmd_timing(int argc, char **argv) {
   pp_char_mac_spec_default(&spec);
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int rc = 0, k;
+    int k;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(argv[i], "--json")) json = 1;
     else if (!strcmp(argv[i], "--no-plot")) plot = 0;
-    else if ((v = optval(argc, argv, &i, "--mult-netlist"))) spec.path[1] = v;
-    else if ((v = optval(argc, argv, &i, "--adder-netlist"))) spec.path[2] = v;
-    else if ((v = optval(argc, argv, &i, "--tick-ps"))) {
+    else if ((v = pp_cli_optval(argc, argv, &i, "--mult-netlist"))) spec.path[1] = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--adder-netlist"))) spec.path[2] = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--tick-ps"))) {
       if (pp_cli_parse_double(v, &spec.sim.tick_ps) || !(spec.sim.tick_ps > 0))
         return pp_cli_usage(cmd, "--tick-ps takes ps > 0");
-    } else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec, &rc))) {
-      if (k < 0) return rc;
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
+    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
+      if (k < 0) return PP_EXIT_USAGE;
     } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
   }
   if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
