@@ -56,7 +56,7 @@ static int pann_config(flow_ctx *c, pann_cfg *g, pp_err *e) {
                       c->train.n);
   g->cmp.test_images = 0; /* all */
   g->cmp.energy_images = o->quick ? 2 : 10;
-  if (o->quick) g->cmp.max_bits = 4;
+  if (o->quick) g->cmp.max_bits = 3; /* the search of PANN's weight scale dominates the stage */
   return PP_OK;
 }
 
@@ -154,6 +154,12 @@ int flow_stage_pann(flow_ctx *c, pp_err *e) {
   memset(&c->pann, 0, sizeof c->pann);
   if (c->o->no_pann) {
     flow_log(c, "stage 21-pann: not run (--no-pann)");
+    /* files of an earlier run with the comparison would contradict this report */
+    static const char *stale[] = {"pann_compare.csv", "pann_accuracy_power.svg", "pann_accuracy_power.png"};
+    for (int i = 0; i < 3; i++) {
+      char p[4300];
+      unlink(pp_flow_path(&c->L, stale[i], p, sizeof p));
+    }
     return PP_OK;
   }
   pann_cfg *g = calloc(1, sizeof *g);
