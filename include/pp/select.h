@@ -6,23 +6,54 @@
  * the cheapest MAC in every table we have seen).
  *
  * Delay: given D[w][a][a'] restricted to the kept weights and the allowed
- * activations, visit the violating combinations (D > threshold) from the
- * largest delay down; a combination whose weight, from-activation and
- * to-activation are all still present loses one of them, chosen uniformly at
- * random among its removable members. Weight 0 and activation 0 are never
- * removed: 0 is what pruning and ReLU produce, a network cannot avoid them.
- * (Their combination (0, 0->0) only sees the partial-sum path, so a threshold
- * below it is infeasible and reported as an error.) The whole removal is run
- * R times (run r uses the seed stream (seed, r)) and the best run is kept.
+ * activations, remove weight or activation values until no kept combination
+ * (w, a -> a') has D > threshold. Weight 0 and activation 0 are never removed:
+ * 0 is what pruning and ReLU produce, a network cannot avoid them. (Their
+ * combination (0, 0->0) only sees the partial-sum path, so a threshold below
+ * it is infeasible and reported as an error.) Three methods:
+ *
+ *  - PP_SELECT_SEARCH (default): for a fixed weight set W the activations
+ *    that may stay are an independent set of a conflict graph (a -- b when
+ *    some w in W makes a->b or b->a too slow; a excluded when w makes a->a too
+ *    slow; 0 always in). Starting from W = {0}, add the weight of the start
+ *    set whose addition keeps the largest J once the activations are chosen
+ *    again (0 first, then by m[a] largest first, each taken when it conflicts
+ *    with none taken), until no weight fits; return the best point of that
+ *    path. Runs r >= 1 multiply the weights' J and the activations' m by
+ *    exp(0.1 z) (z seeded standard normals per value and run) for the choice;
+ *    ties go to the larger seeded random key.
+ *  - PP_SELECT_GREEDY: a weighted set cover. Each value x present has n(x),
+ *    the number of violating combinations it is a member of, and a cost
+ *    c(x) = -log(1 - u_x / U), what removing it costs log J below (u_x its
+ *    weight in J, U the sum over the values of its kind still present).
+ *    Repeatedly remove the removable value with the largest n(x) / c(x), i.e.
+ *    the most violations cleared per objective lost, so rarely used values go
+ *    first; exact ties go to the larger seeded random key. Run 0 is this pure
+ *    rule; runs r >= 1 multiply each score by exp(0.5 z).
+ *  - PP_SELECT_RANDOM, the paper's rule: visit the violating combinations from
+ *    the largest delay down (ties in (w, a, a') order); a combination whose
+ *    members are all still present loses one of them, chosen uniformly at
+ *    random among its removable members.
+ *
+ * Add-back (on by default, every method): afterwards, the removed values are
+ * offered back in order of their share of J (largest first, ties by the key)
+ * and each is re-inserted when it creates no violation with what is kept.
+ * It can only raise J, and the result stays within the threshold.
+ *
+ * Every method runs R times (run r draws from the seed stream (seed, r)) and
+ * the best run is kept.
  *
  * Objective ("best"), larger is better:
  *   J = (sum_{w in W} u[w] / sum_{w in W0} u[w]) * (sum_{a in A} m[a] / sum_{a in A0} m[a])
- * with W0, A0 the sets before delay selection, u[w] = usage[w] + 1 (MAC
- * operations of weight value w in the trace; +1 so that unused values still
- * count and that without a trace J counts values), and m[a] = mass[a] + 1
- * (how often activation value a enters a PE). Ties: more values kept
- * (|W| + |A|), then the earlier run. So run 0 alone is what R = 1 returns and
- * best-of-R is never worse than R = 1. */
+ * with W0, A0 the sets before delay selection without the zeros (always
+ * kept, so no part of the choice: counting the ReLU's many zeros would make a
+ * network left with activation 0 alone look a third intact), u[w] =
+ * usage[w] + 1 (MAC operations of weight value w in the trace, or any
+ * saliency the caller chooses; +1 so that unused values still count and that
+ * without a trace J counts values), and m[a] = mass[a] + 1 (how often
+ * activation value a enters a PE). A factor whose W0 or A0 holds nothing but
+ * zero is 1. Ties: more values kept (|W| + |A|), then the earlier run. So run
+ * 0 alone is what R = 1 returns and best-of-R is never worse than R = 1. */
 #ifndef PP_SELECT_H
 #define PP_SELECT_H
 
@@ -56,10 +87,21 @@ unsigned pp_select_max_delay(const pp_char_delay *d, const pp_select_sets *s);
 double pp_select_objective(const pp_select_sets *before, const pp_select_sets *after, const double *usage,
                            const double *mass);
 
+typedef enum pp_select_method {
+  PP_SELECT_GREEDY = 0, /* remove by violations cleared per objective lost */
+  PP_SELECT_RANDOM = 1, /* the paper's random member removal */
+  PP_SELECT_SEARCH = 2  /* grow the weight set, activations as an independent set (default) */
+} pp_select_method;
+/* "greedy" / "random" / "search"; parse returns PP_OK or PP_EINVAL. */
+const char *pp_select_method_name(pp_select_method m);
+int pp_select_method_parse(const char *s, pp_select_method *m);
+
 typedef struct pp_select_opts {
   unsigned delay_ps; /* threshold: every kept combination must have D <= delay_ps */
   int repeats;       /* R >= 1, 20 by default */
   uint64_t seed;
+  pp_select_method method; /* PP_SELECT_SEARCH by default */
+  int add_back;            /* 1 by default: re-insert removed values that fit */
 } pp_select_opts;
 void pp_select_opts_default(pp_select_opts *o);
 
@@ -69,6 +111,7 @@ typedef struct pp_select_result {
   double objective;
   int best_run;          /* 0-based */
   int runs;
+  int added_back;        /* values the add-back pass re-inserted in the best run */
 } pp_select_result;
 
 /* Delay selection starting from `in` (typically the power selection). Errors:
@@ -76,6 +119,12 @@ typedef struct pp_select_result {
  * unremovable (0, 0->0) delay. */
 int pp_select_delay(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
                     const pp_select_opts *o, pp_select_result *out, pp_err *e);
+/* The same selection computed naively (violations recounted from the whole
+ * table at every step, the largest violation searched afresh): the reference
+ * the tests hold pp_select_delay to. Same result bit for bit; slow (use small
+ * tables). */
+int pp_select_delay_ref(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
+                        const pp_select_opts *o, pp_select_result *out, pp_err *e);
 
 /* The allowed-values files `powerprune train --weights-allowed/--acts-allowed`
  * read: one integer per line, '#' comment lines and blank lines allowed.

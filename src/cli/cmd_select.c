@@ -13,18 +13,26 @@ static const char *USAGE =
     "\n"
     "Chooses the weight values W a network may use (P[w] below a threshold, 0 always\n"
     "kept) and, with --delay, removes weight or activation values until every kept\n"
-    "(w, a->a') combination of the delay table is within --delay-ps (random removal,\n"
-    "best of --repeats runs; objective in include/pp/select.h).\n"
+    "(w, a->a') combination of the delay table is within --delay-ps (best of\n"
+    "--repeats runs; methods and objective in include/pp/select.h).\n"
     "\n"
     "  --power FILE      power table (CSV or JSON from 'powerprune characterize')\n"
     "  --power-uw X      keep weights with P[w] < X uW\n"
     "  --power-keep N    keep the N cheapest weight values instead\n"
     "  --delay FILE      delay table (from 'powerprune timing')\n"
     "  --delay-ps T      delay threshold in ps (needs --delay)\n"
+    "  --method M        search (default): grow the weight set, keeping the largest\n"
+    "                    objective, activations chosen as an independent set;\n"
+    "                    greedy: remove the values that clear the most violations\n"
+    "                    per objective lost; random: the paper's rule, a random\n"
+    "                    member of each violation from the largest down\n"
+    "  --no-add-back     skip re-inserting removed values that violate nothing\n"
     "  --repeats R       removal runs, the best is kept (default 20)\n"
     "  --seed S          random seed (default 1)\n"
     "  --trace FILE      array statistics (powerprune trace): weights weighted by their\n"
     "                    MAC counts and activations by how often they occur\n"
+    "  --usage U         what a weight value is worth with --trace: macs (default,\n"
+    "                    its MAC count) or macs-w2 (MAC count x w^2, as 'run' does)\n"
     "  -o, --out DIR     write DIR/weights.txt, DIR/acts.txt, DIR/select.json\n"
     "                    (the files 'powerprune train --weights-allowed/--acts-allowed' read)\n"
     "  --json            print the result as one JSON object\n";
@@ -52,7 +60,8 @@ int pp_cmd_select(int argc, char **argv) {
   const char *power_path = NULL, *delay_path = NULL, *out_dir = NULL, *trace_path = NULL;
   double power_uw = -1;
   long keep_n = -1, delay_ps = -1, repeats = 20, seed = 1;
-  int json = 0;
+  int json = 0, add_back = 1, usage_w2 = 0;
+  pp_select_method method = PP_SELECT_SEARCH;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -71,6 +80,13 @@ int pp_cmd_select(int argc, char **argv) {
       if (pp_cli_parse_long(v, 1, 100000, &repeats)) return pp_cli_usage(cmd, "--repeats needs a count >= 1");
     } else if ((v = optval(argc, argv, &i, "--seed"))) {
       if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed needs an integer >= 0");
+    } else if ((v = optval(argc, argv, &i, "--method"))) {
+      if (pp_select_method_parse(v, &method)) return pp_cli_usage(cmd, "--method needs greedy, random or search");
+    } else if (!strcmp(argv[i], "--no-add-back")) add_back = 0;
+    else if ((v = optval(argc, argv, &i, "--usage"))) {
+      if (!strcmp(v, "macs")) usage_w2 = 0;
+      else if (!strcmp(v, "macs-w2")) usage_w2 = 1;
+      else return pp_cli_usage(cmd, "--usage needs macs or macs-w2");
     } else if ((v = optval(argc, argv, &i, "--trace"))) trace_path = v;
     else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
     else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
@@ -96,7 +112,7 @@ int pp_cmd_select(int argc, char **argv) {
     if (pp_array_stats_read(trace_path, &st, &e)) return pp_cli_fail(cmd, &e);
     for (int i = 0; i < p.n_w; i++) {
       int w = p.w_min + i;
-      if (w >= -127 && w <= 127) usage[i] = (double)st->mac_per_weight[w + 127];
+      if (w >= -127 && w <= 127) usage[i] = (double)st->mac_per_weight[w + 127] * (usage_w2 ? (double)w * w : 1.0);
     }
     for (int a = 0; a < 256; a++)
       for (int b = 0; b < 256; b++) {
@@ -131,6 +147,8 @@ int pp_cmd_select(int argc, char **argv) {
     o.delay_ps = (unsigned)delay_ps;
     o.repeats = (int)repeats;
     o.seed = (uint64_t)seed;
+    o.method = method;
+    o.add_back = add_back;
     int rc = pp_select_delay(&d, &s, have_trace ? usage : NULL, have_trace ? mass : NULL, &o, &r, &e);
     pp_char_delay_free(&d);
     if (rc) return pp_cli_fail(cmd, &e);
@@ -142,10 +160,12 @@ int pp_cmd_select(int argc, char **argv) {
     if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
     char comment[1024], wp[4200], ap[4200];
     snprintf(comment, sizeof comment,
-             "powerprune select: power table %s, %s %g%s%s, delay threshold %ld ps, repeats %ld, seed %ld\n"
+             "powerprune select: power table %s, %s %g%s%s, delay threshold %ld ps, method %s%s, repeats %ld, "
+             "seed %ld\n"
              "%d weights, %d activations, max delay %u ps",
              power_path, power_uw >= 0 ? "power threshold uW" : "keep cheapest", power_uw >= 0 ? power_uw : (double)keep_n,
-             delay_path ? ", delay table " : "", delay_path ? delay_path : "", delay_ps, repeats, seed, n_w, n_a,
+             delay_path ? ", delay table " : "", delay_path ? delay_path : "", delay_ps, pp_select_method_name(method),
+             add_back ? " with add-back" : "", repeats, seed, n_w, n_a,
              r.max_delay_ps);
     snprintf(wp, sizeof wp, "%s/weights.txt", out_dir);
     snprintf(ap, sizeof ap, "%s/acts.txt", out_dir);
@@ -190,6 +210,12 @@ int pp_cmd_select(int argc, char **argv) {
     pp_json_key(&j, "delay_ps");
     if (delay_ps > 0) pp_json_int(&j, delay_ps);
     else pp_json_null(&j);
+    pp_json_key(&j, "method");
+    pp_json_str(&j, pp_select_method_name(method));
+    pp_json_key(&j, "add_back");
+    pp_json_bool(&j, add_back);
+    pp_json_key(&j, "usage");
+    pp_json_str(&j, usage_w2 ? "macs-w2" : "macs");
     pp_json_key(&j, "repeats");
     pp_json_int(&j, repeats);
     pp_json_key(&j, "seed");
@@ -212,6 +238,8 @@ int pp_cmd_select(int argc, char **argv) {
       pp_json_num(&j, r.objective);
       pp_json_key(&j, "best_run");
       pp_json_int(&j, r.best_run);
+      pp_json_key(&j, "added_back");
+      pp_json_int(&j, r.added_back);
     }
     values_json(&j, "weights", r.sets.w_keep, r.sets.w_min, r.sets.n_w);
     values_json(&j, "acts", r.sets.a_keep, 0, r.sets.n_a);

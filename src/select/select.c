@@ -1,5 +1,5 @@
-/* select: power-threshold and delay-threshold value selection (see select.h
- * for the algorithm and the objective) and the allowed-values files. */
+/* select: value sets, power-threshold selection, the objective and the
+ * allowed-values files (delay selection is in delay.c; see select.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -80,135 +80,19 @@ unsigned pp_select_max_delay(const pp_char_delay *d, const pp_select_sets *s) {
 double pp_select_objective(const pp_select_sets *before, const pp_select_sets *after, const double *usage,
                            const double *mass) {
   double u0 = 0, u1 = 0, m0 = 0, m1 = 0;
+  int zero_wi = before->w_min <= 0 && before->w_min + before->n_w > 0 ? -before->w_min : -1;
   for (int i = 0; i < before->n_w; i++) {
+    if (i == zero_wi) continue; /* the zeros are always kept: not part of J */
     double u = (usage ? usage[i] : 0) + 1;
     if (before->w_keep[i]) u0 += u;
     if (before->w_keep[i] && after->w_keep[i]) u1 += u;
   }
-  for (int a = 0; a < before->n_a; a++) {
+  for (int a = 1; a < before->n_a; a++) {
     double m = (mass ? mass[a] : 0) + 1;
     if (before->a_keep[a]) m0 += m;
     if (before->a_keep[a] && after->a_keep[a]) m1 += m;
   }
-  if (u0 <= 0 || m0 <= 0) return 0;
-  return (u1 / u0) * (m1 / m0);
-}
-
-void pp_select_opts_default(pp_select_opts *o) {
-  o->delay_ps = 0;
-  o->repeats = 20;
-  o->seed = 1;
-}
-
-/* A violating combination packed for sorting: wi << 16 | a << 8 | b (8-bit
- * activations at most); the delay lives in the bucket it is sorted into. */
-typedef struct {
-  uint32_t *combo; /* sorted by delay, largest first */
-  size_t n;
-} viol_list;
-
-static int collect(const pp_char_delay *d, const pp_select_sets *in, unsigned thr, viol_list *v, pp_err *e) {
-  int na = d->n_a;
-  size_t *count = pp_xcalloc(2 * 65536, sizeof *count), *pos = count + 65536;
-  if (!count) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-  for (int wi = 0; wi < d->n_w; wi++) {
-    if (!in->w_keep[wi]) continue;
-    const uint16_t *t = d->d + (size_t)wi * na * na;
-    for (int a = 0; a < na; a++) {
-      if (!in->a_keep[a]) continue;
-      for (int b = 0; b < na; b++)
-        if (in->a_keep[b] && t[a * na + b] > thr) count[t[a * na + b]]++;
-    }
-  }
-  /* Counting sort, largest delay first; within one delay the scan order
-   * (w, a, b), so the list is a pure function of the table. */
-  size_t total = 0;
-  for (int dl = 65535; dl >= 0; dl--) {
-    pos[dl] = total;
-    total += count[dl];
-  }
-  v->n = total;
-  v->combo = total ? malloc(total * sizeof *v->combo) : NULL;
-  if (total && !v->combo) {
-    free(count);
-    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory for %zu combinations", total);
-  }
-  for (int wi = 0; wi < d->n_w; wi++) {
-    if (!in->w_keep[wi]) continue;
-    const uint16_t *t = d->d + (size_t)wi * na * na;
-    for (int a = 0; a < na; a++) {
-      if (!in->a_keep[a]) continue;
-      for (int b = 0; b < na; b++)
-        if (in->a_keep[b] && t[a * na + b] > thr) v->combo[pos[t[a * na + b]]++] = (uint32_t)wi << 16 | a << 8 | b;
-    }
-  }
-  free(count);
-  return PP_OK;
-}
-
-/* One removal run. Returns 0, or -1 when a violating combination has no
- * removable member left. */
-static int run_once(const viol_list *v, int zero_wi, pp_select_sets *s, pp_rng *r) {
-  for (size_t i = 0; i < v->n; i++) {
-    uint32_t c = v->combo[i];
-    int wi = (int)(c >> 16), a = (int)(c >> 8 & 0xff), b = (int)(c & 0xff);
-    if (!s->w_keep[wi] || !s->a_keep[a] || !s->a_keep[b]) continue;
-    int cand[3], nc = 0; /* 0: weight, 1: from, 2: to */
-    if (wi != zero_wi) cand[nc++] = 0;
-    if (a != 0) cand[nc++] = 1;
-    if (b != 0 && b != a) cand[nc++] = 2;
-    if (!nc) return -1;
-    int pick = cand[pp_rng_below(r, (uint32_t)nc)];
-    if (pick == 0) s->w_keep[wi] = 0;
-    else if (pick == 1) s->a_keep[a] = 0;
-    else s->a_keep[b] = 0;
-  }
-  return 0;
-}
-
-int pp_select_delay(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
-                    const pp_select_opts *o, pp_select_result *out, pp_err *e) {
-  memset(out, 0, sizeof *out);
-  if (in->w_min != d->w_min || in->n_w != d->n_w || in->n_a < d->n_a)
-    return pp_err_set(e, PP_EINVAL, NULL, 0, "the value sets (weights %d..%d) do not match the delay table (%d..%d)",
-                      in->w_min, in->w_min + in->n_w - 1, d->w_min, d->w_min + d->n_w - 1);
-  if (d->n_a > 256) return pp_err_set(e, PP_EINVAL, NULL, 0, "more than 256 activation values");
-  if (o->repeats < 1) return pp_err_set(e, PP_EINVAL, NULL, 0, "repeats must be >= 1");
-  int zero_wi = (d->w_min <= 0 && d->w_min + d->n_w > 0) ? -d->w_min : -1;
-  pp_select_sets start = *in;
-  start.n_a = d->n_a;
-  if (zero_wi >= 0) start.w_keep[zero_wi] = 1;
-  start.a_keep[0] = 1;
-  viol_list v = {NULL, 0};
-  int rc = collect(d, &start, o->delay_ps, &v, e);
-  if (rc) return rc;
-  int have = 0;
-  for (int r = 0; r < o->repeats; r++) {
-    pp_rng rng;
-    pp_rng_seed(&rng, o->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(r + 1)));
-    pp_select_sets s = start;
-    if (run_once(&v, zero_wi, &s, &rng)) {
-      free(v.combo);
-      unsigned d00 = zero_wi >= 0 ? pp_char_delay_at(d, 0, 0, 0) : 0;
-      return pp_err_set(e, PP_EINVAL, NULL, 0,
-                        "delay threshold %u ps is infeasible: weight 0 and activation 0 are never removed and "
-                        "their combinations need up to %u ps (partial-sum path %u ps)",
-                        o->delay_ps, d00, d->d_psum_ps);
-    }
-    double j = pp_select_objective(&start, &s, usage, mass);
-    int nk = pp_select_count_w(&s) + pp_select_count_a(&s);
-    int nk_best = have ? pp_select_count_w(&out->sets) + pp_select_count_a(&out->sets) : 0;
-    if (!have || j > out->objective || (j == out->objective && nk > nk_best)) {
-      out->sets = s;
-      out->objective = j;
-      out->best_run = r;
-      have = 1;
-    }
-  }
-  free(v.combo);
-  out->runs = o->repeats;
-  out->max_delay_ps = pp_select_max_delay(d, &out->sets);
-  return PP_OK;
+  return (u0 > 0 ? u1 / u0 : 1) * (m0 > 0 ? m1 / m0 : 1);
 }
 
 /* ---- values files ---------------------------------------------------------- */

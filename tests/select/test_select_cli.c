@@ -88,6 +88,26 @@ static void test_cli_select(void **st) {
   assert_string_equal(first, out);
   free(first);
   free(out);
+  /* each method, with and without add-back: within the threshold, and the
+   * method recorded; an unknown method is a usage error */
+  const char *methods[] = {"search", "greedy", "random --no-add-back"};
+  for (int k = 0; k < 3; k++) {
+    snprintf(args, sizeof args,
+             "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 55 --method %s --json", g_dir, g_dir,
+             methods[k]);
+    assert_int_equal(run(args, &out), 0);
+    m = strstr(out, "\"max_delay_ps\":");
+    assert_non_null(m);
+    assert_true(atoi(m + 15) <= 55);
+    char want[64];
+    snprintf(want, sizeof want, "\"method\":\"%.6s\"", methods[k]);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, k == 2 ? "\"add_back\":false" : "\"add_back\":true"));
+    free(out);
+  }
+  snprintf(args, sizeof args, "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 55 --method best --json",
+           g_dir, g_dir);
+  assert_int_equal(run(args, NULL), 2);
   /* bad usage and bad files: exit codes 2 and 3 */
   snprintf(args, sizeof args, "--power %s/power.csv --json", g_dir);
   assert_int_equal(run(args, NULL), 2);
