@@ -90,6 +90,7 @@ typedef struct pp_flow_opts {
   int transitions;         /* sampled (activation, partial-sum) transitions per weight (0: default) */
   int array;               /* N of the N x N array (0: 64) */
   int repeats;             /* delay selection repeats (0: 20) */
+  const char *select_method; /* delay selection: "search", "greedy" or "random" (NULL: module select's default) */
   double delay_step_ps;    /* 0: 10 */
   double tick_ps;          /* time step of the timing simulation (0: 1 ps; quick 4 ps) */
   int power_divisions;     /* > 0: power thresholds in equal µW steps over the P[w] range instead of counts */

@@ -45,6 +45,8 @@ static void help(FILE *f) {
           "  --transitions N       sampled transitions per weight value (default 10000; quick 500)\n"
           "  --array N             N x N systolic array (default 64)\n"
           "  --repeats R           delay selection repeats (default 20; quick 4)\n"
+          "  --select-method M     delay selection: search (default), greedy, or random (the paper's\n"
+          "                        random member removal); see 'powerprune select --help'\n"
           "  --delay-step PS       delay threshold step (default 10)\n"
           "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
           "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
@@ -126,6 +128,11 @@ int pp_cmd_run(int argc, char **argv) {
       o.data = v;
     } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
     else if (!strcmp(a, "--cache")) o.cache_dir = v;
+    else if (!strcmp(a, "--select-method")) {
+      if (strcmp(v, "search") && strcmp(v, "greedy") && strcmp(v, "random"))
+        return pp_cli_usage("run", "--select-method %s: expected search, greedy or random", v);
+      o.select_method = v;
+    }
     else if (!strcmp(a, "--power-counts")) {
       int k = 0;
       for (const char *q = v; *q;) {

@@ -329,6 +329,7 @@ static int cb_select(void *u, double thr, const uint8_t *Win, uint8_t *Wout, uin
   so.delay_ps = (unsigned)floor(thr);
   so.repeats = c->repeats;
   so.seed = c->o->seed;
+  so.method = c->select_method;
   pp_select_result r;
   int rc = pp_select_delay(&c->D, &in, c->usage_w, c->act_mass, &so, &r, e);
   if (rc) return rc;
@@ -424,6 +425,9 @@ static void resolve(flow_ctx *c) {
     for (int i = 0; i < n; i++) c->power_counts[c->n_power_counts++] = l[i];
   }
   c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
+  pp_select_opts so;
+  pp_select_opts_default(&so);
+  c->select_method = so.method;
 }
 
 int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
@@ -443,6 +447,11 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
   if (rc) return rc;
   resolve(&c);
+  if (o->select_method && (rc = pp_select_method_parse(o->select_method, &c.select_method))) {
+    rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
+                    o->select_method);
+    goto out;
+  }
   if ((rc = load_data(&c, e))) goto out;
   if ((rc = stage_train(&c, e))) goto out;
   if ((rc = stage_quant(&c, 0, e))) goto out;

@@ -31,6 +31,7 @@ typedef struct flow_ctx {
   /* resolved settings */
   int epochs, qat_epochs, retrain_epochs, trace_images, transitions, array, repeats, power_divisions;
   double tick_ps;
+  pp_select_method select_method;
   int power_counts[32], n_power_counts;
   /* results of the stages */
   double acc_float, acc_int8, acc_pruned, sparsity;

@@ -243,7 +243,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);
-  kv(c, "delay_selection_repeats", "%d", c->repeats);
+  kv(c, "delay_selection", "method %s, best of %d", pp_select_method_name(c->select_method), c->repeats);
   if (c->n_power_counts) {
     char b[256];
     int k = 0;
