@@ -9,7 +9,12 @@
  *
  * Tensors are float, laid out C x B x H x W (channel outermost, then the
  * image in the batch) so that a whole batch's convolution is one GEMM.
- * All parameters live in one float buffer, all gradients in another. */
+ * All parameters live in one float buffer, all gradients in another.
+ *
+ * Threads: one pool, OpenMP's (OMP_NUM_THREADS). nn sets OpenBLAS to one
+ * thread (process-wide) and splits each batch over OpenMP threads itself.
+ * Results are bit-identical run to run for a given thread count. On a shared
+ * machine, OMP_WAIT_POLICY=passive keeps idle threads from spinning. */
 #ifndef PP_NN_H
 #define PP_NN_H
 

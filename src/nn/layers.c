@@ -1,13 +1,34 @@
 /* nn/layers: the float layer kernels, each forward beside its backward.
- * Layout C x B x H x W, so a convolution over the whole batch is one GEMM per
- * group (OpenBLAS threads) and the data movement around it (im2col, col2im,
- * pooling, BN) is split over OpenMP threads. Naive references for tests. */
+ * Layout C x B x H x W. A convolution splits the batch over OpenMP threads;
+ * each thread runs im2col + serial OpenBLAS GEMM on cache-sized chunks of its
+ * images. Element-wise layers split over OpenMP threads too. Naive references
+ * beside the fast kernels, for tests. */
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "nn_internal.h"
+
+/* One thread pool: OpenBLAS runs every GEMM on the calling thread, and nn
+ * splits the work over OpenMP threads itself. Two pools on 2 cores fight
+ * (up to 10x slower on a loaded machine). */
+void nn_blas_serial(void) {
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
+/* Sum in double with 8 interleaved accumulators: a fixed order (same result
+ * every run) that the compiler can vectorize, unlike one running sum. */
+double nn_sum(const float *x, size_t n) {
+  double a[8] = {0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) a[j] += x[i + j];
+  double s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+  for (; i < n; i++) s += x[i];
+  return s;
+}
 
 /* ---- conv2d ------------------------------------------------------------- */
 void nn_conv_out_size(int H, int W, int k, int stride, int pad, int *Ho, int *Wo) {
@@ -15,15 +36,26 @@ void nn_conv_out_size(int H, int W, int k, int stride, int pad, int *Ho, int *Wo
   *Wo = (W + 2 * pad - k) / stride + 1;
 }
 
-void nn_im2col(const nn_conv_shape *s, const float *x, int g, float *col) {
+/* Valid output range [lo, hi) of one kernel column kx: the outputs ox whose
+ * input column ox*stride - pad + kx lies inside 0..W-1. */
+static void col_range(const nn_conv_shape *s, int kx, int *lo, int *hi) {
+  int a = s->pad - kx, l = a > 0 ? (a + s->stride - 1) / s->stride : 0;
+  int h = (s->W - 1 + s->pad - kx) / s->stride + 1; /* first ox past the right edge */
+  if (s->W - 1 + s->pad - kx < 0) h = 0;
+  if (h > s->Wo) h = s->Wo;
+  if (l > h) l = h;
+  *lo = l, *hi = h;
+}
+
+void nn_im2col(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col) {
   int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
-  long rows = (long)cg * kk;
-#pragma omp parallel for collapse(2) schedule(static) if((size_t)rows * s->B * N > NN_PAR_MIN)
-  for (long r = 0; r < rows; r++)
-    for (int b = 0; b < s->B; b++) {
-      int ci = (int)(r / kk) + g * cg, ky = (int)(r % kk) / s->k, kx = (int)(r % kk) % s->k;
-      const float *xp = x + ((size_t)ci * s->B + b) * s->H * s->W;
-      float *cp = col + (size_t)r * s->B * N + (size_t)b * N;
+  size_t ld = (size_t)nb * N;
+  for (int r = 0; r < cg * kk; r++) {
+    int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k, lo, hi;
+    col_range(s, kx, &lo, &hi);
+    for (int b = 0; b < nb; b++) {
+      const float *xp = x + ((size_t)ci * s->B + b0 + b) * s->H * s->W;
+      float *cp = col + (size_t)r * ld + (size_t)b * N;
       for (int oy = 0; oy < s->Ho; oy++) {
         int iy = oy * s->stride - s->pad + ky;
         float *crow = cp + oy * s->Wo;
@@ -31,35 +63,70 @@ void nn_im2col(const nn_conv_shape *s, const float *x, int g, float *col) {
           memset(crow, 0, sizeof(float) * s->Wo);
           continue;
         }
-        const float *xrow = xp + (size_t)iy * s->W;
+        const float *xrow = xp + (size_t)iy * s->W - s->pad + kx;
+        for (int ox = 0; ox < lo; ox++) crow[ox] = 0.0f;
+        if (s->stride == 1) {
+          memcpy(crow + lo, xrow + lo, sizeof(float) * (size_t)(hi - lo));
+        } else {
+          for (int ox = lo; ox < hi; ox++) crow[ox] = xrow[ox * s->stride];
+        }
+        for (int ox = hi; ox < s->Wo; ox++) crow[ox] = 0.0f;
+      }
+    }
+  }
+}
+
+void nn_im2col_ref(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col) {
+  int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
+  for (int r = 0; r < cg * kk; r++)
+    for (int b = 0; b < nb; b++)
+      for (int oy = 0; oy < s->Ho; oy++)
         for (int ox = 0; ox < s->Wo; ox++) {
-          int ix = ox * s->stride - s->pad + kx;
-          crow[ox] = (ix >= 0 && ix < s->W) ? xrow[ix] : 0.0f;
+          int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k;
+          int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
+          int in = iy >= 0 && iy < s->H && ix >= 0 && ix < s->W;
+          col[((size_t)r * nb + b) * N + oy * s->Wo + ox] =
+              in ? x[(((size_t)ci * s->B + b0 + b) * s->H + iy) * s->W + ix] : 0.0f;
+        }
+}
+
+void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx) {
+  int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
+  size_t ld = (size_t)nb * N;
+  for (int cl = 0; cl < cg; cl++)
+    for (int b = 0; b < nb; b++) {
+      float *xp = dx + ((size_t)(cl + g * cg) * s->B + b0 + b) * s->H * s->W;
+      for (int q = 0; q < kk; q++) {
+        int ky = q / s->k, kx = q % s->k, lo, hi;
+        col_range(s, kx, &lo, &hi);
+        const float *cp = col + ((size_t)cl * kk + q) * ld + (size_t)b * N;
+        for (int oy = 0; oy < s->Ho; oy++) {
+          int iy = oy * s->stride - s->pad + ky;
+          if (iy < 0 || iy >= s->H) continue;
+          float *xrow = xp + (size_t)iy * s->W - s->pad + kx;
+          const float *crow = cp + oy * s->Wo;
+          if (s->stride == 1) {
+            for (int ox = lo; ox < hi; ox++) xrow[ox] += crow[ox];
+          } else {
+            for (int ox = lo; ox < hi; ox++) xrow[ox * s->stride] += crow[ox];
+          }
         }
       }
     }
 }
 
-void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, float *dx) {
+void nn_col2im_add_ref(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx) {
   int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
-  /* parallel over (channel, image) planes: each dx plane has one writer */
-#pragma omp parallel for collapse(2) schedule(static) if((size_t)cg * s->B * s->H * s->W * kk > NN_PAR_MIN)
-  for (int cl = 0; cl < cg; cl++)
-    for (int b = 0; b < s->B; b++) {
-      float *xp = dx + ((size_t)(cl + g * cg) * s->B + b) * s->H * s->W;
-      for (int q = 0; q < kk; q++) {
-        int ky = q / s->k, kx = q % s->k;
-        const float *cp = col + ((size_t)cl * kk + q) * s->B * N + (size_t)b * N;
-        for (int oy = 0; oy < s->Ho; oy++) {
-          int iy = oy * s->stride - s->pad + ky;
-          if (iy < 0 || iy >= s->H) continue;
-          for (int ox = 0; ox < s->Wo; ox++) {
-            int ix = ox * s->stride - s->pad + kx;
-            if (ix >= 0 && ix < s->W) xp[(size_t)iy * s->W + ix] += cp[oy * s->Wo + ox];
-          }
+  for (int r = 0; r < cg * kk; r++)
+    for (int b = 0; b < nb; b++)
+      for (int oy = 0; oy < s->Ho; oy++)
+        for (int ox = 0; ox < s->Wo; ox++) {
+          int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k;
+          int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
+          if (iy >= 0 && iy < s->H && ix >= 0 && ix < s->W)
+            dx[(((size_t)ci * s->B + b0 + b) * s->H + iy) * s->W + ix] +=
+                col[((size_t)r * nb + b) * N + oy * s->Wo + ox];
         }
-      }
-    }
 }
 
 /* A 1x1, stride-1, unpadded conv reads its input as the column matrix itself. */
@@ -67,63 +134,119 @@ static int conv_is_pointwise(const nn_conv_shape *s) {
   return s->k == 1 && s->stride == 1 && s->pad == 0;
 }
 
+/* Images per GEMM: enough columns to keep OpenBLAS efficient, few enough
+ * that one chunk's column matrix stays in a core's L2 cache. */
+#define NN_COL_CHUNK 98304 /* floats */
+static int conv_chunk(const nn_conv_shape *s) {
+  size_t per = (size_t)(s->C / s->groups) * s->k * s->k * s->Ho * s->Wo;
+  size_t c = per ? NN_COL_CHUNK / per : 1;
+  return c < 1 ? 1 : (int)c;
+}
+
+static size_t conv_col_floats(const nn_conv_shape *s) {
+  return (size_t)conv_chunk(s) * (s->C / s->groups) * s->k * s->k * s->Ho * s->Wo;
+}
+
+size_t nn_conv_scratch(const nn_conv_shape *s, int nt) {
+  size_t nw = (size_t)s->M * (s->C / s->groups) * s->k * s->k;
+  return (size_t)nt * (conv_col_floats(s) + nw);
+}
+
+int nn_threads_for(int B, int nt) {
+  int t = omp_get_max_threads();
+  if (nt > 0 && t > nt) t = nt;
+  return t < B ? t : B < 1 ? 1 : B;
+}
+
+/* The batch is split into nt contiguous image ranges, one per thread, each
+ * walked in chunks: every GEMM runs on one thread (OpenBLAS is kept serial, see
+ * nn_blas_serial), so there is one thread pool, OpenMP's. The split depends
+ * only on B and nt, so results are identical run to run for a given nt. */
+static void thread_range(int B, int nt, int t, int *b0, int *b1) {
+  *b0 = (int)((long)B * t / nt);
+  *b1 = (int)((long)B * (t + 1) / nt);
+}
+
 void nn_conv_forward(const nn_conv_shape *s, const float *x, const float *w, const float *b,
-                     float *y, float *col) {
-  int cg = s->C / s->groups, mg = s->M / s->groups, K = cg * s->k * s->k;
-  int BN = s->B * s->Ho * s->Wo;
-  for (int g = 0; g < s->groups; g++) {
-    const float *cm;
-    if (conv_is_pointwise(s)) {
-      cm = x + (size_t)g * cg * BN;
-    } else {
-      nn_im2col(s, x, g, col);
-      cm = col;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mg, BN, K, 1.0f, w + (size_t)g * mg * K, K,
-                cm, BN, 0.0f, y + (size_t)g * mg * BN, BN);
-  }
-  if (b) {
-#pragma omp parallel for schedule(static) if((size_t)s->M * BN > NN_PAR_MIN)
-    for (int m = 0; m < s->M; m++) {
-      float *yp = y + (size_t)m * BN;
-      for (int i = 0; i < BN; i++) yp[i] += b[m];
+                     float *y, float *scratch, int nt) {
+  int cg = s->C / s->groups, mg = s->M / s->groups, K = cg * s->k * s->k, N = s->Ho * s->Wo;
+  int HW = s->H * s->W, ch = conv_chunk(s);
+  size_t colsz = conv_col_floats(s), nw = (size_t)s->M * K;
+  nt = nn_threads_for(s->B, nt);
+#pragma omp parallel num_threads(nt) if(nt > 1)
+  {
+    int t = omp_get_thread_num(), t0, t1;
+    thread_range(s->B, nt, t, &t0, &t1);
+    float *col = scratch + (size_t)t * (colsz + nw);
+    for (int c0 = t0; c0 < t1; c0 += ch) {
+      int nb = t1 - c0 < ch ? t1 - c0 : ch;
+      for (int g = 0; g < s->groups; g++) {
+        const float *cm = col;
+        int ldc = nb * N;
+        if (conv_is_pointwise(s)) {
+          cm = x + ((size_t)g * cg * s->B + c0) * HW;
+          ldc = s->B * HW;
+        } else {
+          nn_im2col(s, x, g, c0, nb, col);
+        }
+        float *yg = y + ((size_t)g * mg * s->B + c0) * N;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mg, nb * N, K, 1.0f,
+                    w + (size_t)g * mg * K, K, cm, ldc, 0.0f, yg, s->B * N);
+      }
+      if (b)
+        for (int m = 0; m < s->M; m++) {
+          float *yp = y + ((size_t)m * s->B + c0) * N, bm = b[m];
+          for (int i = 0; i < nb * N; i++) yp[i] += bm;
+        }
     }
   }
 }
 
 void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
-                      float *dx, float *dw, float *db, float *col) {
-  int cg = s->C / s->groups, mg = s->M / s->groups, K = cg * s->k * s->k;
-  int BN = s->B * s->Ho * s->Wo;
+                      float *dx, float *dw, float *db, float *scratch, int nt) {
+  int cg = s->C / s->groups, mg = s->M / s->groups, K = cg * s->k * s->k, N = s->Ho * s->Wo;
+  int HW = s->H * s->W, BN = s->B * N, ch = conv_chunk(s);
+  size_t colsz = conv_col_floats(s), nw = (size_t)s->M * K;
+  nt = nn_threads_for(s->B, nt);
   if (db) {
-#pragma omp parallel for schedule(static) if((size_t)s->M * BN > NN_PAR_MIN)
-    for (int m = 0; m < s->M; m++) {
-      const float *d = dy + (size_t)m * BN;
-      double acc = 0;
-      for (int i = 0; i < BN; i++) acc += d[i];
-      db[m] += (float)acc;
+#pragma omp parallel for schedule(static) num_threads(nt) if(nt > 1 && (size_t)s->M * BN > NN_PAR_MIN)
+    for (int m = 0; m < s->M; m++) db[m] += (float)nn_sum(dy + (size_t)m * BN, (size_t)BN);
+  }
+#pragma omp parallel num_threads(nt) if(nt > 1)
+  {
+    int t = omp_get_thread_num(), t0, t1;
+    thread_range(s->B, nt, t, &t0, &t1);
+    float *col = scratch + (size_t)t * (colsz + nw), *dwp = col + colsz;
+    memset(dwp, 0, nw * sizeof(float));
+    for (int c0 = t0; c0 < t1; c0 += ch) {
+      int nb = t1 - c0 < ch ? t1 - c0 : ch;
+      for (int g = 0; g < s->groups; g++) {
+        const float *dyg = dy + ((size_t)g * mg * s->B + c0) * N, *wg = w + (size_t)g * mg * K;
+        if (conv_is_pointwise(s)) {
+          const float *xg = x + ((size_t)g * cg * s->B + c0) * HW;
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mg, K, nb * N, 1.0f, dyg, BN, xg, s->B * HW,
+                      1.0f, dwp + (size_t)g * mg * K, K);
+          if (dx)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * N, mg, 1.0f, wg, K, dyg, BN, 1.0f,
+                        dx + ((size_t)g * cg * s->B + c0) * HW, s->B * HW);
+          continue;
+        }
+        nn_im2col(s, x, g, c0, nb, col);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mg, K, nb * N, 1.0f, dyg, BN, col, nb * N, 1.0f,
+                    dwp + (size_t)g * mg * K, K);
+        if (dx) {
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * N, mg, 1.0f, wg, K, dyg, BN, 0.0f, col,
+                      nb * N);
+          nn_col2im_add(s, col, g, c0, nb, dx);
+        }
+      }
     }
   }
-  for (int g = 0; g < s->groups; g++) {
-    const float *dyg = dy + (size_t)g * mg * BN;
-    const float *wg = w + (size_t)g * mg * K;
-    if (conv_is_pointwise(s)) {
-      const float *xg = x + (size_t)g * cg * BN;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mg, K, BN, 1.0f, dyg, BN, xg, BN, 1.0f,
-                  dw + (size_t)g * mg * K, K);
-      if (dx)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, BN, mg, 1.0f, wg, K, dyg, BN, 1.0f,
-                    dx + (size_t)g * cg * BN, BN);
-      continue;
-    }
-    nn_im2col(s, x, g, col);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mg, K, BN, 1.0f, dyg, BN, col, BN, 1.0f,
-                dw + (size_t)g * mg * K, K);
-    if (dx) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, BN, mg, 1.0f, wg, K, dyg, BN, 0.0f, col,
-                  BN);
-      nn_col2im_add(s, col, g, dx);
-    }
+  /* per-thread partial weight gradients, added in thread order */
+  for (size_t i = 0; i < nw; i++) {
+    float acc = dw[i];
+    for (int t = 0; t < nt; t++) acc += scratch[(size_t)t * (colsz + nw) + colsz + i];
+    dw[i] = acc;
   }
 }
 
@@ -146,6 +269,29 @@ void nn_conv_forward_ref(const nn_conv_shape *s, const float *x, const float *w,
                        x[(((size_t)ci * s->B + bb) * s->H + iy) * s->W + ix];
               }
           y[(((size_t)m * s->B + bb) * s->Ho + oy) * s->Wo + ox] = (float)acc;
+        }
+}
+
+void nn_conv_backward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
+                          float *dx, float *dw, float *db) {
+  int cg = s->C / s->groups, mg = s->M / s->groups;
+  for (int m = 0; m < s->M; m++)
+    for (int bb = 0; bb < s->B; bb++)
+      for (int oy = 0; oy < s->Ho; oy++)
+        for (int ox = 0; ox < s->Wo; ox++) {
+          float d = dy[(((size_t)m * s->B + bb) * s->Ho + oy) * s->Wo + ox];
+          int g = m / mg;
+          if (db) db[m] += d;
+          for (int cl = 0; cl < cg; cl++)
+            for (int ky = 0; ky < s->k; ky++)
+              for (int kx = 0; kx < s->k; kx++) {
+                int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
+                if (iy < 0 || iy >= s->H || ix < 0 || ix >= s->W) continue;
+                size_t wi = (((size_t)m * cg + cl) * s->k + ky) * s->k + kx;
+                size_t xi = (((size_t)(g * cg + cl) * s->B + bb) * s->H + iy) * s->W + ix;
+                dw[wi] += d * x[xi];
+                if (dx) dx[xi] += d * w[wi];
+              }
         }
 }
 
@@ -190,24 +336,35 @@ void nn_fc_backward(int B, int C, int HW, int O, const float *x, const float *w,
 }
 
 /* ---- batch norm ------------------------------------------------------------ */
+/* Sum of squared deviations from mu, in double, 8 accumulators (see nn_sum). */
+static double sum_sqdev(const float *x, size_t n, double mu) {
+  double a[8] = {0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) {
+      double d = x[i + j] - mu;
+      a[j] += d * d;
+    }
+  double s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+  for (; i < n; i++) s += (x[i] - mu) * (x[i] - mu);
+  return s;
+}
+
 void nn_bn_forward_train(int C, int n, const float *x, const float *g, const float *beta, float *y,
                          float *mean, float *invstd, float *run_mean, float *run_var, float momentum,
                          float eps) {
 #pragma omp parallel for schedule(static) if((size_t)C * n > NN_PAR_MIN)
   for (int c = 0; c < C; c++) {
     const float *xp = x + (size_t)c * n;
-    double s = 0, ss = 0;
-    for (int i = 0; i < n; i++) s += xp[i];
-    double mu = s / n;
-    for (int i = 0; i < n; i++) ss += (xp[i] - mu) * (xp[i] - mu);
+    double mu = nn_sum(xp, (size_t)n) / n, ss = sum_sqdev(xp, (size_t)n, mu);
     double var = ss / n;
-    float is = (float)(1.0 / sqrt(var + eps));
-    mean[c] = (float)mu;
+    float is = (float)(1.0 / sqrt(var + eps)), fmu = (float)mu, a = g[c] * is, bb = beta[c];
+    mean[c] = fmu;
     invstd[c] = is;
     float *yp = y + (size_t)c * n;
-    for (int i = 0; i < n; i++) yp[i] = g[c] * (xp[i] - (float)mu) * is + beta[c];
+    for (int i = 0; i < n; i++) yp[i] = a * (xp[i] - fmu) + bb;
     if (run_mean) {
-      run_mean[c] = (1 - momentum) * run_mean[c] + momentum * (float)mu;
+      run_mean[c] = (1 - momentum) * run_mean[c] + momentum * fmu;
       run_var[c] = (1 - momentum) * run_var[c] + momentum * (float)(n > 1 ? ss / (n - 1) : var);
     }
   }
@@ -229,34 +386,97 @@ void nn_bn_backward(int C, int n, const float *x, const float *g, const float *m
 #pragma omp parallel for schedule(static) if((size_t)C * n > NN_PAR_MIN)
   for (int c = 0; c < C; c++) {
     const float *xp = x + (size_t)c * n, *d = dy + (size_t)c * n;
-    double sd = 0, sdx = 0;
     float mu = mean[c], is = invstd[c];
-    for (int i = 0; i < n; i++) {
+    double a[8] = {0}, b[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; j++) {
+        a[j] += d[i + j];
+        b[j] += (double)(d[i + j] * (xp[i + j] - mu));
+      }
+    double sd = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    double sdx = ((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7]));
+    for (; i < n; i++) {
       sd += d[i];
-      sdx += d[i] * (xp[i] - mu) * is;
+      sdx += (double)(d[i] * (xp[i] - mu));
     }
+    sdx *= is;
     dg[c] += (float)sdx;
     dbeta[c] += (float)sd;
     if (dx) {
-      float k = g[c] * is / n;
+      float k = g[c] * is / n, fn = (float)n, fsd = (float)sd, fsx = is * (float)sdx;
       float *o = dx + (size_t)c * n;
-      for (int i = 0; i < n; i++)
-        o[i] += k * ((float)n * d[i] - (float)sd - (xp[i] - mu) * is * (float)sdx);
+      for (int q = 0; q < n; q++) o[q] += k * (fn * d[q] - fsd - (xp[q] - mu) * fsx);
     }
   }
 }
 
 /* ---- ReLU / ReLU6 ----------------------------------------------------------- */
+/* ReLU as bit masks on 8-float vectors (GCC vector extensions): branch-free,
+ * so random signs cost no mispredictions, and identical to the scalar
+ * x > 0 ? x : 0 (NaN -> 0). */
+typedef float nn_v8f __attribute__((vector_size(32), aligned(4)));
+typedef int32_t nn_v8i __attribute__((vector_size(32), aligned(4)));
+#define NN_RELU_BLOCK 8192 /* elements per OpenMP chunk (a multiple of 8) */
+
+static void relu_fwd_range(const float *x, float *y, size_t n, float cap) {
+  size_t i = 0;
+  const nn_v8f z = {0}, c = z + cap;
+  for (; i + 8 <= n; i += 8) {
+    nn_v8f v = *(const nn_v8f *)(x + i);
+    v = (nn_v8f)((nn_v8i)v & (v > z));
+    if (cap > 0) {
+      nn_v8i lt = v < c;
+      v = (nn_v8f)(((nn_v8i)v & lt) | ((nn_v8i)c & ~lt));
+    }
+    *(nn_v8f *)(y + i) = v;
+  }
+  for (; i < n; i++) {
+    float v = x[i] > 0 ? x[i] : 0.0f;
+    y[i] = (cap > 0 && !(v < cap)) ? cap : v;
+  }
+}
+
+static void relu_bwd_range(const float *x, const float *dy, float *dx, size_t n, float cap) {
+  size_t i = 0;
+  const nn_v8f z = {0}, c = z + cap;
+  for (; i + 8 <= n; i += 8) {
+    nn_v8f v = *(const nn_v8f *)(x + i);
+    nn_v8i pass = v > z;
+    if (cap > 0) pass &= v < c;
+    *(nn_v8f *)(dx + i) += (nn_v8f)((nn_v8i) * (const nn_v8f *)(dy + i) & pass);
+  }
+  for (; i < n; i++)
+    if (x[i] > 0 && (cap <= 0 || x[i] < cap)) dx[i] += dy[i];
+}
+
 void nn_relu_forward(size_t n, const float *x, float *y, float cap) {
+  size_t nblk = (n + NN_RELU_BLOCK - 1) / NN_RELU_BLOCK;
 #pragma omp parallel for schedule(static) if(n > NN_PAR_MIN)
+  for (size_t k = 0; k < nblk; k++) {
+    size_t i0 = k * NN_RELU_BLOCK, m = n - i0 < NN_RELU_BLOCK ? n - i0 : NN_RELU_BLOCK;
+    relu_fwd_range(x + i0, y + i0, m, cap);
+  }
+}
+
+void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap) {
+  size_t nblk = (n + NN_RELU_BLOCK - 1) / NN_RELU_BLOCK;
+#pragma omp parallel for schedule(static) if(n > NN_PAR_MIN)
+  for (size_t k = 0; k < nblk; k++) {
+    size_t i0 = k * NN_RELU_BLOCK, m = n - i0 < NN_RELU_BLOCK ? n - i0 : NN_RELU_BLOCK;
+    relu_bwd_range(x + i0, dy + i0, dx + i0, m, cap);
+  }
+}
+
+/* Scalar references (tests). */
+void nn_relu_forward_ref(size_t n, const float *x, float *y, float cap) {
   for (size_t i = 0; i < n; i++) {
     float v = x[i] > 0 ? x[i] : 0.0f;
     y[i] = (cap > 0 && v > cap) ? cap : v;
   }
 }
 
-void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap) {
-#pragma omp parallel for schedule(static) if(n > NN_PAR_MIN)
+void nn_relu_backward_ref(size_t n, const float *x, const float *dy, float *dx, float cap) {
   for (size_t i = 0; i < n; i++)
     if (x[i] > 0 && (cap <= 0 || x[i] < cap)) dx[i] += dy[i];
 }

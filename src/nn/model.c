@@ -4,6 +4,7 @@
  * parameters, another all gradients. */
 #include <math.h>
 #include <stdlib.h>
+#include <omp.h>
 #include <string.h>
 
 #include "nn_internal.h"
@@ -318,7 +319,9 @@ void nn_work_free(pp_nn_model *m) {
  * BN (batch statistics) does not depend on B; tensors do. */
 int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
   nn_work *W = m->priv;
-  if (W && W->B >= B && (!need_grad || W->has_grad)) return PP_OK;
+  int nt = omp_get_max_threads();
+  nn_blas_serial();
+  if (W && W->B >= B && (!need_grad || W->has_grad) && W->nt >= nt) return PP_OK;
   int keep_opt = W != NULL;
   float *gm = NULL, *gv = NULL;
   long step = 0;
@@ -333,6 +336,7 @@ int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
   if (!W) goto oom;
   m->priv = W;
   W->B = nb;
+  W->nt = nt;
   W->has_grad = ng;
   W->opt_m = gm, W->opt_v = gv, W->step = step;
   W->act = calloc((size_t)m->nlayers + 1, sizeof(float *));
@@ -350,7 +354,8 @@ int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
   for (int i = 0; i < m->nlayers; i++) {
     pp_nn_layer *L = &m->layers[i];
     if (L->type == PP_NN_L_CONV) {
-      size_t cs = (size_t)(L->ic / L->groups) * L->k * L->k * nb * L->h * L->w;
+      nn_conv_shape s = {nb, L->ic, L->ih, L->iw, L->c, L->h, L->w, L->k, L->stride, L->pad, L->groups};
+      size_t cs = nn_conv_scratch(&s, nt);
       if (cs > colmax) colmax = cs;
     }
     if (L->type == PP_NN_L_FC) {
@@ -417,7 +422,7 @@ void nn_forward(pp_nn_model *m, int B, int train) {
         }
         if (L->type == PP_NN_L_CONV) {
           nn_conv_shape s = conv_shape(L, B);
-          nn_conv_forward(&s, x, w, b, y, W->col);
+          nn_conv_forward(&s, x, w, b, y, W->col, W->nt);
         } else {
           nn_fc_forward(B, L->ic, L->ih * L->iw, L->c, x, w, b, y, W->xt);
         }
@@ -531,7 +536,7 @@ void nn_backward(pp_nn_model *m, int B) {
         }
         if (L->type == PP_NN_L_CONV) {
           nn_conv_shape s = conv_shape(L, B);
-          nn_conv_backward(&s, x, w, dy, L->in ? dx : NULL, dw, db, W->col);
+          nn_conv_backward(&s, x, w, dy, L->in ? dx : NULL, dw, db, W->col, W->nt);
         } else {
           nn_fc_backward(B, L->ic, L->ih * L->iw, L->c, x, w, dy, L->in ? dx : NULL, dw, db, W->xt, W->dxt);
         }

@@ -16,18 +16,33 @@ typedef struct nn_conv_shape {
   int k, stride, pad, groups;
 } nn_conv_shape;
 void nn_conv_out_size(int H, int W, int k, int stride, int pad, int *Ho, int *Wo);
-/* col: (C/groups*k*k) x (B*Ho*Wo) for group g. */
-void nn_im2col(const nn_conv_shape *s, const float *x, int g, float *col);
-void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, float *dx);
-/* y = conv(x, w) + b (b may be NULL). col: work space of im2col size. */
+/* col: (C/groups*k*k) x (nb*Ho*Wo) for group g and images [b0, b0+nb). */
+void nn_im2col(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col);
+void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx);
+/* Naive element-by-element references of both (tests). */
+void nn_im2col_ref(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col);
+void nn_col2im_add_ref(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx);
+/* Floats of scratch the conv kernels need with nt threads. */
+size_t nn_conv_scratch(const nn_conv_shape *s, int nt);
+/* Threads a batch kernel uses: OpenMP's current count, at most nt (when > 0)
+ * and at most one per image. */
+int nn_threads_for(int B, int nt);
+/* Keeps OpenBLAS on the calling thread (nn parallelizes with OpenMP itself). */
+void nn_blas_serial(void);
+/* Deterministic, vectorizable double-precision sum. */
+double nn_sum(const float *x, size_t n);
+/* y = conv(x, w) + b (b may be NULL), the batch split over up to nt threads.
+ * Results are bit-identical for a given thread count. */
 void nn_conv_forward(const nn_conv_shape *s, const float *x, const float *w, const float *b,
-                     float *y, float *col);
-/* dx (may be NULL) = conv^T(dy); dw += ...; db += ... (db may be NULL). */
+                     float *y, float *scratch, int nt);
+/* dx (may be NULL) += conv^T(dy); dw += ...; db += ... (db may be NULL). */
 void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
-                      float *dx, float *dw, float *db, float *col);
-/* Naive direct convolution (reference for tests). */
+                      float *dx, float *dw, float *db, float *scratch, int nt);
+/* Naive direct convolution, forward and backward (references for tests). */
 void nn_conv_forward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *b,
                          float *y);
+void nn_conv_backward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
+                          float *dx, float *dw, float *db);
 
 /* Fully connected: x is F features per image stored C x B x (H*W) with F = C*H*W. */
 void nn_fc_forward(int B, int C, int HW, int O, const float *x, const float *w, const float *b,
@@ -47,6 +62,8 @@ void nn_bn_backward(int C, int n, const float *x, const float *g, const float *m
 
 void nn_relu_forward(size_t n, const float *x, float *y, float cap); /* cap 0: plain ReLU */
 void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap);
+void nn_relu_forward_ref(size_t n, const float *x, float *y, float cap);
+void nn_relu_backward_ref(size_t n, const float *x, const float *dy, float *dx, float cap);
 
 /* Pooling over planes (planes = C*B) of H x W; k x k windows, stride s, no padding. */
 void nn_maxpool_forward(int planes, int H, int W, int k, int s, const float *x, float *y,

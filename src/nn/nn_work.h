@@ -15,7 +15,8 @@ typedef struct nn_work {
   float *grads;   /* nparams */
   float *opt_m, *opt_v; /* optimizer moments (nparams each) */
   long step;
-  float *col, *xt, *dxt;
+  float *col, *xt, *dxt; /* col: conv scratch for nt threads */
+  int nt;                /* threads the scratch was sized for */
   uint8_t *labels;
 } nn_work;
 

@@ -77,26 +77,67 @@ typedef struct {
 static size_t conv_nw(const nn_conv_shape *s) { return (size_t)s->M * (s->C / s->groups) * s->k * s->k; }
 static void conv_f(void *c, const float *x, const float *p, float *y) {
   conv_ctx *cc = c;
-  nn_conv_forward(&cc->s, x, p, cc->bias ? p + conv_nw(&cc->s) : NULL, y, cc->col);
+  nn_conv_forward(&cc->s, x, p, cc->bias ? p + conv_nw(&cc->s) : NULL, y, cc->col, 1);
 }
 static void conv_b(void *c, const float *x, const float *p, const float *dy, float *dx, float *dp) {
   conv_ctx *cc = c;
-  nn_conv_backward(&cc->s, x, p, dy, dx, dp, cc->bias ? dp + conv_nw(&cc->s) : NULL, cc->col);
+  nn_conv_backward(&cc->s, x, p, dy, dx, dp, cc->bias ? dp + conv_nw(&cc->s) : NULL, cc->col, 1);
+}
+
+static void assert_close(const float *a, const float *b, size_t n, float tol) {
+  for (size_t i = 0; i < n; i++)
+    if (!(fabsf(a[i] - b[i]) <= tol * (1 + fabsf(b[i])))) fail_msg("[%zu]: %g vs %g", i, a[i], b[i]);
+}
+
+/* im2col / col2im of an image range against the element-by-element references. */
+static void check_im2col(const nn_conv_shape *s) {
+  int K = s->C / s->groups * s->k * s->k, N = s->Ho * s->Wo;
+  size_t nx = (size_t)s->B * s->C * s->H * s->W;
+  for (int g = 0; g < s->groups; g++)
+    for (int b0 = 0; b0 < s->B; b0++) {
+      int nb = s->B - b0;
+      size_t nc = (size_t)K * nb * N;
+      float *x = rnd(nx, -1, 1), *c1 = rnd(nc, 5, 6), *c2 = rnd(nc, 5, 6);
+      nn_im2col(s, x, g, b0, nb, c1);
+      nn_im2col_ref(s, x, g, b0, nb, c2);
+      assert_memory_equal(c1, c2, nc * sizeof(float));
+      float *d1 = rnd(nx, -1, 1), *d2 = malloc(nx * sizeof(float));
+      memcpy(d2, d1, nx * sizeof(float));
+      nn_col2im_add(s, c1, g, b0, nb, d1);
+      nn_col2im_add_ref(s, c1, g, b0, nb, d2);
+      assert_close(d1, d2, nx, 1e-6f);
+      free(x), free(c1), free(c2), free(d1), free(d2);
+    }
 }
 
 static void check_conv(int B, int C, int H, int M, int k, int stride, int pad, int groups) {
   conv_ctx c = {{B, C, H, H, M, 0, 0, k, stride, pad, groups}, NULL, 1};
   nn_conv_out_size(H, H, k, stride, pad, &c.s.Ho, &c.s.Wo);
   size_t nx = (size_t)B * C * H * H, nw = conv_nw(&c.s), ny = (size_t)B * M * c.s.Ho * c.s.Wo;
-  c.col = malloc(sizeof(float) * (C / groups) * k * k * B * c.s.Ho * c.s.Wo);
-  float *x = rnd(nx, -1, 1), *p = rnd(nw + M, -0.5f, 0.5f);
-  /* fast vs naive reference */
+  c.col = malloc(sizeof(float) * nn_conv_scratch(&c.s, 3));
+  check_im2col(&c.s);
+  float *x = rnd(nx, -1, 1), *p = rnd(nw + M, -0.5f, 0.5f), *dy = rnd(ny, -1, 1);
+  /* fast (1, 2 and 3 threads) vs naive reference, forward and backward */
   float *y1 = malloc(ny * sizeof(float)), *y2 = malloc(ny * sizeof(float));
-  nn_conv_forward(&c.s, x, p, p + nw, y1, c.col);
+  float *g1 = calloc(nx + nw + M, sizeof(float)), *g2 = calloc(nx + nw + M, sizeof(float));
+  float *g0 = calloc(nx + nw + M, sizeof(float));
   nn_conv_forward_ref(&c.s, x, p, p + nw, y2);
-  for (size_t i = 0; i < ny; i++) assert_true(fabsf(y1[i] - y2[i]) < 1e-4f);
+  nn_conv_backward_ref(&c.s, x, p, dy, g2, g2 + nx, g2 + nx + nw);
+  omp_set_num_threads(3);
+  for (int nt = 1; nt <= 3; nt++) {
+    nn_conv_forward(&c.s, x, p, p + nw, y1, c.col, nt);
+    assert_close(y1, y2, ny, 1e-5f);
+    memset(g1, 0, (nx + nw + M) * sizeof(float));
+    nn_conv_backward(&c.s, x, p, dy, g1, g1 + nx, g1 + nx + nw, c.col, nt);
+    assert_close(g1, g2, nx + nw + M, 1e-5f);
+    /* same thread count, same bits */
+    memset(g0, 0, (nx + nw + M) * sizeof(float));
+    nn_conv_backward(&c.s, x, p, dy, g0, g0 + nx, g0 + nx + nw, c.col, nt);
+    assert_memory_equal(g0, g1, (nx + nw + M) * sizeof(float));
+  }
+  omp_set_num_threads(1);
   gradcheck(&c, conv_f, conv_b, x, nx, p, nw + M, ny, 1e-2f, 2e-3);
-  free(x), free(p), free(y1), free(y2), free(c.col);
+  free(x), free(p), free(y1), free(y2), free(c.col), free(dy), free(g0), free(g1), free(g2);
 }
 
 static void test_conv(void **st) {
@@ -106,6 +147,10 @@ static void test_conv(void **st) {
   check_conv(2, 4, 6, 4, 3, 1, 1, 4);  /* depthwise */
   check_conv(3, 4, 5, 3, 1, 1, 0, 1);  /* pointwise (no im2col) */
   check_conv(1, 2, 8, 3, 5, 1, 2, 1);  /* LeNet-like 5x5 pad 2 */
+  check_conv(5, 3, 9, 4, 3, 2, 1, 1);  /* odd size, stride 2, more images than threads */
+  check_conv(4, 2, 5, 3, 5, 1, 0, 1);  /* 5x5 unpadded */
+  check_conv(3, 2, 4, 2, 3, 1, 3, 1);  /* padding larger than the edge distance */
+  check_conv(2, 2, 6, 2, 1, 2, 0, 1);  /* 1x1 stride 2 (im2col, not pointwise) */
 }
 
 /* ---- fc ----------------------------------------------------------------------- */
@@ -226,6 +271,33 @@ static void test_elementwise_and_pools(void **st) {
   free(x), free(x2);
 }
 
+/* The vectorized ReLU/ReLU6 against the scalar references, bit for bit, over
+ * lengths with tails, on 1 and 2 threads, with zeros, -0, the cap and NaN. */
+static void test_relu_fast_vs_ref(void **st) {
+  (void)st;
+  size_t lens[] = {1, 7, 8, 9, 33, 8191, 70001};
+  omp_set_num_threads(2);
+  for (int li = 0; li < 7; li++) {
+    size_t n = lens[li];
+    float *x = rnd(n, -8, 8), *dy = rnd(n, -1, 1);
+    for (size_t i = 0; i < n; i += 5) x[i] = (i / 5) % 4 == 0 ? 0.0f : (i / 5) % 4 == 1 ? -0.0f : (i / 5) % 4 == 2 ? 6.0f : NAN;
+    float *y1 = malloc(n * sizeof(float)), *y2 = malloc(n * sizeof(float));
+    float *d1 = rnd(n, -1, 1), *d2 = malloc(n * sizeof(float));
+    for (int capi = 0; capi < 2; capi++) {
+      float cap = capi ? 6.0f : 0.0f;
+      nn_relu_forward(n, x, y1, cap);
+      nn_relu_forward_ref(n, x, y2, cap);
+      assert_memory_equal(y1, y2, n * sizeof(float));
+      memcpy(d2, d1, n * sizeof(float));
+      nn_relu_backward(n, x, dy, d1, cap);
+      nn_relu_backward_ref(n, x, dy, d2, cap);
+      for (size_t i = 0; i < n; i++) assert_true(d1[i] == d2[i]);
+    }
+    free(x), free(dy), free(y1), free(y2), free(d1), free(d2);
+  }
+  omp_set_num_threads(1);
+}
+
 /* ---- softmax cross-entropy ----------------------------------------------------------- */
 static void test_softmax_xent(void **st) {
   (void)st;
@@ -332,6 +404,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_conv),         cmocka_unit_test(test_fc),
       cmocka_unit_test(test_bn),           cmocka_unit_test(test_elementwise_and_pools),
+      cmocka_unit_test(test_relu_fast_vs_ref),
       cmocka_unit_test(test_softmax_xent), cmocka_unit_test(test_models_gradcheck),
       cmocka_unit_test(test_qgemm),
   };
