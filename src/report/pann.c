@@ -244,7 +244,10 @@ void report_pann_html(FILE *f, const pp_report *r) {
         "accumulator per output, its dot product accumulated term by term (accumulation: ",
         f);
   report_html_esc(f, s->accum[0] ? s->accum : "?");
-  fputs("). Dynamic energy only: no leakage, no gating, no voltage scaling.</p>\n", f);
+  fputs("). Dynamic energy only: no leakage, no gating, no voltage scaling (so PowerPruning's delay savings do "
+        "not show on this axis). <i>Budget</i> is the energy of a b-bit MAC on uniformly random operands, the "
+        "power PANN is given; <i>Energy</i> is measured on the network's own products.</p>\n",
+        f);
   fputs("<p><b>Do not compare these numbers with Table I.</b> The mW of Table I come from module estimate: the "
         "power P[w] of the whole MAC netlist per weight value (simulated on transitions sampled from the trace of "
         "the network on the weight-stationary systolic array), weighted by how often each weight value works on "
