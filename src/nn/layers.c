@@ -30,6 +30,19 @@ double nn_sum(const float *x, size_t n) {
   return s;
 }
 
+/* 4-float vectors (GCC vector extensions). 16 bytes because the SSE2
+ * baseline has them natively; wider ones get split into scalar code. */
+typedef float nn_v4f __attribute__((vector_size(16), aligned(4)));
+typedef int32_t nn_v4i __attribute__((vector_size(16), aligned(4)));
+
+/* Copies n floats; inline, because im2col rows are short (8..32) and a
+ * memcpy call per row cost as much as the copying. */
+static inline void copy_row(float *d, const float *s, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) *(nn_v4f *)(d + i) = *(const nn_v4f *)(s + i);
+  for (; i < n; i++) d[i] = s[i];
+}
+
 /* ---- conv2d ------------------------------------------------------------- */
 void nn_conv_out_size(int H, int W, int k, int stride, int pad, int *Ho, int *Wo) {
   *Ho = (H + 2 * pad - k) / stride + 1;
@@ -66,7 +79,7 @@ void nn_im2col(const nn_conv_shape *s, const float *x, int g, int b0, int nb, fl
         const float *xrow = xp + (size_t)iy * s->W - s->pad + kx;
         for (int ox = 0; ox < lo; ox++) crow[ox] = 0.0f;
         if (s->stride == 1) {
-          memcpy(crow + lo, xrow + lo, sizeof(float) * (size_t)(hi - lo));
+          copy_row(crow + lo, xrow + lo, hi - lo);
         } else {
           for (int ox = lo; ox < hi; ox++) crow[ox] = xrow[ox * s->stride];
         }
@@ -203,7 +216,7 @@ void nn_conv_forward(const nn_conv_shape *s, const float *x, const float *w, con
 }
 
 void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
-                      float *dx, float *dw, float *db, float *scratch, int nt) {
+                      float *dx, float *dw, float *db, float *scratch, int nt, int dx_acc) {
   int cg = s->C / s->groups, mg = s->M / s->groups, K = cg * s->k * s->k, N = s->Ho * s->Wo;
   int HW = s->H * s->W, BN = s->B * N, ch = conv_chunk(s);
   size_t colsz = conv_col_floats(s), nw = (size_t)s->M * K;
@@ -227,8 +240,8 @@ void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, co
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mg, K, nb * N, 1.0f, dyg, BN, xg, s->B * HW,
                       1.0f, dwp + (size_t)g * mg * K, K);
           if (dx)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * N, mg, 1.0f, wg, K, dyg, BN, 1.0f,
-                        dx + ((size_t)g * cg * s->B + c0) * HW, s->B * HW);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * N, mg, 1.0f, wg, K, dyg, BN,
+                        dx_acc ? 1.0f : 0.0f, dx + ((size_t)g * cg * s->B + c0) * HW, s->B * HW);
           continue;
         }
         nn_im2col(s, x, g, c0, nb, col);
@@ -237,6 +250,9 @@ void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, co
         if (dx) {
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * N, mg, 1.0f, wg, K, dyg, BN, 0.0f, col,
                       nb * N);
+          if (!dx_acc) /* this chunk's planes, while they are about to be in cache anyway */
+            for (int cl = 0; cl < cg; cl++)
+              memset(dx + ((size_t)(g * cg + cl) * s->B + c0) * HW, 0, sizeof(float) * (size_t)nb * HW);
           nn_col2im_add(s, col, g, c0, nb, dx);
         }
       }
@@ -382,7 +398,7 @@ void nn_bn_forward_eval(int C, int n, const float *x, const float *g, const floa
 }
 
 void nn_bn_backward(int C, int n, const float *x, const float *g, const float *mean,
-                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta) {
+                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta, int acc) {
 #pragma omp parallel for schedule(static) if((size_t)C * n > NN_PAR_MIN)
   for (int c = 0; c < C; c++) {
     const float *xp = x + (size_t)c * n, *d = dy + (size_t)c * n;
@@ -406,30 +422,35 @@ void nn_bn_backward(int C, int n, const float *x, const float *g, const float *m
     if (dx) {
       float k = g[c] * is / n, fn = (float)n, fsd = (float)sd, fsx = is * (float)sdx;
       float *o = dx + (size_t)c * n;
-      for (int q = 0; q < n; q++) o[q] += k * (fn * d[q] - fsd - (xp[q] - mu) * fsx);
+      if (acc) {
+        for (int q = 0; q < n; q++) o[q] += k * (fn * d[q] - fsd - (xp[q] - mu) * fsx);
+      } else {
+        for (int q = 0; q < n; q++) o[q] = k * (fn * d[q] - fsd - (xp[q] - mu) * fsx);
+      }
     }
   }
 }
 
 /* ---- ReLU / ReLU6 ----------------------------------------------------------- */
-/* ReLU as bit masks on 8-float vectors (GCC vector extensions): branch-free,
- * so random signs cost no mispredictions, and identical to the scalar
- * x > 0 ? x : 0 (NaN -> 0). */
-typedef float nn_v8f __attribute__((vector_size(32), aligned(4)));
-typedef int32_t nn_v8i __attribute__((vector_size(32), aligned(4)));
-#define NN_RELU_BLOCK 8192 /* elements per OpenMP chunk (a multiple of 8) */
+/* ReLU as bit masks on 4-float vectors: branch-free, so random signs cost no
+ * mispredictions, and identical to the scalar x > 0 ? x : 0 (NaN -> 0). */
+#define NN_RELU_BLOCK 8192 /* elements per OpenMP chunk (a multiple of 4) */
 
 static void relu_fwd_range(const float *x, float *y, size_t n, float cap) {
   size_t i = 0;
-  const nn_v8f z = {0}, c = z + cap;
-  for (; i + 8 <= n; i += 8) {
-    nn_v8f v = *(const nn_v8f *)(x + i);
-    v = (nn_v8f)((nn_v8i)v & (v > z));
-    if (cap > 0) {
-      nn_v8i lt = v < c;
-      v = (nn_v8f)(((nn_v8i)v & lt) | ((nn_v8i)c & ~lt));
+  const nn_v4f z = {0}, c = z + cap;
+  if (cap > 0) {
+    for (; i + 4 <= n; i += 4) {
+      nn_v4f v = *(const nn_v4f *)(x + i);
+      v = (nn_v4f)((nn_v4i)v & (v > z));
+      nn_v4i lt = v < c;
+      *(nn_v4f *)(y + i) = (nn_v4f)(((nn_v4i)v & lt) | ((nn_v4i)c & ~lt));
     }
-    *(nn_v8f *)(y + i) = v;
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      nn_v4f v = *(const nn_v4f *)(x + i);
+      *(nn_v4f *)(y + i) = (nn_v4f)((nn_v4i)v & (v > z));
+    }
   }
   for (; i < n; i++) {
     float v = x[i] > 0 ? x[i] : 0.0f;
@@ -437,14 +458,30 @@ static void relu_fwd_range(const float *x, float *y, size_t n, float cap) {
   }
 }
 
-static void relu_bwd_range(const float *x, const float *dy, float *dx, size_t n, float cap) {
+static void relu_bwd_range(const float *x, const float *dy, float *dx, size_t n, float cap, int acc) {
   size_t i = 0;
-  const nn_v8f z = {0}, c = z + cap;
-  for (; i + 8 <= n; i += 8) {
-    nn_v8f v = *(const nn_v8f *)(x + i);
-    nn_v8i pass = v > z;
-    if (cap > 0) pass &= v < c;
-    *(nn_v8f *)(dx + i) += (nn_v8f)((nn_v8i) * (const nn_v8f *)(dy + i) & pass);
+  const nn_v4f z = {0}, c = z + cap;
+  if (!acc) { /* overwrite: the first gradient sent to dx */
+    for (; i + 4 <= n; i += 4) {
+      nn_v4f v = *(const nn_v4f *)(x + i);
+      nn_v4i pass = v > z;
+      if (cap > 0) pass &= v < c;
+      *(nn_v4f *)(dx + i) = (nn_v4f)((nn_v4i) * (const nn_v4f *)(dy + i) & pass);
+    }
+    for (; i < n; i++) dx[i] = (x[i] > 0 && (cap <= 0 || x[i] < cap)) ? dy[i] : 0.0f;
+    return;
+  }
+  if (cap > 0) {
+    for (; i + 4 <= n; i += 4) {
+      nn_v4f v = *(const nn_v4f *)(x + i);
+      nn_v4i pass = (v > z) & (v < c);
+      *(nn_v4f *)(dx + i) += (nn_v4f)((nn_v4i) * (const nn_v4f *)(dy + i) & pass);
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      nn_v4f v = *(const nn_v4f *)(x + i);
+      *(nn_v4f *)(dx + i) += (nn_v4f)((nn_v4i) * (const nn_v4f *)(dy + i) & (v > z));
+    }
   }
   for (; i < n; i++)
     if (x[i] > 0 && (cap <= 0 || x[i] < cap)) dx[i] += dy[i];
@@ -459,12 +496,12 @@ void nn_relu_forward(size_t n, const float *x, float *y, float cap) {
   }
 }
 
-void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap) {
+void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap, int acc) {
   size_t nblk = (n + NN_RELU_BLOCK - 1) / NN_RELU_BLOCK;
 #pragma omp parallel for schedule(static) if(n > NN_PAR_MIN)
   for (size_t k = 0; k < nblk; k++) {
     size_t i0 = k * NN_RELU_BLOCK, m = n - i0 < NN_RELU_BLOCK ? n - i0 : NN_RELU_BLOCK;
-    relu_bwd_range(x + i0, dy + i0, dx + i0, m, cap);
+    relu_bwd_range(x + i0, dy + i0, dx + i0, m, cap, acc);
   }
 }
 
@@ -562,14 +599,18 @@ void nn_add_forward(int C, int B, int H, int W, const float *a, int C2, int H2, 
 }
 
 void nn_add_backward(int C, int B, int H, int W, const float *dy, int C2, int H2, int W2,
-                     float *da, float *db) {
+                     float *da, float *db, int da_acc) {
   int st = H2 / H, off = (C - C2) / 2;
 #pragma omp parallel for collapse(2) schedule(static) if((size_t)C * B * H * W > NN_PAR_MIN)
   for (int c = 0; c < C; c++)
     for (int bb = 0; bb < B; bb++) {
       size_t o = ((size_t)c * B + bb) * H * W;
       int c2 = c - off;
-      for (int i = 0; i < H * W; i++) da[o + i] += dy[o + i];
+      if (da_acc) {
+        for (int i = 0; i < H * W; i++) da[o + i] += dy[o + i];
+      } else {
+        memcpy(da + o, dy + o, sizeof(float) * (size_t)H * W);
+      }
       if (c2 >= 0 && c2 < C2)
         for (int i = 0; i < H; i++)
           for (int j = 0; j < W; j++)

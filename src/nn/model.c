@@ -311,6 +311,7 @@ void nn_work_free(pp_nn_model *m) {
   free(W->xt);
   free(W->dxt);
   free(W->labels);
+  free(W->dset);
   free(W);
   m->priv = NULL;
 }
@@ -344,7 +345,8 @@ int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
   W->arg = calloc((size_t)m->nlayers, sizeof(int32_t *));
   W->lw = calloc((size_t)m->nlayers, sizeof(float *));
   W->labels = malloc((size_t)nb);
-  if (!W->act || !W->dact || !W->arg || !W->lw || !W->labels) goto oom;
+  W->dset = calloc((size_t)m->nlayers + 1, 1);
+  if (!W->act || !W->dact || !W->arg || !W->lw || !W->labels || !W->dset) goto oom;
   size_t colmax = 1, xtmax = 1;
   for (int t = 0; t <= m->nlayers; t++) {
     W->act[t] = malloc(tsize(m, t, nb) * sizeof(float));
@@ -512,13 +514,29 @@ static void qat_chain(pp_nn_model *m, int i, float *G) {
   }
 }
 
+/* Gradient tensors are not zeroed up front: the first layer (in backward
+ * order) that sends a gradient to tensor t overwrites it, later ones add.
+ * need_acc() says which case applies and marks t as written; zeroed() is for
+ * kernels that can only add (they scatter into their input). */
+static int need_acc(nn_work *W, int t) {
+  int a = W->dset[t];
+  W->dset[t] = 1;
+  return a;
+}
+static float *zeroed(const pp_nn_model *m, nn_work *W, int t, int B) {
+  if (!need_acc(W, t)) memset(W->dact[t], 0, tsize(m, t, B) * sizeof(float));
+  return W->dact[t];
+}
+
 void nn_backward(pp_nn_model *m, int B) {
   nn_work *W = m->priv;
   float *P = m->params, *G = W->grads;
-  for (int t = 0; t < m->nlayers; t++) memset(W->dact[t], 0, tsize(m, t, B) * sizeof(float));
+  memset(W->dset, 0, (size_t)m->nlayers + 1);
+  W->dset[m->nlayers] = 1; /* the logits' gradient, from the loss */
   for (int i = m->nlayers - 1; i >= 0; i--) {
     pp_nn_layer *L = &m->layers[i];
-    const float *x = W->act[L->in], *dy = W->dact[L->out];
+    const float *x = W->act[L->in];
+    const float *dy = zeroed(m, W, L->out, B); /* no-op unless no layer used this output */
     float *dx = W->dact[L->in];
     size_t n = tsize(m, L->out, B), planes = (size_t)L->ic * B;
     switch (L->type) {
@@ -536,8 +554,10 @@ void nn_backward(pp_nn_model *m, int B) {
         }
         if (L->type == PP_NN_L_CONV) {
           nn_conv_shape s = conv_shape(L, B);
-          nn_conv_backward(&s, x, w, dy, L->in ? dx : NULL, dw, db, W->col, W->nt);
+          int acc = L->in ? need_acc(W, L->in) : 1;
+          nn_conv_backward(&s, x, w, dy, L->in ? dx : NULL, dw, db, W->col, W->nt, acc);
         } else {
+          if (L->in) zeroed(m, W, L->in, B);
           nn_fc_backward(B, L->ic, L->ih * L->iw, L->c, x, w, dy, L->in ? dx : NULL, dw, db, W->xt, W->dxt);
         }
         if (m->q.qat) qat_chain(m, i, G);
@@ -545,15 +565,20 @@ void nn_backward(pp_nn_model *m, int B) {
       }
       case PP_NN_L_BN:
         if (m->q.qat) {
-          for (size_t k = 0; k < n; k++) dx[k] += dy[k];
+          if (need_acc(W, L->in)) {
+            for (size_t k = 0; k < n; k++) dx[k] += dy[k];
+          } else {
+            memcpy(dx, dy, n * sizeof(float));
+          }
         } else {
           nn_bn_backward(L->c, B * L->h * L->w, x, P + L->g_off, W->lw[i], W->lw[i] + L->c, dy, dx,
-                         G + L->g_off, G + L->beta_off);
+                         G + L->g_off, G + L->beta_off, need_acc(W, L->in));
         }
         break;
-      case PP_NN_L_RELU: nn_relu_backward(n, x, dy, dx, 0); break;
-      case PP_NN_L_RELU6: nn_relu_backward(n, x, dy, dx, 6.0f); break;
+      case PP_NN_L_RELU: nn_relu_backward(n, x, dy, dx, 0, need_acc(W, L->in)); break;
+      case PP_NN_L_RELU6: nn_relu_backward(n, x, dy, dx, 6.0f, need_acc(W, L->in)); break;
       case PP_NN_L_ACTQ: {
+        zeroed(m, W, L->in, B);
         if (!m->q.qat) {
           for (size_t k = 0; k < n; k++) dx[k] += dy[k];
         } else { /* straight-through inside the range, zero where clipped */
@@ -564,10 +589,17 @@ void nn_backward(pp_nn_model *m, int B) {
         }
         break;
       }
-      case PP_NN_L_MAXPOOL: nn_maxpool_backward((int)planes, L->ih, L->iw, L->k, L->stride, dy, W->arg[i], dx); break;
-      case PP_NN_L_AVGPOOL: nn_avgpool_backward((int)planes, L->ih, L->iw, L->k, L->stride, dy, dx); break;
+      case PP_NN_L_MAXPOOL:
+        zeroed(m, W, L->in, B);
+        nn_maxpool_backward((int)planes, L->ih, L->iw, L->k, L->stride, dy, W->arg[i], dx);
+        break;
+      case PP_NN_L_AVGPOOL:
+        zeroed(m, W, L->in, B);
+        nn_avgpool_backward((int)planes, L->ih, L->iw, L->k, L->stride, dy, dx);
+        break;
       case PP_NN_L_GAP: {
         int hw = L->ih * L->iw;
+        zeroed(m, W, L->in, B);
         for (size_t p = 0; p < planes; p++)
           for (int k = 0; k < hw; k++) dx[p * hw + k] += dy[p] / (float)hw;
         break;
@@ -575,7 +607,8 @@ void nn_backward(pp_nn_model *m, int B) {
       case PP_NN_L_ADD: {
         int c2, h2, w2;
         tshape(m, L->in2, &c2, &h2, &w2);
-        nn_add_backward(L->c, B, L->h, L->w, dy, c2, h2, w2, dx, W->dact[L->in2]);
+        int acc = need_acc(W, L->in);
+        nn_add_backward(L->c, B, L->h, L->w, dy, c2, h2, w2, dx, zeroed(m, W, L->in2, B), acc);
         break;
       }
     }

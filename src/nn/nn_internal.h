@@ -35,9 +35,10 @@ double nn_sum(const float *x, size_t n);
  * Results are bit-identical for a given thread count. */
 void nn_conv_forward(const nn_conv_shape *s, const float *x, const float *w, const float *b,
                      float *y, float *scratch, int nt);
-/* dx (may be NULL) += conv^T(dy); dw += ...; db += ... (db may be NULL). */
+/* dx (may be NULL) += conv^T(dy) (dx_acc) or = (!dx_acc); dw += ...;
+ * db += ... (db may be NULL). */
 void nn_conv_backward(const nn_conv_shape *s, const float *x, const float *w, const float *dy,
-                      float *dx, float *dw, float *db, float *scratch, int nt);
+                      float *dx, float *dw, float *db, float *scratch, int nt, int dx_acc);
 /* Naive direct convolution, forward and backward (references for tests). */
 void nn_conv_forward_ref(const nn_conv_shape *s, const float *x, const float *w, const float *b,
                          float *y);
@@ -57,11 +58,13 @@ void nn_bn_forward_train(int C, int n, const float *x, const float *g, const flo
                          float eps);
 void nn_bn_forward_eval(int C, int n, const float *x, const float *g, const float *beta, float *y,
                         const float *run_mean, const float *run_var, float eps);
+/* dx += (acc) or = (!acc) the input gradient; dg, dbeta accumulate. */
 void nn_bn_backward(int C, int n, const float *x, const float *g, const float *mean,
-                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta);
+                    const float *invstd, const float *dy, float *dx, float *dg, float *dbeta, int acc);
 
 void nn_relu_forward(size_t n, const float *x, float *y, float cap); /* cap 0: plain ReLU */
-void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap);
+/* dx += (acc) or = (!acc) dy where the unit passes. */
+void nn_relu_backward(size_t n, const float *x, const float *dy, float *dx, float cap, int acc);
 void nn_relu_forward_ref(size_t n, const float *x, float *y, float cap);
 void nn_relu_backward_ref(size_t n, const float *x, const float *dy, float *dx, float cap);
 
@@ -77,8 +80,9 @@ void nn_avgpool_backward(int planes, int H, int W, int k, int s, const float *dy
  * channels of b are placed at offset (C-C2)/2, the rest are zero. */
 void nn_add_forward(int C, int B, int H, int W, const float *a, int C2, int H2, int W2,
                     const float *b, float *y);
+/* da += (da_acc) or = dy; db (shortcut) always accumulates. */
 void nn_add_backward(int C, int B, int H, int W, const float *dy, int C2, int H2, int W2,
-                     float *da, float *db);
+                     float *da, float *db, int da_acc);
 
 /* Mean softmax cross-entropy over B images of logits K x B; dlogits may be NULL.
  * Returns the loss; correct (may be NULL) counts argmax hits. */

@@ -18,6 +18,7 @@ typedef struct nn_work {
   float *col, *xt, *dxt; /* col: conv scratch for nt threads */
   int nt;                /* threads the scratch was sized for */
   uint8_t *labels;
+  uint8_t *dset;  /* nlayers+1: gradient tensor already written in this backward pass */
 } nn_work;
 
 int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e);

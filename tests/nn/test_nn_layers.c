@@ -18,6 +18,13 @@
 #include "nn/nn_work.h"
 
 static pp_rng R;
+/* When set, the backward wrappers fill dx with garbage and ask the kernel to
+ * overwrite it (the mode nn_backward uses for a tensor's first gradient). */
+static int OVERWRITE;
+static void spoil(float *dx, size_t n) {
+  if (OVERWRITE)
+    for (size_t i = 0; i < n; i++) dx[i] = 12345.0f;
+}
 
 static float *rnd(size_t n, float lo, float hi) {
   float *p = malloc(n * sizeof(float));
@@ -81,7 +88,8 @@ static void conv_f(void *c, const float *x, const float *p, float *y) {
 }
 static void conv_b(void *c, const float *x, const float *p, const float *dy, float *dx, float *dp) {
   conv_ctx *cc = c;
-  nn_conv_backward(&cc->s, x, p, dy, dx, dp, cc->bias ? dp + conv_nw(&cc->s) : NULL, cc->col, 1);
+  spoil(dx, (size_t)cc->s.B * cc->s.C * cc->s.H * cc->s.W);
+  nn_conv_backward(&cc->s, x, p, dy, dx, dp, cc->bias ? dp + conv_nw(&cc->s) : NULL, cc->col, 1, !OVERWRITE);
 }
 
 static void assert_close(const float *a, const float *b, size_t n, float tol) {
@@ -128,15 +136,23 @@ static void check_conv(int B, int C, int H, int M, int k, int stride, int pad, i
     nn_conv_forward(&c.s, x, p, p + nw, y1, c.col, nt);
     assert_close(y1, y2, ny, 1e-5f);
     memset(g1, 0, (nx + nw + M) * sizeof(float));
-    nn_conv_backward(&c.s, x, p, dy, g1, g1 + nx, g1 + nx + nw, c.col, nt);
+    nn_conv_backward(&c.s, x, p, dy, g1, g1 + nx, g1 + nx + nw, c.col, nt, 1);
     assert_close(g1, g2, nx + nw + M, 1e-5f);
     /* same thread count, same bits */
     memset(g0, 0, (nx + nw + M) * sizeof(float));
-    nn_conv_backward(&c.s, x, p, dy, g0, g0 + nx, g0 + nx + nw, c.col, nt);
+    nn_conv_backward(&c.s, x, p, dy, g0, g0 + nx, g0 + nx + nw, c.col, nt, 1);
     assert_memory_equal(g0, g1, (nx + nw + M) * sizeof(float));
+    /* overwrite mode: dx starts as garbage and ends as the same gradient */
+    for (size_t i = 0; i < nx; i++) g0[i] = 12345.0f;
+    memset(g0 + nx, 0, (nw + M) * sizeof(float));
+    nn_conv_backward(&c.s, x, p, dy, g0, g0 + nx, g0 + nx + nw, c.col, nt, 0);
+    for (size_t i = 0; i < nx; i++) assert_true(g0[i] == g1[i]);
   }
   omp_set_num_threads(1);
   gradcheck(&c, conv_f, conv_b, x, nx, p, nw + M, ny, 1e-2f, 2e-3);
+  OVERWRITE = 1;
+  gradcheck(&c, conv_f, conv_b, x, nx, p, nw + M, ny, 1e-2f, 2e-3);
+  OVERWRITE = 0;
   free(x), free(p), free(y1), free(y2), free(c.col), free(dy), free(g0), free(g1), free(g2);
 }
 
@@ -190,13 +206,17 @@ static void bn_f(void *c, const float *x, const float *p, float *y) {
 static void bn_b(void *c, const float *x, const float *p, const float *dy, float *dx, float *dp) {
   bn_ctx *b = c;
   nn_bn_forward_train(b->C, b->n, x, p, p + b->C, (float[64]){0}, b->mean, b->invstd, NULL, NULL, 0, 1e-5f);
-  nn_bn_backward(b->C, b->n, x, p, b->mean, b->invstd, dy, dx, dp, dp + b->C);
+  spoil(dx, (size_t)b->C * b->n);
+  nn_bn_backward(b->C, b->n, x, p, b->mean, b->invstd, dy, dx, dp, dp + b->C, !OVERWRITE);
 }
 static void test_bn(void **st) {
   (void)st;
   bn_ctx b = {3, 12, {0}, {0}};
   float *x = rnd(36, -1, 2), *p = rnd(6, 0.5f, 1.5f);
   gradcheck(&b, bn_f, bn_b, x, 36, p, 6, 36, 1e-2f, 5e-3);
+  OVERWRITE = 1;
+  gradcheck(&b, bn_f, bn_b, x, 36, p, 6, 36, 1e-2f, 5e-3);
+  OVERWRITE = 0;
   /* eval mode uses running statistics: y = g (x - mean)/sqrt(var + eps) + beta */
   float rm[3] = {0.5f, -1, 0}, rv[3] = {4, 1, 0.25f}, y[36];
   nn_bn_forward_eval(3, 12, x, p, p + 3, y, rm, rv, 1e-5f);
@@ -231,8 +251,8 @@ static void el_b(void *c, const float *x, const float *p, const float *dy, float
   (void)p, (void)dp;
   size_t n = (size_t)e->planes * e->H * e->H;
   switch (e->kind) {
-    case 0: nn_relu_backward(n, x, dy, dx, 0); break;
-    case 1: nn_relu_backward(n, x, dy, dx, 6); break;
+    case 0: spoil(dx, n), nn_relu_backward(n, x, dy, dx, 0, !OVERWRITE); break;
+    case 1: spoil(dx, n), nn_relu_backward(n, x, dy, dx, 6, !OVERWRITE); break;
     case 2: {
       float y[256];
       nn_maxpool_forward(e->planes, e->H, e->H, e->k, e->s, x, y, e->arg);
@@ -240,11 +260,18 @@ static void el_b(void *c, const float *x, const float *p, const float *dy, float
       break;
     }
     case 3: nn_avgpool_backward(e->planes, e->H, e->H, e->k, e->s, dy, dx); break;
-    case 4: nn_add_backward(4, 2, 2, 2, dy, 2, 4, 4, dx, dx + 32); break;
+    case 4: spoil(dx, 32), nn_add_backward(4, 2, 2, 2, dy, 2, 4, 4, dx, dx + 32, !OVERWRITE); break;
   }
 }
+static void elementwise_and_pools(void);
 static void test_elementwise_and_pools(void **st) {
   (void)st;
+  elementwise_and_pools();
+  OVERWRITE = 1; /* relu and add (da) in overwrite mode; pools only accumulate */
+  elementwise_and_pools();
+  OVERWRITE = 0;
+}
+static void elementwise_and_pools(void) {
   float p[1] = {0};
   el_ctx e = {0, 2, 4, 2, 2, {0}};
   float *x = rnd_away(32);
@@ -289,8 +316,14 @@ static void test_relu_fast_vs_ref(void **st) {
       nn_relu_forward_ref(n, x, y2, cap);
       assert_memory_equal(y1, y2, n * sizeof(float));
       memcpy(d2, d1, n * sizeof(float));
-      nn_relu_backward(n, x, dy, d1, cap);
+      nn_relu_backward(n, x, dy, d1, cap, 1);
       nn_relu_backward_ref(n, x, dy, d2, cap);
+      for (size_t i = 0; i < n; i++) assert_true(d1[i] == d2[i]);
+      /* overwrite mode == reference accumulating into zeros */
+      memset(d2, 0, n * sizeof(float));
+      nn_relu_backward_ref(n, x, dy, d2, cap);
+      for (size_t i = 0; i < n; i++) d1[i] = 12345.0f;
+      nn_relu_backward(n, x, dy, d1, cap, 0);
       for (size_t i = 0; i < n; i++) assert_true(d1[i] == d2[i]);
     }
     free(x), free(dy), free(y1), free(y2), free(d1), free(d2);
