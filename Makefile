@@ -5,13 +5,14 @@
 #   make asan-test  the tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench-*    benchmarks (see bench/README.md)
 #   make lint       cppcheck over the sources
+#   make tidy       clang-tidy 14 (checks in .clang-tidy) over the sources
 #   make fuzz       fuzz the Liberty/Verilog readers (libFuzzer; FUZZ_SECS per target)
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint fuzz
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint tidy fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -58,6 +59,24 @@ bench-check: all
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr -I include -I src src
+
+# Static analysis: clang-tidy 14 with the checks of .clang-tidy, compile
+# commands from a CMake configure in $(TIDY_BUILD). TIDY_PATHS (regexes over
+# the source paths, default every file under src/) narrows it, e.g.
+#   make tidy TIDY_PATHS='src/characterize/ src/estimate/'
+# The findings, once each, go to stdout and $(TIDY_BUILD)/tidy.txt, then a
+# count per module and check; the target fails when there is any.
+TIDY_BUILD ?= build-tidy
+TIDY_PATHS ?= $(CURDIR)/src/
+tidy:
+	@command -v run-clang-tidy-14 >/dev/null || { echo "make tidy needs clang-tidy 14: apt-get install clang-tidy-14"; exit 2; }
+	@cmake -S . -B $(TIDY_BUILD) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(CMAKE_ARGS) >/dev/null
+	@run-clang-tidy-14 -p $(TIDY_BUILD) -j$(JOBS) -quiet $(TIDY_PATHS) 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' \
+	  | grep -E '^/.*: (warning|error): ' | sed 's|^$(CURDIR)/||' | sort -u > $(TIDY_BUILD)/tidy.txt; \
+	  cat $(TIDY_BUILD)/tidy.txt; \
+	  sed -E 's|^src/([a-z]+)/.*\[([^]]+)\]$$|\1 \2|; s|^include/pp/([a-z]+)[a-z_]*\.h.*\[([^]]+)\]$$|\1 \2|' \
+	    $(TIDY_BUILD)/tidy.txt | sort | uniq -c | sort -k2,2 -k1,1nr | awk '{ printf "%5d  %-12s %s\n", $$1, $$2, $$3 }'; \
+	  n=$$(wc -l < $(TIDY_BUILD)/tidy.txt); echo "tidy: $$n finding(s)"; test $$n -eq 0
 
 bench-mac: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_mac

@@ -118,6 +118,33 @@ typedef struct pp_char_mac {
 int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out, pp_err *e);
 void pp_char_mac_free(pp_char_mac *m);
 
+/* ---- driving the MAC's inputs ------------------------------------------------ */
+
+/* The input vectors of a MAC part with the weight held, as the power kernel,
+ * the timing reference and the estimate check drive it: the ports w and a
+ * (and p when the part has one: the full MAC, not the multiplier), two input
+ * bit vectors (old, new) sized for the model, the weight w set in both. */
+typedef struct pp_char_io {
+  const pp_sim_model *m;
+  int pw, pa, pp;          /* input ports; pp = -1 when not asked for */
+  uint8_t *old_bits, *new_bits;
+} pp_char_io;
+/* need_p: the part must have a partial-sum input p (else PP_EINVAL naming the
+ * netlist). On error nothing is left allocated. */
+int pp_char_io_init(pp_char_io *io, const pp_sim_model *m, int need_p, int w, pp_err *e);
+/* One cycle: activation a_old -> a_new and (when pp >= 0) partial sum
+ * p_old -> p_new; the weight stays. */
+void pp_char_io_set(pp_char_io *io, int a_old, int a_new, int64_t p_old, int64_t p_new);
+void pp_char_io_free(pp_char_io *io);
+
+/* Runs fn(ctx, ws, i, e) for i = 0..n-1 on OpenMP threads, each thread with
+ * its own simulation workspace of m (items scheduled one at a time). Every
+ * item runs; the status and error of the lowest failing i are returned, so
+ * the result does not depend on the thread count. prog (may be NULL) is
+ * advanced once per item. */
+typedef int (*pp_char_item_fn)(void *ctx, pp_sim_ws *ws, int i, pp_err *e);
+int pp_char_parallel(const pp_sim_model *m, int n, pp_char_item_fn fn, void *ctx, pp_progress *prog, pp_err *e);
+
 /* ---- power characterization ----------------------------------------------- */
 
 /* One cycle at the MAC's data inputs: activation a_old -> a_new and partial

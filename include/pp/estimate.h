@@ -77,6 +77,18 @@ enum { PP_EST_IDLE_HOLD = 0, PP_EST_IDLE_ZERO_WEIGHT = 1 };
  * share of unused columns per tile times all PE-cycles (the statistics keep
  * unused columns per tile, not per cycle, so tiles count equally). */
 int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e);
+/* The same, with the power-gated PE-cycles counted per layer from its tiling
+ * (the array module's model, array.h): a tile lasts N load cycles plus
+ * N_out + N + C - 2 streaming cycles, and in an ungrouped product (M x K, N
+ * x N array) only the last column block leaves columns unused, N - C of them
+ * with C = M - floor((M - 1) / N) * N, in each of the ceil(K / N) row blocks:
+ *   gated = sum over layers of gemms * ceil(K/N) * N * (N - C) * (2N + N_out - 2 + C).
+ * Packed grouped products use their tiles' mean used width C = N - U/T (U
+ * unused columns over T tiles): gated = N * U * (2N + N_out - 2 + C), exact
+ * when all their tiles are equally wide. Layers without unused columns add
+ * nothing. Statistics without per-layer records fall back to the per-tile
+ * mean above. PP_EPARSE for counters that contradict each other. */
+int pp_est_usage_from_layers(const pp_array_stats *s, pp_est_usage *u, pp_err *e);
 
 /* Checks the PE-cycle budget: MAC + gated <= rows * cols * cycles, all >= 0. */
 int pp_est_usage_check(const pp_est_usage *u, pp_err *e);

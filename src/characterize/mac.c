@@ -1,6 +1,8 @@
 /* characterize/mac: loading (or generating) the MAC and its parts and
- * building their simulation models, shared by the characterize and timing
- * commands and by the estimate check. */
+ * building their simulation models, driving their inputs with the weight
+ * held, and running per-weight (or per-PE) work on OpenMP threads with one
+ * simulation workspace each: shared by power, timing and the estimate check. */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,5 +56,85 @@ int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out
     rc = pp_sim_model_new(out->nl[i], &s->sim, &out->m[i], e);
   }
   if (rc) pp_char_mac_free(out);
+  return rc;
+}
+
+int pp_char_io_init(pp_char_io *io, const pp_sim_model *m, int need_p, int w, pp_err *e) {
+  memset(io, 0, sizeof *io);
+  const pp_netlist *nl = pp_sim_netlist(m);
+  io->m = m;
+  io->pw = pp_netlist_find_input(nl, "w");
+  io->pa = pp_netlist_find_input(nl, "a");
+  io->pp = need_p ? pp_netlist_find_input(nl, "p") : -1;
+  if (io->pw < 0 || io->pa < 0 || (need_p && io->pp < 0))
+    return need_p ? pp_err_set(e, PP_EINVAL, NULL, 0, "netlist '%s' is not a MAC (needs inputs w, a, p)", nl->top)
+                  : pp_err_set(e, PP_EINVAL, NULL, 0, "netlist '%s' has no input ports w and a", nl->top);
+  size_t nb = (size_t)pp_sim_n_input_bits(m);
+  io->old_bits = calloc(nb, 1);
+  io->new_bits = calloc(nb, 1);
+  if (!io->old_bits || !io->new_bits) {
+    pp_char_io_free(io);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  pp_sim_bits_set_port(m, io->old_bits, io->pw, w);
+  pp_sim_bits_set_port(m, io->new_bits, io->pw, w);
+  return PP_OK;
+}
+
+void pp_char_io_set(pp_char_io *io, int a_old, int a_new, int64_t p_old, int64_t p_new) {
+  pp_sim_bits_set_port(io->m, io->old_bits, io->pa, a_old);
+  pp_sim_bits_set_port(io->m, io->new_bits, io->pa, a_new);
+  if (io->pp >= 0) {
+    pp_sim_bits_set_port(io->m, io->old_bits, io->pp, p_old);
+    pp_sim_bits_set_port(io->m, io->new_bits, io->pp, p_new);
+  }
+}
+
+void pp_char_io_free(pp_char_io *io) {
+  free(io->old_bits);
+  free(io->new_bits);
+  io->old_bits = io->new_bits = NULL;
+}
+
+int pp_char_parallel(const pp_sim_model *m, int n, pp_char_item_fn fn, void *ctx, pp_progress *prog, pp_err *e) {
+  if (n <= 0) return PP_OK;
+  int *status = calloc((size_t)n, sizeof *status);
+  pp_err *errs = calloc((size_t)n, sizeof *errs);
+  if (!status || !errs) {
+    free(status);
+    free(errs);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  long done = 0;
+#pragma omp parallel
+  {
+    pp_sim_ws *ws = NULL;
+    pp_err le;
+    pp_err_clear(&le);
+    int wrc = pp_sim_ws_new(m, &ws, &le);
+#pragma omp for schedule(dynamic, 1)
+    for (int i = 0; i < n; i++) {
+      pp_err_clear(&errs[i]);
+      if (wrc) {
+        status[i] = wrc;
+        errs[i] = le;
+        continue;
+      }
+      status[i] = fn(ctx, ws, i, &errs[i]);
+      if (prog) {
+#pragma omp critical(pp_char_progress)
+        pp_progress_update(prog, ++done);
+      }
+    }
+    if (ws) pp_sim_ws_free(ws);
+  }
+  int rc = PP_OK;
+  for (int i = 0; i < n && !rc; i++)
+    if (status[i]) {
+      if (e && !e->status) *e = errs[i];
+      rc = status[i];
+    }
+  free(status);
+  free(errs);
   return rc;
 }

@@ -67,79 +67,53 @@ int pp_char_ranges(const pp_sim_model *m, int *w_min, int *n_w, int *n_a, pp_err
 
 int pp_char_weight_energy(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
                           double *mean_fj, pp_err *e) {
-  const pp_netlist *nl = pp_sim_netlist(mac);
-  int pw = pp_netlist_find_input(nl, "w"), pa = pp_netlist_find_input(nl, "a"), pp = pp_netlist_find_input(nl, "p");
-  if (pw < 0 || pa < 0 || pp < 0)
-    return pp_err_set(e, PP_EINVAL, NULL, 0, "netlist '%s' is not a MAC (needs inputs w, a, p)", nl->top);
-  int nb = pp_sim_n_input_bits(mac);
-  uint8_t *old = calloc((size_t)nb, 1), *nw = calloc((size_t)nb, 1);
-  if (!old || !nw) {
-    free(old);
-    free(nw);
-    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-  }
-  pp_sim_bits_set_port(mac, old, pw, w);
-  pp_sim_bits_set_port(mac, nw, pw, w);
+  pp_char_io io;
+  int rc = pp_char_io_init(&io, mac, 1, w, e);
+  if (rc) return rc;
   double sum = 0;
-  int rc = PP_OK;
   for (size_t i = 0; i < T; i++) {
-    pp_sim_bits_set_port(mac, old, pa, t[i].a_old);
-    pp_sim_bits_set_port(mac, old, pp, t[i].p_old);
-    pp_sim_bits_set_port(mac, nw, pa, t[i].a_new);
-    pp_sim_bits_set_port(mac, nw, pp, t[i].p_new);
+    pp_char_io_set(&io, t[i].a_old, t[i].a_new, t[i].p_old, t[i].p_new);
     pp_sim_result r;
-    if ((rc = pp_sim_transition(ws, old, nw, 0, &r))) {
+    if ((rc = pp_sim_transition(ws, io.old_bits, io.new_bits, 0, &r))) {
       rc = pp_err_set(e, rc, NULL, 0, "simulation of weight %d failed", w);
       break;
     }
     sum += r.energy_fj;
   }
-  free(old);
-  free(nw);
+  pp_char_io_free(&io);
   *mean_fj = T ? sum / (double)T : 0;
   return rc;
 }
 
+/* One weight value of pp_char_power_run. */
+typedef struct {
+  const pp_sim_model *mac;
+  const pp_char_tuple *t;
+  size_t T;
+  int w_min;
+  double *mean;
+} power_job;
+
+static int power_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
+  const power_job *j = ctx;
+  return pp_char_weight_energy(j->mac, ws, j->w_min + i, j->t, j->T, &j->mean[i], e);
+}
+
 int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
                       pp_char_power *out, pp_err *e) {
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mac, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   if (!(clock_ps > 0)) return pp_err_set(e, PP_EINVAL, NULL, 0, "clock period must be > 0 ps");
   if (!T) return pp_err_set(e, PP_EINVAL, NULL, 0, "no transitions to simulate");
   double t0 = pp_now();
   double mean[PP_CHAR_MAX_W];
-  int status[PP_CHAR_MAX_W];
-  pp_err errs[PP_CHAR_MAX_W];
+  power_job job = {mac, t, T, w_min, mean};
   pp_progress prog;
   pp_progress_start(&prog, "characterize", n_w);
-  long done = 0;
-#pragma omp parallel
-  {
-    pp_sim_ws *ws = NULL;
-    pp_err le;
-    pp_err_clear(&le);
-    int wrc = pp_sim_ws_new(mac, &ws, &le);
-#pragma omp for schedule(dynamic, 1)
-    for (int i = 0; i < n_w; i++) {
-      pp_err_clear(&errs[i]);
-      if (wrc) {
-        status[i] = wrc;
-        errs[i] = le;
-        continue;
-      }
-      status[i] = pp_char_weight_energy(mac, ws, w_min + i, t, T, &mean[i], &errs[i]);
-#pragma omp critical(pp_char_progress)
-      pp_progress_update(&prog, ++done);
-    }
-    if (ws) pp_sim_ws_free(ws);
-  }
+  rc = pp_char_parallel(mac, n_w, power_item, &job, &prog, e);
   pp_progress_end(&prog);
-  for (int i = 0; i < n_w; i++)
-    if (status[i]) {
-      if (e && !e->status) *e = errs[i];
-      return status[i];
-    }
+  if (rc) return rc;
   memset(out, 0, sizeof *out);
   out->w_min = w_min;
   out->n_w = n_w;

@@ -188,7 +188,7 @@ static int read_csv(const char *text, const char *path, pp_char_power *p, pp_err
       else if (!strcmp(k, "leakage_uw") && !parse_num(v, &d, &end)) leak = d, have_leak_meta = 1;
       else if (!strcmp(k, "transitions") && !parse_num(v, &d, &end)) p->transitions = (long)d;
       else if (!strcmp(k, "seed")) p->seed = strtoull(v, NULL, 10);
-      else if (!strcmp(k, "uniform")) p->uniform = atoi(v);
+      else if (!strcmp(k, "uniform")) p->uniform = (int)strtol(v, NULL, 10);
       else if (!strcmp(k, "source")) meta_str(p->source, sizeof p->source, v);
       else if (!strcmp(k, "netlist")) meta_str(p->netlist, sizeof p->netlist, v);
       else if (!strcmp(k, "lib")) meta_str(p->lib, sizeof p->lib, v);
@@ -399,7 +399,7 @@ static double getf64(const unsigned char *b) {
 
 static void header_bytes(const pp_char_delay *t, unsigned char *h) {
   memset(h, 0, HDR_BYTES);
-  memcpy(h, PP_CHAR_DELAY_MAGIC, 8);
+  memcpy(h, PP_CHAR_DELAY_MAGIC, 8); /* NOLINT(bugprone-not-null-terminated-result): 8 bytes, no terminator */
   put32(h + 8, 1);
   put32(h + 12, (uint32_t)t->w_min);
   put32(h + 16, (uint32_t)t->n_w);

@@ -74,20 +74,14 @@ int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, in
   mult_ports mp;
   int rc = mult_ports_get(mult, ad, &mp, e);
   if (rc) return rc;
-  int nb = pp_sim_n_input_bits(mult);
-  uint8_t *old = calloc((size_t)nb, 1), *nw = calloc((size_t)nb, 1);
+  pp_char_io io;
+  if ((rc = pp_char_io_init(&io, mult, 0, w, e))) return rc;
   pp_sim_ws *ws = NULL;
-  if (!old || !nw) rc = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-  if (!rc) rc = pp_sim_ws_new(mult, &ws, e);
-  if (!rc) {
-    pp_sim_bits_set_port(mult, old, mp.pw, w);
-    pp_sim_bits_set_port(mult, nw, mp.pw, w);
-  }
+  rc = pp_sim_ws_new(mult, &ws, e);
   for (size_t k = 0; !rc && k < n; k++) {
-    pp_sim_bits_set_port(mult, old, mp.pa, pairs[k] >> 8);
-    pp_sim_bits_set_port(mult, nw, mp.pa, pairs[k] & 0xff);
+    pp_char_io_set(&io, pairs[k] >> 8, pairs[k] & 0xff, 0, 0);
     pp_sim_result r;
-    if ((rc = pp_sim_transition(ws, old, nw, 0, &r))) {
+    if ((rc = pp_sim_transition(ws, io.old_bits, io.new_bits, 0, &r))) {
       rc = pp_err_set(e, rc, NULL, 0, "simulation failed");
       break;
     }
@@ -96,8 +90,7 @@ int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, in
     out[k] = round_ps(pp_char_mac_delay(t, ad->d_bits, mp.n_prod, ad->d_psum));
   }
   if (ws) pp_sim_ws_free(ws);
-  free(old);
-  free(nw);
+  pp_char_io_free(&io);
   return rc;
 }
 
@@ -141,7 +134,7 @@ static int timing_weight(const pp_sim_model *mult, pp_sim_ws *ws, const mult_por
 }
 
 int pp_char_timing_weight(const pp_sim_model *mult, const pp_char_adder_sta *ad, int w, uint16_t *out, pp_err *e) {
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   if (w < w_min || w >= w_min + n_w) return pp_err_set(e, PP_EINVAL, NULL, 0, "weight %d outside %d..%d", w, w_min, w_min + n_w - 1);
@@ -154,10 +147,24 @@ int pp_char_timing_weight(const pp_sim_model *mult, const pp_char_adder_sta *ad,
   return rc;
 }
 
+/* One weight value of pp_char_timing_run. */
+typedef struct {
+  const pp_sim_model *mult;
+  const mult_ports *mp;
+  const pp_char_adder_sta *ad;
+  int w_min, n_a;
+  pp_char_delay *out;
+} timing_job;
+
+static int timing_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
+  const timing_job *j = ctx;
+  return timing_weight(j->mult, ws, j->mp, j->ad, j->w_min + i, j->n_a, j->out->d + (size_t)i * j->n_a * j->n_a, e);
+}
+
 int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, const pp_sim_model *full,
                        pp_char_delay *out, pp_err *e) {
   double t0 = pp_now();
-  int w_min, n_w, n_a;
+  int w_min = 0, n_w = 0, n_a = 0;
   int rc = pp_char_ranges(mult, &w_min, &n_w, &n_a, e);
   if (rc) return rc;
   pp_char_adder_sta ad;
@@ -179,38 +186,15 @@ int pp_char_timing_run(const pp_sim_model *mult, const pp_sim_model *adder, cons
   out->sta_mult_ps = sta_mult;
   out->sta_adder_max_ps = ad.max_d_bits;
   out->sta_mac_ps = sta_full;
-  int status[PP_CHAR_MAX_W];
-  pp_err errs[PP_CHAR_MAX_W];
+  timing_job job = {mult, &mp, &ad, w_min, n_a, out};
   pp_progress prog;
   pp_progress_start(&prog, "timing", n_w);
-  long done = 0;
-#pragma omp parallel
-  {
-    pp_sim_ws *ws = NULL;
-    pp_err le;
-    pp_err_clear(&le);
-    int wrc = pp_sim_ws_new(mult, &ws, &le);
-#pragma omp for schedule(dynamic, 1)
-    for (int i = 0; i < n_w; i++) {
-      pp_err_clear(&errs[i]);
-      if (wrc) {
-        status[i] = wrc;
-        errs[i] = le;
-        continue;
-      }
-      status[i] = timing_weight(mult, ws, &mp, &ad, w_min + i, n_a, out->d + (size_t)i * n_a * n_a, &errs[i]);
-#pragma omp critical(pp_char_progress)
-      pp_progress_update(&prog, ++done);
-    }
-    if (ws) pp_sim_ws_free(ws);
-  }
+  rc = pp_char_parallel(mult, n_w, timing_item, &job, &prog, e);
   pp_progress_end(&prog);
-  for (int i = 0; i < n_w; i++)
-    if (status[i]) {
-      if (e && !e->status) *e = errs[i];
-      pp_char_delay_free(out);
-      return status[i];
-    }
+  if (rc) {
+    pp_char_delay_free(out);
+    return rc;
+  }
   out->seconds = pp_now() - t0;
   return PP_OK;
 }

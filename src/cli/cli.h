@@ -4,6 +4,7 @@
 #define PP_CLI_H
 
 #include "pp/netlist.h"
+#include "pp/sim.h"
 #include "pp/util.h"
 
 /* Named exit codes, shared by every subcommand. */
@@ -52,11 +53,21 @@ void pp_cli_netlist_src_default(pp_cli_netlist_src *s);
  * (value in the next argument): 1 when applied (*i moved to the value), 0
  * when argv[*i] is none of them or has no value, -1 after a usage error. */
 int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s);
+/* The last branch of the option loops of sim and sta, after their own
+ * options: pp_cli_netlist_option's options, --tick PS (so->tick_ps > 0), or
+ * the one positional NETLIST (s->path); anything else starting with '-' is
+ * an unknown option. 1 when argv[*i] was consumed, -1 after a usage error. */
+int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so);
 /* Reads the library and the netlist (generating the MAC into a temporary file
  * when there is no path); on error frees what it read and leaves both NULL. */
 int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e);
 /* The library path s reads. */
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
+/* Opens the JSON object of sim/sta output: "format", then where the netlist
+ * came from ("netlist", "top", "lib") and "tick_ps"; the caller adds the
+ * rest and closes it. */
+void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netlist_src *s, const pp_netlist *nl,
+                               double tick_ps);
 
 /* The options choosing the MAC of characterize and timing (spec of module
  * characterize): --lib FILE, --netlist FILE, --mult, --adder, --w-bits,
@@ -65,6 +76,12 @@ const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
  * 0 when not, -1 after a usage error. */
 struct pp_char_mac_spec;
 int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, struct pp_char_mac_spec *s);
+/* For characterize and timing: requires -o DIR (out_dir), creates it and
+ * loads the MAC parts of s, generating the missing ones into it. Returns
+ * PP_EXIT_OK, or the exit code after printing the error. */
+struct pp_char_mac;
+int pp_cli_char_mac_open(const char *cmd, struct pp_char_mac_spec *s, const char *out_dir, unsigned parts,
+                         struct pp_char_mac *mac);
 
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);

@@ -127,8 +127,46 @@ int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli
   return k;
 }
 
+int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so) {
+  const char *a = argv[*i];
+  int k = pp_cli_netlist_option(cmd, argc, argv, i, s);
+  if (k) return k;
+  if (!strcmp(a, "--tick") && *i + 1 < argc) {
+    double t;
+    if (pp_cli_parse_double(argv[++*i], &t) || !(t > 0)) {
+      pp_cli_usage(cmd, "--tick needs a positive number of ps");
+      return -1;
+    }
+    so->tick_ps = t;
+  } else if (a[0] == '-') {
+    pp_cli_usage(cmd, "unknown option '%s'", a);
+    return -1;
+  } else if (!s->path) s->path = a;
+  else {
+    pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", s->path, a);
+    return -1;
+  }
+  return 1;
+}
+
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s) {
   return s->lib_path ? s->lib_path : pp_lib_default_path();
+}
+
+void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netlist_src *s, const pp_netlist *nl,
+                               double tick_ps) {
+  pp_json_init(j, stdout, 1);
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, format);
+  pp_json_key(j, "netlist");
+  pp_json_str(j, s->path ? s->path : "built-in MAC");
+  pp_json_key(j, "top");
+  pp_json_str(j, nl->top);
+  pp_json_key(j, "lib");
+  pp_json_str(j, pp_cli_netlist_lib_path(s));
+  pp_json_key(j, "tick_ps");
+  pp_json_num(j, tick_ps);
 }
 
 int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e) {
@@ -169,4 +207,15 @@ int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_ma
     return 0;
   }
   return 1;
+}
+
+int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_dir, unsigned parts, pp_char_mac *mac) {
+  memset(mac, 0, sizeof *mac);
+  if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
+  pp_err e;
+  pp_err_clear(&e);
+  if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
+  s->work_dir = out_dir;
+  if (pp_char_mac_load(s, parts, mac, &e)) return pp_cli_fail(cmd, &e);
+  return PP_EXIT_OK;
 }

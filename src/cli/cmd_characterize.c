@@ -65,14 +65,11 @@ int pp_cmd_characterize(int argc, char **argv) {
   }
   if (uniform == (trace != NULL)) return pp_cli_usage(cmd, "give exactly one of --trace STATS and --uniform");
   if (reservoir && !trace) return pp_cli_usage(cmd, "--reservoir needs --trace");
-  if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
-
+  pp_char_mac mac;
+  int ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL, &mac);
+  if (ret) return ret;
   pp_err e;
   pp_err_clear(&e);
-  if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
-  spec.work_dir = out_dir;
-  pp_char_mac mac;
-  if (pp_char_mac_load(&spec, PP_CHAR_FULL, &mac, &e)) return pp_cli_fail(cmd, &e);
   const pp_netlist *nl = mac.nl[0];
   int pa = pp_netlist_find_input(nl, "a"), pp = pp_netlist_find_input(nl, "p");
   if (pa < 0 || pp < 0 || pp_netlist_find_input(nl, "w") < 0) {
@@ -80,7 +77,6 @@ int pp_cmd_characterize(int argc, char **argv) {
     pp_char_mac_free(&mac);
     return pp_cli_fail(cmd, &e);
   }
-  int ret = PP_EXIT_OK;
   pp_char_tuple *tup = calloc((size_t)T, sizeof *tup);
   if (!tup) {
     pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory for %ld transitions", T);

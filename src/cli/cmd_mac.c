@@ -46,7 +46,7 @@ static int gen(int argc, char **argv) {
   pp_mac_opts o;
   pp_mac_opts_default(&o);
   const char *lib_path = pp_lib_default_path(), *out = NULL;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     int k;
@@ -84,7 +84,7 @@ static int check(int argc, char **argv) {
   const char *lib_path = pp_lib_default_path(), *path = NULL, *top = NULL;
   int json = 0;
   long seed = 1;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -238,7 +238,7 @@ static int synth(int argc, char **argv) {
   const char *rtl = PP_SOURCE_DIR "/data/mac_rtl.v";
   pp_mac_opts sz; /* only the sizes: the architecture is Yosys's choice */
   pp_mac_opts_default(&sz);
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     int k;

@@ -65,12 +65,6 @@ typedef struct tr {
   char *desc;
 } tr;
 
-static char *xstrdup(const char *s) {
-  char *d = malloc(strlen(s) + 1);
-  if (d) strcpy(d, s);
-  return d;
-}
-
 int pp_cmd_sim(int argc, char **argv) {
   const char *cmd = "sim", *set = NULL, *from = NULL, *to = NULL, *trfile = NULL;
   int json = 0, nets = 0;
@@ -80,7 +74,7 @@ int pp_cmd_sim(int argc, char **argv) {
   pp_sim_opts_default(&so);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int more = i + 1 < argc, k;
+    int more = i + 1 < argc;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
@@ -91,14 +85,7 @@ int pp_cmd_sim(int argc, char **argv) {
     else if (!strcmp(a, "--from") && more) from = argv[++i];
     else if (!strcmp(a, "--to") && more) to = argv[++i];
     else if (!strcmp(a, "--transitions") && more) trfile = argv[++i];
-    else if ((k = pp_cli_netlist_option(cmd, argc, argv, &i, &src))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    } else if (!strcmp(a, "--tick") && more) {
-      if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
-        return pp_cli_usage(cmd, "--tick needs a positive number of ps");
-    } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
-    else if (!src.path) src.path = a;
-    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", src.path, a);
+    else if (pp_cli_netlist_arg(cmd, argc, argv, &i, &src, &so) < 0) return PP_EXIT_USAGE;
   }
   if (!trfile && !from && !to) return pp_cli_usage(cmd, "give --from/--to or --transitions");
   if (trfile && (from || to)) return pp_cli_usage(cmd, "--transitions and --from/--to exclude each other");
@@ -148,7 +135,7 @@ int pp_cmd_sim(int argc, char **argv) {
       t->new_bits = calloc((size_t)nb + 1, 1);
       char d[2100];
       snprintf(d, sizeof d, "%s -> %s", s, arrow + 2);
-      t->desc = xstrdup(d);
+      t->desc = strdup(d);
       if (!t->old_bits || !t->new_bits || !t->desc) {
         pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
         goto fail;
@@ -171,7 +158,7 @@ int pp_cmd_sim(int argc, char **argv) {
     trs[0].new_bits = calloc((size_t)nb + 1, 1);
     char d[2100];
     snprintf(d, sizeof d, "%s -> %s", from ? from : "", to ? to : "");
-    trs[0].desc = xstrdup(d);
+    trs[0].desc = strdup(d);
     if (!trs[0].old_bits || !trs[0].new_bits || !trs[0].desc) {
       pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
       goto fail;
@@ -185,18 +172,7 @@ int pp_cmd_sim(int argc, char **argv) {
 
   pp_json j;
   if (json) {
-    pp_json_init(&j, stdout, 1);
-    pp_json_obj_begin(&j);
-    pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune-sim-1");
-    pp_json_key(&j, "netlist");
-    pp_json_str(&j, src.path ? src.path : "built-in MAC");
-    pp_json_key(&j, "top");
-    pp_json_str(&j, nl->top);
-    pp_json_key(&j, "lib");
-    pp_json_str(&j, pp_cli_netlist_lib_path(&src));
-    pp_json_key(&j, "tick_ps");
-    pp_json_num(&j, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sim-1", &src, nl, so.tick_ps);
     pp_json_key(&j, "delay");
     pp_json_str(&j, so.inertial ? "inertial" : "transport");
     pp_json_key(&j, "voltage");

@@ -35,19 +35,11 @@ int pp_cmd_sta(int argc, char **argv) {
   pp_sim_opts_default(&so);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int more = i + 1 < argc, k;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return PP_EXIT_OK;
     } else if (!strcmp(a, "--json")) json = 1;
-    else if ((k = pp_cli_netlist_option(cmd, argc, argv, &i, &src))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    } else if (!strcmp(a, "--tick") && more) {
-      if (pp_cli_parse_double(argv[++i], &so.tick_ps) || !(so.tick_ps > 0))
-        return pp_cli_usage(cmd, "--tick needs a positive number of ps");
-    } else if (a[0] == '-') return pp_cli_usage(cmd, "unknown option '%s'", a);
-    else if (!src.path) src.path = a;
-    else return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", src.path, a);
+    else if (pp_cli_netlist_arg(cmd, argc, argv, &i, &src, &so) < 0) return PP_EXIT_USAGE;
   }
   pp_err e;
   pp_err_clear(&e);
@@ -84,18 +76,7 @@ int pp_cmd_sta(int argc, char **argv) {
     }
   if (json) {
     pp_json j;
-    pp_json_init(&j, stdout, 1);
-    pp_json_obj_begin(&j);
-    pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune-sta-1");
-    pp_json_key(&j, "netlist");
-    pp_json_str(&j, src.path ? src.path : "built-in MAC");
-    pp_json_key(&j, "top");
-    pp_json_str(&j, nl->top);
-    pp_json_key(&j, "lib");
-    pp_json_str(&j, pp_cli_netlist_lib_path(&src));
-    pp_json_key(&j, "tick_ps");
-    pp_json_num(&j, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sta-1", &src, nl, so.tick_ps);
     pp_json_key(&j, "gates");
     pp_json_int(&j, nl->n_gates);
     pp_json_key(&j, "critical_path_ps");

@@ -145,7 +145,7 @@ static void plots(const pp_char_delay *t, const char *dir, const char *cmd) {
     fprintf(stderr, "powerprune %s: plot skipped: %s\n", cmd, pp_err_format(&e, b, sizeof b));
   /* Fig. 3: delay profiles of a few weights (the paper's -105 and 64 when
    * they exist, and the slowest and fastest non-zero weight). */
-  int ws[4], nws = 0;
+  int ws[4] = {0}, nws = 0;
   int cand[4] = {wmx, wmn, -105, 64};
   for (int c = 0; c < 4; c++) {
     int w = cand[c], dup = 0;
@@ -203,13 +203,11 @@ int pp_cmd_timing(int argc, char **argv) {
       if (k < 0) return PP_EXIT_USAGE;
     } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
   }
-  if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
+  pp_char_mac mac;
+  int ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac);
+  if (ret) return ret;
   pp_err e;
   pp_err_clear(&e);
-  if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
-  spec.work_dir = out_dir;
-  pp_char_mac mac;
-  if (pp_char_mac_load(&spec, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac, &e)) return pp_cli_fail(cmd, &e);
   pp_char_delay t;
   int rc = pp_char_timing_run(mac.m[1], mac.m[2], mac.m[0], &t, &e);
   char path[4200];
@@ -230,7 +228,6 @@ int pp_cmd_timing(int argc, char **argv) {
     }
     if (!rc && plot) plots(&t, out_dir, cmd);
   }
-  int ret = PP_EXIT_OK;
   if (rc) ret = pp_cli_fail(cmd, &e);
   else if (json) {
     pp_json j;

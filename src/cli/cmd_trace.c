@@ -50,7 +50,7 @@ int pp_cmd_trace(int argc, char **argv) {
 #define LONGOPT(name, var, lo, hi)                                                                  \
   else if (!strcmp(a, name)) {                                                                      \
     NEEDV();                                                                                        \
-    if (pp_cli_parse_long(v, lo, hi, &var)) return pp_cli_usage(cmd, "%s expects an integer in %ld..%ld, got '%s'", a, (long)(lo), (long)(hi), v); \
+    if (pp_cli_parse_long(v, lo, hi, &(var))) return pp_cli_usage(cmd, "%s expects an integer in %ld..%ld, got '%s'", a, (long)(lo), (long)(hi), v); \
   }
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
@@ -175,7 +175,7 @@ int pp_cmd_trace(int argc, char **argv) {
     pp_json_key(&j, "layers"), pp_json_int(&j, st->nlayers);
     pp_json_key(&j, "mac_ops"), pp_json_int(&j, (long long)c->macs);
     pp_json_key(&j, "useful_macs"), pp_json_int(&j, (long long)c->useful_macs);
-    pp_json_key(&j, "cycles"), pp_json_int(&j, (long long)(c->load_cycles + c->stream_cycles));
+    pp_json_key(&j, "cycles"), pp_json_int(&j, (long long)c->load_cycles + (long long)c->stream_cycles);
     pp_json_key(&j, "fill_drain_cycles"), pp_json_int(&j, (long long)c->fill_drain_cycles);
     pp_json_key(&j, "tiles"), pp_json_int(&j, (long long)c->tiles);
     pp_json_key(&j, "zero_mac_fraction"), pp_json_num(&j, c->macs ? (double)c->zero_macs / (double)c->macs : 0);

@@ -24,21 +24,12 @@ typedef struct {
 /* Energy of one PE's stream. */
 static int pe_energy(const pp_nn_qgemm *g, const pp_sim_model *mac, pp_sim_ws *ws, int N, pe_pos pos, int steps,
                      double *fj, pp_err *e) {
-  const pp_netlist *nl = pp_sim_netlist(mac);
-  int pw = pp_netlist_find_input(nl, "w"), pa = pp_netlist_find_input(nl, "a"), pp = pp_netlist_find_input(nl, "p");
-  int nb = pp_sim_n_input_bits(mac);
-  uint8_t *bo = calloc((size_t)nb, 1), *bn = calloc((size_t)nb, 1);
-  if (!bo || !bn) {
-    free(bo);
-    free(bn);
-    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
-  }
   int kt0 = pos.k / N * N; /* first row of the tile */
   int w = g->w[(size_t)pos.m * g->K + pos.k];
-  pp_sim_bits_set_port(mac, bo, pw, w);
-  pp_sim_bits_set_port(mac, bn, pw, w);
+  pp_char_io io;
+  int rc = pp_char_io_init(&io, mac, 1, w, e);
+  if (rc) return rc;
   double sum = 0;
-  int rc = PP_OK;
   int64_t p_prev = 0;
   int a_prev = 0;
   for (int n = 0; n <= steps; n++) {
@@ -46,12 +37,9 @@ static int pe_energy(const pp_nn_qgemm *g, const pp_sim_model *mac, pp_sim_ws *w
     for (int k = kt0; k < pos.k; k++) psum += (int64_t)g->w[(size_t)pos.m * g->K + k] * g->x[(size_t)k * g->N + n];
     int a = g->x[(size_t)pos.k * g->N + n];
     if (n > 0) {
-      pp_sim_bits_set_port(mac, bo, pa, a_prev);
-      pp_sim_bits_set_port(mac, bo, pp, p_prev);
-      pp_sim_bits_set_port(mac, bn, pa, a);
-      pp_sim_bits_set_port(mac, bn, pp, psum);
+      pp_char_io_set(&io, a_prev, a, p_prev, psum);
       pp_sim_result r;
-      if ((rc = pp_sim_transition(ws, bo, bn, 0, &r))) {
+      if ((rc = pp_sim_transition(ws, io.old_bits, io.new_bits, 0, &r))) {
         rc = pp_err_set(e, rc, NULL, 0, "simulation failed");
         break;
       }
@@ -60,10 +48,23 @@ static int pe_energy(const pp_nn_qgemm *g, const pp_sim_model *mac, pp_sim_ws *w
     a_prev = a;
     p_prev = psum;
   }
-  free(bo);
-  free(bn);
+  pp_char_io_free(&io);
   *fj = sum;
   return rc;
+}
+
+/* One sampled PE of pp_est_check_streams. */
+typedef struct {
+  const pp_nn_qgemm *g;
+  const pp_sim_model *mac;
+  int N, steps;
+  const pe_pos *pos;
+  double *fj;
+} streams_job;
+
+static int streams_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
+  const streams_job *j = ctx;
+  return pe_energy(j->g, j->mac, ws, j->N, j->pos[i], j->steps, &j->fj[i], e);
 }
 
 int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
@@ -97,32 +98,12 @@ int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp
       }
     }
   }
-  int status[PP_EST_CHECK_MAX_PES];
-  pp_err errs[PP_EST_CHECK_MAX_PES];
-#pragma omp parallel
-  {
-    pp_sim_ws *ws = NULL;
-    pp_err le;
-    pp_err_clear(&le);
-    int wrc = pp_sim_ws_new(mac, &ws, &le);
-#pragma omp for schedule(dynamic, 1)
-    for (int i = 0; i < n; i++) {
-      pp_err_clear(&errs[i]);
-      if (wrc) {
-        status[i] = wrc;
-        errs[i] = le;
-        continue;
-      }
-      status[i] = pe_energy(g, mac, ws, o->array_size, pos[i], steps, &out->pe_sim_fj[i], &errs[i]);
-    }
-    if (ws) pp_sim_ws_free(ws);
+  streams_job job = {g, mac, o->array_size, steps, pos, out->pe_sim_fj};
+  int rc = pp_char_parallel(mac, n, streams_item, &job, NULL, e);
+  if (rc) {
+    free(pos);
+    return rc;
   }
-  for (int i = 0; i < n; i++)
-    if (status[i]) {
-      if (e && !e->status) *e = errs[i];
-      free(pos);
-      return status[i];
-    }
   out->n_pes = n;
   for (int i = 0; i < n; i++) {
     out->pe_w[i] = g->w[(size_t)pos[i].m * g->K + pos[i].k];
@@ -145,6 +126,24 @@ int pp_est_check_price(pp_est_check *c, const pp_char_power *p, pp_err *e) {
   c->table_fj = t;
   c->error = c->sim_fj > 0 ? t / c->sim_fj - 1 : 0;
   return PP_OK;
+}
+
+/* One weight value of the partial table in pp_est_check_layer. */
+typedef struct {
+  const pp_sim_model *mac;
+  const pp_char_tuple *t;
+  size_t T;
+  const int *list; /* weight indices to characterize */
+  double clock;
+  pp_char_power *p;
+} energy_job;
+
+static int energy_item(void *ctx, pp_sim_ws *ws, int j, pp_err *e) {
+  const energy_job *c = ctx;
+  double mean = 0;
+  int rc = pp_char_weight_energy(c->mac, ws, c->p->w_min + c->list[j], c->t, c->T, &mean, e);
+  c->p->dyn_uw[c->list[j]] = mean / c->clock * 1000.0;
+  return rc;
 }
 
 int pp_est_check_layer(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
@@ -196,31 +195,8 @@ int pp_est_check_layer(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_e
   int list[PP_CHAR_MAX_W], nl = 0;
   for (int i = 0; i < p.n_w; i++)
     if (need[i]) list[nl++] = i;
-  int status[PP_CHAR_MAX_W] = {0};
-  pp_err errs[PP_CHAR_MAX_W];
-  if (!rc) {
-#pragma omp parallel
-    {
-      pp_sim_ws *ws = NULL;
-      pp_err le;
-      pp_err_clear(&le);
-      int wrc = pp_sim_ws_new(mac, &ws, &le);
-#pragma omp for schedule(dynamic, 1)
-      for (int j = 0; j < nl; j++) {
-        pp_err_clear(&errs[j]);
-        double mean = 0;
-        status[j] = wrc ? wrc : pp_char_weight_energy(mac, ws, p.w_min + list[j], t, (size_t)o->transitions, &mean, &errs[j]);
-        if (wrc) errs[j] = le;
-        p.dyn_uw[list[j]] = mean / clock * 1000.0;
-      }
-      if (ws) pp_sim_ws_free(ws);
-    }
-    for (int j = 0; j < nl && !rc; j++)
-      if (status[j]) {
-        if (e && !e->status) *e = errs[j];
-        rc = status[j];
-      }
-  }
+  energy_job job = {mac, t, (size_t)o->transitions, list, clock, &p};
+  if (!rc) rc = pp_char_parallel(mac, nl, energy_item, &job, NULL, e);
   free(t);
   if (!rc) rc = pp_est_check_price(out, &p, e);
   if (!rc && table) *table = p;

@@ -74,7 +74,9 @@ int pp_est_usage_check(const pp_est_usage *u, pp_err *e) {
   return PP_OK;
 }
 
-int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e) {
+/* Array size, cycles and MACs per weight value of a trace (no gating yet);
+ * *macs receives their sum. */
+static int usage_base(const pp_array_stats *s, pp_est_usage *u, double *macs, pp_err *e) {
   memset(u, 0, sizeof *u);
   u->rows = u->cols = s->size;
   u->cycles = (double)s->c.load_cycles + (double)s->c.stream_cycles;
@@ -85,15 +87,54 @@ int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e)
     u->mac_cycles[i] = (double)s->mac_per_weight[i];
     sum += u->mac_cycles[i];
   }
+  *macs = sum;
   if (sum != (double)s->c.macs)
     return pp_err_set(e, PP_EPARSE, NULL, 0, "statistics disagree: %g MACs per weight value but %llu MACs in total", sum,
                       (unsigned long long)s->c.macs);
+  return PP_OK;
+}
+
+int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e) {
+  double sum;
+  int rc = usage_base(s, u, &sum, e);
+  if (rc) return rc;
   if (s->c.tiles > 0 && s->size > 0) {
     double share = (double)s->c.unused_cols / ((double)s->c.tiles * s->size);
     double free_pe = (double)s->size * s->size * u->cycles - sum;
     u->gated_pe_cycles = share * (double)s->size * s->size * u->cycles;
     if (u->gated_pe_cycles > free_pe) u->gated_pe_cycles = free_pe; /* the share is a per-tile mean */
   }
+  return pp_est_usage_check(u, e);
+}
+
+int pp_est_usage_from_layers(const pp_array_stats *s, pp_est_usage *u, pp_err *e) {
+  if (s->nlayers <= 0) return pp_est_usage_from_stats(s, u, e);
+  double sum;
+  int rc = usage_base(s, u, &sum, e);
+  if (rc) return rc;
+  const double A = s->size;
+  double gated = 0;
+  for (int l = 0; l < s->nlayers; l++) {
+    const pp_array_layer *L = &s->layers[l];
+    if (!L->c.gemms || !L->c.unused_cols) continue;
+    double gemms = (double)L->c.gemms, N = (double)L->N;
+    if (L->groups <= 1) {
+      if (L->M < 1 || L->K < 1 || L->N < 1)
+        return pp_err_set(e, PP_EPARSE, NULL, 0, "layer '%s': product %d x %d x %d has no tiles", L->name, L->M, L->K,
+                          L->N);
+      double nk = ceil((double)L->K / A);
+      double clast = L->M - floor((L->M - 1) / A) * A; /* used columns of the last block */
+      gated += gemms * nk * A * (A - clast) * (2 * A + N - 2 + clast);
+    } else {
+      if (!L->c.tiles)
+        return pp_err_set(e, PP_EPARSE, NULL, 0, "layer '%s': %llu unused columns but no tiles", L->name,
+                          (unsigned long long)L->c.unused_cols);
+      double U = (double)L->c.unused_cols, T = (double)L->c.tiles;
+      double cavg = A - U / T;
+      gated += A * U * (2 * A + N - 2 + cavg);
+    }
+  }
+  u->gated_pe_cycles = gated;
   return pp_est_usage_check(u, e);
 }
 

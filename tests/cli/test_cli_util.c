@@ -148,6 +148,44 @@ static void test_netlist_option(void **st) {
   assert_string_equal(pp_cli_netlist_lib_path(&s), pp_lib_default_path());
 }
 
+static void test_netlist_arg(void **st) {
+  (void)st;
+  char *argv[] = {"x", "mac.v", "--tick", "0.5", "--mult", "booth", "other.v", "--tick", "-1", "--frob", "--tick"};
+  int argc = 11;
+  pp_cli_netlist_src s;
+  pp_cli_netlist_src_default(&s);
+  pp_sim_opts so;
+  pp_sim_opts_default(&so);
+  int i = 1;
+  assert_int_equal(pp_cli_netlist_arg("t", argc, argv, &i, &s, &so), 1);
+  assert_string_equal(s.path, "mac.v");
+  i = 2;
+  assert_int_equal(pp_cli_netlist_arg("t", argc, argv, &i, &s, &so), 1);
+  assert_int_equal(i, 3);
+  assert_true(so.tick_ps == 0.5);
+  i = 4;
+  assert_int_equal(pp_cli_netlist_arg("t", argc, argv, &i, &s, &so), 1);
+  assert_int_equal(s.mo.mult, PP_MULT_BOOTH);
+  static const struct {
+    int at;
+    const char *want;
+  } bad[] = {
+      {6, "t: only one netlist, got 'mac.v' and 'other.v'"},
+      {7, "t: --tick needs a positive number of ps"},
+      {9, "t: unknown option '--frob'"},
+      {10, "t: unknown option '--tick'"}, /* no value */
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    char buf[512];
+    int r = 0;
+    i = bad[k].at;
+    CAPTURE_STDERR(buf, r = pp_cli_netlist_arg("t", argc, argv, &i, &s, &so));
+    assert_int_equal(r, -1);
+    if (!strstr(buf, bad[k].want)) fail_msg("got '%s', expected '%s'", buf, bad[k].want);
+  }
+  assert_true(so.tick_ps == 0.5); /* the bad value was not kept */
+}
+
 static void test_netlist_load(void **st) {
   (void)st;
   pp_err e;
@@ -268,7 +306,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_optval),         cmocka_unit_test(test_mac_gen_option_applies),
       cmocka_unit_test(test_mac_gen_option_rejects), cmocka_unit_test(test_netlist_option),
-      cmocka_unit_test(test_netlist_load),   cmocka_unit_test(test_mac_option),
+      cmocka_unit_test(test_netlist_arg),    cmocka_unit_test(test_netlist_load),   cmocka_unit_test(test_mac_option),
       cmocka_unit_test(test_commands),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
