@@ -90,13 +90,16 @@ typedef struct pp_flow_opts {
   int transitions;         /* sampled (activation, partial-sum) transitions per weight (0: default) */
   int array;               /* N of the N x N array (0: 64) */
   int repeats;             /* delay selection repeats (0: 20) */
+  const char *select_method; /* delay selection: "search", "greedy" or "random" (NULL: module select's default) */
   double delay_step_ps;    /* 0: 10 */
   double tick_ps;          /* time step of the timing simulation (0: 1 ps; quick 4 ps) */
   int power_divisions;     /* > 0: power thresholds in equal µW steps over the P[w] range instead of counts */
   int power_counts[32];    /* weight values each power step keeps (0-terminated; empty: 192, 128, 96, 64,
                             * 48, 32, 24, 16; quick: 96, 32) */
+  int no_pann;             /* skip stage 21-pann (PowerPruning beside PANN and plain low-bit quantization) */
+  int pann_samples;        /* transitions per part when fitting the bit-flip models (0: 3000; quick 400) */
   int force;               /* redo every stage */
-  const char *cache_dir;   /* trained float models and delay tables reused across output folders;
+  const char *cache_dir;   /* trained float models, delay tables and bit-flip power models reused across folders;
                             * NULL: $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune */
   int no_cache;            /* neither read nor write the cache */
   int threads;             /* 0: library default */

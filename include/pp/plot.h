@@ -23,6 +23,7 @@ typedef struct pp_plot_opts {
   int logc;            /* heat maps: logarithmic colour scale; zero cells drawn as background */
   int width, height;   /* pixels; 0: 800 x 560 */
   int key_left;        /* legend at the top left instead of the top right */
+  int key_below;       /* legend below the plot, outside it (no data hidden) */
 } pp_plot_opts;
 
 enum { PP_PLOT_LINES = 0, PP_PLOT_POINTS = 1, PP_PLOT_LINESPOINTS = 2 };

@@ -72,6 +72,40 @@ typedef struct pp_report_kv {
   char value[512];
 } pp_report_kv;
 
+/* ---- PowerPruning beside PANN and plain low-bit quantization ------------------
+ * Accuracy against energy per MAC under the bit-flip power models of module
+ * pann (fitted to the gate-level simulator, sequential accumulation: one
+ * accumulator per output): plain b-bit networks and PANN at each b-bit
+ * budget (from the run's float model), and module nn's int8 integer path of
+ * the run's own networks (unpruned int8, conventional pruning, PowerPruning).
+ * This scale is not the one of Table I (module estimate: P[w] tables on the
+ * systolic array); the two are never mixed. */
+#define PP_REPORT_PANN_FORMAT "powerprune-pann-section/1"
+#define PP_REPORT_MAX_PANN 40
+
+typedef struct pp_report_pann_point {
+  char method[16];  /* "uniform", "pann", "int8", "pruned", "powerpruning" */
+  int budget_bits;  /* the b-bit MAC whose power it spends (the int8 networks: 8) */
+  int w_bits;       /* 0: not a fixed width (PANN weights are addition counts) */
+  int a_bits;
+  double R;         /* PANN: mean additions per input; NAN otherwise */
+  double budget_fj; /* reference energy of the b-bit MAC on random operands, fJ per MAC (NAN: none) */
+  double power_fj;  /* energy on the network's own products, fJ per MAC (= uW per MAC unit at 1 GHz) */
+  double acc;       /* test accuracy, percent */
+} pp_report_pann_point;
+
+typedef struct pp_report_pann {
+  int present;
+  double float_acc;  /* the float model PANN and the b-bit networks start from */
+  int test_images;   /* accuracy measured on these */
+  int energy_images; /* energy measured on the products of these */
+  char accum[16];    /* accumulation of the b-bit MACs: "split" or "signed" */
+  char models[512];  /* what the bit-flip models were fitted to */
+  char figure[256];  /* the plot, relative to the folder ("" when none) */
+  int npts;
+  pp_report_pann_point pts[PP_REPORT_MAX_PANN];
+} pp_report_pann;
+
 #define PP_REPORT_MAX_STEPS 128
 #define PP_REPORT_MAX_FIGS 32
 #define PP_REPORT_MAX_KV 96
@@ -98,6 +132,7 @@ typedef struct pp_report {
   int nkv;           /* inputs and options that produced the run, in order */
   pp_report_kv kv[PP_REPORT_MAX_KV];
   double seconds;    /* wall time of the run */
+  pp_report_pann pann; /* present == 0: the run skipped the comparison */
 } pp_report;
 
 void pp_report_init(pp_report *r);
@@ -118,11 +153,29 @@ void pp_report_voltage_factor(const pp_report *r, char *buf, size_t n);
  * accuracies in [0,100], counts in range); PP_EINVAL names the field. */
 int pp_report_validate(const pp_report *r, pp_err *e);
 
-/* Writes dir/summary.json, dir/table.csv and dir/report.html atomically. */
+/* Writes dir/summary.json, dir/table.csv and dir/report.html atomically (and
+ * dir/pann_compare.csv when the report has the PANN comparison). */
 int pp_report_write_json(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_html(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e);
+/* Adds a point to the section (and sets present). */
+int pp_report_pann_add(pp_report_pann *s, const pp_report_pann_point *p, pp_err *e);
+/* The point of `method` (the first one), NULL when absent. */
+const pp_report_pann_point *pp_report_pann_find(const pp_report_pann *s, const char *method);
+/* The section as summary.json holds it (one JSON value: an object with
+ * "format": PP_REPORT_PANN_FORMAT, or null when not present), and read back
+ * from that value (NULL or null: not present; PP_EPARSE naming `name` on
+ * another format). */
+void pp_report_pann_json(pp_json *j, const pp_report_pann *s);
+int pp_report_pann_parse(const pp_report_jv *v, pp_report_pann *s, const char *name, pp_err *e);
+/* DIR/pann_compare.csv: one row per point (written by pp_report_write_all
+ * when r->pann.present). */
+int pp_report_write_pann_csv(const pp_report *r, const char *path, pp_err *e);
+/* Draws dir/pann_accuracy_power.svg/.png through module plot (one series per
+ * method, the run's networks as labelled points) and sets r->pann.figure. */
+int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e);
+
 /* Reads summary.json back (the inverse of pp_report_write_json). */
 int pp_report_load(const char *path, pp_report *r, pp_err *e);
 

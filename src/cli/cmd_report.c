@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pp/plot.h"
 #include "pp/report.h"
 
 static void help(FILE *f) {
@@ -12,8 +13,9 @@ static void help(FILE *f) {
           "usage: powerprune report [--json] DIR\n"
           "\n"
           "Reads DIR/summary.json (written by 'powerprune run'), checks it, and writes\n"
-          "DIR/table.csv and DIR/report.html again from it. Figures are referenced\n"
-          "relatively, so DIR opens in a browser with no server.\n"
+          "DIR/table.csv and DIR/report.html again from it (and, when the run compared\n"
+          "with PANN, DIR/pann_compare.csv and the plot pann_accuracy_power.svg/.png).\n"
+          "Figures are referenced relatively, so DIR opens in a browser with no server.\n"
           "\n"
           "  --json     print a JSON object with the Table I numbers on stdout\n"
           "  -h, --help this text\n"
@@ -42,6 +44,12 @@ int pp_cmd_report(int argc, char **argv) {
   if (pp_report_load(p, &r, &e)) return pp_cli_fail("report", &e);
   snprintf(p, sizeof p, "%s/table.csv", dir);
   if (pp_report_write_csv(&r, p, &e)) return pp_cli_fail("report", &e);
+  if (r.pann.present) {
+    /* the comparison with PANN: its table and, when gnuplot is there, its plot */
+    snprintf(p, sizeof p, "%s/pann_compare.csv", dir);
+    if (pp_report_write_pann_csv(&r, p, &e)) return pp_cli_fail("report", &e);
+    if (pp_plot_available() && pp_report_plot_pann(&r, dir, &e)) return pp_cli_fail("report", &e);
+  }
   snprintf(p, sizeof p, "%s/report.html", dir);
   if (pp_report_write_html(&r, p, &e)) return pp_cli_fail("report", &e);
   for (int i = 0; i < r.nfigs; i++) {

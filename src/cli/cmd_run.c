@@ -45,13 +45,20 @@ static void help(FILE *f) {
           "  --transitions N       sampled transitions per weight value (default 10000; quick 500)\n"
           "  --array N             N x N systolic array (default 64)\n"
           "  --repeats R           delay selection repeats (default 20; quick 4)\n"
+          "  --select-method M     delay selection: search (default), greedy, or random (the paper's\n"
+          "                        random member removal); see 'powerprune select --help'\n"
           "  --delay-step PS       delay threshold step (default 10)\n"
           "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
           "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
           "                        (default 192,128,96,64,48,32,24,16; quick 96,32)\n"
           "  --power-steps N       instead: N equal steps in uW over the range of P[w]\n"
+          "  --no-pann             skip the comparison with PANN and plain low-bit quantization\n"
+          "                        (stage 21-pann: bit-flip power models fitted to the gate-level\n"
+          "                        simulator, cached; table, plot, pann_compare.csv)\n"
+          "  --pann-samples N      transitions per MAC part when fitting those models (default 3000;\n"
+          "                        quick 400)\n"
           "  --force               redo every stage\n"
-          "  --cache DIR           reuse trained float models and delay tables from DIR (default:\n"
+          "  --cache DIR           reuse trained float models, delay tables and power models (default:\n"
           "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
           "  --no-cache            neither read nor write the cache\n"
           "  --json                print the Table I numbers as one JSON object on stdout\n"
@@ -92,6 +99,10 @@ int pp_cmd_run(int argc, char **argv) {
       o.prune_global = 1;
       continue;
     }
+    if (!strcmp(a, "--no-pann")) {
+      o.no_pann = 1;
+      continue;
+    }
     if (!strcmp(a, "--no-cache")) {
       o.no_cache = 1;
       continue;
@@ -117,6 +128,11 @@ int pp_cmd_run(int argc, char **argv) {
       o.data = v;
     } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
     else if (!strcmp(a, "--cache")) o.cache_dir = v;
+    else if (!strcmp(a, "--select-method")) {
+      if (strcmp(v, "search") && strcmp(v, "greedy") && strcmp(v, "random"))
+        return pp_cli_usage("run", "--select-method %s: expected search, greedy or random", v);
+      o.select_method = v;
+    }
     else if (!strcmp(a, "--power-counts")) {
       int k = 0;
       for (const char *q = v; *q;) {
@@ -171,6 +187,7 @@ int pp_cmd_run(int argc, char **argv) {
                  : !strcmp(a, "--array")          ? &o.array
                  : !strcmp(a, "--repeats")        ? &o.repeats
                  : !strcmp(a, "--power-steps")    ? &o.power_divisions
+                 : !strcmp(a, "--pann-samples")   ? &o.pann_samples
                                                   : NULL;
       if (!dst) return pp_cli_usage("run", "unknown option '%s'", a);
       if (pp_cli_parse_long(v, 1, 100000000, &n)) return pp_cli_usage("run", "%s %s: expected a positive integer", a, v);
@@ -191,6 +208,12 @@ int pp_cmd_run(int argc, char **argv) {
           pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw), r.opt.orig_mw, r.opt.prop_mw,
           pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw), r.n_weights, r.n_acts,
           r.max_delay_orig_ps - r.max_delay_prop_ps, vf, o.out_dir);
+  const pp_report_pann_point *p8 = pp_report_pann_find(&r.pann, "int8"), *pp = pp_report_pann_find(&r.pann, "powerpruning");
+  if (p8 && pp)
+    fprintf(stderr,
+            "powerprune run: beside PANN (bit-flip models, sequential accumulation; fJ/MAC, not Table I's scale): "
+            "int8 %.1f fJ/MAC at %.2f%%, PowerPruning %.1f fJ/MAC at %.2f%%; see %s/pann_compare.csv\n",
+            p8->power_fj, p8->acc, pp->power_fj, pp->acc, o.out_dir);
   if (json) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
@@ -211,6 +234,8 @@ int pp_cmd_run(int argc, char **argv) {
     pp_json_int(&j, r.n_acts);
     pp_json_key(&j, "seconds");
     pp_json_num(&j, r.seconds);
+    pp_json_key(&j, "pann");
+    pp_report_pann_json(&j, &r.pann);
     pp_json_obj_end(&j);
     pp_json_end(&j);
   }

@@ -2,7 +2,8 @@
  * train -> int8 QAT -> magnitude pruning -> trace on the array ->
  * characterize power and timing -> power-threshold and delay-threshold loops
  * with retraining -> trace of the result -> estimate (Standard/Optimized HW,
- * voltage scaling) -> figures and report. Every stage's result is a file in
+ * voltage scaling) -> the same networks beside PANN and plain low-bit
+ * quantization on module pann's bit-flip models -> figures and report. Every stage's result is a file in
  * the output folder (see ledger.c); models, traces and tables are files too,
  * so a rerun picks up where the last one stopped. */
 #include <math.h>
@@ -328,6 +329,7 @@ static int cb_select(void *u, double thr, const uint8_t *Win, uint8_t *Wout, uin
   so.delay_ps = (unsigned)floor(thr);
   so.repeats = c->repeats;
   so.seed = c->o->seed;
+  so.method = c->select_method;
   pp_select_result r;
   int rc = pp_select_delay(&c->D, &in, c->usage_w, c->act_mass, &so, &r, e);
   if (rc) return rc;
@@ -423,6 +425,9 @@ static void resolve(flow_ctx *c) {
     for (int i = 0; i < n; i++) c->power_counts[c->n_power_counts++] = l[i];
   }
   c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
+  pp_select_opts so;
+  pp_select_opts_default(&so);
+  c->select_method = so.method;
 }
 
 int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
@@ -442,6 +447,11 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
   if (rc) return rc;
   resolve(&c);
+  if (o->select_method && (rc = pp_select_method_parse(o->select_method, &c.select_method))) {
+    rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
+                    o->select_method);
+    goto out;
+  }
   if ((rc = load_data(&c, e))) goto out;
   if ((rc = stage_train(&c, e))) goto out;
   if ((rc = stage_quant(&c, 0, e))) goto out;
@@ -449,6 +459,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   if ((rc = flow_stage_hw(&c, e))) goto out;      /* trace, characterize, timing */
   if ((rc = stage_retrain(&c, e))) goto out;
   if ((rc = flow_stage_final(&c, e))) goto out;   /* trace of the result, estimate */
+  if ((rc = flow_stage_pann(&c, e))) goto out;    /* beside PANN and plain low-bit quantization */
   c.seconds = pp_now() - t_start;
   rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
 out:

@@ -10,6 +10,7 @@
 #include "pp/estimate.h"
 #include "pp/flow.h"
 #include "pp/nn.h"
+#include "pp/pann.h"
 #include "pp/plot.h"
 #include "pp/report.h"
 #include "pp/retrain.h"
@@ -30,6 +31,7 @@ typedef struct flow_ctx {
   /* resolved settings */
   int epochs, qat_epochs, retrain_epochs, trace_images, transitions, array, repeats, power_divisions;
   double tick_ps;
+  pp_select_method select_method;
   int power_counts[32], n_power_counts;
   /* results of the stages */
   double acc_float, acc_int8, acc_pruned, sparsity;
@@ -41,6 +43,7 @@ typedef struct flow_ctx {
   pp_retrain_result rt;
   pp_est_compare cmp, cmp_pruned;
   pp_est_vmodel vm;
+  pp_report_pann pann; /* PowerPruning beside PANN (pann.c); present == 0 when skipped */
   double seconds;
 } flow_ctx;
 
@@ -63,7 +66,11 @@ void flow_free_hw(flow_ctx *c);
 /* mac.c: the MAC's tables, from the built-in or given netlist and library */
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);
-/* report.c */
+/* the built-in MAC's multiplier and adder (PP_MULT_*, PP_ADDER_*) as the flow generates it */
+void flow_mac_arch(flow_ctx *c, int *mult, int *adder);
+/* pann.c: PowerPruning beside PANN and plain low-bit quantization */
+int flow_stage_pann(flow_ctx *c, pp_err *e);
+/* output.c */
 int flow_write_report(flow_ctx *c, pp_err *e);
 
 #endif

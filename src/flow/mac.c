@@ -18,6 +18,13 @@ static void mac_spec(flow_ctx *c, pp_char_mac_spec *s) {
   if (c->o->adder_arch) s->gen.adder = strcmp(c->o->adder_arch, "prefix") ? PP_ADDER_RIPPLE : PP_ADDER_PREFIX;
 }
 
+void flow_mac_arch(flow_ctx *c, int *mult, int *adder) {
+  pp_char_mac_spec s;
+  mac_spec(c, &s);
+  *mult = s.gen.mult;
+  *adder = s.gen.adder;
+}
+
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e) {
   pp_char_mac_spec spec;
   mac_spec(c, &spec);

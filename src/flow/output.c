@@ -243,7 +243,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);
-  kv(c, "delay_selection_repeats", "%d", c->repeats);
+  kv(c, "delay_selection", "method %s, best of %d", pp_select_method_name(c->select_method), c->repeats);
   if (c->n_power_counts) {
     char b[256];
     int k = 0;
@@ -259,9 +259,12 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "clock", "%.1f ps", c->P.clock_ps);
   kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm.vth, c->vm.alpha,
      c->vm.leak_k);
+  kv(c, "pann_comparison", "%s", c->pann.present ? "yes (stage 21-pann)" : "no (--no-pann)");
+  r->pann = c->pann;
   int rc;
   if (pp_plot_available()) {
     if ((rc = figures(c, e))) return rc;
+    if (r->pann.present && (rc = pp_report_plot_pann(r, c->L.dir, e))) return rc;
   } else flow_log(c, "gnuplot is not installed: the report has no figures (install gnuplot-nox)");
   return pp_report_write_all(r, c->L.dir, e);
 }

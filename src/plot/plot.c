@@ -99,7 +99,8 @@ static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, pp_er
   }
   if (o && o->logx) fprintf(f, "set logscale x\n");
   if (o && o->logy) fprintf(f, "set logscale y\n");
-  fprintf(f, "set key %s top box opaque\n", o && o->key_left ? "left" : "right");
+  if (o && o->key_below) fprintf(f, "set key below\n");
+  else fprintf(f, "set key %s top box opaque\n", o && o->key_left ? "left" : "right");
   /* Remember the size so the PNG pass can reuse it. */
   fprintf(f, "PP_W=%d\nPP_H=%d\n", w, h);
   return PP_OK;

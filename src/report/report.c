@@ -1,7 +1,7 @@
 /* report/report: Table I of a PowerPruning run as summary.json, table.csv and
  * report.html. Reductions and voltage shares are always computed from the
  * powers written beside them, so the three files can never disagree. */
-#include "pp/report.h"
+#include "report_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,12 +17,12 @@ void pp_report_init(pp_report *r) {
   r->std.pruned_mw = r->opt.pruned_mw = NAN;
 }
 
-static void copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
+void report_copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
 
 int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp_err *e) {
   if (r->nfigs >= PP_REPORT_MAX_FIGS) return pp_err_set(e, PP_EINVAL, "", 0, "too many figures");
-  copy(r->figs[r->nfigs].file, sizeof r->figs[0].file, file);
-  copy(r->figs[r->nfigs].caption, sizeof r->figs[0].caption, caption);
+  report_copy(r->figs[r->nfigs].file, sizeof r->figs[0].file, file);
+  report_copy(r->figs[r->nfigs].caption, sizeof r->figs[0].caption, caption);
   r->nfigs++;
   return PP_OK;
 }
@@ -30,12 +30,12 @@ int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp
 int pp_report_add_kv(pp_report *r, const char *key, const char *value, pp_err *e) {
   for (int i = 0; i < r->nkv; i++)
     if (!strcmp(r->kv[i].key, key)) {
-      copy(r->kv[i].value, sizeof r->kv[i].value, value);
+      report_copy(r->kv[i].value, sizeof r->kv[i].value, value);
       return PP_OK;
     }
   if (r->nkv >= PP_REPORT_MAX_KV) return pp_err_set(e, PP_EINVAL, "", 0, "too many options in a report");
-  copy(r->kv[r->nkv].key, sizeof r->kv[0].key, key);
-  copy(r->kv[r->nkv].value, sizeof r->kv[0].value, value);
+  report_copy(r->kv[r->nkv].key, sizeof r->kv[0].key, key);
+  report_copy(r->kv[r->nkv].value, sizeof r->kv[0].value, value);
   r->nkv++;
   return PP_OK;
 }
@@ -114,11 +114,11 @@ int pp_report_validate(const pp_report *r, pp_err *e) {
   if (!(r->v_nominal > 0) || !(r->v_scaled > 0) || r->v_scaled > r->v_nominal)
     return pp_err_set(e, PP_EINVAL, "", 0, "report: voltages %g/%g V, expected 0 < scaled <= nominal",
                       r->v_scaled, r->v_nominal);
-  return PP_OK;
+  return report_pann_validate(r, e);
 }
 
 /* ---- summary.json ------------------------------------------------------------ */
-static void jnum(pp_json *j, const char *k, double v) {
+void report_jnum(pp_json *j, const char *k, double v) {
   pp_json_key(j, k);
   pp_json_num(j, v);
 }
@@ -126,13 +126,13 @@ static void jnum(pp_json *j, const char *k, double v) {
 static void write_hw(pp_json *j, const char *name, const pp_report_hw *h) {
   pp_json_key(j, name);
   pp_json_obj_begin(j);
-  jnum(j, "orig_mw", h->orig_mw);
-  jnum(j, "pruned_mw", h->pruned_mw);
-  jnum(j, "prop_nominal_voltage_mw", h->prop_nv_mw);
-  jnum(j, "prop_mw", h->prop_mw);
-  jnum(j, "reduction_pct", pp_report_reduction_pct(h->orig_mw, h->prop_mw));
-  jnum(j, "pruned_reduction_pct", pp_report_reduction_pct(h->orig_mw, h->pruned_mw));
-  jnum(j, "voltage_share_pct", pp_report_voltage_share_pct(h));
+  report_jnum(j, "orig_mw", h->orig_mw);
+  report_jnum(j, "pruned_mw", h->pruned_mw);
+  report_jnum(j, "prop_nominal_voltage_mw", h->prop_nv_mw);
+  report_jnum(j, "prop_mw", h->prop_mw);
+  report_jnum(j, "reduction_pct", pp_report_reduction_pct(h->orig_mw, h->prop_mw));
+  report_jnum(j, "pruned_reduction_pct", pp_report_reduction_pct(h->orig_mw, h->pruned_mw));
+  report_jnum(j, "voltage_share_pct", pp_report_voltage_share_pct(h));
   pp_json_obj_end(j);
 }
 
@@ -151,10 +151,10 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_str(&j, r->dataset);
   pp_json_key(&j, "accuracy_pct");
   pp_json_obj_begin(&j);
-  jnum(&j, "orig", r->acc_orig);
-  jnum(&j, "pruned", r->acc_pruned);
-  jnum(&j, "prop", r->acc_prop);
-  jnum(&j, "loss_points", r->acc_orig - r->acc_prop);
+  report_jnum(&j, "orig", r->acc_orig);
+  report_jnum(&j, "pruned", r->acc_pruned);
+  report_jnum(&j, "prop", r->acc_prop);
+  report_jnum(&j, "loss_points", r->acc_orig - r->acc_prop);
   pp_json_obj_end(&j);
   write_hw(&j, "standard_hw", &r->std);
   write_hw(&j, "optimized_hw", &r->opt);
@@ -171,21 +171,21 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_obj_end(&j);
   pp_json_key(&j, "delay_ps");
   pp_json_obj_begin(&j);
-  jnum(&j, "orig", r->max_delay_orig_ps);
-  jnum(&j, "prop", r->max_delay_prop_ps);
-  jnum(&j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  report_jnum(&j, "orig", r->max_delay_orig_ps);
+  report_jnum(&j, "prop", r->max_delay_prop_ps);
+  report_jnum(&j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
   pp_json_obj_end(&j);
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
   pp_json_key(&j, "voltage");
   pp_json_obj_begin(&j);
-  jnum(&j, "nominal_v", r->v_nominal);
-  jnum(&j, "scaled_v", r->v_scaled);
+  report_jnum(&j, "nominal_v", r->v_nominal);
+  report_jnum(&j, "scaled_v", r->v_scaled);
   pp_json_key(&j, "factor");
   pp_json_str(&j, vf);
   pp_json_obj_end(&j);
-  jnum(&j, "sparsity", r->sparsity);
-  jnum(&j, "seconds", r->seconds);
+  report_jnum(&j, "sparsity", r->sparsity);
+  report_jnum(&j, "seconds", r->seconds);
   pp_json_key(&j, "steps");
   pp_json_arr_begin(&j);
   for (int i = 0; i < r->nsteps; i++) {
@@ -193,13 +193,13 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
     pp_json_obj_begin(&j);
     pp_json_key(&j, "phase");
     pp_json_str(&j, s->phase ? "delay" : "power");
-    jnum(&j, "threshold", s->threshold);
+    report_jnum(&j, "threshold", s->threshold);
     pp_json_key(&j, "weights");
     pp_json_int(&j, s->n_weights);
     pp_json_key(&j, "activations");
     pp_json_int(&j, s->n_acts);
-    jnum(&j, "max_delay_ps", s->max_delay_ps);
-    jnum(&j, "accuracy_pct", s->accuracy);
+    report_jnum(&j, "max_delay_ps", s->max_delay_ps);
+    report_jnum(&j, "accuracy_pct", s->accuracy);
     pp_json_key(&j, "accepted");
     pp_json_bool(&j, s->accepted);
     pp_json_obj_end(&j);
@@ -216,6 +216,8 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
     pp_json_obj_end(&j);
   }
   pp_json_arr_end(&j);
+  pp_json_key(&j, "pann");
+  pp_report_pann_json(&j, &r->pann);
   /* ordered key/value list: an object would lose the order of the options */
   pp_json_key(&j, "inputs");
   pp_json_obj_begin(&j);
@@ -234,7 +236,7 @@ static const char *csv_header =
     "network,dataset,acc_orig_pct,acc_prop_pct,std_orig_mw,std_prop_mw,std_red_pct,opt_orig_mw,opt_prop_mw,"
     "opt_red_pct,selected_weights,selected_activations,max_delay_red_ps,voltage_factor,v_shw_pct,v_ohw_pct";
 
-static void csv_str(FILE *f, const char *s) {
+void report_csv_str(FILE *f, const char *s) {
   if (strpbrk(s, ",\"\n")) {
     fputc('"', f);
     for (; *s; s++) {
@@ -253,9 +255,9 @@ int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
   fprintf(f, "%s\n", csv_header);
-  csv_str(f, r->network);
+  report_csv_str(f, r->network);
   fputc(',', f);
-  csv_str(f, r->dataset);
+  report_csv_str(f, r->dataset);
   fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f\n", r->acc_orig, r->acc_prop,
           r->std.orig_mw, r->std.prop_mw, pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw), r->opt.orig_mw,
           r->opt.prop_mw, pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw), r->n_weights, r->n_acts,
@@ -265,7 +267,7 @@ int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
 }
 
 /* ---- report.html ---------------------------------------------------------------- */
-static void html_esc(FILE *f, const char *s) {
+void report_html_esc(FILE *f, const char *s) {
   for (; *s; s++) {
     switch (*s) {
       case '<': fputs("&lt;", f); break;
@@ -278,7 +280,7 @@ static void html_esc(FILE *f, const char *s) {
 }
 
 /* Percent-encodes what a relative URL must not contain raw. */
-static void url_esc(FILE *f, const char *s) {
+void report_url_esc(FILE *f, const char *s) {
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~/", *p))
       fputc(*p, f);
@@ -286,7 +288,7 @@ static void url_esc(FILE *f, const char *s) {
   }
 }
 
-static void td_num(FILE *f, const char *fmt, double v) {
+void report_td_num(FILE *f, const char *fmt, double v) {
   fputs("<td>", f);
   if (isfinite(v)) fprintf(f, fmt, v);
   else fputs("&ndash;", f);
@@ -301,9 +303,9 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
   fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>PowerPruning: ", f);
-  html_esc(f, r->network);
+  report_html_esc(f, r->network);
   fputs(" / ", f);
-  html_esc(f, r->dataset);
+  report_html_esc(f, r->dataset);
   fputs("</title>\n<style>\n"
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}\n"
@@ -311,9 +313,9 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
         "border:1px solid #ddd}figcaption{font-size:90%;color:#444;margin-top:.4em}\n"
         "</style>\n</head>\n<body>\n<h1>PowerPruning: ",
         f);
-  html_esc(f, r->network);
+  report_html_esc(f, r->network);
   fputs(" on ", f);
-  html_esc(f, r->dataset);
+  report_html_esc(f, r->dataset);
   fputs("</h1>\n<p>Weights and activations restricted to values that are cheap in power and fast in the "
         "MAC unit, with retraining; power of the network on the systolic array on Standard HW (nothing "
         "gated) and Optimized HW (zero-weight MACs clock-gated, unused columns power-gated), with the supply "
@@ -328,65 +330,67 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
         "<th>Red.</th><th>Wei.</th><th>Act.</th><th>Red. [ps]</th><th>Factor</th><th>V<sub>SHW</sub></th>"
         "<th>V<sub>OHW</sub></th></tr>\n<tr><td class=l>",
         f);
-  html_esc(f, r->network);
+  report_html_esc(f, r->network);
   fputc('-', f);
-  html_esc(f, r->dataset);
+  report_html_esc(f, r->dataset);
   fputs("</td>", f);
-  td_num(f, "%.2f", r->acc_orig);
-  td_num(f, "%.2f", r->acc_prop);
-  td_num(f, "%.3f", r->std.orig_mw);
-  td_num(f, "%.3f", r->std.prop_mw);
-  td_num(f, "%.1f%%", pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw));
-  td_num(f, "%.3f", r->opt.orig_mw);
-  td_num(f, "%.3f", r->opt.prop_mw);
-  td_num(f, "%.1f%%", pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw));
+  report_td_num(f, "%.2f", r->acc_orig);
+  report_td_num(f, "%.2f", r->acc_prop);
+  report_td_num(f, "%.3f", r->std.orig_mw);
+  report_td_num(f, "%.3f", r->std.prop_mw);
+  report_td_num(f, "%.1f%%", pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw));
+  report_td_num(f, "%.3f", r->opt.orig_mw);
+  report_td_num(f, "%.3f", r->opt.prop_mw);
+  report_td_num(f, "%.1f%%", pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw));
   fprintf(f, "<td>%d</td><td>%d</td>", r->n_weights, r->n_acts);
-  td_num(f, "%.0f", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  report_td_num(f, "%.0f", r->max_delay_orig_ps - r->max_delay_prop_ps);
   fputs("<td>", f);
-  html_esc(f, vf);
+  report_html_esc(f, vf);
   fputs("</td>", f);
-  td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->std));
-  td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->opt));
+  report_td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->std));
+  report_td_num(f, "%.1f%%", pp_report_voltage_share_pct(&r->opt));
   fputs("</tr>\n</table>\n", f);
 
   fputs("<h2>Against conventional pruning alone</h2>\n<table>\n<tr><th class=l>Network</th><th>Accuracy [%]</th>"
         "<th>Standard HW [mW]</th><th>Optimized HW [mW]</th></tr>\n<tr><td class=l>unpruned int8</td>",
         f);
-  td_num(f, "%.2f", r->acc_orig);
-  td_num(f, "%.3f", r->std.orig_mw);
-  td_num(f, "%.3f", r->opt.orig_mw);
+  report_td_num(f, "%.2f", r->acc_orig);
+  report_td_num(f, "%.3f", r->std.orig_mw);
+  report_td_num(f, "%.3f", r->opt.orig_mw);
   fputs("</tr>\n<tr><td class=l>conventional magnitude pruning</td>", f);
-  td_num(f, "%.2f", r->acc_pruned);
-  td_num(f, "%.3f", r->std.pruned_mw);
-  td_num(f, "%.3f", r->opt.pruned_mw);
+  report_td_num(f, "%.2f", r->acc_pruned);
+  report_td_num(f, "%.3f", r->std.pruned_mw);
+  report_td_num(f, "%.3f", r->opt.pruned_mw);
   fputs("</tr>\n<tr><td class=l>PowerPruning, nominal voltage</td>", f);
-  td_num(f, "%.2f", r->acc_prop);
-  td_num(f, "%.3f", r->std.prop_nv_mw);
-  td_num(f, "%.3f", r->opt.prop_nv_mw);
+  report_td_num(f, "%.2f", r->acc_prop);
+  report_td_num(f, "%.3f", r->std.prop_nv_mw);
+  report_td_num(f, "%.3f", r->opt.prop_nv_mw);
   fputs("</tr>\n<tr><td class=l>PowerPruning, voltage scaled</td>", f);
-  td_num(f, "%.2f", r->acc_prop);
-  td_num(f, "%.3f", r->std.prop_mw);
-  td_num(f, "%.3f", r->opt.prop_mw);
+  report_td_num(f, "%.2f", r->acc_prop);
+  report_td_num(f, "%.3f", r->std.prop_mw);
+  report_td_num(f, "%.3f", r->opt.prop_mw);
   fputs("</tr>\n</table>\n", f);
   fprintf(f, "<p>Max MAC delay %.0f ps before selection, %.0f ps after; supply %s V.", r->max_delay_orig_ps,
           r->max_delay_prop_ps, vf);
   if (isfinite(r->sparsity)) fprintf(f, " Zero weights after conventional pruning: %.1f%%.", r->sparsity * 100);
   fputs(" Allowed values: ", f);
   fputs("<a href=\"", f);
-  url_esc(f, r->weights_file);
+  report_url_esc(f, r->weights_file);
   fputs("\">weights</a>, <a href=\"", f);
-  url_esc(f, r->acts_file);
+  report_url_esc(f, r->acts_file);
   fputs("\">activations</a>.</p>\n", f);
 
   for (int i = 0; i < r->nfigs; i++) {
     fputs("<figure>\n<img src=\"", f);
-    url_esc(f, r->figs[i].file);
+    report_url_esc(f, r->figs[i].file);
     fputs("\" alt=\"", f);
-    html_esc(f, r->figs[i].caption);
+    report_html_esc(f, r->figs[i].caption);
     fprintf(f, "\">\n<figcaption>Figure %d. ", i + 1);
-    html_esc(f, r->figs[i].caption);
+    report_html_esc(f, r->figs[i].caption);
     fputs("</figcaption>\n</figure>\n", f);
   }
+
+  report_pann_html(f, r);
 
   if (r->nsteps) {
     fputs("<h2>Retraining steps</h2>\n<table>\n<tr><th class=l>Phase</th><th>Threshold</th><th>Weights</th>"
@@ -396,8 +400,8 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
       const pp_report_step *s = &r->steps[i];
       fprintf(f, "<tr><td class=l>%s</td><td>%.1f %s</td><td>%d</td><td>%d</td>", s->phase ? "delay" : "power",
               s->threshold, s->phase ? "ps" : "&micro;W", s->n_weights, s->n_acts);
-      td_num(f, "%.0f", s->max_delay_ps);
-      td_num(f, "%.2f", s->accuracy);
+      report_td_num(f, "%.0f", s->max_delay_ps);
+      report_td_num(f, "%.2f", s->accuracy);
       fprintf(f, "<td class=l>%s</td></tr>\n", s->accepted ? "yes" : "no");
     }
     fputs("</table>\n", f);
@@ -406,9 +410,9 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
   fputs("<h2>Inputs and options</h2>\n<table>\n", f);
   for (int i = 0; i < r->nkv; i++) {
     fputs("<tr><th class=l>", f);
-    html_esc(f, r->kv[i].key);
+    report_html_esc(f, r->kv[i].key);
     fputs("</th><td class=l>", f);
-    html_esc(f, r->kv[i].value);
+    report_html_esc(f, r->kv[i].value);
     fputs("</td></tr>\n", f);
   }
   fputs("</table>\n", f);
@@ -425,6 +429,10 @@ int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e) {
   if ((rc = pp_report_write_json(r, p, e))) return rc;
   snprintf(p, sizeof p, "%s/table.csv", dir);
   if ((rc = pp_report_write_csv(r, p, e))) return rc;
+  if (r->pann.present) {
+    snprintf(p, sizeof p, "%s/pann_compare.csv", dir);
+    if ((rc = pp_report_write_pann_csv(r, p, e))) return rc;
+  }
   snprintf(p, sizeof p, "%s/report.html", dir);
   return pp_report_write_html(r, p, e);
 }
@@ -448,8 +456,8 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
     rc = pp_err_set(e, PP_EPARSE, path, 0, "format is \"%s\", expected \"%s\"", fmt, PP_REPORT_FORMAT);
     goto out;
   }
-  copy(r->network, sizeof r->network, pp_report_jv_str(&v, "network", ""));
-  copy(r->dataset, sizeof r->dataset, pp_report_jv_str(&v, "dataset", ""));
+  report_copy(r->network, sizeof r->network, pp_report_jv_str(&v, "network", ""));
+  report_copy(r->dataset, sizeof r->dataset, pp_report_jv_str(&v, "dataset", ""));
   r->acc_orig = pp_report_jv_num(&v, "accuracy_pct.orig", NAN);
   r->acc_pruned = pp_report_jv_num(&v, "accuracy_pct.pruned", NAN);
   r->acc_prop = pp_report_jv_num(&v, "accuracy_pct.prop", NAN);
@@ -457,8 +465,8 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   read_hw(&v, "optimized_hw", &r->opt);
   r->n_weights = (int)pp_report_jv_num(&v, "selected.weights", 0);
   r->n_acts = (int)pp_report_jv_num(&v, "selected.activations", 0);
-  copy(r->weights_file, sizeof r->weights_file, pp_report_jv_str(&v, "selected.weights_file", ""));
-  copy(r->acts_file, sizeof r->acts_file, pp_report_jv_str(&v, "selected.activations_file", ""));
+  report_copy(r->weights_file, sizeof r->weights_file, pp_report_jv_str(&v, "selected.weights_file", ""));
+  report_copy(r->acts_file, sizeof r->acts_file, pp_report_jv_str(&v, "selected.activations_file", ""));
   r->max_delay_orig_ps = pp_report_jv_num(&v, "delay_ps.orig", NAN);
   r->max_delay_prop_ps = pp_report_jv_num(&v, "delay_ps.prop", NAN);
   r->v_nominal = pp_report_jv_num(&v, "voltage.nominal_v", NAN);
@@ -487,6 +495,7 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   a = pp_report_jv_get(&v, "inputs");
   for (size_t i = 0; a && a->type == PP_JV_OBJ && i < a->n; i++)
     if (a->items[i].type == PP_JV_STR && (rc = pp_report_add_kv(r, a->keys[i], a->items[i].str, e))) goto out;
+  if ((rc = pp_report_pann_parse(pp_report_jv_get(&v, "pann"), &r->pann, path, e))) goto out;
   rc = pp_report_validate(r, e);
   if (rc) {
     char msg[768];

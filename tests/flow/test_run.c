@@ -61,6 +61,70 @@ static char *slurp(const char *rel) {
   return t;
 }
 
+/* The comparison with PANN: a versioned section in summary.json, the same
+ * points in pann_compare.csv, a table and the plot in report.html, and the
+ * PowerPruning network cheaper than the unpruned int8 one on the bit-flip
+ * models. */
+static void check_pann(void) {
+  pp_err e;
+  pp_err_clear(&e);
+  char p[512];
+  snprintf(p, sizeof p, "%s/out/summary.json", dir);
+  pp_report_jv v;
+  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
+  const pp_report_jv *sec = pp_report_jv_get(&v, "pann");
+  assert_non_null(sec);
+  assert_string_equal(pp_report_jv_str(sec, "format", ""), PP_REPORT_PANN_FORMAT);
+  pp_report_pann s;
+  assert_int_equal(pp_report_pann_parse(sec, &s, p, &e), PP_OK);
+  assert_true(s.present);
+  const pp_report_pann_point *i8 = pp_report_pann_find(&s, "int8"), *pp = pp_report_pann_find(&s, "powerpruning");
+  assert_non_null(i8);
+  assert_non_null(pp);
+  assert_true(pp->power_fj > 0 && i8->power_fj > 0);
+  assert_true(pp->power_fj < i8->power_fj);
+  /* placed at the accuracies the flow measured */
+  assert_true(fabs(i8->acc - pp_report_jv_num(&v, "accuracy_pct.orig", NAN)) < 1e-9);
+  assert_true(fabs(pp->acc - pp_report_jv_num(&v, "accuracy_pct.prop", NAN)) < 1e-9);
+  /* plain b-bit and PANN at every budget of the quick sweep (2..3 bits) */
+  int nu = 0, np = 0;
+  for (int i = 0; i < s.npts; i++) {
+    const pp_report_pann_point *q = &s.pts[i];
+    assert_true(q->acc >= 0 && q->acc <= 100 && q->power_fj >= 0);
+    if (!strcmp(q->method, "uniform")) {
+      nu++;
+      assert_int_equal(q->w_bits, q->budget_bits);
+    }
+    if (!strcmp(q->method, "pann")) {
+      np++;
+      assert_true(q->R > 0);
+      assert_int_equal(q->w_bits, 0);
+    }
+  }
+  assert_int_equal(nu, 2);
+  assert_int_equal(np, 2);
+  /* the csv holds the same points */
+  char *csv = slurp("out/pann_compare.csv");
+  int rows = 0;
+  for (char *q = csv; *q; q++) rows += *q == '\n';
+  assert_int_equal(rows, s.npts + 1);
+  char expect[128];
+  snprintf(expect, sizeof expect, "powerpruning,8,8,8,,,%.4f,%.2f\n", pp->power_fj, pp->acc);
+  assert_non_null(strstr(csv, expect));
+  free(csv);
+  /* the html shows the table, the plot and says which scale it is on */
+  char *html = slurp("out/report.html");
+  assert_non_null(strstr(html, "PowerPruning beside PANN"));
+  assert_non_null(strstr(html, "Do not compare these numbers with Table I"));
+  assert_string_equal(s.figure, "pann_accuracy_power.svg");
+  assert_non_null(strstr(html, "<img src=\"pann_accuracy_power.svg\""));
+  free(html);
+  char *svg = slurp("out/pann_accuracy_power.svg");
+  assert_non_null(strstr(svg, "<svg"));
+  free(svg);
+  pp_report_jv_free(&v);
+}
+
 static void check_report(void) {
   pp_err e;
   pp_err_clear(&e);
@@ -125,6 +189,7 @@ static void check_report(void) {
   assert_non_null(strstr(row, expect));
   free(csv);
   pp_report_jv_free(&v);
+  check_pann();
   /* the stage files record their options */
   snprintf(p, sizeof p, "%s/out/stages/01-train.json", dir);
   assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
@@ -181,6 +246,39 @@ static void test_quick_run_and_resume(void **st) {
   table2 = slurp("out/table.csv");
   assert_string_equal(table1, table2);
   free(table2);
+
+  /* the bit-flip models went to the cache too */
+  snprintf(cmd0, sizeof cmd0, "ls %s/cache/pann-power-*.json > /dev/null", dir);
+  assert_int_equal(system(cmd0), 0);
+
+  /* --no-pann: the report has no comparison; `powerprune report` on it works */
+  assert_int_equal(run("--no-pann"), 0);
+  log = slurp("log.txt");
+  assert_non_null(strstr(log, "stage 21-pann: not run (--no-pann)"));
+  free(log);
+  char p[512];
+  snprintf(p, sizeof p, "%s/out/summary.json", dir);
+  pp_report rep;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_load(p, &rep, &e), PP_OK);
+  assert_false(rep.pann.present);
+  char *html = slurp("out/report.html");
+  assert_null(strstr(html, "PowerPruning beside PANN"));
+  free(html);
+  snprintf(p, sizeof p, "%s/out/pann_compare.csv", dir);
+  assert_int_not_equal(access(p, F_OK), 0); /* no stale table beside a report without it */
+  /* and back: the stage is done already, the section returns */
+  assert_int_equal(run(NULL), 0);
+  log = slurp("log.txt");
+  assert_non_null(strstr(log, "stage 21-pann: done already"));
+  free(log);
+  check_pann();
+  /* `powerprune report DIR` re-renders the comparison's table and plot */
+  snprintf(cmd, sizeof cmd, "rm -f %s/out/pann_compare.csv %s/out/pann_accuracy_power.svg && '%s' report %s/out 2>/dev/null",
+           dir, dir, getenv("PP_EXE"), dir);
+  assert_int_equal(system(cmd), 0);
+  check_pann();
 
   /* a changed option redoes what depends on it only */
   assert_int_equal(run("--power-tolerance 0.25"), 0);

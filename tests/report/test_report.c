@@ -229,6 +229,89 @@ static void test_validate_rejects(void **st) {
   assert_string_equal(e.file, p);
 }
 
+static void add_pann(pp_report *r) {
+  pp_err e;
+  pp_err_clear(&e);
+  pp_report_pann *s = &r->pann;
+  s->float_acc = 90.1;
+  s->test_images = 10000;
+  s->energy_images = 10;
+  strcpy(s->accum, "split");
+  strcpy(s->models, "booth <mult>, ripple adder");
+  pp_report_pann_point pts[] = {
+      {"uniform", 2, 2, 2, NAN, 12.0, 7.5, 38.5},  {"uniform", 8, 8, 8, NAN, 720.3, 538.1, 89.6},
+      {"pann", 2, 0, 4, 0.883, 12.0, 6.74, 81.0},  {"pann", 8, 0, 6, 42.7, 720.3, 414.1, 89.5},
+      {"int8", 8, 8, 8, NAN, NAN, 532.9, 90.5},    {"powerpruning", 8, 8, 8, NAN, NAN, 120.25, 89.4},
+  };
+  for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) assert_int_equal(pp_report_pann_add(s, &pts[i], &e), PP_OK);
+}
+
+static void test_pann_section(void **st) {
+  (void)st;
+  pp_report r;
+  fill(&r);
+  add_pann(&r);
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_write_all(&r, dir, &e), PP_OK);
+  /* summary.json: a versioned section that reads back point for point */
+  char p[512];
+  snprintf(p, sizeof p, "%s/summary.json", dir);
+  pp_report b;
+  assert_int_equal(pp_report_load(p, &b, &e), PP_OK);
+  assert_true(b.pann.present);
+  assert_int_equal(b.pann.npts, 6);
+  assert_int_equal(b.pann.test_images, 10000);
+  assert_string_equal(b.pann.models, "booth <mult>, ripple adder");
+  for (int i = 0; i < 6; i++) {
+    const pp_report_pann_point *x = &r.pann.pts[i], *y = &b.pann.pts[i];
+    assert_string_equal(x->method, y->method);
+    assert_int_equal(x->budget_bits, y->budget_bits);
+    assert_int_equal(x->w_bits, y->w_bits);
+    assert_int_equal(x->a_bits, y->a_bits);
+    assert_true(x->power_fj == y->power_fj && x->acc == y->acc);
+    assert_true(isnan(x->R) ? isnan(y->R) : x->R == y->R);
+  }
+  assert_true(pp_report_pann_find(&b.pann, "powerpruning")->power_fj == 120.25);
+  assert_null(pp_report_pann_find(&b.pann, "pruned"));
+  /* pann_compare.csv: header and one row per point, empty cells for what does not apply */
+  char *csv = slurp("pann_compare.csv");
+  assert_non_null(strstr(csv, "method,budget_bits,w_bits,a_bits,R,budget_fj_per_mac,energy_fj_per_mac,accuracy_pct\n"));
+  assert_non_null(strstr(csv, "\npann,2,,4,0.883,12.0000,6.7400,81.00\n"));
+  assert_non_null(strstr(csv, "\npowerpruning,8,8,8,,,120.2500,89.40\n"));
+  free(csv);
+  /* report.html: the table, escaped, and the warning about the scale */
+  char *html = slurp("report.html");
+  assert_non_null(strstr(html, "booth &lt;mult&gt;, ripple adder"));
+  assert_non_null(strstr(html, "Do not compare these numbers with Table I"));
+  assert_non_null(strstr(html, "<td class=l>PowerPruning (this run)</td>"));
+  assert_non_null(strstr(html, "<td>120.25</td>"));
+  free(html);
+  /* without the comparison: "pann": null, nothing rendered, nothing read */
+  fill(&r);
+  assert_int_equal(pp_report_write_all(&r, dir, &e), PP_OK);
+  assert_int_equal(pp_report_load(p, &b, &e), PP_OK);
+  assert_false(b.pann.present);
+  html = slurp("report.html");
+  assert_null(strstr(html, "PowerPruning beside PANN"));
+  free(html);
+  /* a bad point is refused with its method named; a section of another version too */
+  fill(&r);
+  add_pann(&r);
+  r.pann.pts[3].acc = 140;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_validate(&r, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "(pann)"));
+  pp_report_jv v;
+  assert_int_equal(pp_report_jv_parse("{\"format\": \"powerprune-pann-section/0\", \"points\": []}", "x.json", &v, &e),
+                   PP_OK);
+  pp_report_pann s;
+  pp_err_clear(&e);
+  assert_int_equal(pp_report_pann_parse(&v, &s, "x.json", &e), PP_EPARSE);
+  assert_string_equal(e.file, "x.json");
+  pp_report_jv_free(&v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jv_parses_values),
@@ -236,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_paper_columns),
       cmocka_unit_test(test_write_parse_consistent),
       cmocka_unit_test(test_validate_rejects),
+      cmocka_unit_test(test_pann_section),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

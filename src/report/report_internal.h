@@ -1,0 +1,21 @@
+/* report/report_internal: helpers shared by the files of module report. */
+#ifndef PP_REPORT_INTERNAL_H
+#define PP_REPORT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "pp/report.h"
+
+void report_copy(char *dst, size_t n, const char *src);
+void report_html_esc(FILE *f, const char *s);
+void report_url_esc(FILE *f, const char *s);
+/* <td>v</td> with fmt, or a dash when v is not finite */
+void report_td_num(FILE *f, const char *fmt, double v);
+void report_jnum(pp_json *j, const char *k, double v);
+void report_csv_str(FILE *f, const char *s);
+
+/* pann.c: the PANN comparison's part of each file */
+int report_pann_validate(const pp_report *r, pp_err *e);
+void report_pann_html(FILE *f, const pp_report *r);
+
+#endif
