@@ -123,10 +123,61 @@ static void test_cli_estimate(void **st) {
   assert_int_equal(run("--help"), 0);
 }
 
+/* The power-gated PE-cycles come from each layer's tiling, the computation
+ * `run` uses too (pp_est_usage_from_layers): one 6 x 5 product, N = 3, on a
+ * 4 x 4 array leaves 2 columns idle in its 2 right-hand tiles, each lasting
+ * 4 + 3 + 4 + 2 - 2 = 11 cycles: 2 x 4 x 2 x 11 = 176 gated PE-cycles of
+ * 16 x 100. A per-tile mean (4 unused of 4 x 4 columns) would gate 400. */
+static void test_cli_estimate_per_layer(void **st) {
+  (void)st;
+  pp_array_stats *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  s->size = 4;
+  s->bins = 2;
+  s->psum_bits = pp_array_psum_bits(4);
+  uint64_t bh[4] = {1, 2, 3, 4};
+  s->bin_hist = bh;
+  s->c.load_cycles = 40;
+  s->c.stream_cycles = 60;
+  s->c.tiles = 4;
+  s->c.unused_cols = 4;
+  s->c.gemms = 1;
+  s->mac_per_weight[127] = 30;
+  s->mac_per_weight[127 + 5] = 100;
+  s->mac_per_weight[127 - 3] = 50;
+  s->c.macs = 180;
+  pp_array_layer L;
+  memset(&L, 0, sizeof L);
+  snprintf(L.name, sizeof L.name, "fc");
+  L.groups = 1;
+  L.M = 6;
+  L.K = 5;
+  L.N = 3;
+  L.c.gemms = 1;
+  L.c.tiles = 4;
+  L.c.unused_cols = 4;
+  L.c.macs = 180;
+  s->nlayers = 1;
+  s->layers = &L;
+  char path[256], args[1024];
+  pp_err e;
+  pp_err_clear(&e);
+  snprintf(path, sizeof path, "%s/stats_l.bin", g_dir);
+  assert_int_equal(pp_array_stats_write(s, path, &e), PP_OK);
+  free(s);
+  snprintf(args, sizeof args, "--trace %s/stats_l.bin --power %s/power.csv -o %s/out", g_dir, g_dir, g_dir);
+  assert_int_equal(run(args), 0);
+  double v[12];
+  read_row(v, 12);
+  /* SHW: (300 + 1500 + 650)/100 + 16 x 2 = 56.5 uW; OHW: (1500 + 650)/100 + 2 x (1600 - 176)/100 = 49.98 uW */
+  assert_true(fabs(v[0] - 0.0565) < 1e-9);
+  assert_true(fabs(v[3] - 0.04998) < 1e-9);
+}
+
 int main(void) {
   snprintf(g_dir, sizeof g_dir, "/tmp/pp_estcli_XXXXXX");
   if (!mkdtemp(g_dir)) return 1;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_estimate)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_estimate), cmocka_unit_test(test_cli_estimate_per_layer)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
