@@ -802,7 +802,7 @@ static int plan_and_test(const args *a, pp_nn_model *m, loaded *L, const pp_pann
   pp_pann_plan_opts po;
   plan_opts(a, L, &po);
   int nt = a->test > 0 && a->test < L->test.n ? a->test : L->test.n;
-  pp_pann_energy en;
+  pp_pann_energy en = {0};
   if (!(st = pp_pann_plan_run(net, pw, a->budget_bits, 0, &po, pl, e)) &&
       !(st = pp_pann_net_eval(net, &L->test, 0, nt, test_acc, NULL, e)))
     st = pp_pann_net_energy(net, pw, a->accum, &L->test, 0, a->energy_images < nt ? a->energy_images : nt, &en, e);

@@ -631,6 +631,8 @@ double nn_softmax_xent(int K, int B, const float *logits, const uint8_t *labels,
     double sum = 0;
     for (int k = 0; k < K; k++) sum += exp((double)logits[(size_t)k * B + b] - mx);
     int y = labels[b];
+    /* sum >= 1: it holds exp(0) of the maximum */
+    // cppcheck-suppress invalidFunctionArg
     loss += -((double)logits[(size_t)y * B + b] - mx - log(sum));
     hits += am == y;
     if (dlogits)

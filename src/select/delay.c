@@ -43,8 +43,9 @@ static int collect(const sel_ctx *c, viol_list *v, pp_err *e) {
   const pp_select_sets *in = &c->start;
   int na = c->na;
   unsigned thr = c->thr;
-  size_t *count = pp_xcalloc(2 * 65536, sizeof *count), *pos = count + 65536;
+  size_t *count = pp_xcalloc(2 * 65536, sizeof *count);
   if (!count) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  size_t *pos = count + 65536;
   for (int wi = 0; wi < c->nw; wi++) {
     if (!in->w_keep[wi]) continue;
     const uint16_t *t = d->d + (size_t)wi * na * na;

@@ -52,7 +52,7 @@ void pp_select_power_keep(const pp_char_power *p, int n, pp_select_sets *s) {
   pp_select_sets_all(s, p->w_min, p->n_w, PP_CHAR_MAX_A);
   if (n < 1) n = 1;
   if (n > p->n_w) n = p->n_w;
-  int order[PP_CHAR_MAX_W];
+  int order[PP_CHAR_MAX_W] = {0};
   for (int i = 0; i < p->n_w; i++) order[i] = p->w_min + i;
   g_sort_p = p;
   qsort(order, (size_t)p->n_w, sizeof order[0], cmp_cheap);
