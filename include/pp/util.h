@@ -34,6 +34,12 @@ void pp_err_clear(pp_err *e);
 /* Sets e (when e is non-NULL and holds no earlier error) and returns status. */
 int pp_err_set(pp_err *e, int status, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+#ifdef __clang_analyzer__
+/* For clang-tidy's path analysis only: it cannot see into err.c, and would
+ * otherwise follow `return pp_err_set(e, PP_ENOMEM, ...)` as if it returned
+ * PP_OK, reporting every error path as a success path. */
+#define pp_err_set(e, status, ...) (pp_err_set((e), (status), __VA_ARGS__), (status))
+#endif
 /* "file:line: msg" (parts omitted when empty) into buf. */
 const char *pp_err_format(const pp_err *e, char *buf, size_t n);
 
