@@ -640,7 +640,7 @@ void nn_fill_batch(pp_nn_model *m, const pp_nn_data *d, const uint32_t *idx, int
         for (int xx = 0; xx < Wd; xx++) {
           int ix = (flip ? Wd - 1 - xx : xx) - ox + sx;
           if (ix < 0 || ix >= d->w) continue;
-          x[(((size_t)c * B + b) * H + y) * Wd + xx] = img[((size_t)c * d->h + iy) * d->w + ix] / 255.0f;
+          x[(((size_t)c * B + b) * H + y) * Wd + xx] = (float)img[((size_t)c * d->h + iy) * d->w + ix] / 255.0f;
         }
       }
   }
