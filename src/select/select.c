@@ -132,7 +132,8 @@ int pp_select_read_values(const char *path, int lo, int hi, uint8_t *mask, int *
   size_t len;
   int rc = pp_read_file(path, &text, &len, e);
   if (rc) return rc;
-  memset(mask, 0, (size_t)(hi - lo + 1));
+  int nv = hi - lo + 1;
+  memset(mask, 0, (size_t)nv);
   int line = 0, n = 0;
   char *s = text;
   while (*s) {
