@@ -41,7 +41,7 @@ static void propagate(const pp_sim_model *m, int32_t *ar, int32_t *af, int longe
     int n = m->node_net[d];
     ar[n] = orr;
     af[n] = off;
-    if (bp) bp[2 * n + 1] = br, bp[2 * n] = bf;
+    if (bp) bp[(size_t)2 * n + 1] = br, bp[(size_t)2 * n] = bf;
   }
 }
 
