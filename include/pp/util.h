@@ -94,6 +94,13 @@ int pp_mkdirs(const char *path, pp_err *e);
 /* Whole file into a NUL-terminated buffer (caller frees). */
 int pp_read_file(const char *path, char **data, size_t *len, pp_err *e);
 
+/* The path of the project data file NAME (e.g. "pp_cells.lib") in buf: from
+ * $PP_DATA_DIR if set, else beside the running binary (PREFIX/share/powerprune
+ * when installed, ../data in a build folder of the source tree), else the
+ * source tree it was built from. PP_OK when the file is readable there,
+ * PP_EIO otherwise (buf still holds the path last tried, for the message). */
+int pp_data_path(const char *name, char *buf, size_t n);
+
 /* ---- progress and time ---------------------------------------------------- */
 double pp_now(void); /* monotonic seconds */
 /* Progress with ETA on stderr, only when stderr is a terminal. */
