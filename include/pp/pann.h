@@ -150,7 +150,7 @@ typedef struct pp_pann_mult_global {
 } pp_pann_mult_global;
 
 static inline int pp_pann_popcount64(uint64_t v) { return __builtin_popcountll(v); }
-static inline uint64_t pp_pann_mask(int bits) { return bits >= 64 ? ~0ull : ((1ull << bits) - 1); }
+static inline uint64_t pp_pann_mask(int bits) { return bits <= 0 ? 0 : bits >= 64 ? ~0ull : ((1ull << bits) - 1); }
 /* v as a bits-wide two's-complement pattern (wraps like the hardware). */
 static inline uint64_t pp_pann_bits(int64_t v, int bits) { return (uint64_t)v & pp_pann_mask(bits); }
 /* The wrapped value of v in bits-wide two's complement. */

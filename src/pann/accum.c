@@ -87,7 +87,7 @@ static int stream_energy(part *p, const pp_pann_acc_stream *s, long maxn, double
     sum += en;
     k++;
   }
-  *E = sum / k * ntr;
+  *E = sum / (double)k * (double)ntr;
   *nsim = k;
   return PP_OK;
 }
@@ -127,13 +127,13 @@ int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_da
     pp_pann_acc_stream tmp2[2] = {{0}};
     st = pp_pann_layer_acc_streams(g->A, g->W, g->T, g->K, g->M, o->dataflow, PP_PANN_SIGNED, o->acc_bits, o->rows, 0,
                                    tmp2, e);
-    S[3 * i] = tmp2[0];
+    S[(size_t)3 * i] = tmp2[0];
     pp_pann_acc_stream_free(&tmp2[1]);
     if (st) break;
     pp_pann_acc_stream u[2] = {{0}};
     st = pp_pann_layer_acc_streams(g->A, g->W, g->T, g->K, g->M, o->dataflow, PP_PANN_SPLIT, o->acc_bits, o->rows, 0, u, e);
-    S[3 * i + 1] = u[0];
-    S[3 * i + 2] = u[1];
+    S[(size_t)3 * i + 1] = u[0];
+    S[(size_t)3 * i + 2] = u[1];
     for (int k = 0; k < 3; k++) total[k] += S[3 * i + k].n;
   }
   double Es = 0, Eu = 0;
@@ -141,7 +141,7 @@ int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_da
     for (int k = 0; k < 3; k++) {
       const pp_pann_acc_stream *s = &S[3 * i + k];
       long tot = k == 0 ? total[0] : total[1] + total[2];
-      long share = tot ? (long)((double)o->max_transitions * s->n / tot) + 1 : 1;
+      long share = tot ? (long)((double)o->max_transitions * (double)s->n / (double)tot) + 1 : 1;
       double E;
       long ns;
       if ((st = stream_energy(&p, s, share, &E, &ns, e))) break;

@@ -133,8 +133,8 @@ static void mult_stream(pp_rng *r, int b, long n, int64_t *v) {
       a = pp_rng_below(r, 5) < 2 ? 0 : pp_rng_below(r, A + 1);
     } else { /* low activity: each bit flips with p = 0.15 */
       for (int k = 0; k < b; k++) {
-        if (pp_rng_uniform(r) < 0.15) w ^= 1ll << k;
-        if (pp_rng_uniform(r) < 0.15) a ^= 1ll << k;
+        if (pp_rng_uniform(r) < 0.15) w ^= 1LL << k;
+        if (pp_rng_uniform(r) < 0.15) a ^= 1LL << k;
       }
       w = pp_pann_wrap(w, b);
       if (w < -L) w = -L;
@@ -258,7 +258,7 @@ static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab,
     st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
     goto out;
   }
-  int64_t xmax = pann ? (1ll << xbits) - 1 : (int64_t)((1ll << (wb - 1)) - 1) * ((1ll << ab) - 1);
+  int64_t xmax = pann ? (1LL << xbits) - 1 : (int64_t)((1LL << (wb - 1)) - 1) * ((1LL << ab) - 1);
   acc_stream(r, in_bits, o->acc_bits, xmax, pann, n, v);
   if ((st = pann_part_stream(&p, v, n, E, e))) goto out;
   for (long t = 1; t < n; t++)

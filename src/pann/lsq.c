@@ -119,7 +119,7 @@ void pp_pann_fit_eval(const double *X, const double *y, long n, int k, const dou
     sy += y[i];
     sp += p;
   }
-  double my = sy / n, mp = sp / n;
+  double my = sy / (double)n, mp = sp / (double)n;
   double sse = 0, sst = 0, sae = 0;
   for (long i = 0; i < n; i++) {
     double p = 0;
@@ -130,8 +130,8 @@ void pp_pann_fit_eval(const double *X, const double *y, long n, int k, const dou
   }
   s->mean_meas = my;
   s->mean_pred = mp;
-  s->rmse = sqrt(sse / n);
+  s->rmse = sqrt(sse / (double)n);
   s->r2 = sst > 0 ? 1 - sse / sst : (sse == 0 ? 1 : 0);
-  s->mean_rel_err = my != 0 ? (sae / n) / fabs(my) : 0;
+  s->mean_rel_err = my != 0 ? (sae / (double)n) / fabs(my) : 0;
   s->mean_err_rel = my != 0 ? fabs(mp - my) / fabs(my) : 0;
 }

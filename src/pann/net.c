@@ -206,7 +206,7 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
           for (int x = 0; x < d->w; x++) {
             int yy = y + oy, xx = x + ox;
             if (yy < 0 || yy >= H || xx < 0 || xx >= Wd) continue;
-            act[0][(((size_t)ch * B + b) * H + yy) * Wd + xx] = img[((size_t)ch * d->h + y) * d->w + x] / 255.0f;
+            act[0][(((size_t)ch * B + b) * H + yy) * Wd + xx] = (float)img[((size_t)ch * d->h + y) * d->w + x] / 255.0f;
           }
     }
     for (int i = 0; i < m->nlayers; i++) {
@@ -299,7 +299,7 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
                 float best = -FLT_MAX;
                 for (int ky = 0; ky < k; ky++)
                   for (int kx = 0; kx < k; kx++) {
-                    float v = x[p * L->ih * L->iw + (size_t)(yy * s + ky) * L->iw + xx * s + kx];
+                    float v = x[p * L->ih * L->iw + (size_t)(yy * s + ky) * L->iw + (size_t)xx * s + kx];
                     acc += v;
                     if (v > best) best = v;
                   }
@@ -329,7 +329,7 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
               for (int yy = 0; yy < L->h; yy++)
                 for (int xx = 0; xx < L->w; xx++) {
                   float v = x[o + (size_t)yy * L->w + xx];
-                  if (cc >= 0 && cc < c2) v += x2[(((size_t)cc * B + b) * h2 + yy * sstr) * w2 + xx * sstr];
+                  if (cc >= 0 && cc < c2) v += x2[(((size_t)cc * B + b) * h2 + (size_t)yy * sstr) * w2 + (size_t)xx * sstr];
                   y[o + (size_t)yy * L->w + xx] = v;
                 }
             }

@@ -225,7 +225,7 @@ int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, 
     st = pp_nn_train(m, &batch, &to, on_epoch, &ss, e);
     win_loss += ss.loss, win_acc += ss.acc, win_n++;
     if (o->progress && (s + 1) % o->progress_every == 0) {
-      o->progress(s + 1, win_loss / win_n, win_acc / win_n, o->progress_ctx);
+      o->progress(s + 1, win_loss / (double)win_n, win_acc / (double)win_n, o->progress_ctx);
       win_loss = win_acc = 0, win_n = 0;
     }
     if (act)
