@@ -166,25 +166,25 @@ int pp_cmd_train(int argc, char **argv) {
   pp_err_clear(&e);
   pp_nn_data train, test;
   pp_nn_model *m = NULL;
-  int rc = PP_EXIT_OK, st;
+  int rc = PP_EXIT_OK;
   double t_load = pp_now();
-  if ((st = pp_nn_data_load(data, dir, &train, &test, &e))) return pp_cli_fail(cmd, &e);
+  if (pp_nn_data_load(data, dir, &train, &test, &e)) return pp_cli_fail(cmd, &e);
   if (train_limit && train_limit < train.n) train.n = (int)train_limit;
   if (init) {
-    if ((st = pp_nn_model_load(init, &m, &e))) goto fail;
+    if (pp_nn_model_load(init, &m, &e)) goto fail;
     if (arch && strcmp(arch, m->arch)) {
       pp_err_set(&e, PP_EINVAL, init, 0, "holds a %s model, --model asks for %s", m->arch, arch);
       goto fail;
     }
-  } else if ((st = pp_nn_model_create(arch, train.c, train.h, train.w, train.classes, o.seed, &m, &e))) {
+  } else if (pp_nn_model_create(arch, train.c, train.h, train.w, train.classes, o.seed, &m, &e)) {
     goto fail;
   }
   if (augment < 0) augment = train.c == 3 && train.h == 32 && train.w == 32;
   o.augment = augment;
   o.progress = 1;
-  if (wfile && (st = pp_nn_read_allowed(wfile, 1, m->q.w_allowed, &e))) goto fail;
-  if (afile && (st = pp_nn_read_allowed(afile, 0, m->q.a_allowed, &e))) goto fail;
-  if (prune > 0 && (st = pp_nn_prune(m, prune, !per_layer, &e))) goto fail;
+  if (wfile && pp_nn_read_allowed(wfile, 1, m->q.w_allowed, &e)) goto fail;
+  if (afile && pp_nn_read_allowed(afile, 0, m->q.a_allowed, &e)) goto fail;
+  if (prune > 0 && pp_nn_prune(m, prune, !per_layer, &e)) goto fail;
 
   /* From scratch, the first epoch trains in float so that BN statistics,
    * activation ranges and weight magnitudes exist before quantization (and
@@ -194,13 +194,13 @@ int pp_cmd_train(int argc, char **argv) {
   if (qat && !m->q.qat && !init && o.epochs > 1) {
     pp_nn_train_opts o1 = o;
     o1.epochs = 1;
-    if ((st = pp_nn_train(m, &train, &o1, on_epoch, &log, &e))) goto fail;
+    if (pp_nn_train(m, &train, &o1, on_epoch, &log, &e)) goto fail;
     o.epochs--;
     o.seed++;
   }
   if (qat) pp_nn_set_qat(m, 1, per_channel || m->q.per_channel);
   else if (per_channel) m->q.per_channel = 1;
-  if ((st = pp_nn_train(m, &train, &o, on_epoch, &log, &e))) goto fail;
+  if (pp_nn_train(m, &train, &o, on_epoch, &log, &e)) goto fail;
   double t_train = pp_now() - t0;
   long images = 0;
   for (int i = 0; i < log.n; i++) images += (long)(train.n / (o.batch < train.n ? o.batch : train.n)) * (o.batch < train.n ? o.batch : train.n);
@@ -210,12 +210,12 @@ int pp_cmd_train(int argc, char **argv) {
   double float_acc = 0, float_loss = 0;
   int was_qat = m->q.qat;
   m->q.qat = 0;
-  if ((st = pp_nn_eval(m, &test, &float_acc, &float_loss, NULL, &e))) goto fail;
+  if (pp_nn_eval(m, &test, &float_acc, &float_loss, NULL, &e)) goto fail;
   m->q.qat = was_qat;
   pp_nn_qcompare qc = {0};
   int have_q = was_qat || int_eval;
-  if (have_q && (st = pp_nn_qcompare_run(m, &test, 0, test.n, &qc, &e))) goto fail;
-  if ((st = pp_nn_model_save(m, outp, &e))) goto fail;
+  if (have_q && pp_nn_qcompare_run(m, &test, 0, test.n, &qc, &e)) goto fail;
+  if (pp_nn_model_save(m, outp, &e)) goto fail;
   double test_acc = was_qat ? qc.int_accuracy : float_acc;
 
   if (json) {
@@ -280,7 +280,7 @@ int pp_cmd_train(int argc, char **argv) {
     pp_json_key(&j, "train_seconds");
     pp_json_num(&j, t_train);
     pp_json_key(&j, "train_images_per_second");
-    pp_json_num(&j, t_train > 0 ? images / t_train : 0);
+    pp_json_num(&j, t_train > 0 ? (double)images / t_train : 0);
     pp_json_key(&j, "float_accuracy");
     pp_json_num(&j, float_acc);
     pp_json_key(&j, "float_loss");
