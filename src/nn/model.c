@@ -316,6 +316,8 @@ void nn_work_free(pp_nn_model *m) {
   m->priv = NULL;
 }
 
+void pp_nn_model_reset_training(pp_nn_model *m) { nn_work_free(m); }
+
 /* Per-layer scratch for conv/fc (effective weights and their gradients) and
  * BN (batch statistics) does not depend on B; tensors do. */
 int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
