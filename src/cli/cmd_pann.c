@@ -114,8 +114,8 @@ static int parse(int argc, char **argv, args *a) {
   i++
 #define LONG(lo, hi, dst)                                                                              \
   NEEDV();                                                                                             \
-  if (pp_cli_parse_long(v, lo, hi, &l)) return pp_cli_usage("pann", "%s expects an integer in %ld..%ld, got '%s'", o, (long)(lo), (long)(hi), v); \
-  dst = (int)l
+  if (pp_cli_parse_long(v, (lo), (hi), &l)) return pp_cli_usage("pann", "%s expects an integer in %ld..%ld, got '%s'", o, (long)(lo), (long)(hi), v); \
+  (dst) = (int)l
     if (!strcmp(o, "-h") || !strcmp(o, "--help")) return -1;
     else if (!strcmp(o, "--json")) a->json = 1;
     else if (!strcmp(o, "--no-bias-corr")) a->bias_corr = 0;
@@ -314,7 +314,7 @@ static void plan_opts(const args *a, const loaded *L, pp_pann_plan_opts *po) {
   po->alloc_max_evals = a->alloc_evals;
   po->bx_min = a->bx_min;
   po->bx_max = a->bx_max;
-  if (strcmp(a->act_bits, "auto")) po->bx_min = po->bx_max = atoi(a->act_bits);
+  if (strcmp(a->act_bits, "auto")) po->bx_min = po->bx_max = (int)strtol(a->act_bits, NULL, 10) /* checked 2..8 above */;
   po->seed = (uint64_t)a->seed;
   po->fixed_R = a->R_fixed;
 }
@@ -997,7 +997,7 @@ static int cmd_qat(const args *a) {
       pp_json_key(&j, "target_fj");
       pp_json_num(&j, p->target_fj);
       pp_json_key(&j, "trace_images_fj");
-      pp_json_num(&j, k ? p->achieved_fj : p->achieved_fj);
+      pp_json_num(&j, p->achieved_fj);
       pp_json_key(&j, "layer_R");
       pp_json_arr_begin(&j);
       for (int l = 0; l < p->nl; l++) pp_json_num(&j, p->layer_R[l]);

@@ -68,10 +68,8 @@ static int skip_space(lexer *L) {
     } else if (c == '\\') {
       size_t p = L->pos + 1;
       while (p < L->len && (L->s[p] == ' ' || L->s[p] == '\t' || L->s[p] == '\r')) p++;
-      if (p < L->len && L->s[p] == '\n') {
-        L->pos = p; /* the newline itself is counted on the next round */
-      } else if (p >= L->len) {
-        L->pos = p;
+      if (p >= L->len || L->s[p] == '\n') {
+        L->pos = p; /* a continued line (its newline counted on the next round) or a backslash at the end */
       } else {
         return 0; /* a backslash inside a word (escaped name) */
       }
@@ -136,7 +134,7 @@ static int lex_next(lexer *L) {
           continue;
         }
       }
-      buf[n++] = L->s[i] == '\n' || L->s[i] == '\r' || L->s[i] == '\t' ? ' ' : L->s[i];
+      buf[n++] = (char)(L->s[i] == '\n' || L->s[i] == '\r' || L->s[i] == '\t' ? ' ' : L->s[i]);
     }
     buf[n] = 0;
     L->pos = q + 1;
@@ -223,10 +221,14 @@ static lnode *parse_stmt(lexer *L) {
              NULL;
     char *v = nl_arena_alloc(L->ar, total + 1);
     if (!v) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
+    size_t at = 0; /* the parts joined by single spaces; total counts each part and a space */
     for (int i = 0; i < np; i++) {
-      if (i) strcat(v, " ");
-      strcat(v, parts[i]);
+      size_t k = strlen(parts[i]);
+      if (i) v[at++] = ' ';
+      memcpy(v + at, parts[i], k);
+      at += k;
     }
+    v[at] = 0;
     n->value = v;
     if (L->tok == T_SEMI) lex_next(L);
     return n;

@@ -49,7 +49,8 @@ static int vnext(vlex *L) {
       L->pos++;
     } else if (isspace((unsigned char)c)) {
       L->pos++;
-    } else if (c == '/' && L->pos + 1 < L->len && L->s[L->pos + 1] == '/') {
+    } else if ((c == '/' && L->pos + 1 < L->len && L->s[L->pos + 1] == '/') || c == '`') {
+      /* a line comment, or a compiler directive (`timescale ...): skip the line */
       while (L->pos < L->len && L->s[L->pos] != '\n') L->pos++;
     } else if ((c == '/' && L->pos + 1 < L->len && L->s[L->pos + 1] == '*') ||
                (c == '(' && L->pos + 1 < L->len && L->s[L->pos + 1] == '*' &&
@@ -66,8 +67,6 @@ static int vnext(vlex *L) {
         return vfail(L, start, "unterminated %s: expected '*%c' to close the one opened here",
                      c == '/' ? "comment" : "attribute", close);
       L->pos = p + 2;
-    } else if (c == '`') { /* compiler directives (`timescale ...): skip the line */
-      while (L->pos < L->len && L->s[L->pos] != '\n') L->pos++;
     } else {
       break;
     }
@@ -125,7 +124,7 @@ static int vnext(vlex *L) {
 static const char *vdesc(const vlex *L, char *b, size_t n) {
   switch (L->tok) {
     case V_EOF: return "end of file";
-    case V_ID: snprintf(b, n, "'%.60s'", L->text); return b;
+    case V_ID:
     case V_NUM: snprintf(b, n, "'%.60s'", L->text); return b;
     case V_SYM: snprintf(b, n, "'%c'", L->sym); return b;
     default: return "an error";
@@ -305,7 +304,7 @@ static int const_bits(vlex *L, const char *t, int line, long long **out, int *n,
       if (v > (~0ULL - 9) / 10) return vfail(L, line, "constant '%s' is too large", t);
       v = v * 10 + (unsigned)(*d - '0');
     }
-    for (int i = 0; i < 64 && i < width; i++) bits[nb++] = (v >> i) & 1;
+    for (int i = 0; i < 64 && i < width; i++) bits[nb++] = (int)((v >> i) & 1);
   } else {
     int per = base == 2 ? 1 : base == 8 ? 3 : 4;
     for (size_t k = nd; k-- > 0;) {
