@@ -132,7 +132,11 @@ static void test_check_streams(void **st) {
   pp_sta_free(sta);
   assert_true(c1.table_fj > 0 && c1.sim_fj > 0);
   assert_true(fabs(c1.error - (c1.table_fj / c1.sim_fj - 1)) < 1e-12);
-  assert_true(fabs(c1.error) < 1); /* same circuit, same data: not wildly off */
+  print_message("layer check: table %.4g fJ, simulation %.4g fJ, error %+.4f\n", c1.table_fj, c1.sim_fj, c1.error);
+  /* DESIGN.md promises 5% for a full check; with 6 PEs, 4 bins and 200 transitions
+   * (30 under ASan) the table is -19.9% (-29.3%) off today. The bound fails a
+   * unit or pricing error (a factor of 2 is 50%), not this sampling error. */
+  assert_true(fabs(c1.error) < (getenv("PP_ASAN") ? 0.4 : 0.3));
   assert_int_equal(pp_est_check_layer(&g, mac.m[0], &o, &c2, NULL, &e), PP_OK);
   assert_true(c1.table_fj == c2.table_fj && c1.sim_fj == c2.sim_fj);
   g.groups = 2;

@@ -48,7 +48,11 @@ static void test_check_cli(void **st) {
   char *er = strstr(out, "\"error\":");
   assert_non_null(er);
   double err = strtod(er + 8, NULL);
-  assert_true(isfinite(err) && fabs(err) < 1);
+  print_message("check error %+.4f\n", err);
+  /* DESIGN.md: the table agrees with gate-level simulation within 5%; it does at
+   * 80 transitions per PE (+0.12% today). The 20 of the ASan pass sample too few
+   * (-31.9% today), hence the wider bound there. */
+  assert_true(isfinite(err) && fabs(err) < (getenv("PP_ASAN") ? 0.4 : 0.05));
   assert_int_equal(pp_test_cliv(g_dir, &out2, args), 0); /* deterministic */
   assert_string_equal(out, out2);
   free(out);
