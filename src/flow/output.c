@@ -249,11 +249,14 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
     int k = 0;
     for (int i = 0; i < c->n_power_counts; i++) k += snprintf(b + k, sizeof b - k, "%s%d", i ? "," : "", c->power_counts[i]);
     kv(c, "power_schedule", "keep %s cheapest weight values", b);
-  } else kv(c, "power_schedule", "%d equal steps in uW", c->power_divisions);
+  } else kv(c, "power_schedule", "%d equal steps in µW", c->power_divisions);
   kv(c, "delay_step", "%.0f ps", o->delay_step_ps > 0 ? o->delay_step_ps : 10.0);
   kv(c, "timing_tick", "%g ps", c->tick_ps);
-  kv(c, "power_threshold_kept", "%.2f uW", c->rt.power_threshold_uw);
-  kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
+  /* NaN: the phase kept no step (the network of the phase before it stands) */
+  if (isfinite(c->rt.power_threshold_uw)) kv(c, "power_threshold_kept", "%.2f µW", c->rt.power_threshold_uw);
+  else kv(c, "power_threshold_kept", "none (no power step accepted)");
+  if (isfinite(c->rt.delay_threshold_ps)) kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
+  else kv(c, "delay_threshold_kept", "none (no delay step accepted)");
   kv(c, "kept_step", "%s", c->rt.best_tag[0] ? c->rt.best_tag : "none (pruned network)");
   kv(c, "float_accuracy", "%.2f%%", c->acc_float);
   kv(c, "clock", "%.1f ps", c->P.clock_ps);

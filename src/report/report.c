@@ -136,6 +136,92 @@ static void write_hw(pp_json *j, const char *name, const pp_report_hw *h) {
   pp_json_obj_end(j);
 }
 
+/* The members summary.json and the one-row JSON of run/report --json share,
+ * so that their names can never drift apart: Table I's columns. */
+static void row_members(pp_json *j, const pp_report *r) {
+  pp_json_key(j, "network");
+  pp_json_str(j, r->network);
+  pp_json_key(j, "dataset");
+  pp_json_str(j, r->dataset);
+  pp_json_key(j, "accuracy_pct");
+  pp_json_obj_begin(j);
+  report_jnum(j, "orig", r->acc_orig);
+  report_jnum(j, "pruned", r->acc_pruned);
+  report_jnum(j, "prop", r->acc_prop);
+  report_jnum(j, "loss_points", r->acc_orig - r->acc_prop);
+  pp_json_obj_end(j);
+  write_hw(j, "standard_hw", &r->std);
+  write_hw(j, "optimized_hw", &r->opt);
+  pp_json_key(j, "selected");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "weights");
+  pp_json_int(j, r->n_weights);
+  pp_json_key(j, "activations");
+  pp_json_int(j, r->n_acts);
+  pp_json_key(j, "weights_file");
+  pp_json_str(j, r->weights_file);
+  pp_json_key(j, "activations_file");
+  pp_json_str(j, r->acts_file);
+  pp_json_obj_end(j);
+  pp_json_key(j, "delay_ps");
+  pp_json_obj_begin(j);
+  report_jnum(j, "orig", r->max_delay_orig_ps);
+  report_jnum(j, "prop", r->max_delay_prop_ps);
+  report_jnum(j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  pp_json_obj_end(j);
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  pp_json_key(j, "voltage");
+  pp_json_obj_begin(j);
+  report_jnum(j, "nominal_v", r->v_nominal);
+  report_jnum(j, "scaled_v", r->v_scaled);
+  pp_json_key(j, "factor");
+  pp_json_str(j, vf);
+  pp_json_obj_end(j);
+}
+
+static void jpath(pp_json *j, const char *key, const char *dir, const char *rel) {
+  char p[4400];
+  pp_json_key(j, key);
+  if (!rel || !*rel) {
+    pp_json_null(j);
+    return;
+  }
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  pp_json_str(j, p);
+}
+
+void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, PP_REPORT_RESULT_FORMAT);
+  pp_json_key(j, "dir");
+  pp_json_str(j, dir);
+  row_members(j, r);
+  report_jnum(j, "sparsity", r->sparsity);
+  report_jnum(j, "seconds", r->seconds);
+  pp_json_key(j, "files");
+  pp_json_obj_begin(j);
+  jpath(j, "summary", dir, "summary.json");
+  jpath(j, "table", dir, "table.csv");
+  jpath(j, "report", dir, "report.html");
+  jpath(j, "weights", dir, r->weights_file);
+  jpath(j, "activations", dir, r->acts_file);
+  jpath(j, "pann_compare", dir, r->pann.present ? "pann_compare.csv" : NULL);
+  pp_json_key(j, "figures");
+  pp_json_arr_begin(j);
+  for (int i = 0; i < r->nfigs; i++) {
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, r->figs[i].file);
+    pp_json_str(j, p);
+  }
+  pp_json_arr_end(j);
+  pp_json_obj_end(j);
+  pp_json_key(j, "pann");
+  pp_report_pann_json(j, &r->pann);
+  pp_json_obj_end(j);
+}
+
 int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_outfile o;
   int rc = pp_outfile_open(&o, path, e);
@@ -145,45 +231,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_obj_begin(&j);
   pp_json_key(&j, "format");
   pp_json_str(&j, PP_REPORT_FORMAT);
-  pp_json_key(&j, "network");
-  pp_json_str(&j, r->network);
-  pp_json_key(&j, "dataset");
-  pp_json_str(&j, r->dataset);
-  pp_json_key(&j, "accuracy_pct");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "orig", r->acc_orig);
-  report_jnum(&j, "pruned", r->acc_pruned);
-  report_jnum(&j, "prop", r->acc_prop);
-  report_jnum(&j, "loss_points", r->acc_orig - r->acc_prop);
-  pp_json_obj_end(&j);
-  write_hw(&j, "standard_hw", &r->std);
-  write_hw(&j, "optimized_hw", &r->opt);
-  pp_json_key(&j, "selected");
-  pp_json_obj_begin(&j);
-  pp_json_key(&j, "weights");
-  pp_json_int(&j, r->n_weights);
-  pp_json_key(&j, "activations");
-  pp_json_int(&j, r->n_acts);
-  pp_json_key(&j, "weights_file");
-  pp_json_str(&j, r->weights_file);
-  pp_json_key(&j, "activations_file");
-  pp_json_str(&j, r->acts_file);
-  pp_json_obj_end(&j);
-  pp_json_key(&j, "delay_ps");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "orig", r->max_delay_orig_ps);
-  report_jnum(&j, "prop", r->max_delay_prop_ps);
-  report_jnum(&j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
-  pp_json_obj_end(&j);
-  char vf[64];
-  pp_report_voltage_factor(r, vf, sizeof vf);
-  pp_json_key(&j, "voltage");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "nominal_v", r->v_nominal);
-  report_jnum(&j, "scaled_v", r->v_scaled);
-  pp_json_key(&j, "factor");
-  pp_json_str(&j, vf);
-  pp_json_obj_end(&j);
+  row_members(&j, r);
   report_jnum(&j, "sparsity", r->sparsity);
   report_jnum(&j, "seconds", r->seconds);
   pp_json_key(&j, "steps");

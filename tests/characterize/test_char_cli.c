@@ -45,7 +45,7 @@ static void test_characterize_cli(void **st) {
   snprintf(args, sizeof args, "--uniform --transitions %d --seed 1 -o %s/c1 --json --no-plot",
            getenv("PP_ASAN") ? 3 : 12, g_dir);
   assert_int_equal(run("characterize", args, &out), 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-power-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-power/1\""));
   char *po = power_obj(out);
   for (int w = -127; w <= 127; w++) {
     char k[16];
@@ -89,7 +89,7 @@ static void test_timing_cli(void **st) {
   char args[1024], *out = NULL;
   snprintf(args, sizeof args, "--w-bits 4 --a-bits 4 --p-bits 10 -o %s/t1 --json --no-plot", g_dir);
   assert_int_equal(run("timing", args, &out), 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-timing-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-timing/1\""));
   assert_non_null(strstr(out, "\"max_delay_ps_per_weight\":{\"-7\":"));
   char path[256];
   snprintf(path, sizeof path, "%s/t1/delay.bin", g_dir);

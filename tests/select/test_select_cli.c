@@ -78,7 +78,7 @@ static void test_cli_select(void **st) {
            "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 60 --seed 3 -o %s/o2 --json", g_dir,
            g_dir, g_dir);
   assert_int_equal(run(args, &out), 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-select-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-select/1\""));
   char *m = strstr(out, "\"max_delay_ps\":");
   assert_non_null(m);
   assert_true(atoi(m + 15) <= 60);
