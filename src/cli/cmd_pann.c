@@ -694,11 +694,11 @@ static int cmd_compare(const args *a) {
       if (!strcmp(p->method, "pann") && !strcmp(p->match, "ref") && nr < 8) rx[nr] = p->trace_fj, ry[nr++] = p->test_acc;
     }
     ix[0] = int8_fj, iy[0] = int8_acc, qx[0] = pp_fj, qy[0] = pp_acc;
-    pp_plot_series s[5] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS},
-                           {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS},
-                           {"PANN, budget matched on the trace", px, py, np, PP_PLOT_LINESPOINTS},
-                           {"PANN, budget matched on reference streams", rx, ry, nr, PP_PLOT_LINESPOINTS},
-                           {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS}};
+    pp_plot_series s[5] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS, NULL},
+                           {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS, NULL},
+                           {"PANN, budget matched on the trace", px, py, np, PP_PLOT_LINESPOINTS, NULL},
+                           {"PANN, budget matched on reference streams", rx, ry, nr, PP_PLOT_LINESPOINTS, NULL},
+                           {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS, NULL}};
     /* drop empty series, keep the order */
     int ns = 0;
     for (int k = 0; k < 5; k++) {

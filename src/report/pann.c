@@ -212,7 +212,7 @@ int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e) {
         xs[k][b] = xs[k][b - 1], xs[k][b - 1] = t;
         t = ys[k][b], ys[k][b] = ys[k][b - 1], ys[k][b - 1] = t;
       }
-    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 2 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS};
+    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 2 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS, NULL};
   }
   if (!ns) return pp_err_set(e, PP_EINVAL, dir, 0, "the PANN comparison has no point with a positive energy");
   pp_plot_opts po;
@@ -291,8 +291,9 @@ void report_pann_html(FILE *f, const pp_report *r) {
     report_url_esc(f, s->figure);
     fputs("\" alt=\"accuracy against energy per MAC\">\n<figcaption>Accuracy against energy per MAC on the bit-flip "
           "models (sequential accumulation, log scale): plain b-bit quantization and PANN at each b-bit budget as "
-          "curves, this run's networks as labelled points. Not the power scale of Table I.</figcaption>\n"
-          "</figure>\n",
+          "curves, this run's networks as labelled points. Not the power scale of Table I.",
           f);
+    report_fig_links(f, s->figure);
+    fputs("</figcaption>\n</figure>\n", f);
   }
 }
