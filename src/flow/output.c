@@ -119,7 +119,7 @@ static int figures(flow_ctx *c, pp_err *e) {
   /* Fig. 3: delay profiles, one bin per timing step */
   int wa = pp_char_power_argmax_nonzero(&c->P), wb = 64;
   if (wa == wb) wb = 1;
-  double *h = malloc(2 * 65536 * sizeof *h);
+  double *h = malloc((size_t)2 * 65536 * sizeof *h);
   if (!h) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   for (int a = 0; a < 256; a++)
     for (int b = 0; b < 256; b++) {
