@@ -163,7 +163,7 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
  * expected at which byte offset. */
 int pp_array_stats_write(const pp_array_stats *s, const char *path, pp_err *e);
 int pp_array_stats_read(const char *path, pp_array_stats **out, pp_err *e);
-/* Human/machine summary: JSON, "format": "powerprune.array-stats/1". */
+/* Human/machine summary: JSON, "format": "powerprune-array-stats/1". */
 int pp_array_stats_write_json(const pp_array_stats *s, const char *path, pp_err *e);
 /* Fig. 4 heat maps through module plot: <dir>/act_transitions.{svg,png} and
  * <dir>/psum_bin_transitions.{svg,png} (log colour, probabilities), and

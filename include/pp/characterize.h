@@ -24,7 +24,9 @@
 
 /* ---- power table ---------------------------------------------------------- */
 
-#define PP_CHAR_POWER_FORMAT "powerprune-power-1"
+#define PP_CHAR_POWER_FORMAT "powerprune-power/1"
+/* What files written before the one JSON convention carry; still read. */
+#define PP_CHAR_POWER_FORMAT_OLD "powerprune-power-1"
 
 typedef struct pp_char_power {
   int w_min, n_w;                 /* weight values w_min .. w_min + n_w - 1 */

@@ -131,7 +131,9 @@ typedef struct pp_est_compare {
 
 int pp_est_compare_run(const pp_est_usage *orig, const pp_est_usage *sel, const pp_char_power *p, double d_orig_ps,
                        double d_sel_ps, const pp_est_vmodel *m, pp_est_compare *out, pp_err *e);
-void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_json *j); /* one object */
+#define PP_EST_COMPARE_FORMAT "powerprune-estimate-compare/1"
+/* One object, "format": PP_EST_COMPARE_FORMAT (the flow's estimate.json). */
+void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_json *j);
 
 /* ---- check against gate-level simulation of a layer's real streams ------------ */
 /* One integer product (a layer for one image, as the nn hook delivers it) is

@@ -176,6 +176,15 @@ int pp_report_write_pann_csv(const pp_report *r, const char *path, pp_err *e);
  * method, the run's networks as labelled points) and sets r->pann.figure. */
 int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e);
 
+/* The run's result as one JSON object, what `run --json` and `report --json`
+ * print: "format": PP_REPORT_RESULT_FORMAT, "dir", Table I's numbers under
+ * the names summary.json uses (accuracy_pct, standard_hw, optimized_hw with
+ * their mW, selected, delay_ps, voltage), sparsity, seconds, "files" (paths
+ * of summary.json, table.csv, report.html, the allowed sets, the figures,
+ * dir prefixed) and the PANN section. */
+#define PP_REPORT_RESULT_FORMAT "powerprune-result/1"
+void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir);
+
 /* Reads summary.json back (the inverse of pp_report_write_json). */
 int pp_report_load(const char *path, pp_report *r, pp_err *e);
 

@@ -433,7 +433,7 @@ int pp_array_stats_write_json(const pp_array_stats *s, const char *path, pp_err 
   pp_json j;
   pp_json_init(&j, o.f, 1);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "format"), pp_json_str(&j, "powerprune.array-stats/1");
+  pp_json_key(&j, "format"), pp_json_str(&j, "powerprune-array-stats/1");
   pp_json_key(&j, "array_size"), pp_json_int(&j, s->size);
   pp_json_key(&j, "bins"), pp_json_int(&j, s->bins);
   pp_json_key(&j, "psum_bits"), pp_json_int(&j, s->psum_bits);

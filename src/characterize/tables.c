@@ -181,7 +181,7 @@ static int read_csv(const char *text, const char *path, pp_char_power *p, pp_err
       if (!strcmp(k, "format")) {
         char f[128];
         meta_str(f, sizeof f, v);
-        if (strcmp(f, PP_CHAR_POWER_FORMAT))
+        if (strcmp(f, PP_CHAR_POWER_FORMAT) && strcmp(f, PP_CHAR_POWER_FORMAT_OLD))
           return pp_err_set(e, PP_EPARSE, path, line, "format '%s', expected '%s'", f, PP_CHAR_POWER_FORMAT);
       } else if (!strcmp(k, "clock_ps") && !parse_num(v, &d, &end)) p->clock_ps = d;
       else if (!strcmp(k, "voltage") && !parse_num(v, &d, &end)) p->voltage = d;
@@ -277,7 +277,8 @@ static int json_str_key(const char *text, const char *key, char *dst, size_t n) 
 
 static int read_json(const char *text, const char *path, pp_char_power *p, pp_err *e) {
   char fmt[128];
-  if (json_str_key(text, "format", fmt, sizeof fmt) || strcmp(fmt, PP_CHAR_POWER_FORMAT))
+  if (json_str_key(text, "format", fmt, sizeof fmt) ||
+      (strcmp(fmt, PP_CHAR_POWER_FORMAT) && strcmp(fmt, PP_CHAR_POWER_FORMAT_OLD)))
     return pp_err_set(e, PP_EPARSE, path, 1, "expected \"format\": \"%s\"", PP_CHAR_POWER_FORMAT);
   int rc;
   if ((rc = json_num_key(text, "leakage_uw", &p->leak_uw, path, e, 1))) return rc;

@@ -174,7 +174,7 @@ static int run_check(int argc, char **argv) {
       pp_json_init(&j, f, pass == 0);
       pp_json_obj_begin(&j);
       pp_json_key(&j, "format");
-      pp_json_str(&j, "powerprune-estimate-check-1");
+      pp_json_str(&j, "powerprune-estimate-check/1");
       pp_json_key(&j, "model");
       pp_json_str(&j, model);
       pp_json_key(&j, "data");
@@ -241,7 +241,7 @@ static void write_json(pp_json *j, const pp_est_compare *c, const pp_est_vmodel 
                        const char **names, int n_inputs, int n_w, int n_a, const char *idle) {
   pp_json_obj_begin(j);
   pp_json_key(j, "format");
-  pp_json_str(j, "powerprune-estimate-1");
+  pp_json_str(j, "powerprune-estimate/1");
   pp_json_key(j, "inputs");
   pp_json_obj_begin(j);
   for (int i = 0; i < n_inputs; i++) {

@@ -59,7 +59,7 @@ int pp_cmd_eval(int argc, char **argv) {
     pp_json_init(&j, stdout, 0);
     pp_json_obj_begin(&j);
     pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune.eval/1");
+    pp_json_str(&j, "powerprune-eval/1");
     pp_json_key(&j, "model_file");
     pp_json_str(&j, mf);
     pp_json_key(&j, "model");

@@ -14,6 +14,10 @@
 #include "pp/pann.h"
 #include "pp/plot.h"
 
+/* Where the human-readable results go: stdout, or stderr with --json so that
+ * stdout holds the one JSON document and nothing else. */
+static FILE *hout;
+
 static void help(FILE *f) {
   fprintf(f,
           "usage: powerprune pann fit [options]\n"
@@ -25,7 +29,7 @@ static void help(FILE *f) {
           "fit       generates the MAC parts (multiplier, accumulator adder, PANN adder) at widths\n"
           "          2..8, simulates mixed input streams with the timed gate-level engine and fits\n"
           "          the bit-flip energy models by least squares; prints the fit error per width\n"
-          "          and, last, one JSON object with the models (--json).\n"
+          "          and, with --json, one JSON object with the models on stdout.\n"
           "quantize  PANN-quantizes a trained float model (post-training, no retraining) so that\n"
           "          its mean additions per input R spend the budget; reports accuracy and energy.\n"
           "compare   accuracy vs power: plain b-bit quantization (2..8 bits) against PANN at the\n"
@@ -44,7 +48,7 @@ static void help(FILE *f) {
           "  --acc-bits B        accumulator width (default 22)\n"
           "  --mult array|booth  --adder ripple|prefix   MAC architecture (default array, ripple)\n"
           "  --seed S            (default 1)\n"
-          "  --json              print the result as one JSON object, last, on stdout\n"
+          "  --json              print the result as one JSON object on stdout (the text goes to stderr)\n"
           "  --out F|DIR         fit/quantize: JSON file; compare: output folder\n"
           "model options:\n"
           "  --model-file F      trained model (powerprune train); --data NAME (fashion-mnist),\n"
@@ -197,7 +201,7 @@ static int parse(int argc, char **argv, args *a) {
 }
 
 static void print_stats_row(const char *what, int b, const pp_pann_fit_stats *f, const pp_pann_fit_stats *c) {
-  printf("  %-5s %d   R2 %.4f  mean rel err %5.1f%%  rmse %7.3f fJ  mean %8.3f fJ | held-out R2 %.4f  err %5.1f%%\n", what,
+  fprintf(hout, "  %-5s %d   R2 %.4f  mean rel err %5.1f%%  rmse %7.3f fJ  mean %8.3f fJ | held-out R2 %.4f  err %5.1f%%\n", what,
          b, f->r2, 100 * f->mean_rel_err, f->rmse, f->mean_meas, c->r2, 100 * c->mean_rel_err);
 }
 
@@ -229,35 +233,35 @@ static int cmd_fit(const args *a) {
   pp_pann_claims cl;
   int fitted;
   if (get_power(a, &pw, &cl, &fitted, &e)) return pp_cli_fail("pann", &e);
-  printf("bit-flip power models (fit on 4/5 of the samples, held-out check on 1/5); energies in fJ\n");
+  fprintf(hout, "bit-flip power models (fit on 4/5 of the samples, held-out check on 1/5); energies in fJ\n");
   for (int b = 2; b <= 8; b++) {
     if (!pw.have[b - 2]) continue;
     const pp_pann_mult_model *m = &pw.mult[b - 2];
-    printf(" %d bits: mult E = %.3f + %.3f fw + %.3f fa + %.4f fw*fa + %.3f fpp + %.3f fprod\n", b, m->c[0], m->c[1],
+    fprintf(hout, " %d bits: mult E = %.3f + %.3f fw + %.3f fa + %.4f fw*fa + %.3f fpp + %.3f fprod\n", b, m->c[0], m->c[1],
            m->c[2], m->c[3], m->c[4], m->c[5]);
     print_stats_row("mult", b, &m->fit, &m->check);
     const pp_pann_acc_model *ac = &pw.acc[b - 2], *ad = &pw.add[b - 2];
-    printf("         acc(%d->%d) E = %.3f + %.3f fx + %.3f fp + %.3f fy + %.3f fc\n", ac->in_bits, ac->acc_bits, ac->c[0],
+    fprintf(hout, "         acc(%d->%d) E = %.3f + %.3f fx + %.3f fp + %.3f fy + %.3f fc\n", ac->in_bits, ac->acc_bits, ac->c[0],
            ac->c[1], ac->c[2], ac->c[3], ac->c[4]);
     print_stats_row("acc", b, &ac->fit, &ac->check);
-    printf("         add(%d->%d) E = %.3f + %.3f fx + %.3f fp + %.3f fy + %.3f fc\n", ad->in_bits, ad->acc_bits, ad->c[0],
+    fprintf(hout, "         add(%d->%d) E = %.3f + %.3f fx + %.3f fp + %.3f fy + %.3f fc\n", ad->in_bits, ad->acc_bits, ad->c[0],
            ad->c[1], ad->c[2], ad->c[3], ad->c[4]);
     print_stats_row("add", b, &ad->fit, &ad->check);
   }
   if (fitted) {
-    printf("claims:\n");
-    printf("  multiplier energy (random operands) vs width: exponent %.2f (2 = quadratic):", cl.mult_exponent);
+    fprintf(hout, "claims:\n");
+    fprintf(hout, "  multiplier energy (random operands) vs width: exponent %.2f (2 = quadratic):", cl.mult_exponent);
     for (int b = 2; b <= 8; b++)
-      if (pw.have[b - 2]) printf(" %d:%.1f", b, cl.mult_random_fj[b - 2]);
-    printf(" fJ\n  width-independent mult model E = %.3f + %.4f (fa*bw + fw*ba): R2 %.4f, mean rel err %.1f%%\n",
+      if (pw.have[b - 2]) fprintf(hout, " %d:%.1f", b, cl.mult_random_fj[b - 2]);
+    fprintf(hout, " fJ\n  width-independent mult model E = %.3f + %.4f (fa*bw + fw*ba): R2 %.4f, mean rel err %.1f%%\n",
            cl.global.k0, cl.global.k1, cl.global.fit.r2, 100 * cl.global.fit.mean_rel_err);
-    printf("  accumulation per MAC, random dot products: signed vs split (unsigned):");
+    fprintf(hout, "  accumulation per MAC, random dot products: signed vs split (unsigned):");
     for (int b = 2; b <= 8; b++)
-      if (pw.have[b - 2]) printf(" %d:%.1f/%.1f", b, cl.acc_signed_fj[b - 2], cl.acc_split_fj[b - 2]);
-    printf(" fJ\n  PANN addition of a b-bit input vs b: exponent %.2f (1 = linear):", cl.add_exponent);
+      if (pw.have[b - 2]) fprintf(hout, " %d:%.1f/%.1f", b, cl.acc_signed_fj[b - 2], cl.acc_split_fj[b - 2]);
+    fprintf(hout, " fJ\n  PANN addition of a b-bit input vs b: exponent %.2f (1 = linear):", cl.add_exponent);
     for (int b = 2; b <= 8; b++)
-      if (pw.have[b - 2]) printf(" %d:%.1f", b, cl.add_random_fj[b - 2]);
-    printf(" fJ\n");
+      if (pw.have[b - 2]) fprintf(hout, " %d:%.1f", b, cl.add_random_fj[b - 2]);
+    fprintf(hout, " fJ\n");
   }
   if (a->out) {
     pp_outfile of;
@@ -377,16 +381,16 @@ static int cmd_quantize(const args *a) {
     }
     ref /= tm;
   }
-  printf("PANN at %.3f fJ per MAC (%.3f uW at %.0f MHz; matched on %s: target %.3f, achieved %.3f fJ per MAC):\n"
+  fprintf(hout, "PANN at %.3f fJ per MAC (%.3f uW at %.0f MHz; matched on %s: target %.3f, achieved %.3f fJ per MAC):\n"
          "  %d-bit activations, R = %.3f additions per input (MAC-weighted; uniform would be %.3f), %s allocation\n",
          P, P * a->clock_mhz * 1e-3, a->clock_mhz, po.match == PP_PANN_MATCH_TRACE ? "the b-bit network's trace" : "reference streams",
          pl.target_fj, pl.achieved_fj, best_bx, bestR, pl.R_uniform, po.alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform");
-  printf("  validation %.2f%% (uniform R %.2f%%), test accuracy %.2f%% (%d images); energy on its own test products %.3f fJ per MAC (reference %.3f)\n",
+  fprintf(hout, "  validation %.2f%% (uniform R %.2f%%), test accuracy %.2f%% (%d images); energy on its own test products %.3f fJ per MAC (reference %.3f)\n",
          pl.val_acc, pl.val_acc_uniform, acc, nt, en.e_per_mac, ref);
   for (int i = 0; i < pp_pann_net_nlayers(net); i++) {
     pp_pann_layer_info li;
     pp_pann_net_layer(net, i, &li);
-    printf("  %-24s %4d x %-5d R %.3f mean|q| %.3f  max|q| %3d  g %.4g  sx %.4g\n", li.name, li.M, li.K, pl.layer_R[i], li.r,
+    fprintf(hout, "  %-24s %4d x %-5d R %.3f mean|q| %.3f  max|q| %3d  g %.4g  sx %.4g\n", li.name, li.M, li.K, pl.layer_R[i], li.r,
            li.max_abs_q, li.g, li.sx);
   }
   FILE *outs[2] = {NULL, NULL};
@@ -576,15 +580,15 @@ static int cmd_compare(const args *a) {
   double int8_acc = NAN, int8_fj = NAN, pp_acc = NAN, pp_fj = NAN;
   if (nn_int8_point(L.m, &L.test, nt, ne, &pw, a->accum, &int8_acc, &int8_fj, &e)) goto fail;
   if (ppm && nn_int8_point(ppm, &L.test, nt, ne, &pw, a->accum, &pp_acc, &pp_fj, &e)) goto fail;
-  printf("float accuracy %.2f%% (%d test images); int8 (module nn) %.2f%% at %.2f fJ/MAC\n", c.float_acc, nt, int8_acc,
+  fprintf(hout, "float accuracy %.2f%% (%d test images); int8 (module nn) %.2f%% at %.2f fJ/MAC\n", c.float_acc, nt, int8_acc,
          int8_fj);
-  if (ppm) printf("PowerPruning model %.2f%% at %.2f fJ/MAC\n", pp_acc, pp_fj);
-  printf("%-8s %-6s %4s %5s %5s %8s %10s %10s %10s %10s %8s %8s\n", "method", "match", "b", "w", "x", "R", "budget_fJ",
+  if (ppm) fprintf(hout, "PowerPruning model %.2f%% at %.2f fJ/MAC\n", pp_acc, pp_fj);
+  fprintf(hout, "%-8s %-6s %4s %5s %5s %8s %10s %10s %10s %10s %8s %8s\n", "method", "match", "b", "w", "x", "R", "budget_fJ",
          "target_fJ", "ref_fJ", "trace_fJ", "val%", "test%");
   for (int i = 0; i < c.n; i++) {
     const pp_pann_point *p = &c.pts[i];
     if (!p->chosen) continue;
-    printf("%-8s %-6s %4d %5d %5d %8.3f %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f\n", p->method, p->match[0] ? p->match : "-",
+    fprintf(hout, "%-8s %-6s %4d %5d %5d %8.3f %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f\n", p->method, p->match[0] ? p->match : "-",
            p->budget_bits, p->w_bits, p->a_bits, p->R, p->budget_fj, p->target_fj, p->ref_fj, p->trace_fj, p->val_acc,
            p->test_acc);
   }
@@ -695,11 +699,11 @@ static int cmd_compare(const args *a) {
       if (!strcmp(p->method, "pann") && !strcmp(p->match, "ref") && nr < 8) rx[nr] = p->trace_fj, ry[nr++] = p->test_acc;
     }
     ix[0] = int8_fj, iy[0] = int8_acc, qx[0] = pp_fj, qy[0] = pp_acc;
-    pp_plot_series s[5] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS},
-                           {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS},
-                           {"PANN, budget matched on the trace", px, py, np, PP_PLOT_LINESPOINTS},
-                           {"PANN, budget matched on reference streams", rx, ry, nr, PP_PLOT_LINESPOINTS},
-                           {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS}};
+    pp_plot_series s[5] = {{"plain b-bit (2..8)", ux, uy, nu, PP_PLOT_LINESPOINTS, NULL},
+                           {"int8 (nn)", ix, iy, 1, PP_PLOT_POINTS, NULL},
+                           {"PANN, budget matched on the trace", px, py, np, PP_PLOT_LINESPOINTS, NULL},
+                           {"PANN, budget matched on reference streams", rx, ry, nr, PP_PLOT_LINESPOINTS, NULL},
+                           {"PowerPruning", qx, qy, 1, PP_PLOT_POINTS, NULL}};
     /* drop empty series, keep the order */
     int ns = 0;
     for (int k = 0; k < 5; k++) {
@@ -751,7 +755,7 @@ static int cmd_accum(const args *a) {
   for (int df = 0; df < 2; df++) {
     o.dataflow = df;
     if (pp_pann_accum_trace(lib, q, &L.test, &o, &r[df], &e)) goto fail;
-    printf("%-10s signed %.3f fJ per MAC, split (w+/w- unsigned) %.3f fJ per MAC: split saves %.1f%%"
+    fprintf(hout, "%-10s signed %.3f fJ per MAC, split (w+/w- unsigned) %.3f fJ per MAC: split saves %.1f%%"
            " (%ld/%ld transitions simulated)\n",
            df ? "systolic" : "sequential", r[df].signed_fj_per_mac, r[df].split_fj_per_mac,
            100 * (1 - r[df].split_fj_per_mac / r[df].signed_fj_per_mac), r[df].sim_signed, r[df].sim_split);
@@ -864,7 +868,7 @@ static int cmd_qat(const args *a) {
   double acc0, acc1, fj0, fj1;
   if (plan_and_test(&a1, L.m, &L, &pw, &p0, &acc0, &fj0, &e)) goto fail;
   int bx = p0.a_bits;
-  printf("before: %d-bit activations, R %.3f (%s-matched, %s allocation): test %.2f%%, trace %.3f fJ/MAC (target %.3f)\n",
+  fprintf(hout, "before: %d-bit activations, R %.3f (%s-matched, %s allocation): test %.2f%%, trace %.3f fJ/MAC (target %.3f)\n",
          bx, p0.R, a->match == PP_PANN_MATCH_TRACE ? "trace" : "reference",
          a->alloc == PP_PANN_ALLOC_GREEDY ? "greedy" : "uniform", acc0, fj0, p0.target_fj);
   fflush(stdout);
@@ -920,7 +924,7 @@ static int cmd_qat(const args *a) {
     p1.achieved_fj = et.e_per_mac;
     p1.target_fj = p0.target_fj;
   }
-  printf("after %ld steps (%s activations in training): %d-bit activations, R %.3f: test %.2f%%, trace %.3f fJ/MAC on "
+  fprintf(hout, "after %ld steps (%s activations in training): %d-bit activations, R %.3f: test %.2f%%, trace %.3f fJ/MAC on "
          "the trace images (target %.3f), %.3f on the test images; saved %s\n",
          a->steps, o.act_bits ? "quantized" : "float", p1.a_bits, p1.R, acc1, p1.achieved_fj, p1.target_fj, fj1, a->save);
   if (a->json) {
@@ -1027,6 +1031,7 @@ int pp_cmd_pann(int argc, char **argv) {
     return PP_EXIT_OK;
   }
   if (rc) return rc;
+  hout = a.json ? stderr : stdout;
   if (!strcmp(a.sub, "fit")) return cmd_fit(&a);
   if (!strcmp(a.sub, "quantize")) return cmd_quantize(&a);
   if (!strcmp(a.sub, "compare")) return cmd_compare(&a);

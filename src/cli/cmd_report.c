@@ -17,7 +17,8 @@ static void help(FILE *f) {
           "with PANN, DIR/pann_compare.csv and the plot pann_accuracy_power.svg/.png).\n"
           "Figures are referenced relatively, so DIR opens in a browser with no server.\n"
           "\n"
-          "  --json     print a JSON object with the Table I numbers on stdout\n"
+          "  --json     print the result (Table I's numbers, the file paths) as one JSON\n"
+          "             object on stdout, \"format\": \"" PP_REPORT_RESULT_FORMAT "\"\n"
           "  -h, --help this text\n"
           "\n"
           "example: powerprune report demo-out && xdg-open demo-out/report.html\n");
@@ -61,24 +62,7 @@ int pp_cmd_report(int argc, char **argv) {
   if (json) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
-    pp_json_obj_begin(&j);
-    pp_json_key(&j, "network");
-    pp_json_str(&j, r.network);
-    pp_json_key(&j, "dataset");
-    pp_json_str(&j, r.dataset);
-    pp_json_key(&j, "acc_orig_pct");
-    pp_json_num(&j, r.acc_orig);
-    pp_json_key(&j, "acc_prop_pct");
-    pp_json_num(&j, r.acc_prop);
-    pp_json_key(&j, "std_red_pct");
-    pp_json_num(&j, pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw));
-    pp_json_key(&j, "opt_red_pct");
-    pp_json_num(&j, pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw));
-    pp_json_key(&j, "selected_weights");
-    pp_json_int(&j, r.n_weights);
-    pp_json_key(&j, "selected_activations");
-    pp_json_int(&j, r.n_acts);
-    pp_json_obj_end(&j);
+    pp_report_summary_json(&j, &r, dir);
     pp_json_end(&j);
   } else {
     fprintf(stderr, "powerprune report: wrote %s/table.csv and %s/report.html\n", dir, dir);

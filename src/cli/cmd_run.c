@@ -61,7 +61,9 @@ static void help(FILE *f) {
           "  --cache DIR           reuse trained float models, delay tables and power models (default:\n"
           "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
           "  --no-cache            neither read nor write the cache\n"
-          "  --json                print the Table I numbers as one JSON object on stdout\n"
+          "  --json                print the result as one JSON object on stdout (Table I's numbers\n"
+          "                        in mW, delays, voltages, counts, the file paths; format\n"
+          "                        " PP_REPORT_RESULT_FORMAT ")\n"
           "  -h, --help            this text\n"
           "\n"
           "examples:\n"
@@ -217,26 +219,7 @@ int pp_cmd_run(int argc, char **argv) {
   if (json) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
-    pp_json_obj_begin(&j);
-    pp_json_key(&j, "out");
-    pp_json_str(&j, o.out_dir);
-    pp_json_key(&j, "acc_orig_pct");
-    pp_json_num(&j, r.acc_orig);
-    pp_json_key(&j, "acc_prop_pct");
-    pp_json_num(&j, r.acc_prop);
-    pp_json_key(&j, "std_red_pct");
-    pp_json_num(&j, pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw));
-    pp_json_key(&j, "opt_red_pct");
-    pp_json_num(&j, pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw));
-    pp_json_key(&j, "selected_weights");
-    pp_json_int(&j, r.n_weights);
-    pp_json_key(&j, "selected_activations");
-    pp_json_int(&j, r.n_acts);
-    pp_json_key(&j, "seconds");
-    pp_json_num(&j, r.seconds);
-    pp_json_key(&j, "pann");
-    pp_report_pann_json(&j, &r.pann);
-    pp_json_obj_end(&j);
+    pp_report_summary_json(&j, &r, o.out_dir);
     pp_json_end(&j);
   }
   return PP_EXIT_OK;

@@ -187,7 +187,7 @@ int pp_cmd_select(int argc, char **argv) {
     pp_json_init(&j, f, pass == 0);
     pp_json_obj_begin(&j);
     pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune-select-1");
+    pp_json_str(&j, "powerprune-select/1");
     pp_json_key(&j, "inputs");
     pp_json_obj_begin(&j);
     pp_json_key(&j, "power");

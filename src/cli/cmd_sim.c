@@ -25,7 +25,7 @@ static const char *USAGE =
     "  --tick PS          time quantum in ps (default 1)\n"
     "  --inertial         inertial instead of transport delays\n"
     "  --nets             per-net toggles and last change times in the JSON\n"
-    "  --json             JSON on stdout (format powerprune-sim-1)\n"
+    "  --json             JSON on stdout (format powerprune-sim/1)\n"
     "Values are decimal or 0x hex, negative values are two's complement.\n";
 
 /* Parses "a=3,p=-7" into bits (ports not named keep their bits). */
@@ -172,7 +172,7 @@ int pp_cmd_sim(int argc, char **argv) {
 
   pp_json j;
   if (json) {
-    pp_cli_netlist_json_begin(&j, "powerprune-sim-1", &src, nl, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sim/1", &src, nl, so.tick_ps);
     pp_json_key(&j, "delay");
     pp_json_str(&j, so.inertial ? "inertial" : "transport");
     pp_json_key(&j, "voltage");

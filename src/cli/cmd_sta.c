@@ -19,7 +19,7 @@ static const char *USAGE =
     "  --mult M           built-in multiplier: array (default), booth\n"
     "  --adder A          built-in adder: ripple (default), prefix\n"
     "  --tick PS          time quantum in ps (default 1)\n"
-    "  --json             JSON on stdout (format powerprune-sta-1)\n";
+    "  --json             JSON on stdout (format powerprune-sta/1)\n";
 
 static void bit_name(const pp_port *p, int b, char *buf, size_t n) {
   if (p->width == 1) snprintf(buf, n, "%s", p->name);
@@ -76,7 +76,7 @@ int pp_cmd_sta(int argc, char **argv) {
     }
   if (json) {
     pp_json j;
-    pp_cli_netlist_json_begin(&j, "powerprune-sta-1", &src, nl, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sta/1", &src, nl, so.tick_ps);
     pp_json_key(&j, "gates");
     pp_json_int(&j, nl->n_gates);
     pp_json_key(&j, "critical_path_ps");

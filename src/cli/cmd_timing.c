@@ -31,7 +31,7 @@ static const char *USAGE =
 static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, double tick) {
   pp_json_obj_begin(j);
   pp_json_key(j, "format");
-  pp_json_str(j, "powerprune-timing-1");
+  pp_json_str(j, "powerprune-timing/1");
   pp_json_key(j, "inputs");
   pp_json_obj_begin(j);
   pp_json_key(j, "mult");

@@ -152,7 +152,7 @@ int pp_cmd_trace(int argc, char **argv) {
     pp_json j;
     pp_json_init(&j, outs[k], k == 1);
     pp_json_obj_begin(&j);
-    pp_json_key(&j, "format"), pp_json_str(&j, "powerprune.trace/1");
+    pp_json_key(&j, "format"), pp_json_str(&j, "powerprune-trace/1");
     pp_json_key(&j, "inputs");
     pp_json_obj_begin(&j);
     pp_json_key(&j, "model_file"), pp_json_str(&j, model_file);

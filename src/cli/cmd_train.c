@@ -223,7 +223,7 @@ int pp_cmd_train(int argc, char **argv) {
     pp_json_init(&j, stdout, 0);
     pp_json_obj_begin(&j);
     pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune.train/1");
+    pp_json_str(&j, "powerprune-train/1");
     pp_json_key(&j, "model");
     pp_json_str(&j, m->arch);
     pp_json_key(&j, "data");

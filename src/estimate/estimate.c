@@ -234,6 +234,8 @@ static void power_json(pp_json *j, const char *key, const pp_est_power *p) {
 
 void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_json *j) {
   pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, PP_EST_COMPARE_FORMAT);
   pp_json_key(j, "voltage_model");
   pp_json_obj_begin(j);
   pp_json_key(j, "law");

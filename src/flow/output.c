@@ -44,35 +44,79 @@ static int step_power(flow_ctx *c, const pp_retrain_step *s, const uint8_t *W, d
   return PP_OK;
 }
 
+/* The accepted steps of one phase (with the point it starts from) and the
+ * rejected ones, as two series of Figs. 7-9. */
+typedef struct step_pts {
+  double *ax, *ay, *rx, *ry;
+  int na, nr;
+} step_pts;
+
+static int step_series(const step_pts *p, const char *acc_label, const char *rej_label, pp_plot_series *s) {
+  int n = 0;
+  if (p->na) s[n++] = (pp_plot_series){acc_label, p->ax, p->ay, (size_t)p->na, PP_PLOT_LINESPOINTS, "#1f5fa8"};
+  if (p->nr) s[n++] = (pp_plot_series){rej_label, p->rx, p->ry, (size_t)p->nr, PP_PLOT_OPEN_POINTS, "#c03030"};
+  return n;
+}
+
 static int figures(flow_ctx *c, pp_err *e) {
-  char p[4300];
+  char p[4300], lab[3][128];
   int rc;
   pp_plot_opts po;
-  /* Fig. 2: power per weight value */
-  double P[255], D[255];
+  const pp_retrain_result *rt = &c->rt;
+  int nw_sel = pp_retrain_count(rt->W, 255), na_sel = pp_retrain_count(rt->A, 256);
+  int power_kept = 0, ns = rt->nsteps;
+  for (int k = 0; k < ns; k++) power_kept |= rt->steps[k].phase == 0 && rt->steps[k].accepted;
+  /* Fig. 1: power per weight value, the selected ones highlighted, the kept threshold drawn */
+  double P[255], D[255], Dsel[255], Wsel[255];
+  int nsel = 0;
   for (int w = -127; w <= 127; w++) {
     P[w + 127] = pp_char_power_total(&c->P, w);
     D[w + 127] = pp_char_delay_max_w(&c->D, w);
+    if (!rt->W[w + 127]) continue;
+    /* the selected weight's largest delay over the selected activations only */
+    unsigned m = 0;
+    for (int a = 0; a < 256; a++)
+      for (int b = 0; rt->A[a] && b < 256; b++)
+        if (rt->A[b] && pp_char_delay_at(&c->D, w, a, b) > m) m = pp_char_delay_at(&c->D, w, a, b);
+    Wsel[nsel] = w, Dsel[nsel++] = m;
   }
   memset(&po, 0, sizeof po);
   po.xlabel = "weight value";
-  po.ylabel = "average MAC power [uW]";
-  if ((rc = pp_plot_bars(fp(c, "power_per_weight", p, sizeof p), &po, -127, P, 255, e))) return rc;
+  po.ylabel = "average MAC power [µW]";
+  snprintf(lab[0], sizeof lab[0], "kept power threshold %.1f µW", rt->power_threshold_uw);
+  if (power_kept && isfinite(rt->power_threshold_uw)) po.ref[po.nref++] = (struct pp_plot_ref){'y', rt->power_threshold_uw, lab[0]};
+  snprintf(lab[1], sizeof lab[1], "selected (%d)", nw_sel);
+  if ((rc = pp_plot_bars_marked(fp(c, "power_per_weight", p, sizeof p), &po, -127, P, rt->W, 255, lab[1],
+                                "not selected", NULL, 0, e)))
+    return rc;
   if ((rc = fig_done(c, "power_per_weight",
-                     "Average power of one MAC per weight value (transitions sampled from the trace of the int8 "
-                     "network); the selected weights are those under the kept power threshold.",
+                     power_kept ? "Average power of one MAC per weight value (transitions sampled from the trace of the "
+                                  "int8 network); the selected weights (blue) are those under the kept power threshold "
+                                  "(dashed) that the delay phase left."
+                                : "Average power of one MAC per weight value (transitions sampled from the trace of the "
+                                  "int8 network). No power threshold was accepted: every weight value stays allowed "
+                                  "unless the delay phase removed it.",
                      e)))
     return rc;
-  /* Fig. 3: delay profiles */
+  /* Fig. 2: max delay per weight value, with the kept delay threshold */
   memset(&po, 0, sizeof po);
   po.xlabel = "weight value";
   po.ylabel = "max MAC delay [ps]";
-  if ((rc = pp_plot_bars(fp(c, "max_delay_per_weight", p, sizeof p), &po, -127, D, 255, e))) return rc;
+  snprintf(lab[0], sizeof lab[0], "kept delay threshold %.0f ps", rt->delay_threshold_ps);
+  if (isfinite(rt->delay_threshold_ps)) po.ref[po.nref++] = (struct pp_plot_ref){'y', rt->delay_threshold_ps, lab[0]};
+  pp_plot_series over = {"selected, over the selected activations", Wsel, Dsel, (size_t)nsel, PP_PLOT_POINTS,
+                         "#000000"};
+  int show_over = nsel > 0 && na_sel < 256;
+  if ((rc = pp_plot_bars_marked(fp(c, "max_delay_per_weight", p, sizeof p), &po, -127, D, rt->W, 255, lab[1],
+                                "not selected", show_over ? &over : NULL, show_over ? 1 : 0, e)))
+    return rc;
   if ((rc = fig_done(c, "max_delay_per_weight",
                      "Largest MAC delay of each weight value over all 65,536 activation transitions (dynamic timing "
-                     "of the multiplier, static timing of the adder).",
+                     "of the multiplier, static timing of the adder); the selected weights in blue; the points: their "
+                     "largest delay over the selected activations only, under the kept delay threshold (dashed).",
                      e)))
     return rc;
+  /* Fig. 3: delay profiles, one bin per timing step */
   int wa = pp_char_power_argmax_nonzero(&c->P), wb = 64;
   if (wa == wb) wb = 1;
   double *h = malloc((size_t)2 * 65536 * sizeof *h);
@@ -82,24 +126,23 @@ static int figures(flow_ctx *c, pp_err *e) {
       h[a * 256 + b] = pp_char_delay_at(&c->D, wa, a, b);
       h[65536 + a * 256 + b] = pp_char_delay_at(&c->D, wb, a, b);
     }
-  char la[64], lb[64];
-  snprintf(la, sizeof la, "w = %d", wa);
-  snprintf(lb, sizeof lb, "w = %d", wb);
-  pp_plot_series hs[2] = {{la, NULL, h, 65536, PP_PLOT_LINES}, {lb, NULL, h + 65536, 65536, PP_PLOT_LINES}};
+  snprintf(lab[0], sizeof lab[0], "w = %d", wa);
+  snprintf(lab[1], sizeof lab[1], "w = %d", wb);
+  pp_plot_series hs[2] = {{lab[0], NULL, h, 65536, PP_PLOT_BOXES, NULL}, {lab[1], NULL, h + 65536, 65536, PP_PLOT_BOXES, NULL}};
   memset(&po, 0, sizeof po);
   po.xlabel = "MAC delay [ps]";
   po.ylabel = "activation transitions";
   po.logy = 1;
-  rc = pp_plot_hist(fp(c, "delay_profiles", p, sizeof p), &po, hs, 2, 60, e);
+  rc = pp_plot_hist(fp(c, "delay_profiles", p, sizeof p), &po, hs, 2, 0, e);
   free(h);
   if (rc) return rc;
   char cap[512];
   snprintf(cap, sizeof cap,
-           "Delay profiles of two weight values (%d: the most power-hungry, and %d) over all activation "
-           "transitions.",
-           wa, wb);
+           "Delay profiles of two weight values (%d: the most power-hungry, and %d): how many of the 65,536 "
+           "activation transitions settle at each delay (one bar per %g ps timing step, log scale).",
+           wa, wb, c->tick_ps);
   if ((rc = fig_done(c, "delay_profiles", cap, e))) return rc;
-  /* Fig. 4: from module array (drawn in the trace stage) */
+  /* Figs. 4-6: from module array (drawn in the trace stage) */
   if (exists(c, "act_transitions.svg") &&
       (rc = fig_done(c, "act_transitions",
                      "Activation transitions at the PE inputs of the array (previous value to next value, log scale), "
@@ -114,72 +157,81 @@ static int figures(flow_ctx *c, pp_err *e) {
       (rc = fig_done(c, "mac_per_weight", "MAC operations per weight value on the array, int8 network.", e)))
     return rc;
 
-  /* Figs. 7-9: from the retraining steps */
-  int ns = c->rt.nsteps;
-  double *x = calloc((size_t)(ns + 2) * 6, sizeof *x);
+  /* Figs. 7-9: from the retraining steps; accepted and rejected steps apart */
+  double *x = calloc((size_t)(ns + 2) * 12, sizeof *x);
   if (!x) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
-  double *pw_x = x, *pw_y = x + (ns + 2), *dl_x = x + (size_t)2 * (ns + 2), *dl_y = x + (size_t)3 * (ns + 2);
-  double *st_x = x + (size_t)4 * (ns + 2), *st_y = x + (size_t)5 * (ns + 2);
-  int npw = 0, ndl = 0, nst = 0;
-  pw_x[npw] = 255, pw_y[npw++] = c->acc_pruned;
+  size_t m = (size_t)ns + 2;
+  step_pts pw = {x, x + m, x + 2 * m, x + 3 * m, 0, 0}, dl = {x + 4 * m, x + 5 * m, x + 6 * m, x + 7 * m, 0, 0};
+  step_pts st = {x + 8 * m, x + 9 * m, x + 10 * m, x + 11 * m, 0, 0};
+  pw.ax[pw.na] = 255, pw.ay[pw.na++] = c->acc_pruned;
   double last_pw_acc = c->acc_pruned;
-  int last_pw_nw = 255;
-  /* the weights of each step, replayed for the power axis: power steps by threshold, delay steps unknown here,
-   * so the curve of Fig. 7 uses the power phase (weights) and the kept result */
   for (int k = 0; k < ns; k++) {
-    const pp_retrain_step *s = &c->rt.steps[k];
-    if (s->phase == 0) {
-      pw_x[npw] = s->n_weights, pw_y[npw++] = s->accuracy;
-      if (s->accepted) last_pw_acc = s->accuracy, last_pw_nw = s->n_weights;
-      uint8_t W[255];
-      double thr = s->threshold;
-      for (int w = -127; w <= 127; w++) W[w + 127] = w == 0 || pp_char_power_total(&c->P, w) <= thr;
-      double sm, om;
-      if ((rc = step_power(c, s, W, &sm, &om, e))) goto out;
-      st_x[nst] = om, st_y[nst++] = s->accuracy;
-    }
+    const pp_retrain_step *s = &rt->steps[k];
+    if (s->phase != 0) continue;
+    step_pts *q = &pw;
+    if (s->accepted) last_pw_acc = s->accuracy;
+    if (s->accepted) q->ax[q->na] = s->n_weights, q->ay[q->na++] = s->accuracy;
+    else q->rx[q->nr] = s->n_weights, q->ry[q->nr++] = s->accuracy;
+    /* Fig. 7's power axis: the pruned network restricted to the step's weights */
+    uint8_t W[255];
+    for (int w = -127; w <= 127; w++) W[w + 127] = w == 0 || pp_char_power_total(&c->P, w) <= s->threshold;
+    double sm, om;
+    if ((rc = step_power(c, s, W, &sm, &om, e))) goto out;
+    if (s->accepted) st.ax[st.na] = om, st.ay[st.na++] = s->accuracy;
+    else st.rx[st.nr] = om, st.ry[st.nr++] = s->accuracy;
   }
-  dl_x[ndl] = 256, dl_y[ndl++] = last_pw_acc;
-  for (int k = 0; k < ns; k++)
-    if (c->rt.steps[k].phase == 1) dl_x[ndl] = c->rt.steps[k].n_acts, dl_y[ndl++] = c->rt.steps[k].accuracy;
-  (void)last_pw_nw;
+  dl.ax[dl.na] = 256, dl.ay[dl.na++] = last_pw_acc;
+  for (int k = 0; k < ns; k++) {
+    const pp_retrain_step *s = &rt->steps[k];
+    if (s->phase != 1) continue;
+    if (s->accepted) dl.ax[dl.na] = s->n_acts, dl.ay[dl.na++] = s->accuracy;
+    else dl.rx[dl.nr] = s->n_acts, dl.ry[dl.nr++] = s->accuracy;
+  }
 
   double ox[1] = {c->cmp.orig.ohw.total_uw / 1000}, oy[1] = {c->acc_int8};
   double px[1] = {c->cmp_pruned.sel.ohw.total_uw / 1000}, py[1] = {c->acc_pruned};
   double fx[1] = {c->cmp.sel_scaled.ohw.total_uw / 1000}, fy[1] = {c->rt.accuracy};
-  pp_plot_series cs[4] = {{"int8, unpruned", ox, oy, 1, PP_PLOT_POINTS},
-                          {"conventional pruning", px, py, 1, PP_PLOT_POINTS},
-                          {"PowerPruning (kept, retrained, voltage scaled)", fx, fy, 1, PP_PLOT_POINTS},
-                          {"power threshold steps", st_x, st_y, (size_t)nst, PP_PLOT_LINESPOINTS}};
+  pp_plot_series cs[5] = {{"int8, unpruned", ox, oy, 1, PP_PLOT_POINTS, "#333333"},
+                          {"conventional pruning", px, py, 1, PP_PLOT_POINTS, "#e08000"},
+                          {"PowerPruning (kept, retrained, voltage scaled)", fx, fy, 1, PP_PLOT_POINTS, "#008040"}};
+  int ncs = 3 + step_series(&st, "power threshold steps, accepted", "rejected", cs + 3);
   memset(&po, 0, sizeof po);
   po.xlabel = "power on Optimized HW [mW]";
   po.ylabel = "test accuracy [%]";
-  if ((rc = pp_plot_accuracy_power(fp(c, "fig7_vs_pruning", p, sizeof p), &po, cs, nst ? 4 : 3, e))) goto out;
+  if ((rc = pp_plot_accuracy_power(fp(c, "fig7_vs_pruning", p, sizeof p), &po, cs, (size_t)ncs, e))) goto out;
   if ((rc = fig_done(c, "fig7_vs_pruning",
                      "Against conventional pruning alone, on Optimized HW. The steps of the power phase are placed at "
                      "the power of the pruned network restricted to their weights (each weight moved to its nearest "
-                     "allowed value), at the voltage their max delay allows.",
+                     "allowed value), at the voltage their max delay allows; open circles: rejected steps.",
                      e)))
     goto out;
-  pp_plot_series s8 = {"power phase", pw_x, pw_y, (size_t)npw, PP_PLOT_LINESPOINTS};
+  /* the accuracy floors the two phases were held to */
+  snprintf(lab[0], sizeof lab[0], "floor: int8 − %.2g points", c->o->power_tolerance);
+  snprintf(lab[1], sizeof lab[1], "floor: int8 − %.2g points", c->o->tolerance);
+  pp_plot_series s8[2], s9[2];
+  int n8 = step_series(&pw, "pruned network, then accepted power steps", "rejected", s8);
   memset(&po, 0, sizeof po);
   po.xlabel = "selected weight values";
   po.ylabel = "test accuracy [%]";
-  if ((rc = pp_plot_xy(fp(c, "fig8_accuracy_weights", p, sizeof p), &po, &s8, 1, e))) goto out;
+  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->acc_int8 - c->o->power_tolerance, lab[0]};
+  if ((rc = pp_plot_xy(fp(c, "fig8_accuracy_weights", p, sizeof p), &po, s8, (size_t)n8, e))) goto out;
   if ((rc = fig_done(c, "fig8_accuracy_weights",
                      "Accuracy after retraining against the number of weight values the power threshold leaves "
-                     "(255: the pruned network).",
+                     "(255: the pruned network); open circles: steps rejected (below the dashed floor).",
                      e)))
     goto out;
-  pp_plot_series s9 = {"delay phase", dl_x, dl_y, (size_t)ndl, PP_PLOT_LINESPOINTS};
+  int n9 = step_series(&dl, "power phase result, then accepted delay steps", "rejected", s9);
   memset(&po, 0, sizeof po);
   po.xlabel = "selected activation values";
   po.ylabel = "test accuracy [%]";
-  if ((rc = pp_plot_xy(fp(c, "fig9_accuracy_activations", p, sizeof p), &po, &s9, 1, e))) goto out;
-  rc = fig_done(c, "fig9_accuracy_activations",
-                "Accuracy after retraining against the number of activation values the delay threshold leaves "
-                "(256: the result of the power phase); each step is 10 ps faster.",
-                e);
+  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->acc_int8 - c->o->tolerance, lab[1]};
+  if ((rc = pp_plot_xy(fp(c, "fig9_accuracy_activations", p, sizeof p), &po, s9, (size_t)n9, e))) goto out;
+  snprintf(cap, sizeof cap,
+           "Accuracy after retraining against the number of activation values the delay threshold leaves "
+           "(256: the result of the power phase); each step is %g ps faster; open circles: steps rejected (below "
+           "the dashed floor).",
+           c->o->delay_step_ps > 0 ? c->o->delay_step_ps : 10.0);
+  rc = fig_done(c, "fig9_accuracy_activations", cap, e);
 out:
   free(x);
   return rc;
@@ -249,11 +301,14 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
     int k = 0;
     for (int i = 0; i < c->n_power_counts; i++) k += snprintf(b + k, sizeof b - k, "%s%d", i ? "," : "", c->power_counts[i]);
     kv(c, "power_schedule", "keep %s cheapest weight values", b);
-  } else kv(c, "power_schedule", "%d equal steps in uW", c->power_divisions);
+  } else kv(c, "power_schedule", "%d equal steps in µW", c->power_divisions);
   kv(c, "delay_step", "%.0f ps", o->delay_step_ps > 0 ? o->delay_step_ps : 10.0);
   kv(c, "timing_tick", "%g ps", c->tick_ps);
-  kv(c, "power_threshold_kept", "%.2f uW", c->rt.power_threshold_uw);
-  kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
+  /* NaN: the phase kept no step (the network of the phase before it stands) */
+  if (isfinite(c->rt.power_threshold_uw)) kv(c, "power_threshold_kept", "%.2f µW", c->rt.power_threshold_uw);
+  else kv(c, "power_threshold_kept", "none (no power step accepted)");
+  if (isfinite(c->rt.delay_threshold_ps)) kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
+  else kv(c, "delay_threshold_kept", "none (no delay step accepted)");
   kv(c, "kept_step", "%s", c->rt.best_tag[0] ? c->rt.best_tag : "none (pruned network)");
   kv(c, "float_accuracy", "%.2f%%", c->acc_float);
   kv(c, "clock", "%.1f ps", c->P.clock_ps);

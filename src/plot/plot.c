@@ -1,7 +1,9 @@
 /* plot/plot: figures through gnuplot. Data and script go to a private temporary
  * directory; gnuplot runs as a child process (fork/exec, no shell, so paths need
- * no shell quoting) with its output captured to a log, and writes the SVG and
- * PNG under temporary names that are renamed into place only on success. */
+ * no shell quoting) with its output captured to a log, and writes the SVG, PNG
+ * and PDF under temporary names that are renamed into place only on success,
+ * together with the CSV of the plotted numbers (written from the same arrays
+ * as gnuplot's data files, so the two cannot differ). */
 #include "pp/plot.h"
 
 #include <errno.h>
@@ -17,11 +19,18 @@ typedef struct plot_job {
   char dir[4096];    /* private temporary directory */
   char script[4200]; /* dir/plot.gp */
   char log[4200];    /* dir/gnuplot.log */
-  char svg[4200], png[4200];         /* final names */
-  char svg_tmp[4300], png_tmp[4300]; /* what gnuplot writes */
-  FILE *gp;                          /* the script being written */
+  char svg[4200], png[4200], pdf[4200];          /* final names */
+  char svg_tmp[4300], png_tmp[4300], pdf_tmp[4300]; /* what gnuplot writes */
+  FILE *gp;                                      /* the script being written */
+  pp_outfile csv;                                /* base.csv, committed with the figures */
   int ndata;
 } plot_job;
+
+/* Axis range being collected from the data. */
+typedef struct plot_range {
+  double lo, hi;
+  int any;
+} plot_range;
 
 /* gnuplot single-quoted string: only ' needs escaping (as ''). */
 static void put_quoted(FILE *f, const char *s) {
@@ -36,6 +45,22 @@ static void put_quoted(FILE *f, const char *s) {
   }
   fputc('\'', f);
 }
+
+/* A CSV field: quoted when it holds a separator or a quote. */
+static void csv_field(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\n\r")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static const char *series_name(const pp_plot_series *s) { return s->label && *s->label ? s->label : "data"; }
 
 static void rm_tree(const char *dir) {
   /* Only files we created live here. */
@@ -52,14 +77,44 @@ static void rm_tree(const char *dir) {
   rmdir(dir);
 }
 
-static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, pp_err *e) {
+static void range_add(plot_range *r, double v, int logaxis) {
+  if (!isfinite(v) || (logaxis && v <= 0)) return;
+  if (!r->any || v < r->lo) r->lo = v;
+  if (!r->any || v > r->hi) r->hi = v;
+  r->any = 1;
+}
+
+/* "set Xrange [lo:hi]" with a margin of 6% of the span (a factor on a log axis),
+ * so that no point sits on the frame. */
+static void range_emit(FILE *f, const char *axis, plot_range r, int logaxis) {
+  if (!r.any) return;
+  double lo = r.lo, hi = r.hi;
+  if (logaxis) {
+    double k = hi > lo ? pow(hi / lo, 0.06) : 2.0;
+    lo /= k, hi *= k;
+  } else {
+    double span = hi - lo;
+    if (!(span > 0)) span = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1.0;
+    lo -= 0.06 * span, hi += 0.06 * span;
+  }
+  fprintf(f, "set %srange [%.10g:%.10g]\n", axis, lo, hi);
+}
+
+static void refs_range(const pp_plot_opts *o, plot_range *rx, plot_range *ry) {
+  for (int i = 0; o && i < o->nref && i < 4; i++)
+    range_add(o->ref[i].axis == 'x' ? rx : ry, o->ref[i].v, o->ref[i].axis == 'x' ? o->logx : o->logy);
+}
+
+static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, const char *csv_header, pp_err *e) {
   memset(j, 0, sizeof *j);
   if (!base || !*base) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: empty output name");
   if (strlen(base) > 4000) return pp_err_set(e, PP_EINVAL, base, 0, "plot: output name too long");
   snprintf(j->svg, sizeof j->svg, "%s.svg", base);
   snprintf(j->png, sizeof j->png, "%s.png", base);
+  snprintf(j->pdf, sizeof j->pdf, "%s.pdf", base);
   snprintf(j->svg_tmp, sizeof j->svg_tmp, "%s.tmp.%ld", j->svg, (long)getpid());
   snprintf(j->png_tmp, sizeof j->png_tmp, "%s.tmp.%ld", j->png, (long)getpid());
+  snprintf(j->pdf_tmp, sizeof j->pdf_tmp, "%s.tmp.%ld", j->pdf, (long)getpid());
   const char *td = getenv("TMPDIR");
   if (!td || !*td || strlen(td) > 3000) td = "/tmp";
   snprintf(j->dir, sizeof j->dir, "%s/ppplot.XXXXXX", td);
@@ -71,6 +126,14 @@ static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, pp_er
     rm_tree(j->dir);
     return pp_err_set(e, PP_EIO, j->script, 0, "plot: cannot write script: %s", strerror(errno));
   }
+  char csvp[4200];
+  snprintf(csvp, sizeof csvp, "%s.csv", base);
+  pp_err e2;
+  pp_err_clear(&e2);
+  if (pp_outfile_open(&j->csv, csvp, &e2)) {
+    /* the same folder gnuplot writes into: let gnuplot's error name the problem */
+    j->csv.f = NULL;
+  } else fprintf(j->csv.f, "%s\n", csv_header);
   FILE *f = j->gp;
   int w = o && o->width > 0 ? o->width : 800, h = o && o->height > 0 ? o->height : 560;
   fprintf(f, "set encoding utf8\nset terminal svg size %d,%d noenhanced font 'sans,12' background '#ffffff'\n", w, h);
@@ -99,9 +162,33 @@ static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, pp_er
   }
   if (o && o->logx) fprintf(f, "set logscale x\n");
   if (o && o->logy) fprintf(f, "set logscale y\n");
-  if (o && o->key_below) fprintf(f, "set key below\n");
-  else fprintf(f, "set key %s top box opaque\n", o && o->key_left ? "left" : "right");
-  /* Remember the size so the PNG pass can reuse it. */
+  /* above the plot, outside the data: a legend never hides a point */
+  fprintf(f, "set key tmargin center horizontal box width 1\n");
+  /* reference lines: dashed, labelled, in front of the data */
+  for (int i = 0; o && i < o->nref && i < 4; i++) {
+    const struct pp_plot_ref *r = &o->ref[i];
+    if (!isfinite(r->v)) continue;
+    if (r->axis == 'x')
+      fprintf(f, "set arrow %d from first %.10g, graph 0 to first %.10g, graph 1 nohead dt 2 lw 2 lc rgb '#c00000' front\n",
+              i + 1, r->v, r->v);
+    else
+      fprintf(f, "set arrow %d from graph 0, first %.10g to graph 1, first %.10g nohead dt 2 lw 2 lc rgb '#c00000' front\n",
+              i + 1, r->v, r->v);
+    if (r->label) {
+      fprintf(f, "set label %d ", i + 1);
+      put_quoted(f, r->label);
+      if (r->axis == 'x') fprintf(f, " at first %.10g, graph 0.97 right offset -0.5,0 tc rgb '#c00000' front\n", r->v);
+      else fprintf(f, " at graph 0.99, first %.10g right offset 0,0.6 tc rgb '#c00000' front\n", r->v);
+    }
+    if (j->csv.f) {
+      char nm[300];
+      snprintf(nm, sizeof nm, "line: %s", r->label ? r->label : "");
+      csv_field(j->csv.f, nm);
+      if (r->axis == 'x') fprintf(j->csv.f, ",%.10g,\n", r->v);
+      else fprintf(j->csv.f, ",,%.10g\n", r->v);
+    }
+  }
+  /* Remember the size so the PNG and PDF passes can reuse it. */
   fprintf(f, "PP_W=%d\nPP_H=%d\n", w, h);
   return PP_OK;
 }
@@ -121,12 +208,15 @@ static FILE *job_data(plot_job *j, char *path, size_t n, pp_err *e) {
 static void job_abort(plot_job *j) {
   if (j->gp) fclose(j->gp);
   j->gp = NULL;
+  if (j->csv.f) pp_outfile_abort(&j->csv);
+  j->csv.f = NULL;
   remove(j->svg_tmp);
   remove(j->png_tmp);
+  remove(j->pdf_tmp);
   rm_tree(j->dir);
 }
 
-/* Runs gnuplot on the script; status 0 and both files present means success. */
+/* Runs gnuplot on the script; status 0 and the SVG and PNG present means success. */
 static int run_gnuplot(plot_job *j, pp_err *e) {
   pid_t pid = fork();
   if (pid < 0) return pp_err_set(e, PP_EIO, NULL, 0, "plot: cannot start gnuplot: %s", strerror(errno));
@@ -168,20 +258,26 @@ static int run_gnuplot(plot_job *j, pp_err *e) {
   return pp_err_set(e, PP_EIO, j->svg, 0, "plot: gnuplot failed (exit %d)%s%s", code, first[0] ? ": " : "", first);
 }
 
-/* Finishes the script with the PNG pass ("plot" is in plotcmd), runs gnuplot,
- * renames the results into place. */
+/* Finishes the script with the PNG and PDF passes ("plot" is in plotcmd),
+ * runs gnuplot, renames the results into place. */
 static int job_finish(plot_job *j, const char *plotcmd, pp_err *e) {
   FILE *f = j->gp;
   fprintf(f, "%s\nunset output\n", plotcmd);
+  /* print resolution: three times the SVG's pixels, fonts, lines and points scaled with it */
   fprintf(f,
           "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-          "  set terminal pngcairo size PP_W,PP_H noenhanced font 'sans,10' background '#ffffff'\n"
+          "  set terminal pngcairo size 3*PP_W,3*PP_H noenhanced font 'sans,10' fontscale 3 linewidth 3 "
+          "pointscale 3 background '#ffffff'\n"
           "} else {\n"
-          "  set terminal png size PP_W,PP_H noenhanced background '#ffffff'\n"
+          "  set terminal png size 3*PP_W,3*PP_H noenhanced background '#ffffff'\n"
           "}\n");
   fprintf(f, "set output ");
   put_quoted(f, j->png_tmp);
   fprintf(f, "\n%s\nunset output\n", plotcmd);
+  fprintf(f, "if (strstrt(GPVAL_TERMINALS, 'pdfcairo') > 0) {\n"
+             "  set terminal pdfcairo size (PP_W/160.0)*1in,(PP_H/160.0)*1in noenhanced font 'sans,9'\n  set output ");
+  put_quoted(f, j->pdf_tmp);
+  fprintf(f, "\n  %s\n  unset output\n}\n", plotcmd);
   int bad = ferror(f);
   if (fclose(f) != 0) bad = 1;
   j->gp = NULL;
@@ -190,9 +286,20 @@ static int job_finish(plot_job *j, const char *plotcmd, pp_err *e) {
     return pp_err_set(e, PP_EIO, j->script, 0, "plot: cannot write script");
   }
   int rc = run_gnuplot(j, e);
+  if (rc == PP_OK && !j->csv.f)
+    rc = pp_err_set(e, PP_EIO, j->svg, 0, "plot: cannot write the figure's data file beside it");
   if (rc == PP_OK) {
-    if (rename(j->svg_tmp, j->svg) != 0 || rename(j->png_tmp, j->png) != 0)
+    struct stat sb;
+    int have_pdf = stat(j->pdf_tmp, &sb) == 0 && sb.st_size > 0;
+    if (rename(j->svg_tmp, j->svg) != 0 || rename(j->png_tmp, j->png) != 0 ||
+        (have_pdf && rename(j->pdf_tmp, j->pdf) != 0))
       rc = pp_err_set(e, PP_EIO, j->svg, 0, "plot: cannot rename into place: %s", strerror(errno));
+    else if (!have_pdf)
+      remove(j->pdf); /* no stale PDF of an earlier run beside the new figure */
+  }
+  if (rc == PP_OK) {
+    rc = pp_outfile_commit(&j->csv, e);
+    j->csv.f = NULL;
   }
   job_abort(j); /* removes leftovers and the temporary directory */
   return rc;
@@ -223,8 +330,10 @@ int pp_plot_available(void) {
 
 static const char *style_name(int style) {
   switch (style) {
-    case PP_PLOT_POINTS: return "points pt 7 ps 0.6";
-    case PP_PLOT_LINESPOINTS: return "linespoints pt 7 ps 0.8 lw 1.5";
+    case PP_PLOT_POINTS: return "points pt 7 ps 0.9";
+    case PP_PLOT_LINESPOINTS: return "linespoints pt 7 ps 0.9 lw 1.5";
+    case PP_PLOT_OPEN_POINTS: return "points pt 6 ps 1.4 lw 1.5";
+    case PP_PLOT_BOXES: return "boxes fs solid 0.75 noborder";
     default: return "lines lw 1.5";
   }
 }
@@ -243,42 +352,65 @@ static int check_series(const pp_plot_series *s, size_t ns, int need_x, pp_err *
   return PP_OK;
 }
 
+/* Writes series s as data file, CSV rows and a clause of the plot command. */
+static int add_series(plot_job *j, const pp_plot_series *s, int style, char *cmd, size_t cap, size_t *len, pp_err *e) {
+  char path[4300];
+  FILE *d = job_data(j, path, sizeof path, e);
+  if (!d) return e ? e->status : PP_EIO;
+  for (size_t k = 0; k < s->n; k++) {
+    fprintf(d, "%.17g %.17g\n", s->x[k], s->y[k]);
+    if (j->csv.f) {
+      csv_field(j->csv.f, series_name(s));
+      fprintf(j->csv.f, ",%.10g,%.10g\n", s->x[k], s->y[k]);
+    }
+  }
+  if (fclose(d) != 0) return pp_err_set(e, PP_EIO, path, 0, "plot: cannot write data");
+  int i = j->ndata - 1;
+  /* Titles are passed as gnuplot variables so no quoting reaches the plot line. */
+  fprintf(j->gp, "T%d=", i);
+  put_quoted(j->gp, s->label ? s->label : "");
+  fprintf(j->gp, "\nF%d=", i);
+  put_quoted(j->gp, path);
+  fputc('\n', j->gp);
+  char lc[64] = "";
+  if (s->color && strlen(s->color) == 7 && s->color[0] == '#' && strspn(s->color + 1, "0123456789abcdefABCDEF") == 6)
+    snprintf(lc, sizeof lc, " lc rgb '%s'", s->color);
+  *len += (size_t)snprintf(cmd + *len, cap - *len, "%s F%d using 1:2 with %s%s %s", *len > 4 ? "," : "", i,
+                           style_name(style), lc, s->label && *s->label ? "title T" : "notitle");
+  if (s->label && *s->label) *len += (size_t)snprintf(cmd + *len, cap - *len, "%d", i);
+  return PP_OK;
+}
+
 /* Shared body of xy and accuracy-vs-power plots. */
 static int plot_series(const char *base, const pp_plot_opts *o, const pp_plot_series *s, size_t ns, int force_style,
                        pp_err *e) {
   int rc = check_series(s, ns, 1, e);
   if (rc) return rc;
   plot_job j;
-  if ((rc = job_begin(&j, base, o, e))) return rc;
-  size_t cap = 64 + ns * 4400;
+  if ((rc = job_begin(&j, base, o, "series,x,y", e))) return rc;
+  plot_range rx = {0}, ry = {0};
+  refs_range(o, &rx, &ry);
+  for (size_t i = 0; i < ns; i++)
+    for (size_t k = 0; k < s[i].n; k++) {
+      range_add(&rx, s[i].x[k], o && o->logx);
+      range_add(&ry, s[i].y[k], o && o->logy);
+    }
+  range_emit(j.gp, "x", rx, o && o->logx);
+  range_emit(j.gp, "y", ry, o && o->logy);
+  fprintf(j.gp, "set boxwidth 0.8 absolute\n");
+  size_t cap = 64 + ns * 4400, len = 0;
   char *cmd = malloc(cap);
   if (!cmd) {
     job_abort(&j);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   }
-  size_t len = (size_t)snprintf(cmd, cap, "plot");
-  for (size_t i = 0; i < ns; i++) {
-    char path[4300];
-    FILE *d = job_data(&j, path, sizeof path, e);
-    if (!d) {
-      free(cmd);
-      job_abort(&j);
-      return e ? e->status : PP_EIO;
-    }
-    for (size_t k = 0; k < s[i].n; k++) fprintf(d, "%.17g %.17g\n", s[i].x[k], s[i].y[k]);
-    if (fclose(d) != 0) {
-      free(cmd);
-      job_abort(&j);
-      return pp_err_set(e, PP_EIO, path, 0, "plot: cannot write data");
-    }
-    /* Titles are passed as gnuplot variables so no quoting reaches the plot line. */
-    fprintf(j.gp, "T%zu=", i);
-    put_quoted(j.gp, s[i].label ? s[i].label : "");
-    fprintf(j.gp, "\nF%zu=", i);
-    put_quoted(j.gp, path);
-    fputc('\n', j.gp);
-    len += (size_t)snprintf(cmd + len, cap - len, "%s F%zu using 1:2 with %s title T%zu", i ? "," : "", i,
-                            style_name(force_style >= 0 ? force_style : s[i].style), i);
+  len = (size_t)snprintf(cmd, cap, "plot");
+  for (size_t i = 0; i < ns && rc == PP_OK; i++)
+    rc = add_series(&j, &s[i], force_style >= 0 ? force_style : s[i].style, cmd, cap, &len, e);
+  if (rc) {
+    free(cmd);
+    job_abort(&j);
+    return rc;
   }
   rc = job_finish(&j, cmd, e);
   free(cmd);
@@ -294,50 +426,109 @@ int pp_plot_accuracy_power(const char *base, const pp_plot_opts *o, const pp_plo
   pp_plot_opts oo = o ? *o : (pp_plot_opts){0};
   if (!oo.xlabel) oo.xlabel = "power";
   if (!oo.ylabel) oo.ylabel = "accuracy";
-  return plot_series(base, &oo, s, ns, PP_PLOT_LINESPOINTS, e);
+  /* each series keeps its style when it has one (e.g. rejected steps as open points) */
+  pp_plot_series ss[64];
+  size_t n = ns > 64 ? 64 : ns;
+  for (size_t i = 0; s && i < n; i++) {
+    ss[i] = s[i];
+    if (ss[i].style == PP_PLOT_LINES) ss[i].style = PP_PLOT_LINESPOINTS;
+  }
+  return plot_series(base, &oo, s ? ss : NULL, ns > 64 ? ns : n, -1, e);
 }
 
-int pp_plot_bars(const char *base, const pp_plot_opts *o, int x0, const double *y, size_t n, pp_err *e) {
+int pp_plot_bars_marked(const char *base, const pp_plot_opts *o, int x0, const double *y, const unsigned char *mark,
+                        size_t n, const char *mark_label, const char *rest_label, const pp_plot_series *extra,
+                        size_t nextra, pp_err *e) {
   if (!y || n == 0) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: no bars given (expected n >= 1)");
   for (size_t k = 0; k < n; k++)
     if (!isfinite(y[k])) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: bar %zu is not a finite number", k);
+  int rc;
+  if (nextra && (rc = check_series(extra, nextra, 1, e))) return rc;
+  if (nextra > 60) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: too many series over the bars");
+  /* the bars as two series (highlighted, the rest), then the extra ones */
+  double *xs = malloc(2 * n * sizeof *xs), *ys = malloc(2 * n * sizeof *ys);
+  if (!xs || !ys) {
+    free(xs);
+    free(ys);
+    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  }
+  size_t nm = 0, nr = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (o && o->logy && !(y[k] > 0)) continue; /* no bar on a log axis: not plotted, so not in the CSV */
+    int m = mark && mark[k];
+    size_t at = m ? nm++ : n + nr++;
+    xs[at] = (double)x0 + (double)k;
+    ys[at] = y[k];
+  }
+  pp_plot_series s[64];
+  size_t ns = 0;
+  if (nr) s[ns++] = (pp_plot_series){mark ? rest_label : NULL, xs + n, ys + n, nr, PP_PLOT_BOXES,
+                                     mark ? "#b8b8b8" : "#1f5fa8"};
+  if (nm) s[ns++] = (pp_plot_series){mark_label, xs, ys, nm, PP_PLOT_BOXES, "#1f5fa8"};
+  for (size_t i = 0; i < nextra; i++) s[ns++] = extra[i];
+  if (!ns) {
+    free(xs);
+    free(ys);
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: no bar above 0 for a log axis");
+  }
   plot_job j;
-  int rc = job_begin(&j, base, o, e);
-  if (rc) return rc;
-  char path[4300];
-  FILE *d = job_data(&j, path, sizeof path, e);
-  if (!d) {
-    job_abort(&j);
-    return e ? e->status : PP_EIO;
+  if ((rc = job_begin(&j, base, o, "series,x,y", e))) {
+    free(xs);
+    free(ys);
+    return rc;
   }
-  for (size_t k = 0; k < n; k++) fprintf(d, "%ld %.17g\n", (long)x0 + (long)k, y[k]);
-  if (fclose(d) != 0) {
+  plot_range rx = {0}, ry = {0};
+  refs_range(o, &rx, &ry);
+  for (size_t i = 0; i < ns; i++)
+    for (size_t k = 0; k < s[i].n; k++) range_add(&ry, s[i].y[k], o && o->logy);
+  fprintf(j.gp, "set xrange [%ld:%ld]\nset boxwidth 0.8 absolute\n", (long)x0 - 1, (long)x0 + (long)n);
+  range_emit(j.gp, "y", ry, o && o->logy);
+  size_t cap = 64 + ns * 4400, len = 0;
+  char *cmd = malloc(cap);
+  rc = cmd ? PP_OK : pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  if (cmd) len = (size_t)snprintf(cmd, cap, "plot");
+  for (size_t i = 0; i < ns && rc == PP_OK; i++) rc = add_series(&j, &s[i], s[i].style, cmd, cap, &len, e);
+  free(xs);
+  free(ys);
+  if (rc) {
+    free(cmd);
     job_abort(&j);
-    return pp_err_set(e, PP_EIO, path, 0, "plot: cannot write data");
+    return rc;
   }
-  fprintf(j.gp, "F0=");
-  put_quoted(j.gp, path);
-  fprintf(j.gp, "\nset xrange [%ld:%ld]\nunset key\n", (long)x0 - 1, (long)x0 + (long)n);
-  rc = job_finish(&j, "plot F0 using 1:2 with impulses lw 2 lc rgb '#1f5fa8' notitle", e);
+  rc = job_finish(&j, cmd, e);
+  free(cmd);
   return rc;
+}
+
+int pp_plot_bars(const char *base, const pp_plot_opts *o, int x0, const double *y, size_t n, pp_err *e) {
+  return pp_plot_bars_marked(base, o, x0, y, NULL, n, NULL, NULL, NULL, 0, e);
 }
 
 int pp_plot_hist(const char *base, const pp_plot_opts *o, const pp_plot_series *s, size_t ns, int nbins,
                  pp_err *e) {
   int rc = check_series(s, ns, 0, e);
   if (rc) return rc;
-  if (nbins < 1 || nbins > 100000)
-    return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: %d histogram bins (expected 1..100000)", nbins);
+  if (nbins < 0 || nbins > 100000)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: %d histogram bins (expected 0..100000)", nbins);
   double lo = s[0].y[0], hi = lo;
   for (size_t i = 0; i < ns; i++)
     for (size_t k = 0; k < s[i].n; k++) {
       if (s[i].y[k] < lo) lo = s[i].y[k];
       if (s[i].y[k] > hi) hi = s[i].y[k];
     }
-  if (hi <= lo) hi = lo + 1; /* one value: one bin of width 1 */
-  double w = (hi - lo) / nbins;
+  double w;
+  if (nbins == 0) {
+    /* one bin per integer value, centred on it */
+    lo = floor(lo) - 0.5, hi = floor(hi) + 0.5;
+    if (hi - lo > 100000) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: %g unit bins (at most 100000)", hi - lo);
+    nbins = (int)(hi - lo + 0.5);
+    w = 1;
+  } else {
+    if (hi <= lo) hi = lo + 1; /* one value: one bin of width 1 */
+    w = (hi - lo) / nbins;
+  }
   plot_job j;
-  if ((rc = job_begin(&j, base, o, e))) return rc;
+  if ((rc = job_begin(&j, base, o, "series,bin_lo,bin_hi,count", e))) return rc;
   long long *cnt = calloc((size_t)nbins, sizeof *cnt);
   size_t cap = 64 + ns * 4400;
   char *cmd = malloc(cap);
@@ -348,6 +539,7 @@ int pp_plot_hist(const char *base, const pp_plot_opts *o, const pp_plot_series *
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   }
   size_t len = (size_t)snprintf(cmd, cap, "plot");
+  long long cmax = 1;
   for (size_t i = 0; i < ns && rc == PP_OK; i++) {
     memset(cnt, 0, (size_t)nbins * sizeof *cnt);
     for (size_t k = 0; k < s[i].n; k++) {
@@ -362,16 +554,24 @@ int pp_plot_hist(const char *base, const pp_plot_opts *o, const pp_plot_series *
       rc = e ? e->status : PP_EIO;
       break;
     }
-    /* Step outline: each bin's left edge and count, closed at the right. */
-    for (int b = 0; b < nbins; b++) fprintf(d, "%.17g %lld\n", lo + b * w, cnt[b]);
-    fprintf(d, "%.17g %lld\n", hi, cnt[nbins - 1]);
+    /* every non-empty bin as a box: centre, count, width */
+    for (int b = 0; b < nbins; b++) {
+      if (!cnt[b]) continue;
+      if (cnt[b] > cmax) cmax = cnt[b];
+      fprintf(d, "%.17g %lld %.17g\n", lo + (b + 0.5) * w, cnt[b], w);
+      if (j.csv.f) {
+        csv_field(j.csv.f, series_name(&s[i]));
+        fprintf(j.csv.f, ",%.10g,%.10g,%lld\n", lo + b * w, lo + (b + 1) * w, cnt[b]);
+      }
+    }
     if (fclose(d) != 0) rc = pp_err_set(e, PP_EIO, path, 0, "plot: cannot write data");
     fprintf(j.gp, "T%zu=", i);
     put_quoted(j.gp, s[i].label ? s[i].label : "");
     fprintf(j.gp, "\nF%zu=", i);
     put_quoted(j.gp, path);
     fputc('\n', j.gp);
-    len += (size_t)snprintf(cmd + len, cap - len, "%s F%zu using 1:2 with steps lw 1.5 title T%zu", i ? "," : "", i, i);
+    len += (size_t)snprintf(cmd + len, cap - len, "%s F%zu using 1:2:3 with boxes fs transparent solid 0.45 border title T%zu",
+                            i ? "," : "", i, i);
   }
   free(cnt);
   if (rc) {
@@ -379,6 +579,12 @@ int pp_plot_hist(const char *base, const pp_plot_opts *o, const pp_plot_series *
     job_abort(&j);
     return rc;
   }
+  plot_range rx = {lo, hi, 1}, ry = {0};
+  refs_range(o, &rx, &ry);
+  range_emit(j.gp, "x", rx, o && o->logx);
+  /* counts start at 0 (linear) or below 1 (log), so that a bin of one sample shows */
+  if (o && o->logy) fprintf(j.gp, "set yrange [0.5:%.10g]\n", (double)cmax * 2.0);
+  else fprintf(j.gp, "set yrange [0:%.10g]\n", (double)cmax * 1.08);
   if (!(o && o->ylabel)) fprintf(j.gp, "set ylabel 'count'\n");
   rc = job_finish(&j, cmd, e);
   free(cmd);
@@ -399,7 +605,7 @@ int pp_plot_heatmap(const char *base, const pp_plot_opts *o, const double *m, si
   }
   if (logc && !any_pos) logc = 0; /* nothing positive: a log scale has no range */
   plot_job j;
-  int rc = job_begin(&j, base, o, e);
+  int rc = job_begin(&j, base, o, "x,y,value", e);
   if (rc) return rc;
   char path[4300];
   FILE *d = job_data(&j, path, sizeof path, e);
@@ -417,6 +623,7 @@ int pp_plot_heatmap(const char *base, const pp_plot_opts *o, const double *m, si
         fprintf(d, "%.17g %.17g NaN\n", x, y);
       else
         fprintf(d, "%.17g %.17g %.17g\n", x, y, v);
+      if (j.csv.f) fprintf(j.csv.f, "%.10g,%.10g,%.10g\n", x, y, v);
     }
     fputc('\n', d);
   }

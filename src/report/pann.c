@@ -92,7 +92,7 @@ void pp_report_pann_json(pp_json *j, const pp_report_pann *s) {
     jint_or_null(j, "w_bits", p->w_bits);
     jint_or_null(j, "a_bits", p->a_bits);
     report_jnum(j, "R", p->R);
-    report_jnum(j, "budget_fj", p->budget_fj);
+    report_jnum(j, "budget_fj_per_mac", p->budget_fj); /* the column name of pann_compare.csv */
     report_jnum(j, "energy_fj_per_mac", p->power_fj);
     report_jnum(j, "accuracy_pct", p->acc);
     pp_json_obj_end(j);
@@ -133,7 +133,8 @@ int pp_report_pann_parse(const pp_report_jv *s, pp_report_pann *d, const char *n
     p.w_bits = jv_count(q, "w_bits");
     p.a_bits = jv_count(q, "a_bits");
     p.R = pp_report_jv_num(q, "R", NAN);
-    p.budget_fj = pp_report_jv_num(q, "budget_fj", NAN);
+    /* "budget_fj": summary.json files written before the names followed pann_compare.csv */
+    p.budget_fj = pp_report_jv_num(q, "budget_fj_per_mac", pp_report_jv_num(q, "budget_fj", NAN));
     p.power_fj = pp_report_jv_num(q, "energy_fj_per_mac", NAN);
     p.acc = pp_report_jv_num(q, "accuracy_pct", NAN);
     int rc = pp_report_pann_add(d, &p, e);
@@ -211,7 +212,7 @@ int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e) {
         xs[k][b] = xs[k][b - 1], xs[k][b - 1] = t;
         t = ys[k][b], ys[k][b] = ys[k][b - 1], ys[k][b - 1] = t;
       }
-    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 2 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS};
+    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 2 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS, NULL};
   }
   if (!ns) return pp_err_set(e, PP_EINVAL, dir, 0, "the PANN comparison has no point with a positive energy");
   pp_plot_opts po;
@@ -290,8 +291,9 @@ void report_pann_html(FILE *f, const pp_report *r) {
     report_url_esc(f, s->figure);
     fputs("\" alt=\"accuracy against energy per MAC\">\n<figcaption>Accuracy against energy per MAC on the bit-flip "
           "models (sequential accumulation, log scale): plain b-bit quantization and PANN at each b-bit budget as "
-          "curves, this run's networks as labelled points. Not the power scale of Table I.</figcaption>\n"
-          "</figure>\n",
+          "curves, this run's networks as labelled points. Not the power scale of Table I.",
           f);
+    report_fig_links(f, s->figure);
+    fputs("</figcaption>\n</figure>\n", f);
   }
 }

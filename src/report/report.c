@@ -136,6 +136,92 @@ static void write_hw(pp_json *j, const char *name, const pp_report_hw *h) {
   pp_json_obj_end(j);
 }
 
+/* The members summary.json and the one-row JSON of run/report --json share,
+ * so that their names can never drift apart: Table I's columns. */
+static void row_members(pp_json *j, const pp_report *r) {
+  pp_json_key(j, "network");
+  pp_json_str(j, r->network);
+  pp_json_key(j, "dataset");
+  pp_json_str(j, r->dataset);
+  pp_json_key(j, "accuracy_pct");
+  pp_json_obj_begin(j);
+  report_jnum(j, "orig", r->acc_orig);
+  report_jnum(j, "pruned", r->acc_pruned);
+  report_jnum(j, "prop", r->acc_prop);
+  report_jnum(j, "loss_points", r->acc_orig - r->acc_prop);
+  pp_json_obj_end(j);
+  write_hw(j, "standard_hw", &r->std);
+  write_hw(j, "optimized_hw", &r->opt);
+  pp_json_key(j, "selected");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "weights");
+  pp_json_int(j, r->n_weights);
+  pp_json_key(j, "activations");
+  pp_json_int(j, r->n_acts);
+  pp_json_key(j, "weights_file");
+  pp_json_str(j, r->weights_file);
+  pp_json_key(j, "activations_file");
+  pp_json_str(j, r->acts_file);
+  pp_json_obj_end(j);
+  pp_json_key(j, "delay_ps");
+  pp_json_obj_begin(j);
+  report_jnum(j, "orig", r->max_delay_orig_ps);
+  report_jnum(j, "prop", r->max_delay_prop_ps);
+  report_jnum(j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
+  pp_json_obj_end(j);
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  pp_json_key(j, "voltage");
+  pp_json_obj_begin(j);
+  report_jnum(j, "nominal_v", r->v_nominal);
+  report_jnum(j, "scaled_v", r->v_scaled);
+  pp_json_key(j, "factor");
+  pp_json_str(j, vf);
+  pp_json_obj_end(j);
+}
+
+static void jpath(pp_json *j, const char *key, const char *dir, const char *rel) {
+  char p[4400];
+  pp_json_key(j, key);
+  if (!rel || !*rel) {
+    pp_json_null(j);
+    return;
+  }
+  snprintf(p, sizeof p, "%s/%s", dir, rel);
+  pp_json_str(j, p);
+}
+
+void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, PP_REPORT_RESULT_FORMAT);
+  pp_json_key(j, "dir");
+  pp_json_str(j, dir);
+  row_members(j, r);
+  report_jnum(j, "sparsity", r->sparsity);
+  report_jnum(j, "seconds", r->seconds);
+  pp_json_key(j, "files");
+  pp_json_obj_begin(j);
+  jpath(j, "summary", dir, "summary.json");
+  jpath(j, "table", dir, "table.csv");
+  jpath(j, "report", dir, "report.html");
+  jpath(j, "weights", dir, r->weights_file);
+  jpath(j, "activations", dir, r->acts_file);
+  jpath(j, "pann_compare", dir, r->pann.present ? "pann_compare.csv" : NULL);
+  pp_json_key(j, "figures");
+  pp_json_arr_begin(j);
+  for (int i = 0; i < r->nfigs; i++) {
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, r->figs[i].file);
+    pp_json_str(j, p);
+  }
+  pp_json_arr_end(j);
+  pp_json_obj_end(j);
+  pp_json_key(j, "pann");
+  pp_report_pann_json(j, &r->pann);
+  pp_json_obj_end(j);
+}
+
 int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_outfile o;
   int rc = pp_outfile_open(&o, path, e);
@@ -145,45 +231,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_obj_begin(&j);
   pp_json_key(&j, "format");
   pp_json_str(&j, PP_REPORT_FORMAT);
-  pp_json_key(&j, "network");
-  pp_json_str(&j, r->network);
-  pp_json_key(&j, "dataset");
-  pp_json_str(&j, r->dataset);
-  pp_json_key(&j, "accuracy_pct");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "orig", r->acc_orig);
-  report_jnum(&j, "pruned", r->acc_pruned);
-  report_jnum(&j, "prop", r->acc_prop);
-  report_jnum(&j, "loss_points", r->acc_orig - r->acc_prop);
-  pp_json_obj_end(&j);
-  write_hw(&j, "standard_hw", &r->std);
-  write_hw(&j, "optimized_hw", &r->opt);
-  pp_json_key(&j, "selected");
-  pp_json_obj_begin(&j);
-  pp_json_key(&j, "weights");
-  pp_json_int(&j, r->n_weights);
-  pp_json_key(&j, "activations");
-  pp_json_int(&j, r->n_acts);
-  pp_json_key(&j, "weights_file");
-  pp_json_str(&j, r->weights_file);
-  pp_json_key(&j, "activations_file");
-  pp_json_str(&j, r->acts_file);
-  pp_json_obj_end(&j);
-  pp_json_key(&j, "delay_ps");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "orig", r->max_delay_orig_ps);
-  report_jnum(&j, "prop", r->max_delay_prop_ps);
-  report_jnum(&j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
-  pp_json_obj_end(&j);
-  char vf[64];
-  pp_report_voltage_factor(r, vf, sizeof vf);
-  pp_json_key(&j, "voltage");
-  pp_json_obj_begin(&j);
-  report_jnum(&j, "nominal_v", r->v_nominal);
-  report_jnum(&j, "scaled_v", r->v_scaled);
-  pp_json_key(&j, "factor");
-  pp_json_str(&j, vf);
-  pp_json_obj_end(&j);
+  row_members(&j, r);
   report_jnum(&j, "sparsity", r->sparsity);
   report_jnum(&j, "seconds", r->seconds);
   pp_json_key(&j, "steps");
@@ -295,6 +343,108 @@ void report_td_num(FILE *f, const char *fmt, double v) {
   fputs("</td>", f);
 }
 
+/* " Data: x.csv; also x.pdf, x.png." for a figure "x.svg" (module plot writes them beside it). */
+void report_fig_links(FILE *f, const char *svg) {
+  size_t n = strlen(svg);
+  if (n < 5 || strcmp(svg + n - 4, ".svg")) return;
+  char base[256];
+  snprintf(base, sizeof base, "%.*s", (int)(n - 4), svg);
+  static const char *ext[3] = {".csv", ".pdf", ".png"};
+  for (int k = 0; k < 3; k++) {
+    fputs(k == 0 ? " Data: " : k == 1 ? "; also " : ", ", f);
+    fputs("<a href=\"", f);
+    report_url_esc(f, base);
+    fprintf(f, "%s\">", ext[k]);
+    report_html_esc(f, base);
+    fprintf(f, "%s</a>", ext[k]);
+  }
+  fputs(".", f);
+}
+
+static const char *kv_get(const pp_report *r, const char *key) {
+  for (int i = 0; i < r->nkv; i++)
+    if (!strcmp(r->kv[i].key, key)) return r->kv[i].value;
+  return NULL;
+}
+
+/* One hardware variant's saving in words, split into what pruning, the value
+ * restriction and voltage scaling each took off the original power. */
+static void hw_words(FILE *f, const char *name, const pp_report_hw *h) {
+  fprintf(f, "On %s the network draws %.3f mW before and %.3f mW after (&minus;%.1f%%)", name, h->orig_mw, h->prop_mw,
+          pp_report_reduction_pct(h->orig_mw, h->prop_mw));
+  if (isfinite(h->pruned_mw) && h->orig_mw > 0) {
+    fprintf(f, ": conventional pruning saves %.1f%% of the original power, restricting the values a further %.1f%%, "
+               "and voltage scaling %.1f%%",
+            (h->orig_mw - h->pruned_mw) / h->orig_mw * 100, (h->pruned_mw - h->prop_nv_mw) / h->orig_mw * 100,
+            pp_report_voltage_share_pct(h));
+  } else if (h->orig_mw > 0)
+    fprintf(f, ", of which voltage scaling saves %.1f%% of the original power", pp_report_voltage_share_pct(h));
+  fputs(". ", f);
+}
+
+/* What happened, in words, and what did not: the first thing the report says. */
+static void narrative(FILE *f, const pp_report *r) {
+  int acc_any = 0, acc_p = 0, acc_d = 0, n_p = 0, n_d = 0;
+  for (int i = 0; i < r->nsteps; i++) {
+    const pp_report_step *s = &r->steps[i];
+    (s->phase ? &n_d : &n_p)[0]++;
+    if (s->accepted) acc_any = 1, (s->phase ? &acc_d : &acc_p)[0]++;
+  }
+  if (!acc_any)
+    fputs("<p class=warn><strong>Warning: no PowerPruning step was accepted.</strong> Every retraining step fell "
+          "below the accuracy floor, so the proposed network is the conventionally pruned one with all 255 weight "
+          "and 256 activation values; its savings are conventional pruning's alone. A larger tolerance, more "
+          "retraining epochs or a longer run (not <code>--quick</code>) may let a step through.</p>\n",
+          f);
+  else {
+    if (!acc_p && n_p)
+      fputs("<p class=warn><strong>Note: no power-threshold step was accepted</strong>; the delay phase started "
+            "from every weight value.</p>\n",
+            f);
+    if (!acc_d && n_d)
+      fputs("<p class=warn><strong>Note: no delay-threshold step was accepted</strong>; the supply voltage stays "
+            "where the power phase left the max delay.</p>\n",
+            f);
+  }
+  if (!r->nsteps)
+    fputs("<p class=warn><strong>Warning: the run recorded no retraining steps.</strong></p>\n", f);
+  if (!r->nfigs)
+    fputs("<p class=warn><strong>Warning: this report has no figures</strong> (gnuplot was not installed when it "
+          "was made: <code>apt-get install gnuplot-nox</code>, then rerun).</p>\n",
+          f);
+  const char *pc = kv_get(r, "pann_comparison");
+  if (!r->pann.present && pc && strncmp(pc, "yes", 3))
+    fputs("<p class=warn><strong>Note: the comparison with PANN was skipped</strong> (stage 21-pann, "
+          "<code>--no-pann</code>).</p>\n",
+          f);
+  fputs("<p class=summary>", f);
+  fprintf(f, "PowerPruning kept <strong>%d of 255 weight values and %d of 256 activation values</strong>", r->n_weights,
+          r->n_acts);
+  if (acc_any)
+    fprintf(f, " (%d of %d power-threshold steps and %d of %d delay-threshold steps accepted)", acc_p, n_p, acc_d, n_d);
+  fputs(". ", f);
+  fprintf(f, "Accuracy: %.2f%% for the unpruned int8 network", r->acc_orig);
+  if (isfinite(r->acc_pruned)) fprintf(f, ", %.2f%% after conventional pruning", r->acc_pruned);
+  fprintf(f, ", %.2f%% proposed: %.2f points of the accuracy budget spent", r->acc_prop, r->acc_orig - r->acc_prop);
+  if (isfinite(r->acc_pruned))
+    fprintf(f, " (%.2f by pruning, %.2f by the value restriction)", r->acc_orig - r->acc_pruned,
+            r->acc_pruned - r->acc_prop);
+  const char *tol = kv_get(r, "tolerance");
+  if (tol) {
+    fputs("; allowed: ", f);
+    report_html_esc(f, tol);
+  }
+  fputs(". ", f);
+  hw_words(f, "Standard HW", &r->std);
+  hw_words(f, "Optimized HW", &r->opt);
+  char vf[64];
+  pp_report_voltage_factor(r, vf, sizeof vf);
+  if (isfinite(r->max_delay_orig_ps) && isfinite(r->max_delay_prop_ps))
+    fprintf(f, "The max MAC delay went from %.0f to %.0f ps, %s %s V.", r->max_delay_orig_ps, r->max_delay_prop_ps,
+            r->v_scaled < r->v_nominal ? "so the supply could drop to" : "and the supply stays at", vf);
+  fputs("</p>\n", f);
+}
+
 int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
   pp_outfile o;
   int rc = pp_outfile_open(&o, path, e);
@@ -311,12 +461,15 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}\n"
         "th{background:#eee}td.l,th.l{text-align:left}figure{margin:2em 0}figure img{max-width:100%;"
         "border:1px solid #ddd}figcaption{font-size:90%;color:#444;margin-top:.4em}\n"
+        "p.warn{background:#fff3cd;border:1px solid #e0b000;padding:.5em .8em}p.summary{font-size:105%}\n"
         "</style>\n</head>\n<body>\n<h1>PowerPruning: ",
         f);
   report_html_esc(f, r->network);
   fputs(" on ", f);
   report_html_esc(f, r->dataset);
-  fputs("</h1>\n<p>Weights and activations restricted to values that are cheap in power and fast in the "
+  fputs("</h1>\n", f);
+  narrative(f, r);
+  fputs("<p>Weights and activations restricted to values that are cheap in power and fast in the "
         "MAC unit, with retraining; power of the network on the systolic array on Standard HW (nothing "
         "gated) and Optimized HW (zero-weight MACs clock-gated, unused columns power-gated), with the supply "
         "voltage lowered by the delay saved. Machine-readable: <a href=\"summary.json\">summary.json</a>, "
@@ -387,6 +540,7 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
     report_html_esc(f, r->figs[i].caption);
     fprintf(f, "\">\n<figcaption>Figure %d. ", i + 1);
     report_html_esc(f, r->figs[i].caption);
+    report_fig_links(f, r->figs[i].file);
     fputs("</figcaption>\n</figure>\n", f);
   }
 

@@ -13,6 +13,8 @@ void report_url_esc(FILE *f, const char *s);
 void report_td_num(FILE *f, const char *fmt, double v);
 void report_jnum(pp_json *j, const char *k, double v);
 void report_csv_str(FILE *f, const char *s);
+/* " Data: BASE.csv; also BASE.pdf, BASE.png." for the figure BASE.svg */
+void report_fig_links(FILE *f, const char *svg);
 
 /* pann.c: the PANN comparison's part of each file */
 int report_pann_validate(const pp_report *r, pp_err *e);

@@ -393,7 +393,7 @@ static void test_file_round_trip(void **st) {
   /* the JSON names the format and the exactness */
   char *txt;
   assert_int_equal(pp_read_file(json, &txt, NULL, &e), PP_OK);
-  assert_non_null(strstr(txt, "\"format\": \"powerprune.array-stats/1\""));
+  assert_non_null(strstr(txt, "\"format\": \"powerprune-array-stats/1\""));
   assert_non_null(strstr(txt, "\"bit_exact\": true"));
   free(txt);
   /* corruption, truncation, wrong file: clear errors */

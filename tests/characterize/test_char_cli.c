@@ -36,7 +36,7 @@ static void test_characterize_cli(void **st) {
 #define ARGS1 "characterize", "--uniform", "--transitions", getenv("PP_ASAN") ? "3" : "12", "--seed", "1", "-o", P("c1"), \
               "--json", "--no-plot"
   assert_int_equal(RUN(&out, ARGS1), 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-power-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-power/1\""));
   char *po = power_obj(out);
   for (int w = -127; w <= 127; w++) {
     char k[16];
@@ -78,7 +78,7 @@ static void test_timing_cli(void **st) {
   assert_int_equal(RUN(&out, "timing", "--w-bits", "4", "--a-bits", "4", "--p-bits", "10", "-o", P("t1"), "--json",
                        "--no-plot"),
                    0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-timing-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-timing/1\""));
   assert_non_null(strstr(out, "\"max_delay_ps_per_weight\":{\"-7\":"));
   char path[256];
   snprintf(path, sizeof path, "%s/t1/delay.bin", g_dir);

@@ -92,7 +92,12 @@ static void test_power_bad_files(void **st) {
   write_text(f, "{\"format\": \"other\"}");
   assert_int_equal(pp_char_power_read(f, &q, &e), PP_EPARSE);
   pp_err_clear(&e);
+  /* the old format name (files written before the one JSON convention) is still read */
   write_text(f, "{\"format\": \"powerprune-power-1\", \"leakage_uw\": 1, \"clock_ps\": 5,\n \"dynamic_uw\": {\"0\": 1, \"1\": -2}}");
+  assert_int_equal(pp_char_power_read(f, &q, &e), PP_EPARSE);
+  assert_int_equal(e.line, 2);
+  pp_err_clear(&e);
+  write_text(f, "{\"format\": \"powerprune-power/1\", \"leakage_uw\": 1, \"clock_ps\": 5,\n \"dynamic_uw\": {\"0\": 1, \"1\": -2}}");
   assert_int_equal(pp_char_power_read(f, &q, &e), PP_EPARSE);
   assert_int_equal(e.line, 2);
   pp_err_clear(&e);

@@ -43,7 +43,7 @@ static void test_check_cli(void **st) {
     }
   }
   assert_int_equal(rc, 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-estimate-check-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-estimate-check/1\""));
   assert_non_null(strstr(out, "\"pes\":4"));
   char *er = strstr(out, "\"error\":");
   assert_non_null(er);

@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <regex.h>
 #include <unistd.h>
 
 #include "pp/report.h"
 #include "pp/select.h"
+#include "figcheck.h"
 #include "pp_test.h"
 
 static char dir[256];
@@ -137,6 +140,76 @@ static void check_pann(void) {
   pp_report_jv_free(&v);
 }
 
+/* The one JSON convention and the data beside every figure, over a folder:
+ * every *.json has "format": "powerprune-<kind>/<version>"; every *.svg has
+ * its *.csv, *.png, *.pdf, and shows every point of the csv. Returns the
+ * number of files of each kind checked. */
+static void check_folder(const char *rel, int *njson, int *nsvg) {
+  char d[600];
+  snprintf(d, sizeof d, "%s/%s", dir, rel);
+  DIR *dp = opendir(d);
+  assert_non_null(dp);
+  regex_t re;
+  assert_int_equal(regcomp(&re, "^powerprune-[a-z0-9-]+/[0-9]+$", REG_EXTENDED | REG_NOSUB), 0);
+  struct dirent *de;
+  while ((de = readdir(dp))) {
+    size_t n = strlen(de->d_name);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", d, de->d_name);
+    if (n > 5 && !strcmp(de->d_name + n - 5, ".json")) {
+      pp_report_jv v;
+      pp_err e;
+      pp_err_clear(&e);
+      if (pp_report_jv_load(p, &v, &e)) fail_msg("%s does not parse: %s", p, e.msg);
+      const char *fmt = pp_report_jv_str(&v, "format", "");
+      if (regexec(&re, fmt, 0, NULL, 0)) fail_msg("%s: format '%s' is not powerprune-<kind>/<version>", p, fmt);
+      pp_report_jv_free(&v);
+      (*njson)++;
+    } else if (n > 4 && !strcmp(de->d_name + n - 4, ".svg")) {
+      char base[1000], why[512] = "";
+      snprintf(base, sizeof base, "%.*s", (int)(strlen(p) - 4 < 990 ? strlen(p) - 4 : 990), p);
+      if (figcheck(base, why, sizeof why)) fail_msg("%s", why);
+      static const char *ext[2] = {".png", ".pdf"};
+      for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "%s%s", base, ext[k]);
+        if (access(p, R_OK)) fail_msg("%s is missing beside its svg", p);
+      }
+      (*nsvg)++;
+    }
+  }
+  closedir(dp);
+  regfree(&re);
+}
+
+/* `run --json` printed one JSON object and nothing else: the result row. */
+static void check_run_json(void) {
+  char *out = slurp("stdout.txt");
+  pp_report_jv v;
+  pp_err e;
+  pp_err_clear(&e);
+  if (pp_report_jv_parse(out, "stdout", &v, &e)) fail_msg("run --json stdout is not one JSON document: %s", e.msg);
+  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_RESULT_FORMAT);
+  for (int k = 0; k < 2; k++) {
+    const char *hw = k ? "optimized_hw" : "standard_hw";
+    const pp_report_jv *h = pp_report_jv_get(&v, hw);
+    assert_non_null(h);
+    assert_true(pp_report_jv_num(h, "orig_mw", NAN) > 0);
+    assert_true(pp_report_jv_num(h, "prop_mw", NAN) > 0);
+  }
+  assert_true(pp_report_jv_num(&v, "delay_ps.orig", NAN) > 0);
+  assert_true(pp_report_jv_num(&v, "voltage.scaled_v", NAN) > 0);
+  assert_true(pp_report_jv_num(&v, "selected.weights", 0) >= 1);
+  const char *sum = pp_report_jv_str(&v, "files.summary", "");
+  assert_int_equal(access(sum, R_OK), 0);
+  /* the same numbers as summary.json */
+  pp_report_jv s;
+  assert_int_equal(pp_report_jv_load(sum, &s, &e), PP_OK);
+  assert_true(pp_report_jv_num(&s, "optimized_hw.prop_mw", NAN) == pp_report_jv_num(&v, "optimized_hw.prop_mw", 1));
+  pp_report_jv_free(&s);
+  pp_report_jv_free(&v);
+  free(out);
+}
+
 static void check_report(void) {
   pp_err e;
   pp_err_clear(&e);
@@ -188,7 +261,17 @@ static void check_report(void) {
     snprintf(src, sizeof src, "<img src=\"%s\"", f);
     assert_non_null(strstr(html, src));
   }
+  /* the report says what happened, first, and links each figure's data */
+  assert_non_null(strstr(html, "<p class=summary>PowerPruning kept <strong>"));
+  assert_non_null(strstr(html, "<a href=\"power_per_weight.csv\">"));
+  if (pp_report_jv_num(&v, "selected.weights", 0) == 255 && pp_report_jv_num(&v, "selected.activations", 0) == 256)
+    assert_non_null(strstr(html, "Warning: no PowerPruning step was accepted"));
   free(html);
+  int nj = 0, ns = 0;
+  check_folder("out", &nj, &ns);
+  check_folder("out/stages", &nj, &ns);
+  assert_true(nj >= 10);
+  assert_true(ns >= 9);
   /* table.csv: one row, the same numbers */
   char *csv = slurp("out/table.csv");
   char *row = strchr(csv, '\n');
@@ -218,11 +301,12 @@ static int count(const char *text, const char *needle) {
 
 static void test_quick_run_and_resume(void **st) {
   (void)st;
-  int rc = run(NULL, NULL);
+  int rc = run("--json", NULL);
   if (rc) {
     char *log = slurp("stderr.txt");
     fail_msg("powerprune run exited %d:\n%s", rc, log);
   }
+  check_run_json();
   check_report();
   char *table1 = slurp("out/table.csv");
   char *log = slurp("stderr.txt");

@@ -66,7 +66,7 @@ static void test_cli_select(void **st) {
 #define ARGS2 "--power", P("power.csv"), "--power-keep", "15", "--delay", P("delay.bin"), "--delay-ps", "60", \
               "--seed", "3", "-o", P("o2"), "--json"
   assert_int_equal(RUN(&out, ARGS2), 0);
-  assert_non_null(strstr(out, "\"format\":\"powerprune-select-1\""));
+  assert_non_null(strstr(out, "\"format\":\"powerprune-select/1\""));
   char *m = strstr(out, "\"max_delay_ps\":");
   assert_non_null(m);
   assert_true(atoi(m + 15) <= 60);

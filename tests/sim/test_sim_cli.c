@@ -44,7 +44,7 @@ static void test_sta_json(void **st) {
   int rc;
   char *out = run("sta --json", &rc);
   assert_int_equal(rc, 0);
-  assert_non_null(strstr(out, "\"format\": \"powerprune-sta-1\""));
+  assert_non_null(strstr(out, "\"format\": \"powerprune-sta/1\""));
   double crit = num_after(out, "\"critical_path_ps\"");
   assert_true(crit > 50 && crit < 5000);
   assert_non_null(strstr(out, "\"cell\": \"")); /* the path names its cells */
