@@ -53,6 +53,7 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
 #define TS_EVAL ts_eval64
 #define TS_PROG ts_prog64
 #define TS_ANY ts_any64
+#define TS_LANES ts_lanes64
 #include "ts_body.h"
 #undef TS_VT
 #undef TS_NW
@@ -62,6 +63,7 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
 #undef TS_EVAL
 #undef TS_PROG
 #undef TS_ANY
+#undef TS_LANES
 
 /* Static helpers pass vectors by value: no ABI is exposed, so GCC's note
  * about the AVX calling convention does not apply. */
@@ -75,7 +77,10 @@ typedef uint64_t pp_v4 __attribute__((vector_size(32)));
 #define TS_EVAL ts_eval256
 #define TS_PROG ts_prog256
 #define TS_ANY ts_any256
+#define TS_LANES ts_lanes256
 #include "ts_body.h"
+
+int pp_sim_ts_exact(const pp_sim_model *m) { return !m->o.inertial; }
 
 void pp_sim_wide_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value) {
   int w = m->nl->inputs[port].width, off = m->in_port_off[port];
