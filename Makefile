@@ -12,7 +12,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint tidy fuzz
+.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check bench-char lint tidy fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -50,6 +50,10 @@ bench-trace: all
 bench-timing: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_timing
 	$(BUILD)/bench_timing
+
+bench-char: all
+	@$(MAKE) --no-print-directory -C $(BUILD) bench_char
+	$(BUILD)/bench_char $(ARGS)
 
 bench-check: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_check

@@ -217,7 +217,7 @@ int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_
  *
  * The whole table: for every weight value and every activation transition
  * a_from -> a_to, the multiplier (ports w, a -> prod) is simulated with the
- * time-stepped bit-parallel engine (64 transitions per call), each product
+ * time-stepped bit-parallel engine (256 transitions per call), each product
  * bit's settle time combined with the adder's static delays. Delays are
  * rounded up to whole ps. full (may be NULL) only supplies sta_mac_ps. OpenMP
  * over weights, deterministic. */

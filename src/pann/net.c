@@ -84,12 +84,22 @@ static void im2col(const pp_nn_layer *L, int B, const float *x, int grp, double 
     for (int b = 0; b < B; b++) {
       const float *xp = x + ((size_t)ci * B + b) * L->ih * L->iw;
       double *cp = col + (size_t)r * B * N + (size_t)b * N;
+      /* the outputs whose input column lies inside the image: [x0, x1) */
+      int st = L->stride, x0 = 0, x1 = L->w;
+      while (x0 < L->w && x0 * st - L->pad + kx < 0) x0++;
+      while (x1 > x0 && (x1 - 1) * st - L->pad + kx >= L->iw) x1--;
       for (int oy = 0; oy < L->h; oy++) {
-        int iy = oy * L->stride - L->pad + ky;
-        for (int ox = 0; ox < L->w; ox++) {
-          int ix = ox * L->stride - L->pad + kx;
-          cp[oy * L->w + ox] = (iy >= 0 && iy < L->ih && ix >= 0 && ix < L->iw) ? xp[(size_t)iy * L->iw + ix] : 0.0;
+        int iy = oy * st - L->pad + ky;
+        double *cr = cp + (size_t)oy * L->w;
+        if (iy < 0 || iy >= L->ih) {
+          for (int ox = 0; ox < L->w; ox++) cr[ox] = 0.0;
+          continue;
         }
+        const float *xr = xp + (size_t)iy * L->iw;
+        int off = kx - L->pad;
+        for (int ox = 0; ox < x0; ox++) cr[ox] = 0.0;
+        for (int ox = x0; ox < x1; ox++) cr[ox] = xr[ox * st + off];
+        for (int ox = x1; ox < L->w; ox++) cr[ox] = 0.0;
       }
     }
   }
