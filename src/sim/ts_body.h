@@ -4,12 +4,14 @@
  *   TS_VT  lane word type       TS_NW  64-bit words per lane word
  *   TS_FN  engine name          TS_EVAL zero-delay evaluator name
  *   TS_PROG program runner name
+ *   TS_ATTR function attributes (a target clone), TS_LINK its linkage,
+ *   TS_POPC the popcount to use
  * A net keeps a ring of its last ring_h values; a node is evaluated only in
  * the window of ticks where it can change (from the earliest and latest
  * arrival of the inputs that switch in some lane); reads outside a net's own
  * window are clamped to it (before: the old value, after: the last one). */
 
-static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
+TS_ATTR static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
   const TS_VT ones = TS_ONES;
   for (int i = 0; i < p->n_ops; i++) {
     const sim_op *o = &p->ops[i];
@@ -31,7 +33,7 @@ static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
   return r[p->result];
 }
 
-static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
+TS_ATTR static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
   const TS_VT ones = TS_ONES, zero = ones ^ ones;
   for (int n = 0; n < m->n_nets; n++) v[n] = m->net_const[n] > 0 ? ones : zero;
   for (int b = 0; b < m->n_in_bits; b++) memcpy(&v[m->in_net[b]], in_words + (size_t)b * TS_NW, sizeof(TS_VT));
@@ -44,7 +46,7 @@ static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
 }
 
 /* acc[lane] += v for every lane set in c */
-static inline void TS_LANES(TS_VT c, double *acc, double v) {
+TS_ATTR static inline void TS_LANES(TS_VT c, double *acc, double v) {
   for (int j = 0; j < TS_NW; j++) {
     uint64_t cj = TS_WORD(c, j);
     while (cj) {
@@ -54,13 +56,13 @@ static inline void TS_LANES(TS_VT c, double *acc, double v) {
   }
 }
 
-static inline int TS_ANY(TS_VT c) {
+TS_ATTR static inline int TS_ANY(TS_VT c) {
   uint64_t a = 0;
   for (int j = 0; j < TS_NW; j++) a |= TS_WORD(c, j);
   return a != 0;
 }
 
-int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags, pp_sim_ts_result *r) {
+TS_ATTR TS_LINK int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags, pp_sim_ts_result *r) {
   const pp_sim_model *m = w->m;
   const int H = w->ring_h, NL = 64 * TS_NW;
   const unsigned mask = (unsigned)H - 1;
@@ -99,7 +101,7 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
     if (TS_ANY(c)) {
       ea[n] = 0;
       long k = 0;
-      for (int j = 0; j < TS_NW; j++) k += popc(TS_WORD(c, j));
+      for (int j = 0; j < TS_NW; j++) k += TS_POPC(TS_WORD(c, j));
       tog += k;
       if (ntog) w->ts_ntog[n] += k;
       if (lane_en) TS_LANES(c, w->ts_lane_sw, m->net_ecap[n]);
@@ -186,7 +188,7 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
       rn[(unsigned)t & mask] = o;
       if (TS_ANY(c)) {
         long kk = 0;
-        for (int j = 0; j < TS_NW; j++) kk += popc(TS_WORD(c, j));
+        for (int j = 0; j < TS_NW; j++) kk += TS_POPC(TS_WORD(c, j));
         tog += kk;
         if (ntog) w->ts_ntog[n] += kk;
         if (energy) {
@@ -198,7 +200,7 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
             left &= ~sel;
             TS_VT rise = sel & o, fall = sel & ~o;
             long nr = 0, nf = 0;
-            for (int j = 0; j < TS_NW; j++) nr += popc(TS_WORD(rise, j)), nf += popc(TS_WORD(fall, j));
+            for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
             w->ts_pin_rf[2 * (p0 + i)] += nr;
             w->ts_pin_rf[2 * (p0 + i) + 1] += nf;
             if (lane_en) {
@@ -209,7 +211,7 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
           if (TS_ANY(left)) { /* no pin changed: cannot happen for a function of the pins */
             TS_VT rise = left & o, fall = left & ~o;
             long nr = 0, nf = 0;
-            for (int j = 0; j < TS_NW; j++) nr += popc(TS_WORD(rise, j)), nf += popc(TS_WORD(fall, j));
+            for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
             w->ts_pin_rf[2 * p0] += nr;
             w->ts_pin_rf[2 * p0 + 1] += nf;
             if (lane_en) {

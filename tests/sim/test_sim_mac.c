@@ -210,6 +210,18 @@ static void test_mac_ts_energy_equals_event(void **st) {
       double lsw[256], lin[256], tot = tr.energy_fj, tsw = tr.switching_fj, tin = tr.internal_fj;
       memcpy(lsw, tr.lane_switching_fj, sizeof lsw);
       memcpy(lin, tr.lane_internal_fj, sizeof lin);
+      int nob = pp_sim_n_output_bits(m);
+      int32_t *set = malloc(sizeof(int32_t) * 256 * (size_t)nob);
+      memcpy(set, tr.settle_ticks, sizeof(int32_t) * 256 * (size_t)nob);
+      /* the portable build of the engine (the default may be a CPU-specific clone): same bits */
+      setenv("PP_SIM_GENERIC", "1", 1);
+      assert_int_equal(pp_sim_ts_run256(w, ow4, nw4, PP_SIM_LANE_ENERGY, &tr), PP_OK);
+      unsetenv("PP_SIM_GENERIC");
+      assert_memory_equal(set, tr.settle_ticks, sizeof(int32_t) * 256 * (size_t)nob);
+      assert_memory_equal(lsw, tr.lane_switching_fj, sizeof lsw);
+      assert_memory_equal(lin, tr.lane_internal_fj, sizeof lin);
+      assert_true(tr.energy_fj == tot);
+      free(set);
       double t64 = 0;
       for (int g = 0; g < 4; g++) {
         for (int l = 0; l < 64; l++) {
