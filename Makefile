@@ -13,7 +13,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test install clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint tidy fuzz
+.PHONY: all test demo deps asan-test install clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check bench-char bench lint tidy fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -51,6 +51,14 @@ bench-trace: all
 bench-timing: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_timing
 	$(BUILD)/bench_timing
+
+# every benchmark, then one table of results against their peers (BENCHES="char dta" to choose)
+bench: all
+	sh bench/run_all.sh $(BUILD)
+
+bench-char: all
+	@$(MAKE) --no-print-directory -C $(BUILD) bench_char
+	$(BUILD)/bench_char $(ARGS)
 
 bench-check: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_check

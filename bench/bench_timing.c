@@ -1,4 +1,4 @@
-/* bench_timing: the delay-table kernel (time-stepped bit-parallel DTA, 64
+/* bench_timing: the delay-table kernel (time-stepped bit-parallel DTA, 256
  * transitions per call) against its event-driven reference on the same
  * weight of the default 8-bit MAC; prints both rates and the ratio.
  * Run: make bench-timing */

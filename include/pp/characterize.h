@@ -185,6 +185,15 @@ int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T,
  * exposed for tests and for the estimate check). ws belongs to mac. */
 int pp_char_weight_energy(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
                           double *mean_fj, pp_err *e);
+/* The two engines behind it: the time-stepped bit-parallel one (256 tuples
+ * per call, energy from integer counts; transport delays only, PP_EINVAL
+ * otherwise) used whenever pp_sim_ts_exact(mac), and the event engine, the
+ * reference, one tuple at a time (any delay model). They agree within
+ * rounding (1e-9 relative, tested). */
+int pp_char_weight_energy_ts(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
+                             double *mean_fj, pp_err *e);
+int pp_char_weight_energy_event(const pp_sim_model *mac, pp_sim_ws *ws, int w, const pp_char_tuple *t, size_t T,
+                                double *mean_fj, pp_err *e);
 
 /* ---- timing characterization (paper Fig. 5) --------------------------------- */
 
@@ -210,7 +219,7 @@ int pp_char_adder_sta_run(const pp_sim_model *adder, pp_char_adder_sta *out, pp_
  *
  * The whole table: for every weight value and every activation transition
  * a_from -> a_to, the multiplier (ports w, a -> prod) is simulated with the
- * time-stepped bit-parallel engine (64 transitions per call), each product
+ * time-stepped bit-parallel engine (256 transitions per call), each product
  * bit's settle time combined with the adder's static delays. Delays are
  * rounded up to whole ps. full (may be NULL) only supplies sta_mac_ps. OpenMP
  * over weights, deterministic. */

@@ -119,7 +119,9 @@ void pp_sim_ws_free(pp_sim_ws *w);
 /* ---- timed event-driven engine ---- */
 enum {
   PP_SIM_NET_DETAIL = 1, /* fill net_toggles and net_last_ps */
-  PP_SIM_TRACE = 2       /* record every net change (net, tick, value) */
+  PP_SIM_TRACE = 2,      /* record every net change (net, tick, value) */
+  PP_SIM_ENERGY = 4,     /* time-stepped engines: energy summed over the lanes */
+  PP_SIM_LANE_ENERGY = 8 /* time-stepped engines: also the energy of every lane */
 };
 
 typedef struct pp_sim_result {
@@ -163,6 +165,14 @@ typedef struct pp_sim_ts_result {
   const int32_t *max_settle_ticks; /* [lane]: max over output bits */
   long toggles;                /* all net toggles over all lanes */
   const long *net_toggles;     /* per net, summed over lanes (flag PP_SIM_NET_DETAIL), else NULL */
+  /* PP_SIM_ENERGY (or PP_SIM_LANE_ENERGY): the energy of sim.h summed over
+   * the lanes, from integer counts (so independent of the lane order), and
+   * per pin (2 * pin + 0 rise, + 1 fall) the output changes whose internal
+   * energy went to that pin's arc; 0 and NULL without the flag. */
+  double switching_fj, internal_fj, energy_fj;
+  const long *pin_rise_fall;
+  /* PP_SIM_LANE_ENERGY: per lane (64 or 256 entries), else NULL */
+  const double *lane_switching_fj, *lane_internal_fj;
 } pp_sim_ts_result;
 int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
                   pp_sim_ts_result *r);
@@ -171,6 +181,9 @@ int pp_sim_ts_run(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_w
  * settle_ticks[out_bit * 256 + lane] and max_settle_ticks[256]. */
 int pp_sim_ts_run256(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
                      pp_sim_ts_result *r);
+/* 1 when the time-stepped engines simulate m's delay model exactly (the
+ * transport delays of sim.h), 0 for the inertial option (event engine only). */
+int pp_sim_ts_exact(const pp_sim_model *m);
 /* Sets lane `lane` (0..255) of an input port in that 4-word layout. */
 void pp_sim_wide_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value);
 

@@ -94,37 +94,41 @@ int pp_char_timing_ref(const pp_sim_model *mult, const pp_char_adder_sta *ad, in
   return rc;
 }
 
-/* All n_a^2 transitions of one weight, 64 per call of the time-stepped engine. */
+/* All n_a^2 transitions of one weight, 256 per call of the time-stepped
+ * engine (lanes past the end repeat the first transition of the batch). */
 static int timing_weight(const pp_sim_model *mult, pp_sim_ws *ws, const mult_ports *mp, const pp_char_adder_sta *ad,
                          int w, int n_a, uint16_t *out, pp_err *e) {
-  int nb = pp_sim_n_input_bits(mult);
-  uint64_t *ow = calloc((size_t)nb, sizeof *ow), *nw = calloc((size_t)nb, sizeof *nw);
+  enum { NL = 256 };
+  size_t nb = (size_t)pp_sim_n_input_bits(mult) * 4;
+  uint64_t *ow = calloc(nb, sizeof *ow), *nw = calloc(nb, sizeof *nw);
   if (!ow || !nw) {
     free(ow);
     free(nw);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   }
+  for (int l = 0; l < NL; l++) {
+    pp_sim_wide_set_port(mult, ow, mp->pw, l, w);
+    pp_sim_wide_set_port(mult, nw, mp->pw, l, w);
+  }
   double tick = pp_sim_tick_ps(mult);
   size_t total = (size_t)n_a * n_a;
   int rc = PP_OK;
-  for (size_t base = 0; base < total; base += 64) {
-    int lanes = total - base < 64 ? (int)(total - base) : 64;
-    for (int l = 0; l < 64; l++) {
+  for (size_t base = 0; base < total; base += NL) {
+    int lanes = total - base < NL ? (int)(total - base) : NL;
+    for (int l = 0; l < NL; l++) {
       size_t k = base + (size_t)(l < lanes ? l : 0);
       int af = (int)(k / (size_t)n_a), at = (int)(k % (size_t)n_a);
-      pp_sim_words_set_port(mult, ow, mp->pw, l, w);
-      pp_sim_words_set_port(mult, nw, mp->pw, l, w);
-      pp_sim_words_set_port(mult, ow, mp->pa, l, af);
-      pp_sim_words_set_port(mult, nw, mp->pa, l, at);
+      pp_sim_wide_set_port(mult, ow, mp->pa, l, af);
+      pp_sim_wide_set_port(mult, nw, mp->pa, l, at);
     }
     pp_sim_ts_result r;
-    if ((rc = pp_sim_ts_run(ws, ow, nw, 0, &r))) {
+    if ((rc = pp_sim_ts_run256(ws, ow, nw, 0, &r))) {
       rc = pp_err_set(e, rc, NULL, 0, "time-stepped simulation of weight %d failed", w);
       break;
     }
     for (int l = 0; l < lanes; l++) {
       double t[32];
-      for (int i = 0; i < mp->n_prod; i++) t[i] = r.settle_ticks[mp->ob[i] * 64 + l] * tick;
+      for (int i = 0; i < mp->n_prod; i++) t[i] = r.settle_ticks[mp->ob[i] * NL + l] * tick;
       out[base + (size_t)l] = round_ps(pp_char_mac_delay(t, ad->d_bits, mp->n_prod, ad->d_psum));
     }
   }

@@ -1,6 +1,8 @@
 /* cli/main: the table of subcommands, as git does it: name, handler, one-line help. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -32,7 +34,17 @@ static void usage(FILE *f) {
   for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].help);
 }
 
+/* OpenMP threads wait passively (sleep, not spin) between parallel regions:
+ * on a shared machine a spinning idle thread takes a core from another job.
+ * libgomp reads OMP_WAIT_POLICY only when it loads, so the process restarts
+ * itself once with it set; a user's own setting is kept. */
+static void passive_wait(char **argv) {
+  if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "PASSIVE", 1)) return;
+  execv("/proc/self/exe", argv); /* on failure: carry on with the default policy */
+}
+
 int main(int argc, char **argv) {
+  passive_wait(argv);
   if (argc < 2) {
     usage(stderr);
     return PP_EXIT_USAGE;

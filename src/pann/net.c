@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pp/pann.h"
+#include "pann_internal.h"
 
 #define BN_EPS 1e-5f  /* the value module nn uses in its BN layers */
 #define CALIB_SAMPLES 60000
+#define BMAX 64 /* images per forward batch */
 
 typedef struct glayer {
   int li;            /* model layer index */
@@ -83,12 +84,22 @@ static void im2col(const pp_nn_layer *L, int B, const float *x, int grp, double 
     for (int b = 0; b < B; b++) {
       const float *xp = x + ((size_t)ci * B + b) * L->ih * L->iw;
       double *cp = col + (size_t)r * B * N + (size_t)b * N;
+      /* the outputs whose input column lies inside the image: [x0, x1) */
+      int st = L->stride, x0 = 0, x1 = L->w;
+      while (x0 < L->w && x0 * st - L->pad + kx < 0) x0++;
+      while (x1 > x0 && (x1 - 1) * st - L->pad + kx >= L->iw) x1--;
       for (int oy = 0; oy < L->h; oy++) {
-        int iy = oy * L->stride - L->pad + ky;
-        for (int ox = 0; ox < L->w; ox++) {
-          int ix = ox * L->stride - L->pad + kx;
-          cp[oy * L->w + ox] = (iy >= 0 && iy < L->ih && ix >= 0 && ix < L->iw) ? xp[(size_t)iy * L->iw + ix] : 0.0;
+        int iy = oy * st - L->pad + ky;
+        double *cr = cp + (size_t)oy * L->w;
+        if (iy < 0 || iy >= L->ih) {
+          for (int ox = 0; ox < L->w; ox++) cr[ox] = 0.0;
+          continue;
         }
+        const float *xr = xp + (size_t)iy * L->iw;
+        int off = kx - L->pad;
+        for (int ox = 0; ox < x0; ox++) cr[ox] = 0.0;
+        for (int ox = x0; ox < x1; ox++) cr[ox] = xr[ox * st + off];
+        for (int ox = x1; ox < L->w; ox++) cr[ox] = 0.0;
       }
     }
   }
@@ -113,60 +124,42 @@ typedef struct fwd_ctx {
   size_t *calib_seen;         /* per glayer: input elements seen */
   const pp_pann_power *pw;    /* energy: models (NULL: no energy) */
   int accum;
-  pp_pann_energy *en;
-  pp_pann_energy *layer_en;   /* per glayer (may be NULL) */
+  pann_counts *cnt;           /* per glayer */
 } fwd_ctx;
 
-/* Energy of one layer's integer product of one image with the bit-flip
- * models: q (M x K of group grp), x (K x N, column stride ld). Sequential
- * dataflow: one accumulator per output, outputs one after another. */
-static void layer_energy(const pp_pann_net *n, const glayer *G, const double *col, size_t ld, int grp,
-                         fwd_ctx *c) {
+/* Energy counts of one layer's integer product (group grp) of the B images
+ * of a batch: col is K x B*N, image i's columns at offset i*N. Images are
+ * counted in parallel; their integer sums make the total the same for any
+ * thread count. */
+static void layer_energy(const pp_pann_net *n, const glayer *G, const double *col, int B, int grp, fwd_ctx *c) {
   const pp_pann_power *pw = c->pw;
   const pp_pann_qspec *s = &n->spec;
-  int Mg = G->M / G->groups, K = G->K;
-  pp_pann_energy *en = c->layer_en ? &c->layer_en[G - n->G] : c->en;
+  int Mg = G->M / G->groups;
   int b = s->mode == PP_PANN_Q_UNIFORM ? s->w_bits : s->a_bits;
   if (b < 2 || b > 8) return;
   const pp_pann_mult_model *mm = &pw->mult[b - 2];
   const pp_pann_acc_model *am = s->mode == PP_PANN_Q_UNIFORM ? &pw->acc[b - 2] : &pw->add[s->a_bits - 2];
-  int split = s->mode == PP_PANN_Q_PANN || c->accum == PP_PANN_SPLIT;
-  int64_t pw0 = 0, pa0 = 0, px[2] = {0, 0}, pp[2] = {0, 0};
-  for (int j = 0; j < G->N; j++)
-    for (int m = 0; m < Mg; m++) {
-      const int32_t *qr = G->q + (size_t)(grp * Mg + m) * K;
-      int64_t acc[2] = {0, 0};
-      for (int k = 0; k < K; k++) {
-        int64_t w = qr[k], a = (int64_t)col[(size_t)k * ld + j];
-        en->macs += 1;
-        int which = split && w < 0;
-        int64_t wm = split ? (w < 0 ? -w : w) : w;
-        if (s->mode == PP_PANN_Q_UNIFORM) {
-          en->e_mult += pp_pann_mult_energy(mm, pw0, pa0, wm, a);
-          pw0 = wm, pa0 = a;
-          if (split && w == 0) continue;
-          int64_t x = wm * a;
-          en->e_acc += pp_pann_acc_energy(am, px[which], pp[which], x, acc[which]);
-          px[which] = x, pp[which] = acc[which];
-          acc[which] = pp_pann_wrap(acc[which] + x, am->acc_bits);
-          en->additions += 1;
-        } else {
-          for (int64_t r = 0; r < wm; r++) {
-            en->e_acc += pp_pann_acc_energy(am, px[which], pp[which], a, acc[which]);
-            px[which] = a, pp[which] = acc[which];
-            acc[which] = pp_pann_wrap(acc[which] + a, am->acc_bits);
-            en->additions += 1;
-          }
-        }
-      }
-    }
+  pann_layer_job j = {.q = G->q + (size_t)grp * Mg * G->K, .ld = (size_t)B * G->N, .M = Mg, .K = G->K, .N = G->N,
+                      .pann = s->mode == PP_PANN_Q_PANN, .split = s->mode == PP_PANN_Q_PANN || c->accum == PP_PANN_SPLIT,
+                      .w_bits = mm->w_bits, .a_bits = mm->a_bits, .in_bits = am->in_bits, .acc_bits = am->acc_bits};
+  pann_counts part[BMAX];
+  memset(part, 0, sizeof part);
+#pragma omp parallel for schedule(dynamic, 1) if (B > 1)
+  for (int i = 0; i < B; i++) {
+    pann_layer_job ji = j;
+    ji.x = col + (size_t)i * G->N;
+    pann_layer_counts(&ji, &part[i]);
+  }
+  for (int i = 0; i < B; i++) pann_counts_add(&c->cnt[G - n->G], &part[i]);
 }
 
 /* Runs images [first, first+count) of d. logits: count x classes (may be NULL). */
 static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, float *logits, fwd_ctx *c,
                    pp_err *e) {
   const pp_nn_model *m = n->m;
-  const int BMAX = 64;
+  /* serial GEMMs: the parallelism is over images (layer_energy); OpenBLAS's
+   * own idle threads would spin beside OpenMP's */
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
   int quant = n->quantized && n->spec.mode != PP_PANN_Q_FLOAT;
   int Lq = (1 << n->spec.a_bits) - 1;
   float **act = calloc((size_t)m->nlayers + 1, sizeof(float *));
@@ -246,11 +239,7 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
             for (size_t k = 0; k < (size_t)Mg * G->K; k++)
               wd[k] = quant ? (double)G->q[(size_t)grp * Mg * G->K + k] : (double)G->w[(size_t)grp * Mg * G->K + k];
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, BN, G->K, 1.0, wd, G->K, col, BN, 0.0, out, BN);
-            if (quant && c && c->pw)
-              for (int b = 0; b < B; b++) {
-                /* one image's columns: offset b*N, row stride BN */
-                layer_energy(n, G, col + (size_t)b * G->N, (size_t)BN, grp, c);
-              }
+            if (quant && c && c->pw) layer_energy(n, G, col, B, grp, c);
             const float *bias = quant ? G->bq : G->b;
             for (int mm = 0; mm < Mg; mm++) {
               int mo = grp * Mg + mm;
@@ -553,17 +542,26 @@ int pp_pann_net_energy_layers(pp_pann_net *n, const pp_pann_power *pw, int accum
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN: energy needs images [%d, %d) of a set of %d", first, first + count,
                       d ? d->n : 0);
   pp_pann_energy *le = layers ? layers : calloc((size_t)n->ng, sizeof *le);
-  if (!le) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  pann_counts *cnt = calloc((size_t)n->ng, sizeof *cnt);
+  if (!le || !cnt) {
+    if (!layers) free(le);
+    free(cnt);
+    return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  }
   memset(le, 0, sizeof *le * (size_t)n->ng);
   fwd_ctx c = {0};
   c.pw = pw;
   c.accum = accum;
-  c.en = out;
-  c.layer_en = le;
+  c.cnt = cnt;
   int st = forward(n, d, first, count, NULL, &c, e);
+  const pp_pann_acc_model *am = n->spec.mode == PP_PANN_Q_UNIFORM ? &pw->acc[b - 2] : &pw->add[n->spec.a_bits - 2];
   if (!st)
     for (int i = 0; i < n->ng; i++) {
       pp_pann_energy *l = &le[i];
+      l->macs = (double)cnt[i].macs;
+      l->additions = (double)cnt[i].acc[0];
+      l->e_mult = n->spec.mode == PP_PANN_Q_UNIFORM ? pann_counts_fj(pw->mult[b - 2].c, cnt[i].mult, PP_PANN_MULT_NF) : 0;
+      l->e_acc = pann_counts_fj(am->c, cnt[i].acc, PP_PANN_ACC_NF);
       l->e_total = l->e_mult + l->e_acc;
       l->e_per_mac = l->macs > 0 ? l->e_total / l->macs : 0;
       out->macs += l->macs;
@@ -571,6 +569,7 @@ int pp_pann_net_energy_layers(pp_pann_net *n, const pp_pann_power *pw, int accum
       out->e_mult += l->e_mult;
       out->e_acc += l->e_acc;
     }
+  free(cnt);
   if (!layers) free(le);
   if (st) return st;
   out->e_total = out->e_mult + out->e_acc;

@@ -22,4 +22,30 @@ void pann_part_free(part *p);
 /* Energies (fJ) of the n-1 transitions of a stream of input vectors (n x nports). */
 int pann_part_stream(part *p, const int64_t *vals, long n, double *E, pp_err *e);
 
+/* One image's integer product of one (layer, group) for the bit-flip
+ * models: q (M x K), x (K x N, column stride ld, integer values), sequential
+ * dataflow (one accumulator per output, outputs one after another). pann:
+ * PANN's repeated additions of x (|q| of them) with the add model's widths;
+ * else a multiplier (w_bits x a_bits) then the accumulator. */
+typedef struct pann_layer_job {
+  const int32_t *q;
+  const double *x;
+  size_t ld;
+  int M, K, N;
+  int pann, split;
+  int w_bits, a_bits, in_bits, acc_bits;
+} pann_layer_job;
+/* Integer feature sums (model.c's feature order); acc[0] is the additions. */
+typedef struct pann_counts {
+  int64_t mult[6], acc[6];
+  int64_t macs;
+} pann_counts;
+/* Adds the job's counts to o: fast kernel and its naive reference. */
+void pann_layer_counts(const pann_layer_job *j, pann_counts *o);
+void pann_layer_counts_naive(const pann_layer_job *j, pann_counts *o);
+extern int pann_force_generic; /* 1: never the hardware-popcount build */
+void pann_counts_add(pann_counts *to, const pann_counts *c);
+/* sum_i coef[i] * F[i], in i order */
+double pann_counts_fj(const double *coef, const int64_t *F, int nf);
+
 #endif

@@ -5,6 +5,7 @@
  * values, each gate evaluated only inside the window of ticks where it can
  * change (from earliest/latest arrivals of the switching inputs); the
  * engine itself is in ts_body.h, instantiated for 64 and 256 lanes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_internal.h"
@@ -44,7 +45,12 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
   return t;
 }
 
-/* The time-stepped engine, 64 lanes (uint64_t) and 256 lanes (GCC vector). */
+/* The time-stepped engine, 64 lanes (uint64_t) and 256 lanes (GCC vector),
+ * the latter also as an AVX2+POPCNT clone chosen at run time (integer logic
+ * only: the same results; no FMA, so the energy sums round the same). */
+#define TS_ATTR
+#define TS_LINK
+#define TS_POPC popc
 #define TS_VT uint64_t
 #define TS_NW 1
 #define TS_ONES (~(uint64_t)0)
@@ -53,6 +59,7 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
 #define TS_EVAL ts_eval64
 #define TS_PROG ts_prog64
 #define TS_ANY ts_any64
+#define TS_LANES ts_lanes64
 #include "ts_body.h"
 #undef TS_VT
 #undef TS_NW
@@ -62,6 +69,7 @@ long pp_sim_bp_toggles(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *
 #undef TS_EVAL
 #undef TS_PROG
 #undef TS_ANY
+#undef TS_LANES
 
 /* Static helpers pass vectors by value: no ABI is exposed, so GCC's note
  * about the AVX calling convention does not apply. */
@@ -71,11 +79,44 @@ typedef uint64_t pp_v4 __attribute__((vector_size(32)));
 #define TS_NW 4
 #define TS_ONES (~(pp_v4){0, 0, 0, 0})
 #define TS_WORD(c, j) ((c)[j])
-#define TS_FN pp_sim_ts_run256
+#define TS_FN ts_run256_generic
 #define TS_EVAL ts_eval256
 #define TS_PROG ts_prog256
 #define TS_ANY ts_any256
+#define TS_LANES ts_lanes256
+#undef TS_LINK
+#define TS_LINK static
 #include "ts_body.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define PP_TS_AVX2 1
+#undef TS_FN
+#undef TS_EVAL
+#undef TS_PROG
+#undef TS_ANY
+#undef TS_LANES
+#undef TS_ATTR
+#undef TS_POPC
+#define TS_FN ts_run256_avx2
+#define TS_EVAL ts_eval256_avx2
+#define TS_PROG ts_prog256_avx2
+#define TS_ANY ts_any256_avx2
+#define TS_LANES ts_lanes256_avx2
+#define TS_ATTR __attribute__((target("avx2,popcnt")))
+#define TS_POPC __builtin_popcountll
+#include "ts_body.h"
+#endif
+
+int pp_sim_ts_run256(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags,
+                     pp_sim_ts_result *r) {
+#ifdef PP_TS_AVX2
+  if (!getenv("PP_SIM_GENERIC") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    return ts_run256_avx2(w, old_words, new_words, flags, r);
+#endif
+  return ts_run256_generic(w, old_words, new_words, flags, r);
+}
+
+int pp_sim_ts_exact(const pp_sim_model *m) { return !m->o.inertial; }
 
 void pp_sim_wide_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value) {
   int w = m->nl->inputs[port].width, off = m->in_port_off[port];

@@ -47,6 +47,10 @@ void pp_sim_ws_free(pp_sim_ws *w) {
   free(w->ts_settle);
   free(w->ts_max);
   free(w->ts_ntog);
+  free(w->ts_pinprev);
+  free(w->ts_pin_rf);
+  free(w->ts_lane_sw);
+  free(w->ts_lane_in);
   free(w);
 }
 
@@ -79,7 +83,9 @@ int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
       !(w->wa = walloc((size_t)nn * 4)) || !ALLOC(w->wb, nn) || !(w->ring = walloc((size_t)nn * w->ring_h * 4)) ||
       !ALLOC(w->lo1, nn) ||
       !ALLOC(w->hi, nn) || !ALLOC(w->nlo, nd) || !ALLOC(w->nhi, nd) || !ALLOC(w->active, nd) || !ALLOC(w->ch_node, nd) || !ALLOC(w->ch_attr, nd) ||
-      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 256) || !ALLOC(w->ts_max, 256) || !ALLOC(w->ts_ntog, nn)) {
+      !ALLOC(w->ts_settle, (size_t)m->n_out_bits * 256) || !ALLOC(w->ts_max, 256) || !ALLOC(w->ts_ntog, nn) ||
+      !(w->ts_pinprev = walloc((size_t)np * 4)) || !ALLOC(w->ts_pin_rf, (size_t)np * 2) || !ALLOC(w->ts_lane_sw, 256) ||
+      !ALLOC(w->ts_lane_in, 256)) {
     pp_sim_ws_free(w);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory allocating a simulation workspace");
   }

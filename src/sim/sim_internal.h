@@ -87,6 +87,9 @@ struct pp_sim_ws {
   int *active;            /* nodes with a window */
   int32_t *ts_settle, *ts_max;
   long *ts_ntog;
+  uint64_t *ts_pinprev;   /* per pin: delayed value at the previous tick (4 words) */
+  long *ts_pin_rf;        /* per pin: output rises, falls charged to it */
+  double *ts_lane_sw, *ts_lane_in; /* 256 lanes */
 };
 
 int sim_prog_build(uint64_t truth, int k, sim_prog *p);

@@ -4,12 +4,14 @@
  *   TS_VT  lane word type       TS_NW  64-bit words per lane word
  *   TS_FN  engine name          TS_EVAL zero-delay evaluator name
  *   TS_PROG program runner name
+ *   TS_ATTR function attributes (a target clone), TS_LINK its linkage,
+ *   TS_POPC the popcount to use
  * A net keeps a ring of its last ring_h values; a node is evaluated only in
  * the window of ticks where it can change (from the earliest and latest
  * arrival of the inputs that switch in some lane); reads outside a net's own
  * window are clamped to it (before: the old value, after: the last one). */
 
-static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
+TS_ATTR static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
   const TS_VT ones = TS_ONES;
   for (int i = 0; i < p->n_ops; i++) {
     const sim_op *o = &p->ops[i];
@@ -31,7 +33,7 @@ static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
   return r[p->result];
 }
 
-static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
+TS_ATTR static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
   const TS_VT ones = TS_ONES, zero = ones ^ ones;
   for (int n = 0; n < m->n_nets; n++) v[n] = m->net_const[n] > 0 ? ones : zero;
   for (int b = 0; b < m->n_in_bits; b++) memcpy(&v[m->in_net[b]], in_words + (size_t)b * TS_NW, sizeof(TS_VT));
@@ -43,13 +45,24 @@ static void TS_EVAL(const pp_sim_model *m, const uint64_t *in_words, TS_VT *v) {
   }
 }
 
-static inline int TS_ANY(TS_VT c) {
+/* acc[lane] += v for every lane set in c */
+TS_ATTR static inline void TS_LANES(TS_VT c, double *acc, double v) {
+  for (int j = 0; j < TS_NW; j++) {
+    uint64_t cj = TS_WORD(c, j);
+    while (cj) {
+      acc[j * 64 + __builtin_ctzll(cj)] += v;
+      cj &= cj - 1;
+    }
+  }
+}
+
+TS_ATTR static inline int TS_ANY(TS_VT c) {
   uint64_t a = 0;
   for (int j = 0; j < TS_NW; j++) a |= TS_WORD(c, j);
   return a != 0;
 }
 
-int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags, pp_sim_ts_result *r) {
+TS_ATTR TS_LINK int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, unsigned flags, pp_sim_ts_result *r) {
   const pp_sim_model *m = w->m;
   const int H = w->ring_h, NL = 64 * TS_NW;
   const unsigned mask = (unsigned)H - 1;
@@ -61,7 +74,15 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
   /* settled old values; inputs switch at tick 0 */
   TS_EVAL(m, old_words, wa);
   long tog = 0;
-  if (flags & PP_SIM_NET_DETAIL) memset(w->ts_ntog, 0, (size_t)m->n_nets * sizeof *w->ts_ntog);
+  const int lane_en = (flags & PP_SIM_LANE_ENERGY) != 0, energy = lane_en || (flags & PP_SIM_ENERGY);
+  const int ntog = energy || (flags & PP_SIM_NET_DETAIL);
+  if (ntog) memset(w->ts_ntog, 0, (size_t)m->n_nets * sizeof *w->ts_ntog);
+  if (energy) memset(w->ts_pin_rf, 0, (size_t)m->n_pins * 2 * sizeof *w->ts_pin_rf);
+  if (lane_en) {
+    memset(w->ts_lane_sw, 0, (size_t)NL * sizeof *w->ts_lane_sw);
+    memset(w->ts_lane_in, 0, (size_t)NL * sizeof *w->ts_lane_in);
+  }
+  TS_VT *pprev = (TS_VT *)w->ts_pinprev; /* delayed pin values at the previous tick */
   /* earliest change per net (BIG: never), latest in hi[] */
   int32_t *ea = lo1; /* lo1 doubles as "earliest" during this pass */
   for (int n = 0; n < m->n_nets; n++) {
@@ -80,9 +101,10 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
     if (TS_ANY(c)) {
       ea[n] = 0;
       long k = 0;
-      for (int j = 0; j < TS_NW; j++) k += popc(TS_WORD(c, j));
+      for (int j = 0; j < TS_NW; j++) k += TS_POPC(TS_WORD(c, j));
       tog += k;
-      if (flags & PP_SIM_NET_DETAIL) w->ts_ntog[n] += k;
+      if (ntog) w->ts_ntog[n] += k;
+      if (lane_en) TS_LANES(c, w->ts_lane_sw, m->net_ecap[n]);
     }
   }
   /* windows: a node can change only in [lo, hi]: lo = min over switching
@@ -106,6 +128,8 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
       w->nhi[d] = h;
       w->active[n_act++] = d;
       if (h > tend) tend = h;
+      if (energy) /* before the window every delayed pin holds its old value */
+        for (int p = m->node_pin0[d]; p < m->node_pin0[d + 1]; p++) pprev[p] = wa[m->pin_net[p]];
     }
   }
   /* lo1 = the tick before a net's first possible change (slot holds old) */
@@ -164,9 +188,39 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
       rn[(unsigned)t & mask] = o;
       if (TS_ANY(c)) {
         long kk = 0;
-        for (int j = 0; j < TS_NW; j++) kk += popc(TS_WORD(c, j));
+        for (int j = 0; j < TS_NW; j++) kk += TS_POPC(TS_WORD(c, j));
         tog += kk;
-        if (flags & PP_SIM_NET_DETAIL) w->ts_ntog[n] += kk;
+        if (ntog) w->ts_ntog[n] += kk;
+        if (energy) {
+          /* internal energy: each changing lane is charged to the lowest
+           * delayed pin that changed at t (pin 0 when none, as event.c) */
+          TS_VT left = c;
+          for (int i = 0; i < k && TS_ANY(left); i++) {
+            TS_VT sel = left & (rg[i] ^ pprev[p0 + i]);
+            left &= ~sel;
+            TS_VT rise = sel & o, fall = sel & ~o;
+            long nr = 0, nf = 0;
+            for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
+            w->ts_pin_rf[2 * (p0 + i)] += nr;
+            w->ts_pin_rf[2 * (p0 + i) + 1] += nf;
+            if (lane_en) {
+              TS_LANES(rise, w->ts_lane_in, m->pin_er[p0 + i]);
+              TS_LANES(fall, w->ts_lane_in, m->pin_ef[p0 + i]);
+            }
+          }
+          if (TS_ANY(left)) { /* no pin changed: cannot happen for a function of the pins */
+            TS_VT rise = left & o, fall = left & ~o;
+            long nr = 0, nf = 0;
+            for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
+            w->ts_pin_rf[2 * p0] += nr;
+            w->ts_pin_rf[2 * p0 + 1] += nf;
+            if (lane_en) {
+              TS_LANES(rise, w->ts_lane_in, m->pin_er[p0]);
+              TS_LANES(fall, w->ts_lane_in, m->pin_ef[p0]);
+            }
+          }
+          if (lane_en) TS_LANES(c, w->ts_lane_sw, m->net_ecap[n]);
+        }
         int ob = m->net_out_bit[n];
         if (ob >= 0) {
           int32_t *s = w->ts_settle + (size_t)ob * NL;
@@ -179,6 +233,8 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
           }
         }
       }
+      if (energy)
+        for (int i = 0; i < k; i++) pprev[p0 + i] = rg[i];
     }
   }
   /* output bits sharing a net copy its settle times; maxima per lane */
@@ -195,5 +251,22 @@ int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_t *new_words, un
   r->max_settle_ticks = w->ts_max;
   r->toggles = tog;
   r->net_toggles = (flags & PP_SIM_NET_DETAIL) ? w->ts_ntog : NULL;
+  r->switching_fj = r->internal_fj = r->energy_fj = 0;
+  r->lane_switching_fj = r->lane_internal_fj = NULL;
+  r->pin_rise_fall = NULL;
+  if (energy) { /* from the integer counts: the sum does not depend on the lane order */
+    double sw = 0, in = 0;
+    for (int n = 0; n < m->n_nets; n++) sw += m->net_ecap[n] * (double)w->ts_ntog[n];
+    for (int p = 0; p < m->n_pins; p++)
+      in += m->pin_er[p] * (double)w->ts_pin_rf[2 * p] + m->pin_ef[p] * (double)w->ts_pin_rf[2 * p + 1];
+    r->switching_fj = sw;
+    r->internal_fj = in;
+    r->energy_fj = sw + in;
+    r->pin_rise_fall = w->ts_pin_rf;
+  }
+  if (lane_en) {
+    r->lane_switching_fj = w->ts_lane_sw;
+    r->lane_internal_fj = w->ts_lane_in;
+  }
   return PP_OK;
 }

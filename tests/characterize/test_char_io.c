@@ -73,7 +73,7 @@ static void test_io_ports_and_weight(void **st) {
   pp_char_mac_free(&mac);
 }
 
-/* pp_char_weight_energy (through pp_char_io) against driving the ports by
+/* pp_char_weight_energy_event (through pp_char_io) against driving the ports by
  * hand with the simulator alone. */
 static void test_energy_by_hand(void **st) {
   (void)st;
@@ -93,8 +93,9 @@ static void test_energy_by_hand(void **st) {
   uint8_t *o = calloc(nb, 1), *n = calloc(nb, 1);
   assert_true(o && n);
   for (int w = -7; w <= 7; w += 7) {
-    double mean;
-    assert_int_equal(pp_char_weight_energy(m, ws, w, t, T, &mean, &e), PP_OK);
+    double mean, fast;
+    assert_int_equal(pp_char_weight_energy_event(m, ws, w, t, T, &mean, &e), PP_OK);
+    assert_int_equal(pp_char_weight_energy(m, ws, w, t, T, &fast, &e), PP_OK); /* time-stepped */
     double sum = 0;
     for (size_t i = 0; i < T; i++) {
       memset(o, 0, nb);
@@ -110,6 +111,7 @@ static void test_energy_by_hand(void **st) {
       sum += r.energy_fj;
     }
     assert_true(mean == sum / (double)T); /* same transitions in the same order */
+    assert_true(fabs(fast - mean) <= 1e-9 * mean);
     if (w) assert_true(mean > 0);
   }
   free(o);

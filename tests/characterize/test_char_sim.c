@@ -107,6 +107,52 @@ static void test_power_table(void **st) {
   pp_char_mac_free(&mac);
 }
 
+/* The time-stepped engine's mean energy per weight against the event
+ * engine (the reference) on the 8-bit MACs (array/ripple and booth), a tuple
+ * count that leaves a partial last batch; an inertial model falls back to
+ * the event engine. */
+static void test_power_engines_agree(void **st) {
+  (void)st;
+  const size_t T = getenv("PP_ASAN") ? 300 : 700;
+  pp_char_tuple *t = calloc(T, sizeof *t);
+  pp_char_uniform_tuples(8, 22, T, 5, t);
+  pp_err e;
+  pp_err_clear(&e);
+  for (int mult = 0; mult < 2; mult++) {
+    pp_char_mac mac;
+    load(8, 8, 22, mult ? PP_MULT_BOOTH : PP_MULT_ARRAY, PP_CHAR_FULL, &mac);
+    pp_sim_ws *ws;
+    assert_int_equal(pp_sim_ws_new(mac.m[0], &ws, &e), PP_OK);
+    assert_true(pp_sim_ts_exact(mac.m[0]));
+    static const int ws_list[] = {-127, -64, -1, 0, 1, 3, 77, 127};
+    for (size_t k = 0; k < sizeof ws_list / sizeof ws_list[0]; k++) {
+      double a, b;
+      assert_int_equal(pp_char_weight_energy_ts(mac.m[0], ws, ws_list[k], t, T, &a, &e), PP_OK);
+      assert_int_equal(pp_char_weight_energy_event(mac.m[0], ws, ws_list[k], t, T, &b, &e), PP_OK);
+      assert_true(b > 0);
+      assert_true(fabs(a - b) <= 1e-9 * b);
+    }
+    pp_sim_opts o;
+    pp_sim_opts_default(&o);
+    o.inertial = 1;
+    pp_sim_model *mi;
+    pp_sim_ws *wi;
+    assert_int_equal(pp_sim_model_new(pp_sim_netlist(mac.m[0]), &o, &mi, &e), PP_OK);
+    assert_int_equal(pp_sim_ws_new(mi, &wi, &e), PP_OK);
+    assert_false(pp_sim_ts_exact(mi));
+    double a, b;
+    assert_int_equal(pp_char_weight_energy_ts(mi, wi, 5, t, 10, &a, &e), PP_EINVAL);
+    assert_int_equal(pp_char_weight_energy(mi, wi, 5, t, 10, &a, &e), PP_OK);
+    assert_int_equal(pp_char_weight_energy_event(mi, wi, 5, t, 10, &b, &e), PP_OK);
+    assert_true(a == b);
+    pp_sim_ws_free(wi);
+    pp_sim_model_free(mi);
+    pp_sim_ws_free(ws);
+    pp_char_mac_free(&mac);
+  }
+  free(t);
+}
+
 static void check_timing(int mult) {
   pp_char_mac mac;
   load(4, 4, 10, mult, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac);
@@ -230,6 +276,7 @@ int main(void) {
   if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_charsim")) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fig5_example), cmocka_unit_test(test_power_table),
+      cmocka_unit_test(test_power_engines_agree),
       cmocka_unit_test(test_timing_array), cmocka_unit_test(test_timing_booth),
       cmocka_unit_test(test_bad_netlists), cmocka_unit_test(test_trace_tuples),
   };

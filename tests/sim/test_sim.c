@@ -312,7 +312,10 @@ static void test_random_engines_agree(void **st) {
         if (nbits[l][i]) nw[i] |= (uint64_t)1 << l;
       }
     pp_sim_ts_result tr;
-    assert_int_equal(pp_sim_ts_run(w, ow, nw, PP_SIM_NET_DETAIL, &tr), PP_OK);
+    assert_int_equal(pp_sim_ts_run(w, ow, nw, PP_SIM_NET_DETAIL | PP_SIM_LANE_ENERGY, &tr), PP_OK);
+    double lane_sw[64], lane_in[64], ts_sw = tr.switching_fj, ts_in = tr.internal_fj, ev_sw = 0, ev_in = 0;
+    memcpy(lane_sw, tr.lane_switching_fj, sizeof lane_sw);
+    memcpy(lane_in, tr.lane_internal_fj, sizeof lane_in);
     long *ts_ntog = calloc((size_t)b.nl.n_nets, sizeof(long));
     memcpy(ts_ntog, tr.net_toggles, (size_t)b.nl.n_nets * sizeof(long));
     int32_t *ts_settle = calloc((size_t)m->n_out_bits * 64, sizeof(int32_t));
@@ -341,6 +344,10 @@ static void test_random_engines_agree(void **st) {
       }
       assert_true(fabs(res.switching_fj - ro.sw) < 1e-6);
       assert_true(fabs(res.internal_fj - ro.in) < 1e-6);
+      /* the time-stepped engine's energy per lane: same charges, summed in another order */
+      assert_true(fabs(lane_sw[l] - res.switching_fj) <= 1e-9 * res.switching_fj);
+      assert_true(fabs(lane_in[l] - res.internal_fj) <= 1e-9 * res.internal_fj);
+      ev_sw += res.switching_fj, ev_in += res.internal_fj;
       for (int o = 0; o < m->n_out_bits; o++) {
         assert_true(fabs(res.settle_ps[o] - ts_settle[o * 64 + l]) < 1e-9);
         assert_int_equal(res.out_values[o], rv1[m->out_net[o]]);
@@ -351,6 +358,8 @@ static void test_random_engines_agree(void **st) {
     }
     assert_int_equal(zd, zd_ref);
     assert_int_equal(ev_total, ts_total);
+    assert_true(ev_sw > 0 && fabs(ts_sw - ev_sw) <= 1e-9 * ev_sw);
+    assert_true(fabs(ts_in - ev_in) <= 1e-9 * ev_in);
     for (int k = 0; k < b.nl.n_nets; k++) assert_int_equal(ev_ntog[k], ts_ntog[k]);
     free(rv0), free(rv1), free(vw), free(ev_ntog), free(ts_ntog), free(ts_settle);
     pp_sim_ws_free(w);

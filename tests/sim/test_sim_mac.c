@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,96 @@ static void test_mult_ts_equals_event(void **st) {
   pp_netlist_free(nl);
 }
 
+/* Energy of the time-stepped engines (256 and 64 lanes) against the event
+ * engine on the whole MAC (w, a and p switching): per lane within 1e-9
+ * relative, and the lane totals from integer counts likewise. */
+static void test_mac_ts_energy_equals_event(void **st) {
+  (void)st;
+  for (int arch = 0; arch < 2; arch++) {
+    pp_netlist *nl = mac(PP_MAC_FULL, arch ? PP_MULT_BOOTH : PP_MULT_ARRAY, arch ? PP_ADDER_PREFIX : PP_ADDER_RIPPLE);
+    pp_sim_model *m;
+    pp_sim_ws *w;
+    pp_err e;
+    assert_int_equal(pp_sim_model_new(nl, NULL, &m, &e), PP_OK);
+    assert_int_equal(pp_sim_ws_new(m, &w, &e), PP_OK);
+    int pw = pp_netlist_find_input(nl, "w"), pa = pp_netlist_find_input(nl, "a"), pp = pp_netlist_find_input(nl, "p");
+    assert_true(pw >= 0 && pa >= 0 && pp >= 0);
+    int nb = pp_sim_n_input_bits(m);
+    pp_rng r;
+    pp_rng_seed(&r, 11 + arch);
+    uint8_t *o = calloc((size_t)nb, 1), *n = calloc((size_t)nb, 1);
+    uint64_t *ow4 = calloc((size_t)nb * 4, 8), *nw4 = calloc((size_t)nb * 4, 8);
+    uint64_t *ow = calloc((size_t)nb, 8), *nw = calloc((size_t)nb, 8);
+    for (int batch = 0; batch < (getenv("PP_ASAN") ? 1 : 2); batch++) {
+      int wv = (int)pp_rng_below(&r, 255) - 127;
+      int ao[256], an[256];
+      int32_t po[256], pn[256];
+      for (int l = 0; l < 256; l++) {
+        ao[l] = (int)pp_rng_below(&r, 256), an[l] = l % 8 == 0 ? ao[l] : (int)pp_rng_below(&r, 256);
+        po[l] = (int32_t)pp_rng_below(&r, 1u << 20) - (1 << 19), pn[l] = (int32_t)pp_rng_below(&r, 1u << 20) - (1 << 19);
+        pp_sim_wide_set_port(m, ow4, pw, l, wv);
+        pp_sim_wide_set_port(m, nw4, pw, l, wv);
+        pp_sim_wide_set_port(m, ow4, pa, l, ao[l]);
+        pp_sim_wide_set_port(m, nw4, pa, l, an[l]);
+        pp_sim_wide_set_port(m, ow4, pp, l, po[l]);
+        pp_sim_wide_set_port(m, nw4, pp, l, pn[l]);
+      }
+      pp_sim_ts_result tr;
+      assert_int_equal(pp_sim_ts_run256(w, ow4, nw4, PP_SIM_LANE_ENERGY, &tr), PP_OK);
+      double lsw[256], lin[256], tot = tr.energy_fj, tsw = tr.switching_fj, tin = tr.internal_fj;
+      memcpy(lsw, tr.lane_switching_fj, sizeof lsw);
+      memcpy(lin, tr.lane_internal_fj, sizeof lin);
+      int nob = pp_sim_n_output_bits(m);
+      int32_t *set = malloc(sizeof(int32_t) * 256 * (size_t)nob);
+      memcpy(set, tr.settle_ticks, sizeof(int32_t) * 256 * (size_t)nob);
+      /* the portable build of the engine (the default may be a CPU-specific clone): same bits */
+      setenv("PP_SIM_GENERIC", "1", 1);
+      assert_int_equal(pp_sim_ts_run256(w, ow4, nw4, PP_SIM_LANE_ENERGY, &tr), PP_OK);
+      unsetenv("PP_SIM_GENERIC");
+      assert_memory_equal(set, tr.settle_ticks, sizeof(int32_t) * 256 * (size_t)nob);
+      assert_memory_equal(lsw, tr.lane_switching_fj, sizeof lsw);
+      assert_memory_equal(lin, tr.lane_internal_fj, sizeof lin);
+      assert_true(tr.energy_fj == tot);
+      free(set);
+      double t64 = 0;
+      for (int g = 0; g < 4; g++) {
+        for (int l = 0; l < 64; l++) {
+          pp_sim_words_set_port(m, ow, pw, l, wv);
+          pp_sim_words_set_port(m, nw, pw, l, wv);
+          pp_sim_words_set_port(m, ow, pa, l, ao[64 * g + l]);
+          pp_sim_words_set_port(m, nw, pa, l, an[64 * g + l]);
+          pp_sim_words_set_port(m, ow, pp, l, po[64 * g + l]);
+          pp_sim_words_set_port(m, nw, pp, l, pn[64 * g + l]);
+        }
+        assert_int_equal(pp_sim_ts_run(w, ow, nw, PP_SIM_ENERGY, &tr), PP_OK);
+        assert_null(tr.lane_switching_fj);
+        t64 += tr.energy_fj;
+      }
+      double esw = 0, ein = 0;
+      for (int l = 0; l < 256; l++) {
+        pp_sim_bits_set_port(m, o, pw, wv);
+        pp_sim_bits_set_port(m, n, pw, wv);
+        pp_sim_bits_set_port(m, o, pa, ao[l]);
+        pp_sim_bits_set_port(m, n, pa, an[l]);
+        pp_sim_bits_set_port(m, o, pp, po[l]);
+        pp_sim_bits_set_port(m, n, pp, pn[l]);
+        pp_sim_result res;
+        assert_int_equal(pp_sim_transition(w, o, n, 0, &res), PP_OK);
+        assert_true(fabs(lsw[l] - res.switching_fj) <= 1e-9 * res.switching_fj);
+        assert_true(fabs(lin[l] - res.internal_fj) <= 1e-9 * res.internal_fj);
+        esw += res.switching_fj, ein += res.internal_fj;
+      }
+      assert_true(esw > 0 && ein > 0);
+      assert_true(fabs(tsw - esw) <= 1e-9 * esw && fabs(tin - ein) <= 1e-9 * ein);
+      assert_true(fabs(t64 - tot) <= 1e-9 * tot);
+    }
+    free(o), free(n), free(ow4), free(nw4), free(ow), free(nw);
+    pp_sim_ws_free(w);
+    pp_sim_model_free(m);
+    pp_netlist_free(nl);
+  }
+}
+
 /* What the characterization asks of STA on the adder part: d_i for each
  * product bit and d_psum, consistent with the per-bit matrix. */
 static void test_adder_port_delays(void **st) {
@@ -208,6 +299,7 @@ static void test_adder_port_delays(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_mac_values_and_sta_bound),
                                      cmocka_unit_test(test_mult_ts_equals_event),
+      cmocka_unit_test(test_mac_ts_energy_equals_event),
                                      cmocka_unit_test(test_adder_port_delays)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
