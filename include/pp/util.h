@@ -73,8 +73,10 @@ void pp_json_null(pp_json *j);
 void pp_json_end(pp_json *j); /* final newline */
 
 /* ---- atomic output ------------------------------------------------------- */
-/* Writes go to "<path>.tmp.<pid>"; commit renames it over path, abort removes
- * it. A crash never leaves a partial file under the final name. */
+/* Writes go to "<path>.tmp.<pid>"; commit flushes and fsyncs it, renames it
+ * over path and fsyncs the folder; abort removes it. A crash never leaves a
+ * partial file under the final name. Errors carry strerror (e.g. "No space
+ * left on device"). */
 typedef struct pp_outfile {
   FILE *f;
   char path[4096];
@@ -85,6 +87,8 @@ int pp_outfile_commit(pp_outfile *o, pp_err *e);
 void pp_outfile_abort(pp_outfile *o);
 /* mkdir -p */
 int pp_mkdirs(const char *path, pp_err *e);
+/* CRC-32 (zlib's) and size of a file's content. */
+int pp_file_crc32(const char *path, uint32_t *crc, uint64_t *size, pp_err *e);
 /* Whole file into a NUL-terminated buffer (caller frees). */
 int pp_read_file(const char *path, char **data, size_t *len, pp_err *e);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/flow.h"
 #include "pp/report.h"
 #include "pp/select.h"
 
@@ -232,7 +233,7 @@ static void test_quick_run_and_resume(void **st) {
   free(table2);
 
   /* interrupted: the late stages are gone; the early ones are skipped, the result is the same */
-  char cmd[1024];
+  char cmd[1024], p0[600];
   snprintf(cmd, sizeof cmd, "rm -f %s/out/stages/20-trace-final.json %s/out/summary.json %s/out/table.csv", dir,
            dir, dir);
   assert_int_equal(system(cmd), 0);
@@ -243,6 +244,61 @@ static void test_quick_run_and_resume(void **st) {
   assert_non_null(strstr(log, "stage 20-trace-final: done in"));
   free(log);
   check_report();
+  table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* a finished stage's file is damaged (issue 15: truncate -s 1000000): the
+   * rerun redoes that stage, not the others, and the result is the same */
+  snprintf(cmd, sizeof cmd, "truncate -s 1000000 %s/out/trace_int8.ppstats", dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(run(NULL), 0);
+  log = slurp("log.txt");
+  assert_non_null(strstr(log, "trace_int8.ppstats changed since the stage made it"));
+  assert_non_null(strstr(log, "stage 04-trace-int8: done in"));
+  assert_non_null(strstr(log, "stage 01-train: done already"));
+  free(log);
+  table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* one writer per folder: while another process holds the folder, a run
+   * into it stops at once naming the lock and the holder */
+  {
+    pp_flow_ledger held = {0};
+    char outp[512];
+    snprintf(outp, sizeof outp, "%s/out", dir);
+    pp_err le;
+    pp_err_clear(&le);
+    assert_int_equal(pp_flow_ledger_open(&held, outp, &le), PP_OK);
+    assert_int_not_equal(run(NULL), 0);
+    pp_flow_ledger_close(&held);
+    log = slurp("log.txt");
+    char want[64];
+    snprintf(want, sizeof want, "process %ld holds this lock", (long)getpid());
+    assert_non_null(strstr(log, ".powerprune.lock"));
+    assert_non_null(strstr(log, want));
+    assert_null(strstr(log, "done already")); /* nothing ran */
+    free(log);
+    char sp[600];
+    snprintf(sp, sizeof sp, "%s/out/summary.json", dir);
+    assert_int_equal(access(sp, F_OK), 0); /* the holder's report is untouched */
+  }
+
+  /* a rerun that fails leaves no earlier report looking current: the
+   * timing stage's file is replaced by a folder it cannot be renamed onto */
+  snprintf(cmd, sizeof cmd, "rm -f %s/out/delay.ppdelay && mkdir -p %s/out/delay.ppdelay/x", dir, dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_not_equal(run(NULL), 0);
+  snprintf(p0, sizeof p0, "%s/out/summary.json", dir);
+  assert_int_not_equal(access(p0, F_OK), 0);
+  snprintf(p0, sizeof p0, "%s/out/report.html", dir);
+  assert_int_not_equal(access(p0, F_OK), 0);
+  snprintf(p0, sizeof p0, "%s/out/table.csv", dir);
+  assert_int_not_equal(access(p0, F_OK), 0);
+  snprintf(cmd, sizeof cmd, "rm -rf %s/out/delay.ppdelay", dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(run(NULL), 0);
   table2 = slurp("out/table.csv");
   assert_string_equal(table1, table2);
   free(table2);
