@@ -449,7 +449,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   /* the report is written again at the end: until then none must look current */
   pp_report_remove_all(o->out_dir);
   resolve(&c);
-  if (o->select_method && (rc = pp_select_method_parse(o->select_method, &c.select_method))) {
+  if (o->select_method && pp_select_method_parse(o->select_method, &c.select_method)) {
     rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
                     o->select_method);
     goto out;
