@@ -2,9 +2,10 @@
  *
  * The ledger is generic: a stage has a name and a canonical option string; its
  * result is a JSON object stored atomically in DIR/stages/<name>.json together
- * with the options and a key that hashes them and the keys of every stage
- * before it. A stage whose file exists with the same key (and whose listed
- * files still exist) is skipped and its result read back; a changed option
+ * with the options, a key that hashes them and the keys of every stage
+ * before it, and the size and CRC-32 of each file the stage made. A stage
+ * whose file exists with the same key (and whose listed files still hold
+ * that content) is skipped and its result read back; a changed option
  * redoes that stage and everything after it. An interrupted run therefore
  * resumes where it stopped.
  *
@@ -19,7 +20,7 @@
 #include "pp/report.h"
 #include "pp/util.h"
 
-#define PP_FLOW_STAGE_FORMAT "powerprune-stage/1"
+#define PP_FLOW_STAGE_FORMAT "powerprune-stage/2"
 
 /* Where messages go: the library never prints, the CLI passes a printer. */
 typedef void (*pp_flow_log_fn)(void *user, const char *msg);
@@ -31,10 +32,19 @@ typedef struct pp_flow_ledger {
   int force;           /* redo every stage */
   pp_flow_log_fn log;
   void *log_user;
+  int lock_fd;         /* DIR/.powerprune.lock, held (flock) while open; -1 when none */
 } pp_flow_ledger;
 
-/* Creates DIR and DIR/stages. */
+#define PP_FLOW_LOCK_NAME ".powerprune.lock"
+/* Creates DIR and DIR/stages, takes DIR/.powerprune.lock (flock, holding
+ * our pid): a folder has one writer at a time, and a second run into it is
+ * PP_EIO naming the lock and the process that holds it. The kernel drops the
+ * lock when its process dies, so a lock file left by a killed run is stale
+ * and is simply taken over. Holding the lock, it removes temporary files
+ * ("*.tmp.PID") an interrupted run left. Close with pp_flow_ledger_close. */
 int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e);
+/* Releases the lock (the file stays; it is only a name for flock). */
+void pp_flow_ledger_close(pp_flow_ledger *l);
 void pp_flow_log(pp_flow_ledger *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 64-bit FNV-1a, chained: the stage key. */
 uint64_t pp_flow_hash(uint64_t h, const void *data, size_t n);
@@ -54,8 +64,8 @@ void pp_flow_opt(pp_flow_opts_str *o, const char *key, const char *fmt, ...) __a
 int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_report_jv *result,
                         pp_err *e);
 /* Records stage `name` as done: result_json is one JSON object; `files` (NULL
- * terminated, relative to the folder, may be NULL) must exist for a later run
- * to skip the stage. */
+ * terminated, relative to the folder, may be NULL) are recorded with their
+ * size and CRC-32, and must still match for a later run to skip the stage. */
 int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, const char *result_json,
                          const char *const *files, double seconds, pp_err *e);
 /* DIR/<rel> into buf. */

@@ -159,6 +159,9 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_html(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e);
+/* Removes what pp_report_write_all writes, so that a run that fails leaves
+ * no summary of an earlier run looking current. */
+void pp_report_remove_all(const char *dir);
 /* Adds a point to the section (and sets present). */
 int pp_report_pann_add(pp_report_pann *s, const pp_report_pann_point *p, pp_err *e);
 /* The point of `method` (the first one), NULL when absent. */

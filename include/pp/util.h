@@ -79,8 +79,10 @@ void pp_json_null(pp_json *j);
 void pp_json_end(pp_json *j); /* final newline */
 
 /* ---- atomic output ------------------------------------------------------- */
-/* Writes go to "<path>.tmp.<pid>"; commit renames it over path, abort removes
- * it. A crash never leaves a partial file under the final name. */
+/* Writes go to "<path>.tmp.<pid>"; commit flushes and fsyncs it, renames it
+ * over path and fsyncs the folder; abort removes it. A crash never leaves a
+ * partial file under the final name. Errors carry strerror (e.g. "No space
+ * left on device"). */
 typedef struct pp_outfile {
   FILE *f;
   char path[4096];
@@ -91,6 +93,8 @@ int pp_outfile_commit(pp_outfile *o, pp_err *e);
 void pp_outfile_abort(pp_outfile *o);
 /* mkdir -p */
 int pp_mkdirs(const char *path, pp_err *e);
+/* CRC-32 (zlib's) and size of a file's content. */
+int pp_file_crc32(const char *path, uint32_t *crc, uint64_t *size, pp_err *e);
 /* Whole file into a NUL-terminated buffer (caller frees). */
 int pp_read_file(const char *path, char **data, size_t *len, pp_err *e);
 
@@ -100,6 +104,49 @@ int pp_read_file(const char *path, char **data, size_t *len, pp_err *e);
  * source tree it was built from. PP_OK when the file is readable there,
  * PP_EIO otherwise (buf still holds the path last tried, for the message). */
 int pp_data_path(const char *name, char *buf, size_t n);
+
+/* ---- external programs ---------------------------------------------------- */
+/* External tools run from an argument vector (fork/execvp), never through a
+ * shell: file names are passed as arguments and are never parsed. stdin is
+ * /dev/null. */
+enum { PP_RUN_STDERR_KEEP = 0, PP_RUN_STDERR_MERGE = 1, PP_RUN_STDERR_NULL = 2 };
+typedef struct pp_run_opts {
+  const char *cwd;      /* run in this folder (NULL: ours) */
+  const char *log_path; /* pp_run: the program's stdout goes to this file (NULL: ours) */
+  int stderr_mode;      /* PP_RUN_STDERR_*: keep ours, into stdout's destination, or discard */
+  int quiet;            /* stdout and stderr to /dev/null (overrides log_path for stderr) */
+} pp_run_opts;
+/* Runs argv[0] (searched on PATH) with arguments argv (NULL-terminated); o may
+ * be NULL. A program that cannot be started (not installed) is PP_EIO with
+ * its name. With code non-NULL, *code gets the exit status (128+signal when
+ * killed) and any status returns PP_OK; with code NULL a non-zero exit is PP_EIO. */
+int pp_run(char *const argv[], const pp_run_opts *o, int *code, pp_err *e);
+/* The same with the program's stdout readable from p->out until
+ * pp_proc_finish, which closes it and waits (code as for pp_run). */
+typedef struct pp_proc {
+  int pid;
+  FILE *out;
+  char name[128];
+} pp_proc;
+int pp_proc_start(char *const argv[], const pp_run_opts *o, pp_proc *p, pp_err *e);
+int pp_proc_finish(pp_proc *p, int *code, pp_err *e);
+
+/* A private temporary folder beside a path (same file system, so results
+ * can be renamed into place) in which user files appear under fixed safe
+ * names ([A-Za-z0-9_.-]) through symbolic links: for tool scripts (Yosys)
+ * that have no way to quote an arbitrary file name. */
+typedef struct pp_stage {
+  char dir[4160];
+  char names[8][64];
+  int n;
+} pp_stage;
+int pp_stage_open(pp_stage *s, const char *near, pp_err *e);
+/* dir/name -> realpath(target); target must be a regular file. */
+int pp_stage_link(pp_stage *s, const char *name, const char *target, pp_err *e);
+/* dir/name into buf, for a file the tool will write (removed by close). */
+int pp_stage_path(pp_stage *s, const char *name, char *buf, size_t n, pp_err *e);
+/* Removes the links, files named by pp_stage_path, and the folder. */
+void pp_stage_close(pp_stage *s);
 
 /* ---- progress and time ---------------------------------------------------- */
 double pp_now(void); /* monotonic seconds */

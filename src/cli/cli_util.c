@@ -2,6 +2,7 @@
  * one message and an exit code, number and option parsing, the MAC generator
  * options and loading a netlist (or the built-in MAC) with its library. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@ int pp_cli_parse_double(const char *s, double *out) {
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || *end) return -1;
+  /* nan and inf parse as numbers but are never a meaningful setting */
+  if (errno || *end || !isfinite(v)) return -1;
   *out = v;
   return 0;
 }

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "pp/netlist.h"
@@ -271,40 +269,42 @@ static int synth(int argc, char **argv) {
   pp_lib *lib;
   if (pp_lib_read(lib_path, &lib, &e)) return pp_cli_fail(cmd, &e);
   pp_lib_free(lib);
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld.v", out, (long)getpid());
-  char script[16384];
-  int n = snprintf(script, sizeof script,
-                   "read_verilog \"%s\"; chparam -set W %ld -set A %ld -set P %ld mac; hierarchy -top mac; "
-                   "synth -flatten -top mac; dfflibmap -liberty \"%s\"; abc -liberty \"%s\"; opt_clean; "
-                   "write_verilog -noattr -noexpr \"%s\"",
-                   rtl, wb, ab, pb, lib_path, lib_path, tmp);
-  if (n >= (int)sizeof script) return pp_cli_usage(cmd, "paths too long");
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "powerprune %s: cannot start yosys: %s\n", cmd, strerror(errno));
-    return PP_EXIT_INTERNAL;
+  /* Yosys scripts cannot quote every file name (a '"' or newline ends a
+   * token), so the script names only fixed files of a private folder beside
+   * the output, linked to the user's files; no user text reaches Yosys. */
+  pp_stage sg;
+  if (pp_stage_open(&sg, out, &e)) return pp_cli_fail(cmd, &e);
+  char made[4300];
+  if (pp_stage_link(&sg, "rtl.v", rtl, &e) || pp_stage_link(&sg, "cells.lib", lib_path, &e) ||
+      pp_stage_path(&sg, "out.v", made, sizeof made, &e)) {
+    pp_stage_close(&sg);
+    return pp_cli_fail(cmd, &e);
   }
-  if (pid == 0) {
-    execlp(yosys, yosys, "-q", "-p", script, (char *)NULL);
-    fprintf(stderr, "powerprune %s: cannot run '%s': %s (install it: apt-get install yosys)\n", cmd, yosys,
-            strerror(errno));
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    remove(tmp);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127) return PP_EXIT_IO;
-    fprintf(stderr, "powerprune %s: yosys failed (status %d)\n", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-    return PP_EXIT_FAIL;
-  }
-  if (rename(tmp, out) != 0) {
-    fprintf(stderr, "powerprune %s: cannot write %s: %s\n", cmd, out, strerror(errno));
-    remove(tmp);
+  char script[512];
+  snprintf(script, sizeof script,
+           "read_verilog rtl.v; chparam -set W %ld -set A %ld -set P %ld mac; hierarchy -top mac; "
+           "synth -flatten -top mac; dfflibmap -liberty cells.lib; abc -liberty cells.lib; opt_clean; "
+           "write_verilog -noattr -noexpr out.v",
+           wb, ab, pb);
+  char *args[] = {(char *)yosys, "-q", "-p", script, NULL};
+  pp_run_opts ro = {.cwd = sg.dir};
+  int code = 0;
+  if (pp_run(args, &ro, &code, &e)) {
+    pp_stage_close(&sg);
+    fprintf(stderr, "powerprune %s: %s (install it: apt-get install yosys, or give --yosys PATH)\n", cmd, e.msg);
     return PP_EXIT_IO;
   }
+  if (code != 0) {
+    pp_stage_close(&sg);
+    fprintf(stderr, "powerprune %s: yosys failed (exit status %d) on %s with %s\n", cmd, code, rtl, lib_path);
+    return PP_EXIT_FAIL;
+  }
+  if (rename(made, out) != 0) {
+    fprintf(stderr, "powerprune %s: cannot write %s: %s\n", cmd, out, strerror(errno));
+    pp_stage_close(&sg);
+    return PP_EXIT_IO;
+  }
+  pp_stage_close(&sg);
   return PP_EXIT_OK;
 }
 

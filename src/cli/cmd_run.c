@@ -1,11 +1,15 @@
 /* cli/cmd_run: `powerprune run`, the whole PowerPruning flow with its report,
  * resumable in its output folder. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "pp/array.h"
 #include "pp/flow.h"
+#include "pp/netlist.h"
 
 static void help(FILE *f) {
   fprintf(f,
@@ -170,6 +174,8 @@ int pp_cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--power-tolerance") || !strcmp(a, "--sparsity") ||
                !strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) {
       if (pp_cli_parse_double(v, &d) || !(d >= 0)) return pp_cli_usage("run", "%s %s: expected a number >= 0", a, v);
+      if ((!strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) && !(d > 0))
+        return pp_cli_usage("run", "%s %s: expected a number of ps > 0 (leave the option out for the default)", a, v);
       if (!strcmp(a, "--tolerance")) o.tolerance = d;
       else if (!strcmp(a, "--power-tolerance")) o.power_tolerance = d;
       else if (!strcmp(a, "--delay-step")) o.delay_step_ps = d;
@@ -196,8 +202,26 @@ int pp_cmd_run(int argc, char **argv) {
       *dst = (int)n;
     }
   }
+  /* inputs checked before any stage runs (issue 15): sizes, files */
+  if (o.array > PP_ARRAY_MAX_SIZE)
+    return pp_cli_usage("run", "--array %d: expected 1..%d PEs per side", o.array, PP_ARRAY_MAX_SIZE);
   pp_err e;
   pp_err_clear(&e);
+  const char *const inputs[][2] = {{"--lib", o.lib_file},         {"--mac", o.mac_file},
+                                   {"--mult-netlist", o.mult_file}, {"--adder-netlist", o.adder_file},
+                                   {"--model-file", o.model_file}};
+  for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+    struct stat sb;
+    if (!inputs[k][1]) continue;
+    if (stat(inputs[k][1], &sb) != 0)
+      return pp_cli_usage("run", "%s %s: %s", inputs[k][0], inputs[k][1], strerror(errno));
+    if (!S_ISREG(sb.st_mode)) return pp_cli_usage("run", "%s %s: not a regular file", inputs[k][0], inputs[k][1]);
+  }
+  if (o.lib_file) { /* a library that does not read (or is not physical) stops the run now, not after training */
+    pp_lib *lib;
+    if (pp_lib_read(o.lib_file, &lib, &e)) return pp_cli_fail("run", &e);
+    pp_lib_free(lib);
+  }
   static pp_report r;
   if (pp_flow_run(&o, &r, &e)) return pp_cli_fail("run", &e);
   char vf[64];

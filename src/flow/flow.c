@@ -446,6 +446,8 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   c.L.force = o->force;
   int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
   if (rc) return rc;
+  /* the report is written again at the end: until then none must look current */
+  pp_report_remove_all(o->out_dir);
   resolve(&c);
   if (o->select_method && pp_select_method_parse(o->select_method, &c.select_method)) {
     rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
@@ -463,6 +465,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   c.seconds = pp_now() - t_start;
   rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
 out:
+  pp_flow_ledger_close(&c.L);
   pp_nn_data_free(&c.train);
   pp_nn_data_free(&c.test);
   flow_free_hw(&c);

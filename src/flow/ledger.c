@@ -2,11 +2,17 @@
  * leaves DIR/stages/<name>.json (written atomically) with its options, a key
  * chained over every earlier stage, its result and the files it made; a rerun
  * with the same key skips the stage and reads its result back. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pp/flow.h"
 
@@ -29,6 +35,100 @@ void pp_flow_log(pp_flow_ledger *l, const char *fmt, ...) {
   l->log(l->log_user, msg);
 }
 
+/* "<name>.tmp.<digits>" (pp_outfile) or "<name>.tmp.<digits>.<ext>". */
+static int is_temporary(const char *name) {
+  const char *t = strstr(name, ".tmp.");
+  while (t) {
+    const char *d = t + 5;
+    size_t k = strspn(d, "0123456789");
+    if (k > 0 && (d[k] == 0 || d[k] == '.')) return 1;
+    t = strstr(t + 1, ".tmp.");
+  }
+  return 0;
+}
+
+/* Removes the temporary files of pp_outfile and the staging folders of
+ * util/run (".pp-stage.*", one level of links and tool output) in dir;
+ * returns how many it removed. */
+static int clean_temporaries(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *de;
+  char p[8400];
+  while ((de = readdir(d))) {
+    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+    struct stat sb;
+    if (lstat(p, &sb) != 0) continue;
+    if (S_ISREG(sb.st_mode) && is_temporary(de->d_name)) {
+      n += unlink(p) == 0;
+    } else if (S_ISDIR(sb.st_mode) && !strncmp(de->d_name, ".pp-stage.", 10)) {
+      DIR *s = opendir(p);
+      struct dirent *se;
+      char q[8700];
+      while (s && (se = readdir(s)))
+        if (strcmp(se->d_name, ".") && strcmp(se->d_name, "..")) {
+          snprintf(q, sizeof q, "%s/%s", p, se->d_name);
+          unlink(q);
+        }
+      if (s) closedir(s);
+      n += rmdir(p) == 0;
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+/* The pid written in a lock file, 0 when none. */
+static long lock_pid(int fd) {
+  char buf[32] = "";
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  return strtol(buf, NULL, 10);
+}
+
+static int take_lock(pp_flow_ledger *l, pp_err *e) {
+  char p[4200];
+  snprintf(p, sizeof p, "%s/" PP_FLOW_LOCK_NAME, l->dir);
+  /* close-on-exec: a tool we start must not keep the folder locked after us */
+  int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return pp_err_set(e, PP_EIO, p, 0, "cannot create the lock file: %s", strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    if (err == EWOULDBLOCK) {
+      long pid = lock_pid(fd);
+      close(fd);
+      char who[64] = "another process";
+      if (pid > 0) snprintf(who, sizeof who, "process %ld", pid);
+      return pp_err_set(e, PP_EIO, p, 0,
+                        "output folder %s is in use by another powerprune run (%s holds this lock); wait for it to "
+                        "finish or choose another output folder",
+                        l->dir, who);
+    }
+    if (err != ENOLCK && err != EOPNOTSUPP) {
+      close(fd);
+      return pp_err_set(e, PP_EIO, p, 0, "cannot lock the output folder: %s", strerror(err));
+    }
+    /* a file system without flock (some network mounts): go on unguarded, but say so */
+    pp_flow_log(l, "warning: cannot lock %s (%s): make sure no other run writes to %s", p, strerror(err), l->dir);
+  } else {
+    long old = lock_pid(fd);
+    if (old > 0 && old != (long)getpid())
+      pp_flow_log(l, "%s: the run of process %ld %s; taking the folder over", p, old,
+                  kill((pid_t)old, 0) == 0 || errno == EPERM ? "released its lock" : "is gone (stale lock)");
+  }
+  char pid[32];
+  int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+    int err = errno;
+    close(fd);
+    return pp_err_set(e, PP_EIO, p, 0, "cannot write the lock file: %s", strerror(err));
+  }
+  l->lock_fd = fd;
+  return PP_OK;
+}
+
 int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e) {
   pp_flow_log_fn log = l->log;
   void *lu = l->log_user;
@@ -37,13 +137,25 @@ int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e) {
   l->log = log;
   l->log_user = lu;
   l->force = force;
+  l->lock_fd = -1;
   if (!dir || !*dir) return pp_err_set(e, PP_EINVAL, "", 0, "no output folder given");
   if (snprintf(l->dir, sizeof l->dir, "%s", dir) >= (int)sizeof l->dir - 64)
     return pp_err_set(e, PP_EINVAL, dir, 0, "output folder path too long");
   l->chain = 0xcbf29ce484222325ULL;
   char p[4200];
   snprintf(p, sizeof p, "%s/stages", dir);
-  return pp_mkdirs(p, e);
+  int rc = pp_mkdirs(p, e);
+  if (rc) return rc;
+  if ((rc = take_lock(l, e))) return rc;
+  /* we are the only writer now: any temporary file is a killed run's */
+  int n = clean_temporaries(l->dir) + clean_temporaries(p);
+  if (n) pp_flow_log(l, "removed %d temporary file%s left by an interrupted run in %s", n, n > 1 ? "s" : "", l->dir);
+  return PP_OK;
+}
+
+void pp_flow_ledger_close(pp_flow_ledger *l) {
+  if (l->lock_fd >= 0) close(l->lock_fd); /* drops the flock */
+  l->lock_fd = -1;
 }
 
 const char *pp_flow_path(const pp_flow_ledger *l, const char *rel, char *buf, size_t n) {
@@ -97,17 +209,41 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
   }
   int ok = !strcmp(pp_report_jv_str(&v, "format", ""), PP_FLOW_STAGE_FORMAT) &&
            !strcmp(pp_report_jv_str(&v, "stage", ""), name);
+  if (!ok)
+    pp_flow_log(l, "stage %s: %s is not a %s file of this stage: running it again", name, path, PP_FLOW_STAGE_FORMAT);
   if (ok && strcmp(pp_report_jv_str(&v, "key", ""), want)) {
     pp_flow_log(l, "stage %s: options or an earlier stage changed since %s: running it again", name, path);
     ok = 0;
   }
+  /* every file the stage made must still hold what it held then */
   const pp_report_jv *files = pp_report_jv_get(&v, "files");
-  for (size_t i = 0; ok && files && files->type == PP_JV_ARR && i < files->n; i++) {
-    if (files->items[i].type != PP_JV_STR) continue;
-    char fp[8400];
-    pp_flow_path(l, files->items[i].str, fp, sizeof fp);
-    if (stat(fp, &sb) != 0) {
-      pp_flow_log(l, "stage %s: %s is missing: running it again", name, fp);
+  if (ok && (!files || files->type != PP_JV_ARR)) ok = 0;
+  for (size_t i = 0; ok && i < files->n; i++) {
+    const pp_report_jv *f = &files->items[i];
+    const char *rel = pp_report_jv_str(f, "name", "");
+    double want_bytes = pp_report_jv_num(f, "bytes", -1);
+    const char *want_crc = pp_report_jv_str(f, "crc32", "");
+    if (f->type != PP_JV_OBJ || !*rel || want_bytes < 0 || strlen(want_crc) != 8) {
+      pp_flow_log(l, "stage %s: %s lists a file without its size and CRC: running it again", name, path);
+      ok = 0;
+      break;
+    }
+    char fp[8400], got[16];
+    pp_flow_path(l, rel, fp, sizeof fp);
+    uint32_t crc;
+    uint64_t bytes;
+    pp_err_clear(&e2);
+    if (pp_file_crc32(fp, &crc, &bytes, &e2)) {
+      pp_flow_log(l, "stage %s: %s is missing or unreadable (%s): running it again", name, fp, e2.msg);
+      ok = 0;
+      break;
+    }
+    snprintf(got, sizeof got, "%08" PRIx32, crc);
+    if ((double)bytes != want_bytes || strcmp(got, want_crc)) {
+      pp_flow_log(l,
+                  "stage %s: %s changed since the stage made it (%" PRIu64 " bytes, CRC %s; recorded %.0f bytes, CRC %s): "
+                  "running it again",
+                  name, fp, bytes, got, want_bytes, want_crc);
       ok = 0;
     }
   }
@@ -139,8 +275,27 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
   int obj = chk.type == PP_JV_OBJ;
   pp_report_jv_free(&chk);
   if (!obj) return pp_err_set(e, PP_EINTERNAL, "", 0, "stage %s: result is not a JSON object", name);
+  /* size and CRC of what the stage made, so that a rerun trusts content, not existence */
+  int nf = 0;
+  while (files && files[nf]) nf++;
+  uint32_t *crcs = calloc((size_t)nf + 1, sizeof *crcs);
+  uint64_t *sizes = calloc((size_t)nf + 1, sizeof *sizes);
+  if (!crcs || !sizes) {
+    free(crcs), free(sizes);
+    return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  }
+  for (int i = 0; i < nf; i++) {
+    char fp[8400];
+    if ((rc = pp_file_crc32(pp_flow_path(l, files[i], fp, sizeof fp), &crcs[i], &sizes[i], e))) {
+      free(crcs), free(sizes);
+      return rc;
+    }
+  }
   pp_outfile o;
-  if ((rc = pp_outfile_open(&o, path, e))) return rc;
+  if ((rc = pp_outfile_open(&o, path, e))) {
+    free(crcs), free(sizes);
+    return rc;
+  }
   pp_json j;
   pp_json_init(&j, o.f, 1);
   pp_json_obj_begin(&j);
@@ -169,8 +324,20 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
   pp_json_obj_end(&j);
   pp_json_key(&j, "files");
   pp_json_arr_begin(&j);
-  for (int i = 0; files && files[i]; i++) pp_json_str(&j, files[i]);
+  for (int i = 0; i < nf; i++) {
+    char crc[16];
+    snprintf(crc, sizeof crc, "%08" PRIx32, crcs[i]);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "name");
+    pp_json_str(&j, files[i]);
+    pp_json_key(&j, "bytes");
+    pp_json_int(&j, (long long)sizes[i]);
+    pp_json_key(&j, "crc32");
+    pp_json_str(&j, crc);
+    pp_json_obj_end(&j);
+  }
   pp_json_arr_end(&j);
+  free(crcs), free(sizes);
   pp_json_key(&j, "result");
   /* the result is already JSON: write it as is after the key */
   fputs(result_json, o.f);

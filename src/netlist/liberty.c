@@ -339,6 +339,17 @@ bad:
   return pp_err_set(c->e, PP_EPARSE, c->file, n->line, "expected a number for '%s', found '%.60s'", n->name, s);
 }
 
+/* A number that must lie in [lo, hi] (a physical quantity: a capacitance,
+ * a leakage, a voltage); the message names the attribute and the range. */
+static int parse_range(ictx *c, const lnode *n, const char *s, double lo, double hi, const char *expect, double *out) {
+  int rc = parse_number(c, n, s, out);
+  if (rc) return rc;
+  if (!(*out >= lo && *out <= hi))
+    return pp_err_set(c->e, PP_EPARSE, c->file, n->line, "'%s' is %g: expected %s", n->name, *out, expect);
+  return PP_OK;
+}
+#define NONNEG(c, n, s, out) parse_range(c, n, s, 0, 1e30, "a value >= 0", out)
+
 /* "0.1, 0.2 0.3" -> numbers appended to *v */
 static int parse_list(ictx *c, const lnode *n, const char *s, double **v, int *nv, int *cap) {
   const char *p = s;
@@ -430,7 +441,23 @@ static void lut_free(pp_lut *t) {
 
 /* Reads one table group (cell_rise(tmpl) { index_1(..); values(..); }) into
  * t, scaling values by vscale. */
-static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, pp_lut *t) {
+/* Range of a table's values in model units: transitions in ps (>= 0, below
+ * 1 ms); delays likewise, except that a cell delay may be negative by up to
+ * the input slew of its row (a slow input crosses 50% after a fast output
+ * does: published libraries, e.g. OSU 0.18 um, carry such entries), never
+ * by more; energies in fJ, where real libraries (e.g. SkyWater's) carry
+ * small negative internal-power entries. */
+typedef struct {
+  double lo, hi;
+  int slew_bound; /* lo is -(input slew) of the row */
+  const char *expect;
+} tbl_range;
+static const tbl_range TBL_TRANSITION = {0, 1e9, 0, "a transition time in [0, 1e9] ps"};
+static const tbl_range TBL_DELAY = {-1e9, 1e9, 1, "a delay in [-(input slew), 1e9] ps"};
+static const tbl_range TBL_ENERGY = {-1e6, 1e6, 0, "an energy of magnitude below 1e6 fJ"};
+
+static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, const tbl_range *range,
+                      pp_lut *t) {
   const ltemplate *tp = NULL;
   static const ltemplate scalar_t = {"scalar", 0, {0, 0, 0}, {NULL, NULL, NULL}, 0};
   if (g->n_args == 0 || !strcmp(g->args[0], "scalar")) {
@@ -469,6 +496,11 @@ static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale
       rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s is empty: expected at least one number", iname);
       goto out;
     }
+    if (ix[k][0] < 0) {
+      rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s starts at %g: expected a slew or load >= 0", iname,
+                      ix[k][0]);
+      goto out;
+    }
     for (int i = 1; i < nix[k]; i++)
       if (!(ix[k][i] > ix[k][i - 1])) {
         rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s must be strictly increasing (value %d is %g after %g)",
@@ -488,6 +520,14 @@ static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale
     rc = pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': expected %d numbers (%d x %d x %d), found %d",
                     g->name, want, nix[0], nix[1], nix[2], nvals);
     goto out;
+  }
+  for (int i = 0; i < nvals; i++) {
+    double x = vals[i] * vscale;
+    if (!(x >= range->lo && x <= range->hi)) {
+      rc = pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': value %d is %g: expected %s", g->name, i + 1,
+                      x, range->expect);
+      goto out;
+    }
   }
   int ax_slew = -1, ax_load = -1;
   for (int k = 0; k < tp->nvar; k++) {
@@ -514,6 +554,14 @@ static int read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale
       if (ax_load >= 0) pos[ax_load] = il;
       int flat = (pos[0] * nix[1] + pos[1]) * nix[2] + pos[2];
       t->values[is * t->n_load + il] = vals[flat] * vscale;
+      double lo = range->slew_bound ? -t->index_slew[is] : range->lo;
+      if (t->values[is * t->n_load + il] < lo) {
+        rc = pp_err_set(c->e, PP_EPARSE, c->file, vn->line,
+                        "values of '%s': value %d is %g ps at input slew %g ps: expected %s", g->name, flat + 1,
+                        t->values[is * t->n_load + il], t->index_slew[is], range->expect);
+        lut_free(t);
+        goto out;
+      }
     }
 out:
   for (int k = 0; k < 3; k++) free(ix[k]);
@@ -795,17 +843,17 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
   int leak_n = 0;
   for (const lnode *n = g->child; n; n = n->next) {
     if (n->kind == N_SIMPLE && !strcmp(n->name, "area")) {
-      if ((rc = parse_number(c, n, n->value, &cell->area))) goto fail;
+      if ((rc = NONNEG(c, n, n->value, &cell->area))) goto fail;
     } else if (n->kind == N_SIMPLE && !strcmp(n->name, "cell_leakage_power")) {
       double v;
-      if ((rc = parse_number(c, n, n->value, &v))) goto fail;
+      if ((rc = NONNEG(c, n, n->value, &v))) goto fail;
       cell->leakage_nw = v * c->leak_nw;
       has_leak = 1;
     } else if (n->kind == N_GROUP && !strcmp(n->name, "leakage_power")) {
       const lnode *v = find_attr(n, "value");
       double x;
       if (v && v->kind == N_SIMPLE) {
-        if ((rc = parse_number(c, v, v->value, &x))) goto fail;
+        if ((rc = NONNEG(c, v, v->value, &x))) goto fail;
         leak_sum += x;
         leak_n++;
       }
@@ -856,12 +904,12 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
               goto fail;
             }
           } else if (!strcmp(m->name, "capacitance")) {
-            if ((rc = parse_number(c, m, m->value, &p->cap))) goto fail;
+            if ((rc = NONNEG(c, m, m->value, &p->cap))) goto fail;
             has_cap = 1;
           } else if (!strcmp(m->name, "rise_capacitance")) {
-            if ((rc = parse_number(c, m, m->value, &rcap))) goto fail;
+            if ((rc = NONNEG(c, m, m->value, &rcap))) goto fail;
           } else if (!strcmp(m->name, "fall_capacitance")) {
-            if ((rc = parse_number(c, m, m->value, &fcap))) goto fail;
+            if ((rc = NONNEG(c, m, m->value, &fcap))) goto fail;
           } else if (!strcmp(m->name, "function")) {
             free(p->function);
             p->function = xstrdup(m->value);
@@ -980,12 +1028,14 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
           t->sense = sense;
           for (const lnode *q = m->child; q; q = q->next) {
             if (q->kind != N_GROUP) continue;
+            int is_delay = !strcmp(q->name, "cell_rise") || !strcmp(q->name, "cell_fall");
             pp_lut *dst = !strcmp(q->name, "cell_rise")         ? &t->cell_rise
                           : !strcmp(q->name, "cell_fall")       ? &t->cell_fall
                           : !strcmp(q->name, "rise_transition") ? &t->rise_transition
                           : !strcmp(q->name, "fall_transition") ? &t->fall_transition
                                                                 : NULL;
-            if (dst && (rc = read_table(c, ts, q, c->time_ps, dst))) goto fail;
+            if (dst && (rc = read_table(c, ts, q, c->time_ps, is_delay ? &TBL_DELAY : &TBL_TRANSITION, dst)))
+              goto fail;
           }
         }
       } else {
@@ -1001,12 +1051,12 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
           for (const lnode *q = m->child; q; q = q->next) {
             if (q->kind != N_GROUP) continue;
             if (!strcmp(q->name, "rise_power")) {
-              if ((rc = read_table(c, ts, q, c->energy_fj, &w->rise_power))) goto fail;
+              if ((rc = read_table(c, ts, q, c->energy_fj, &TBL_ENERGY, &w->rise_power))) goto fail;
             } else if (!strcmp(q->name, "fall_power")) {
-              if ((rc = read_table(c, ts, q, c->energy_fj, &w->fall_power))) goto fail;
+              if ((rc = read_table(c, ts, q, c->energy_fj, &TBL_ENERGY, &w->fall_power))) goto fail;
             } else if (!strcmp(q->name, "power")) { /* one table for both edges */
-              if ((rc = read_table(c, ts, q, c->energy_fj, &w->rise_power))) goto fail;
-              if ((rc = read_table(c, ts, q, c->energy_fj, &w->fall_power))) goto fail;
+              if ((rc = read_table(c, ts, q, c->energy_fj, &TBL_ENERGY, &w->rise_power))) goto fail;
+              if ((rc = read_table(c, ts, q, c->energy_fj, &TBL_ENERGY, &w->fall_power))) goto fail;
             }
           }
         }
@@ -1075,7 +1125,7 @@ static int read_units(ictx *c, const lnode *lib) {
       double m;
       if (n->n_args != 2)
         return pp_err_set(c->e, PP_EPARSE, c->file, n->line, "expected capacitive_load_unit (NUMBER, pf|ff);");
-      if ((rc = parse_number(c, n, n->args[0], &m))) return rc;
+      if ((rc = parse_range(c, n, n->args[0], 1e-30, 1e30, "a unit > 0", &m))) return rc;
       if (!strcasecmp(n->args[1], "pf"))
         c->cap_ff = m * 1000;
       else if (!strcasecmp(n->args[1], "ff"))
@@ -1143,20 +1193,20 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
     if (n->kind != N_SIMPLE) continue;
     double v;
     if (!strcmp(n->name, "nom_voltage")) {
-      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      if ((rc = parse_range(&c, n, n->value, 1e-9, 1e6, "a supply voltage > 0", &v))) goto done;
       lib->voltage = v * c.volt_v;
     } else if (!strcmp(n->name, "pp_default_input_slew")) {
-      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      if ((rc = NONNEG(&c, n, n->value, &v))) goto done;
       lib->default_slew_ps = v * c.time_ps;
       has_slew = 1;
     } else if (!strcmp(n->name, "pp_wire_cap")) {
-      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      if ((rc = NONNEG(&c, n, n->value, &v))) goto done;
       lib->wire_cap_ff = v * c.cap_ff;
     } else if (!strcmp(n->name, "pp_output_load")) {
-      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      if ((rc = NONNEG(&c, n, n->value, &v))) goto done;
       lib->output_load_ff = v * c.cap_ff;
     } else if (!strcmp(n->name, "pp_wire_cap_per_fanout")) {
-      if ((rc = parse_number(&c, n, n->value, &v))) goto done;
+      if ((rc = NONNEG(&c, n, n->value, &v))) goto done;
       lib->wire_cap_per_fanout_ff = v * c.cap_ff;
     }
   }

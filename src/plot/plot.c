@@ -7,12 +7,10 @@
 #include "pp/plot.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct plot_job {
@@ -109,6 +107,9 @@ static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, const
   memset(j, 0, sizeof *j);
   if (!base || !*base) return pp_err_set(e, PP_EINVAL, NULL, 0, "plot: empty output name");
   if (strlen(base) > 4000) return pp_err_set(e, PP_EINVAL, base, 0, "plot: output name too long");
+  /* gnuplot's single-quoted strings take any byte but a line break */
+  if (strpbrk(base, "\n\r"))
+    return pp_err_set(e, PP_EINVAL, base, 0, "plot: output name contains a line break (gnuplot cannot write it)");
   snprintf(j->svg, sizeof j->svg, "%s.svg", base);
   snprintf(j->png, sizeof j->png, "%s.png", base);
   snprintf(j->pdf, sizeof j->pdf, "%s.pdf", base);
@@ -218,29 +219,16 @@ static void job_abort(plot_job *j) {
 
 /* Runs gnuplot on the script; status 0 and the SVG and PNG present means success. */
 static int run_gnuplot(plot_job *j, pp_err *e) {
-  pid_t pid = fork();
-  if (pid < 0) return pp_err_set(e, PP_EIO, NULL, 0, "plot: cannot start gnuplot: %s", strerror(errno));
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(j->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in >= 0) dup2(in, 0);
-    if (out >= 0) {
-      dup2(out, 1);
-      dup2(out, 2);
-    }
-    char *argv[] = {"gnuplot", j->script, NULL};
-    execvp("gnuplot", argv);
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR) return pp_err_set(e, PP_EIO, NULL, 0, "plot: waiting for gnuplot failed");
-  }
-  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  char *argv[] = {"gnuplot", j->script, NULL};
+  pp_run_opts ro = {.log_path = j->log, .stderr_mode = PP_RUN_STDERR_MERGE};
+  int code = 0;
+  pp_err re;
+  pp_err_clear(&re);
+  if (pp_run(argv, &ro, &code, &re))
+    return pp_err_set(e, PP_EIO, NULL, 0, "plot: %s (Debian package gnuplot-nox)", re.msg);
   struct stat sa, sb;
   int ok = code == 0 && stat(j->svg_tmp, &sa) == 0 && sa.st_size > 0 && stat(j->png_tmp, &sb) == 0 && sb.st_size > 0;
   if (ok) return PP_OK;
-  if (code == 127) return pp_err_set(e, PP_EIO, NULL, 0, "plot: gnuplot is not installed (Debian package gnuplot-nox)");
   /* First line of gnuplot's complaint that says something. */
   char line[512] = "", first[512] = "";
   FILE *lf = fopen(j->log, "r");
@@ -308,23 +296,9 @@ static int job_finish(plot_job *j, const char *plotcmd, pp_err *e) {
 int pp_plot_available(void) {
   static int cached = -1;
   if (cached >= 0) return cached;
-  pid_t pid = fork();
-  if (pid < 0) return 0;
-  if (pid == 0) {
-    int nul = open("/dev/null", O_RDWR);
-    if (nul >= 0) {
-      dup2(nul, 0);
-      dup2(nul, 1);
-      dup2(nul, 2);
-    }
-    char *argv[] = {"gnuplot", "-e", "set terminal svg", NULL};
-    execvp("gnuplot", argv);
-    _exit(127);
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return 0;
-  cached = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  char *argv[] = {"gnuplot", "-e", "set terminal svg", NULL};
+  pp_run_opts q = {.quiet = 1};
+  cached = pp_run(argv, &q, NULL, NULL) == PP_OK;
   return cached;
 }
 

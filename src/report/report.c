@@ -591,6 +591,15 @@ int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e) {
   return pp_report_write_html(r, p, e);
 }
 
+void pp_report_remove_all(const char *dir) {
+  static const char *const names[] = {"summary.json", "report.html", "table.csv", "pann_compare.csv"};
+  char p[4096];
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+    remove(p);
+  }
+}
+
 /* ---- reading summary.json back --------------------------------------------------- */
 static void read_hw(const pp_report_jv *v, const char *name, pp_report_hw *h) {
   const pp_report_jv *o = pp_report_jv_get(v, name);

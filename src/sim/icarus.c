@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "sim_internal.h"
 
@@ -108,43 +107,53 @@ int pp_sim_icarus_write(const pp_sim_model *m, const char *path, const uint8_t *
 }
 
 int pp_sim_icarus_available(void) {
-  int a = system("iverilog -V >/dev/null 2>&1");
-  int b = system("command -v vvp >/dev/null 2>&1");
-  return a != -1 && WIFEXITED(a) && WEXITSTATUS(a) == 0 && b != -1 && WIFEXITED(b) && WEXITSTATUS(b) == 0;
+  char *iv[] = {"iverilog", "-V", NULL}, *vv[] = {"vvp", "-V", NULL};
+  pp_run_opts q = {.quiet = 1};
+  return pp_run(iv, &q, NULL, NULL) == PP_OK && pp_run(vv, &q, NULL, NULL) == PP_OK;
 }
 
 int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transitions, int *toggles,
                       int32_t *last_tick, double *seconds, pp_err *e) {
   int nn = m->n_nets;
-  size_t len = strlen(vfile) + 64;
-  char *vvp = malloc(len), *cmd = malloc(2 * len + 64);
   uint8_t *cur = malloc((size_t)nn);
-  if (!vvp || !cmd || !cur) {
-    free(vvp), free(cmd), free(cur);
-    return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  if (!cur) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  /* iverilog passes source names to its compiler through a list file, one
+   * per line, so a name with a line break cannot be given even as an
+   * argument: both tools see fixed names in a private folder instead. */
+  pp_stage sg;
+  char vvp[4300];
+  int st = pp_stage_open(&sg, vfile, e);
+  if (!st) st = pp_stage_link(&sg, "model.v", vfile, e);
+  if (!st) st = pp_stage_path(&sg, "model.vvp", vvp, sizeof vvp, e);
+  if (st) {
+    pp_stage_close(&sg);
+    free(cur);
+    return st;
   }
-  snprintf(vvp, len, "%s.vvp", vfile);
-  snprintf(cmd, 2 * len + 64, "iverilog -o '%s' '%s' 2>&1", vvp, vfile);
-  int st = system(cmd);
-  if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    free(cmd), free(cur);
-    int r = pp_err_set(e, PP_EIO, vfile, 0, "iverilog failed to compile the model (is Icarus Verilog installed?)");
-    remove(vvp);
-    free(vvp);
-    return r;
+  char *cc[] = {"iverilog", "-o", "model.vvp", "model.v", NULL};
+  pp_run_opts ro = {.cwd = sg.dir, .stderr_mode = PP_RUN_STDERR_KEEP};
+  int code = 0;
+  pp_err re;
+  pp_err_clear(&re);
+  if (pp_run(cc, &ro, &code, &re) || code != 0) {
+    free(cur);
+    pp_stage_close(&sg);
+    return re.status ? pp_err_set(e, PP_EIO, vfile, 0, "iverilog: %s", re.msg)
+                     : pp_err_set(e, PP_EIO, vfile, 0, "iverilog failed to compile the model (exit status %d)", code);
   }
-  snprintf(cmd, 2 * len + 64, "vvp -n '%s'", vvp);
   memset(toggles, 0, (size_t)n_transitions * nn * sizeof *toggles);
   memset(last_tick, 0, (size_t)n_transitions * nn * sizeof *last_tick);
   memset(cur, 2, (size_t)nn); /* x */
   double t0 = pp_now();
-  FILE *p = popen(cmd, "r");
-  if (!p) {
-    free(cmd), free(cur);
-    remove(vvp);
-    free(vvp);
-    return pp_err_set(e, PP_EIO, "", 0, "cannot run vvp");
+  char *rv[] = {"vvp", "-n", "model.vvp", NULL};
+  pp_proc pr;
+  st = pp_proc_start(rv, &ro, &pr, e);
+  if (st) {
+    free(cur);
+    pp_stage_close(&sg);
+    return st;
   }
+  FILE *p = pr.out;
   char line[256];
   int win = -1, bad = 0, seen_end = 0;
   long wstart = 0;
@@ -180,11 +189,15 @@ int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transition
       last_tick[(size_t)win * nn + n] = (int32_t)(t - wstart);
     }
   }
-  int pst = pclose(p);
+  int pst = 0;
+  pp_err we;
+  pp_err_clear(&we);
+  int wrc = pp_proc_finish(&pr, &pst, &we);
   if (seconds) *seconds = pp_now() - t0;
-  remove(vvp);
-  free(vvp), free(cmd), free(cur);
-  if (pst == -1 || !WIFEXITED(pst) || WEXITSTATUS(pst) != 0 || bad || !seen_end)
-    return pp_err_set(e, PP_EIO, vfile, 0, "vvp failed or printed unexpected output");
+  pp_stage_close(&sg);
+  free(cur);
+  if (wrc) return pp_err_set(e, PP_EIO, vfile, 0, "vvp: %s", we.msg);
+  if (pst != 0 || bad || !seen_end)
+    return pp_err_set(e, PP_EIO, vfile, 0, "vvp failed (exit status %d) or printed unexpected output", pst);
   return PP_OK;
 }

@@ -3,10 +3,12 @@
 #include "pp/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 int pp_outfile_open(pp_outfile *o, const char *path, pp_err *e) {
   o->f = NULL;
@@ -18,20 +20,65 @@ int pp_outfile_open(pp_outfile *o, const char *path, pp_err *e) {
   return PP_OK;
 }
 
+/* fsync of the folder holding path, so that a rename in it survives a crash. */
+static int sync_parent(const char *path) {
+  char d[4096];
+  snprintf(d, sizeof d, "%s", path);
+  char *slash = strrchr(d, '/');
+  if (!slash) snprintf(d, sizeof d, ".");
+  else if (slash == d) d[1] = 0;
+  else *slash = 0;
+  int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  /* some file systems cannot sync a folder; that is not a write error */
+  if (rc != 0 && (errno == EINVAL || errno == EROFS || errno == EBADF)) rc = 0;
+  close(fd);
+  return rc;
+}
+
 int pp_outfile_commit(pp_outfile *o, pp_err *e) {
   if (!o->f) return pp_err_set(e, PP_EIO, o->path, 0, "not open");
-  int bad = ferror(o->f);
-  if (fclose(o->f) != 0) bad = 1;
+  /* The data reach the disk before the new name does (fsync, then rename,
+   * then fsync of the folder): after a crash the final name holds either
+   * the old file or the whole new one. */
+  int err = 0;
+  if (ferror(o->f)) err = EIO;
+  if (fflush(o->f) != 0 && !err) err = errno;
+  if (!err && fsync(fileno(o->f)) != 0 && errno != EINVAL && errno != EROFS) err = errno;
+  if (fclose(o->f) != 0 && !err) err = errno;
   o->f = NULL;
-  if (bad) {
+  if (err) {
     remove(o->tmp);
-    return pp_err_set(e, PP_EIO, o->path, 0, "write failed");
+    return pp_err_set(e, PP_EIO, o->path, 0, "write failed: %s", strerror(err));
   }
   if (rename(o->tmp, o->path) != 0) {
-    int err = errno;
+    err = errno;
     remove(o->tmp);
     return pp_err_set(e, PP_EIO, o->path, 0, "cannot rename into place: %s", strerror(err));
   }
+  if (sync_parent(o->path) != 0)
+    return pp_err_set(e, PP_EIO, o->path, 0, "cannot sync its folder: %s", strerror(errno));
+  return PP_OK;
+}
+
+int pp_file_crc32(const char *path, uint32_t *crc, uint64_t *size, pp_err *e) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return pp_err_set(e, PP_EIO, path, 0, "cannot open: %s", strerror(errno));
+  unsigned char buf[1 << 16];
+  uLong c = crc32(0L, Z_NULL, 0);
+  uint64_t n = 0;
+  size_t k;
+  while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+    c = crc32(c, buf, (uInt)k);
+    n += k;
+  }
+  int bad = ferror(f);
+  int err = errno;
+  fclose(f);
+  if (bad) return pp_err_set(e, PP_EIO, path, 0, "read error: %s", strerror(err));
+  *crc = (uint32_t)c;
+  if (size) *size = n;
   return PP_OK;
 }
 
@@ -83,11 +130,11 @@ int pp_read_file(const char *path, char **data, size_t *len, pp_err *e) {
     n += got;
     if (got == 0) break;
   }
-  int bad = ferror(f);
+  int bad = ferror(f), err = errno;
   fclose(f);
   if (bad) {
     free(buf);
-    return pp_err_set(e, PP_EIO, path, 0, "read error");
+    return pp_err_set(e, PP_EIO, path, 0, "read error: %s", strerror(err));
   }
   buf[n] = 0;
   *data = buf;

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pp/flow.h"
@@ -87,6 +90,7 @@ static void run_flow(int a, int b, int c, run_out *out) {
     snprintf(js, sizeof js, "{\"value\": %g, \"note\": \"x\\\"y\"}", out->used);
     assert_int_equal(pp_flow_stage_commit(&l, "02-use", &o2, js, NULL, 0.1, &e), PP_OK);
   }
+  pp_flow_ledger_close(&l);
 }
 
 static void test_resume(void **st) {
@@ -133,10 +137,30 @@ static void test_resume(void **st) {
   assert_true(r.ran_make);
   assert_non_null(strstr(logbuf, "data.txt is missing"));
 
+  /* a file a stage made changed (truncated; or same size, other bytes): the
+   * stage runs again, the later one (whose own files are intact) does not */
+  FILE *f = fopen(p, "w");
+  fputs("8", f); /* was "8\n" */
+  fclose(f);
+  logbuf[0] = 0;
+  run_flow(2, 4, 6, &r);
+  assert_true(r.ran_make && !r.ran_use);
+  assert_true(r.made == 8 && r.used == 14);
+  assert_non_null(strstr(logbuf, "data.txt changed since the stage made it"));
+  f = fopen(p, "w");
+  fputs("9\n", f);
+  fclose(f);
+  logbuf[0] = 0;
+  run_flow(2, 4, 6, &r);
+  assert_true(r.ran_make);
+  assert_non_null(strstr(logbuf, "CRC"));
+  run_flow(2, 4, 6, &r);
+  assert_true(!r.ran_make && !r.ran_use); /* rewritten by the rerun: trusted again */
+
   /* a corrupt stage file (e.g. hand-edited) is run again, not trusted */
   snprintf(p, sizeof p, "%s/stages/01-make.json", dir);
-  FILE *f = fopen(p, "w");
-  fputs("{\"format\": \"powerprune-stage/1\", \"stage\": \"01-make\", \"res", f);
+  f = fopen(p, "w");
+  fputs("{\"format\": \"powerprune-stage/2\", \"stage\": \"01-make\", \"res", f);
   fclose(f);
   logbuf[0] = 0;
   run_flow(2, 4, 6, &r);
@@ -152,6 +176,12 @@ static void test_resume(void **st) {
   assert_string_equal(pp_report_jv_str(&v, "options.b", ""), "4");
   assert_true(pp_report_jv_num(&v, "result.value", 0) == 8);
   assert_int_equal(strlen(pp_report_jv_str(&v, "key", "")), 16);
+  const pp_report_jv *fl = pp_report_jv_get(&v, "files");
+  assert_non_null(fl);
+  assert_int_equal(fl->n, 1);
+  assert_string_equal(pp_report_jv_str(&fl->items[0], "name", ""), "data.txt");
+  assert_true(pp_report_jv_num(&fl->items[0], "bytes", 0) == 2);
+  assert_int_equal(strlen(pp_report_jv_str(&fl->items[0], "crc32", "")), 8);
   pp_report_jv_free(&v);
 }
 
@@ -169,6 +199,7 @@ static void test_force_and_keys(void **st) {
   assert_int_equal(pp_flow_stage_check(&l, "x", &o, &res, &e), 0);
   assert_int_equal(pp_flow_stage_commit(&l, "x", &o, "{}", NULL, 0, &e), PP_OK);
   assert_int_equal(pp_flow_stage_check(&l, "x", &o, &res, &e), 0); /* forced */
+  pp_flow_ledger_close(&l);
   /* a result that is not an object is refused */
   pp_err_clear(&e);
   assert_int_not_equal(pp_flow_stage_commit(&l, "x", &o, "[1]", NULL, 0, &e), PP_OK);
@@ -182,9 +213,101 @@ static void test_force_and_keys(void **st) {
   assert_int_equal(pp_flow_ledger_open(&l2, "", &e), PP_EINVAL);
 }
 
+/* One writer per folder: a second ledger on a locked folder fails naming the
+ * lock and its holder; a holder that was killed leaves a stale lock that the
+ * next run takes over. */
+static void test_lock(void **st) {
+  (void)st;
+  int go[2], done[2];
+  assert_int_equal(pipe(go), 0);
+  assert_int_equal(pipe(done), 0);
+  pid_t kid = fork();
+  assert_true(kid >= 0);
+  if (kid == 0) { /* holds the folder until killed */
+    pp_flow_ledger l = {0};
+    pp_err e;
+    pp_err_clear(&e);
+    char c = pp_flow_ledger_open(&l, dir, &e) == PP_OK ? 'y' : 'n';
+    if (write(go[1], &c, 1) != 1) _exit(1);
+    if (read(done[0], &c, 1) < 0) _exit(1);
+    _exit(0);
+  }
+  char c = 0;
+  assert_int_equal(read(go[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  pp_flow_ledger l = {0};
+  l.log = logger;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_flow_ledger_open(&l, dir, &e), PP_EIO);
+  char want[64];
+  snprintf(want, sizeof want, "process %ld holds this lock", (long)kid);
+  assert_non_null(strstr(e.msg, want));
+  assert_non_null(strstr(e.file, PP_FLOW_LOCK_NAME));
+  assert_non_null(strstr(e.msg, "in use"));
+  /* the holder is killed (SIGKILL: no cleanup at all): the lock is stale */
+  kill(kid, SIGKILL);
+  int ws;
+  waitpid(kid, &ws, 0);
+  logbuf[0] = 0;
+  pp_err_clear(&e);
+  assert_int_equal(pp_flow_ledger_open(&l, dir, &e), PP_OK);
+  assert_non_null(strstr(logbuf, "stale lock"));
+  /* while we hold it, a second open in this process is refused too */
+  pp_flow_ledger l2 = {0};
+  pp_err_clear(&e);
+  assert_int_equal(pp_flow_ledger_open(&l2, dir, &e), PP_EIO);
+  snprintf(want, sizeof want, "process %ld holds", (long)getpid());
+  assert_non_null(strstr(e.msg, want));
+  pp_flow_ledger_close(&l);
+  pp_err_clear(&e);
+  assert_int_equal(pp_flow_ledger_open(&l2, dir, &e), PP_OK);
+  pp_flow_ledger_close(&l2);
+  close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+}
+
+/* Temporary files of a killed run are removed by the next one (and only they). */
+static void test_cleans_temporaries(void **st) {
+  (void)st;
+  char p[512];
+  const char *junk[] = {"summary.json.tmp.4242", "stages/01-make.json.tmp.77", "x.svg.tmp.9.v", NULL};
+  for (int i = 0; junk[i]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, junk[i]);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+  }
+  snprintf(p, sizeof p, "%s/.pp-stage.abc123", dir);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(p, sizeof p, "%s/.pp-stage.abc123/out.v", dir);
+  FILE *f = fopen(p, "w");
+  fclose(f);
+  snprintf(p, sizeof p, "%s/notes.tmp.txt", dir); /* a user's file: kept */
+  f = fopen(p, "w");
+  fclose(f);
+  pp_flow_ledger l = {0};
+  l.log = logger;
+  logbuf[0] = 0;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_flow_ledger_open(&l, dir, &e), PP_OK);
+  pp_flow_ledger_close(&l);
+  assert_non_null(strstr(logbuf, "removed 4 temporary files"));
+  for (int i = 0; junk[i]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, junk[i]);
+    assert_int_not_equal(access(p, F_OK), 0);
+  }
+  snprintf(p, sizeof p, "%s/.pp-stage.abc123", dir);
+  assert_int_not_equal(access(p, F_OK), 0);
+  snprintf(p, sizeof p, "%s/notes.tmp.txt", dir);
+  assert_int_equal(access(p, F_OK), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_resume),
+      cmocka_unit_test(test_lock),
+      cmocka_unit_test(test_cleans_temporaries),
       cmocka_unit_test(test_force_and_keys),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

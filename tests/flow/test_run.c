@@ -17,6 +17,7 @@
 #include <regex.h>
 #include <unistd.h>
 
+#include "pp/flow.h"
 #include "pp/report.h"
 #include "pp/select.h"
 #include "figcheck.h"
@@ -336,6 +337,56 @@ static void test_quick_run_and_resume(void **st) {
   assert_non_null(strstr(log, "stage 20-trace-final: done in"));
   free(log);
   check_report();
+  table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* a finished stage's file is damaged (issue 15: truncate -s 1000000): the
+   * rerun redoes that stage, not the others, and the result is the same */
+  assert_int_equal(truncate(pp_test_path(dir, "out/trace_int8.ppstats"), 1000000), 0);
+  assert_int_equal(run(NULL, NULL), 0);
+  log = slurp("stderr.txt");
+  assert_non_null(strstr(log, "trace_int8.ppstats changed since the stage made it"));
+  assert_non_null(strstr(log, "stage 04-trace-int8: done in"));
+  assert_non_null(strstr(log, "stage 01-train: done already"));
+  free(log);
+  table2 = slurp("out/table.csv");
+  assert_string_equal(table1, table2);
+  free(table2);
+
+  /* one writer per folder: while another process holds the folder, a run
+   * into it stops at once naming the lock and the holder */
+  {
+    pp_flow_ledger held = {0};
+    pp_err le;
+    pp_err_clear(&le);
+    assert_int_equal(pp_flow_ledger_open(&held, out_dir, &le), PP_OK);
+    assert_int_not_equal(run(NULL, NULL), 0);
+    pp_flow_ledger_close(&held);
+    log = slurp("stderr.txt");
+    char want[64];
+    snprintf(want, sizeof want, "process %ld holds this lock", (long)getpid());
+    assert_non_null(strstr(log, ".powerprune.lock"));
+    assert_non_null(strstr(log, want));
+    assert_null(strstr(log, "done already")); /* nothing ran */
+    free(log);
+    assert_int_equal(access(pp_test_path(dir, "out/summary.json"), F_OK), 0); /* the holder's report is untouched */
+  }
+
+  /* a rerun that fails leaves no earlier report looking current: the
+   * timing stage's file is replaced by a folder it cannot be renamed onto */
+  remove_file("out/delay.ppdelay");
+  {
+    pp_err me;
+    pp_err_clear(&me);
+    assert_int_equal(pp_mkdirs(pp_test_path(dir, "out/delay.ppdelay/x"), &me), PP_OK);
+  }
+  assert_int_not_equal(run(NULL, NULL), 0);
+  assert_int_not_equal(access(pp_test_path(dir, "out/summary.json"), F_OK), 0);
+  assert_int_not_equal(access(pp_test_path(dir, "out/report.html"), F_OK), 0);
+  assert_int_not_equal(access(pp_test_path(dir, "out/table.csv"), F_OK), 0);
+  assert_int_equal(pp_test_rmtree(pp_test_path(dir, "out/delay.ppdelay")), 0);
+  assert_int_equal(run(NULL, NULL), 0);
   table2 = slurp("out/table.csv");
   assert_string_equal(table1, table2);
   free(table2);

@@ -223,6 +223,48 @@ static void test_bad_files(void **st) {
       {"bad unit", "library(x) {\n time_unit : \"1parsec\";\n cell(A) { }\n}\n", 2, "unknown unit"},
       {"no direction", "library(x) {\n cell(A) {\n  pin(I){ capacitance : 1; }\n }\n}\n", 3, "has no direction"},
       {"missing paren", "library(x) {\n cell(A {\n }\n}\n", 2, "expected ')'"},
+      /* non-physical values (issue 15) */
+      {"negative capacitance", "library(x) {\n cell(A) {\n  pin(I){ direction : input;\n capacitance : -1; }\n }\n}\n", 4,
+       "'capacitance' is -1: expected a value >= 0"},
+      {"negative rise capacitance",
+       "library(x) {\n cell(A) {\n  pin(I){ direction : input;\n rise_capacitance : -0.5; }\n }\n}\n", 4,
+       "expected a value >= 0"},
+      {"negative wire cap", "library(x) {\n pp_wire_cap : -2;\n}\n", 2, "'pp_wire_cap' is -2"},
+      {"negative output load", "library(x) {\n pp_output_load : -2;\n}\n", 2, "'pp_output_load' is -2"},
+      {"negative voltage", "library(x) {\n nom_voltage : -0.8;\n}\n", 2, "expected a supply voltage > 0"},
+      {"zero voltage", "library(x) {\n nom_voltage : 0;\n}\n", 2, "expected a supply voltage > 0"},
+      {"negative leakage", "library(x) {\n cell(A) {\n  cell_leakage_power : -3;\n }\n}\n", 3,
+       "'cell_leakage_power' is -3"},
+      {"negative leakage group",
+       "library(x) {\n cell(A) {\n  leakage_power() {\n value : -3; }\n }\n}\n", 4, "'value' is -3"},
+      {"negative area", "library(x) {\n cell(A) {\n  area : -3;\n }\n}\n", 3, "'area' is -3"},
+      {"infinite number", "library(x) {\n cell(A) {\n  area : inf;\n }\n}\n", 3, "expected a number for 'area'"},
+      {"nan number", "library(x) {\n cell(A) {\n  area : nan;\n }\n}\n", 3, "expected a number for 'area'"},
+      {"negative delay",
+       "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition; index_1(\"1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   timing(){ related_pin : \"I\";\n    cell_rise(t) {\n values(\"1,-2.5\"); }\n   }\n  }\n }\n}\n",
+       8, "value 2 is -2500 ps at input slew 2000 ps"},
+      {"huge delay",
+       "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition; index_1(\"1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   timing(){ related_pin : \"I\";\n    cell_fall(t) {\n values(\"1,1e300\"); }\n   }\n  }\n }\n}\n",
+       8, "expected a delay in [-(input slew), 1e9] ps"},
+      {"huge energy",
+       "library(x) {\n power_lut_template(t){ variable_1 : input_transition_time; index_1(\"1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   internal_power(){ related_pin : \"I\";\n    rise_power(t) {\n values(\"1,1e300\"); }\n   }\n  }\n }\n}\n",
+       8, "expected an energy"},
+      {"negative transition",
+       "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition; index_1(\"1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   timing(){ related_pin : \"I\";\n    rise_transition(t) {\n values(\"1,-0.001\"); }\n   }\n  }\n }\n}\n",
+       8, "expected a transition time in [0, 1e9] ps"},
+      {"negative index",
+       "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition;\n index_1(\"-1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   timing(){ related_pin : \"I\";\n    cell_rise(t) { values(\"1,2\"); }\n   }\n  }\n }\n}\n",
+       3, "expected a slew or load >= 0"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     pp_lib *lib = (pp_lib *)1;

@@ -14,6 +14,7 @@
 
 #include "pp/plot.h"
 #include "figcheck.h"
+#include "pp_hostile.h"
 
 static char g_dir[256];
 
@@ -97,6 +98,36 @@ static void test_xy_two_series_log(void **st) {
   assert_non_null(strstr(svg, "exp_growth"));
   assert_non_null(strstr(svg, "square 'quoted'"));
   free(svg);
+}
+
+/* Output names and labels full of shell/gnuplot syntax are plain names:
+ * the figures appear under exactly those names and nothing runs; a line
+ * break, which a gnuplot string cannot hold, is one clear error. */
+static void test_hostile_names(void **st) {
+  (void)st;
+  NEED_GNUPLOT();
+  double x[3] = {1, 2, 3}, y[3] = {3, 1, 2};
+  for (size_t i = 0; i < PP_N_HOSTILE; i++) {
+    pp_plot_series s = {pp_hostile_names[i], x, y, 3, PP_PLOT_LINES};
+    pp_plot_opts o = {.title = pp_hostile_names[i], .xlabel = pp_hostile_names[i]};
+    char base[512];
+    path_of(base, sizeof base, pp_hostile_names[i]);
+    pp_err e;
+    pp_err_clear(&e);
+    int rc = pp_plot_xy(base, &o, &s, 1, &e);
+    if (strchr(pp_hostile_names[i], '\n')) {
+      assert_int_equal(rc, PP_EINVAL);
+      assert_non_null(strstr(e.msg, "line break"));
+      continue;
+    }
+    if (rc) fprintf(stderr, "%s\n", e.msg);
+    assert_int_equal(rc, PP_OK);
+    assert_outputs(base);
+  }
+  char pw[600];
+  path_of(pw, sizeof pw, "pwned");
+  assert_int_not_equal(access(pw, F_OK), 0);
+  assert_int_not_equal(access("pwned", F_OK), 0);
 }
 
 static void test_bars_weights(void **st) {
@@ -309,6 +340,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_missing_gnuplot),
       cmocka_unit_test(test_xy_two_series_log), cmocka_unit_test(test_bars_weights),
+      cmocka_unit_test(test_hostile_names),
       cmocka_unit_test(test_hist),            cmocka_unit_test(test_heatmap_log),
       cmocka_unit_test(test_accuracy_power),  cmocka_unit_test(test_unwritable_output),
       cmocka_unit_test(test_bars_marked),     cmocka_unit_test(test_hist_unit_bins_log),

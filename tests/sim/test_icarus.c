@@ -13,6 +13,7 @@
 
 #include "nlbuild.h"
 #include "pp/sim.h"
+#include "pp_hostile.h"
 
 static pp_lib *LIB;
 
@@ -31,7 +32,7 @@ static int teardown(void **st) {
 
 /* Simulates the transitions with both, compares every net; returns the
  * number of (transition, net) pairs compared. */
-static long cross_check(const pp_netlist *nl, pp_rng *r, int n_tr, int chained) {
+static long cross_check(const pp_netlist *nl, pp_rng *r, int n_tr, int chained, const char *name) {
   pp_sim_opts o;
   pp_sim_opts_default(&o);
   pp_sim_model *m;
@@ -41,8 +42,11 @@ static long cross_check(const pp_netlist *nl, pp_rng *r, int n_tr, int chained) 
   int nb = pp_sim_n_input_bits(m), nn = nl->n_nets;
   uint8_t *oldv = calloc((size_t)(n_tr + 1) * nb, 1), *newv = calloc((size_t)(n_tr + 1) * nb, 1);
   for (int i = 0; i < (n_tr + 1) * nb; i++) oldv[i] = pp_rng_below(r, 2), newv[i] = pp_rng_below(r, 2);
-  char path[256];
-  snprintf(path, sizeof path, "%s/pp_icarus_%d_%d.v", P_tmpdir, (int)getpid(), chained);
+  /* the model file carries a hostile name: iverilog and vvp get it as an
+   * argument, never through a shell; a leading '-' stays relative */
+  char path[512];
+  if (name[0] == '-') snprintf(path, sizeof path, "%s_%d_%d.v", name, (int)getpid(), chained);
+  else snprintf(path, sizeof path, "%s/pp_icarus_%d_%d_%s.v", P_tmpdir, (int)getpid(), chained, name);
   assert_int_equal(pp_sim_icarus_write(m, path, chained ? NULL : oldv, newv, n_tr, 1, &e), PP_OK);
   int *tog = calloc((size_t)n_tr * nn, sizeof(int));
   int32_t *last = calloc((size_t)n_tr * nn, sizeof(int32_t));
@@ -83,13 +87,17 @@ static void test_icarus_random(void **st) {
   pp_rng r;
   pp_rng_seed(&r, 5);
   long total = 0;
-  for (int c = 0; c < 6; c++) {
+  for (int c = 0; c < (int)PP_N_HOSTILE; c++) {
     nb b;
-    nb_random(&b, LIB, &r, 6 + c, 60 + 20 * c);
-    total += cross_check(&b.nl, &r, 150, c & 1);
+    nb_random(&b, LIB, &r, 6 + c % 6, 60 + 20 * (c % 6));
+    total += cross_check(&b.nl, &r, 150, c & 1, pp_hostile_names[c]);
     nb_free(&b);
   }
   fprintf(stderr, "icarus: %ld (transition, net) pairs identical\n", total);
+  assert_int_not_equal(access("pwned", F_OK), 0);
+  char pw[300];
+  snprintf(pw, sizeof pw, "%s/pwned", P_tmpdir);
+  assert_int_not_equal(access(pw, F_OK), 0);
 }
 
 /* The generated MAC, both architectures, every net of every transition. */
@@ -113,7 +121,7 @@ static void test_icarus_mac(void **st) {
     assert_int_equal(pp_mac_generate(&o, LIB, path, &e), PP_OK);
     assert_int_equal(pp_netlist_read(path, LIB, NULL, &nl, &e), PP_OK);
     remove(path);
-    long n = cross_check(nl, &r, 200, arch);
+    long n = cross_check(nl, &r, 200, arch, "mac");
     fprintf(stderr, "icarus: MAC %s: %ld (transition, net) pairs identical\n", nl->top, n);
     pp_netlist_free(nl);
   }
