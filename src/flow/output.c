@@ -121,8 +121,8 @@ static int figures(flow_ctx *c, pp_err *e) {
   double *pw_x = x, *pw_y = x + (ns + 2), *dl_x = x + 2 * (ns + 2), *dl_y = x + 3 * (ns + 2);
   double *st_x = x + 4 * (ns + 2), *st_y = x + 5 * (ns + 2);
   int npw = 0, ndl = 0, nst = 0;
-  pw_x[npw] = 255, pw_y[npw++] = c->acc_pruned;
-  double last_pw_acc = c->acc_pruned;
+  pw_x[npw] = 255, pw_y[npw++] = c->dec_pruned;
+  double last_pw_acc = c->dec_pruned;
   int last_pw_nw = 255;
   /* the weights of each step, replayed for the power axis: power steps by threshold, delay steps unknown here,
    * so the curve of Fig. 7 uses the power phase (weights) and the kept result */
@@ -144,8 +144,8 @@ static int figures(flow_ctx *c, pp_err *e) {
     if (c->rt.steps[k].phase == 1) dl_x[ndl] = c->rt.steps[k].n_acts, dl_y[ndl++] = c->rt.steps[k].accuracy;
   (void)last_pw_nw;
 
-  double ox[1] = {c->cmp.orig.ohw.total_uw / 1000}, oy[1] = {c->acc_int8};
-  double px[1] = {c->cmp_pruned.sel.ohw.total_uw / 1000}, py[1] = {c->acc_pruned};
+  double ox[1] = {c->cmp.orig.ohw.total_uw / 1000}, oy[1] = {c->dec_int8};
+  double px[1] = {c->cmp_pruned.sel.ohw.total_uw / 1000}, py[1] = {c->dec_pruned};
   double fx[1] = {c->cmp.sel_scaled.ohw.total_uw / 1000}, fy[1] = {c->rt.accuracy};
   pp_plot_series cs[4] = {{"int8, unpruned", ox, oy, 1, PP_PLOT_POINTS},
                           {"conventional pruning", px, py, 1, PP_PLOT_POINTS},
@@ -153,10 +153,11 @@ static int figures(flow_ctx *c, pp_err *e) {
                           {"power threshold steps", st_x, st_y, (size_t)nst, PP_PLOT_LINESPOINTS}};
   memset(&po, 0, sizeof po);
   po.xlabel = "power on Optimized HW [mW]";
-  po.ylabel = "test accuracy [%]";
+  po.ylabel = "decision accuracy [%]";
   if ((rc = pp_plot_accuracy_power(fp(c, "fig7_vs_pruning", p, sizeof p), &po, cs, nst ? 4 : 3, e))) goto out;
   if ((rc = fig_done(c, "fig7_vs_pruning",
-                     "Against conventional pruning alone, on Optimized HW. The steps of the power phase are placed at "
+                     "Against conventional pruning alone, on Optimized HW; accuracy on the decision images (held out of "
+                     "the training file), which every choice of the run reads. The steps of the power phase are placed at "
                      "the power of the pruned network restricted to their weights (each weight moved to its nearest "
                      "allowed value), at the voltage their max delay allows.",
                      e)))
@@ -164,7 +165,7 @@ static int figures(flow_ctx *c, pp_err *e) {
   pp_plot_series s8 = {"power phase", pw_x, pw_y, (size_t)npw, PP_PLOT_LINESPOINTS};
   memset(&po, 0, sizeof po);
   po.xlabel = "selected weight values";
-  po.ylabel = "test accuracy [%]";
+  po.ylabel = "decision accuracy [%]";
   if ((rc = pp_plot_xy(fp(c, "fig8_accuracy_weights", p, sizeof p), &po, &s8, 1, e))) goto out;
   if ((rc = fig_done(c, "fig8_accuracy_weights",
                      "Accuracy after retraining against the number of weight values the power threshold leaves "
@@ -174,7 +175,7 @@ static int figures(flow_ctx *c, pp_err *e) {
   pp_plot_series s9 = {"delay phase", dl_x, dl_y, (size_t)ndl, PP_PLOT_LINESPOINTS};
   memset(&po, 0, sizeof po);
   po.xlabel = "selected activation values";
-  po.ylabel = "test accuracy [%]";
+  po.ylabel = "decision accuracy [%]";
   if ((rc = pp_plot_xy(fp(c, "fig9_accuracy_activations", p, sizeof p), &po, &s9, 1, e))) goto out;
   rc = fig_done(c, "fig9_accuracy_activations",
                 "Accuracy after retraining against the number of activation values the delay threshold leaves "
@@ -203,7 +204,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   snprintf(r->dataset, sizeof r->dataset, "%s", o->data);
   r->acc_orig = c->acc_int8;
   r->acc_pruned = c->acc_pruned;
-  r->acc_prop = c->rt.accuracy;
+  r->acc_prop = c->acc_final;
   const pp_est_compare *m = &c->cmp;
   r->std.orig_mw = m->orig.shw.total_uw / 1000;
   r->std.pruned_mw = c->cmp_pruned.sel.shw.total_uw / 1000;
@@ -221,6 +222,23 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   r->v_scaled = m->v_scaled;
   r->sparsity = c->sparsity;
   r->seconds = c->seconds;
+  r->decision_images = c->val.n;
+  r->budget_pts = o->tolerance;
+  r->spent_pruning = c->dec_int8 - c->dec_pruned;
+  r->spent_power = c->rt.spent_power;
+  r->spent_delay = c->rt.spent_delay;
+  r->accepted_steps = c->rt.accepted_steps;
+  if (!c->rt.accepted_steps)
+    snprintf(r->headline, sizeof r->headline,
+             "No PowerPruning step was accepted: the result is the conventionally pruned network (sparsity %.2f) "
+             "at its full value sets. Pruning spent %.2f of the %.2f-point budget; every power and delay step "
+             "lost more than what remained.",
+             c->sparsity, r->spent_pruning, o->tolerance);
+  else if (r->spent_pruning > c->prune_share * o->tolerance + 1e-9 && o->sparsity_auto)
+    snprintf(r->headline, sizeof r->headline,
+             "No sparsity of the grid stayed within pruning's share of the budget (%.2f points); the most accurate "
+             "one tried (%.2f) was kept.",
+             c->prune_share * o->tolerance, c->sparsity);
   snprintf(r->weights_file, sizeof r->weights_file, "allowed_weights.txt");
   snprintf(r->acts_file, sizeof r->acts_file, "allowed_activations.txt");
   for (int k = 0; k < c->rt.nsteps; k++) {
@@ -239,7 +257,24 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "seed", "%llu", (unsigned long long)o->seed);
   kv(c, "epochs", "%d float, %d QAT, %d after pruning, %d per retraining step", c->epochs, c->qat_epochs,
      c->qat_epochs, c->retrain_epochs);
-  kv(c, "sparsity_target", "%.3f (%s)", o->sparsity, o->prune_global ? "global" : "per layer");
+  if (o->sparsity_auto) {
+    char b[256];
+    int k = 0;
+    for (int i = 0; i < c->n_sparsity_tried; i++)
+      k += snprintf(b + k, sizeof b - (size_t)k, "%s%.2f: %.2f%%", i ? ", " : "", c->sparsity_tried[i],
+                    c->sparsity_tried_dec[i]);
+    kv(c, "sparsity_target", "auto (%s): highest whose decision accuracy loses <= %.2f points; tried %s",
+       o->prune_global ? "global" : "per layer", c->prune_share * o->tolerance, b);
+  } else kv(c, "sparsity_target", "%.3f (%s)", o->sparsity, o->prune_global ? "global" : "per layer");
+  kv(c, "decision_images", "%d held out of the training file (seed %llu), disjoint from the %d test images",
+     c->val.n, (unsigned long long)o->seed, c->test.n);
+  kv(c, "accuracy_shown", "Table I: test images; steps, figures and every decision: decision images");
+  kv(c, "decision_accuracy", "int8 %.2f%%, pruned %.2f%%, kept step %.2f%%", c->dec_int8, c->dec_pruned,
+     c->rt.accuracy);
+  kv(c, "refinement", "up to %d bisection retrains per phase (used: power %d, delay %d)", c->refine_retrains,
+     c->rt.refine_used[0], c->rt.refine_used[1]);
+  kv(c, "delay_candidates", "%d per threshold, ranked by proxy accuracy on %d decision images", c->n_cand,
+     c->val.n < 2000 ? c->val.n : 2000);
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);
