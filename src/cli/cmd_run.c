@@ -35,7 +35,7 @@ static void help(FILE *f) {
           "  --tolerance PTS       accuracy points the delay phase may lose (default 1.5)\n"
           "  --power-tolerance PTS accuracy points the power phase may lose (default 1.0)\n"
           "  --sparsity auto|F     conventional pruning: auto (default) picks the highest sparsity of\n"
-          "                        the model's grid whose decision accuracy loses at most a third of\n"
+          "                        the model's grid whose decision accuracy loses at most half of\n"
           "                        --tolerance; F: this fraction of zero weights\n"
           "  --val-images N        decision images held out of the training file (default 5000;\n"
           "                        quick 1000): every choice reads them, the test set only the report\n"

@@ -206,8 +206,9 @@ static int stage_quant(flow_ctx *c, const char *name, double sparsity, const cha
                        double *acc, double *sp_out, pp_err *e) {
   int prune = sparsity >= 0;
   pp_flow_opts_str os = {0};
-  pp_flow_opt(&os, "epochs", "%d", c->qat_epochs);
+  pp_flow_opt(&os, "epochs", "%d", prune ? c->qat_epochs + 1 : c->qat_epochs);
   if (prune) {
+    pp_flow_opt(&os, "rate", "full");
     pp_flow_opt(&os, "sparsity", "%.4f", sparsity);
     pp_flow_opt(&os, "pruning", "%s", c->o->prune_global ? "global" : "per layer");
   }
@@ -230,11 +231,14 @@ static int stage_quant(flow_ctx *c, const char *name, double sparsity, const cha
     if ((rc = pp_nn_prune(m, sparsity, c->o->prune_global, e))) goto out;
   } else pp_nn_set_qat(m, 1, 0);
   pp_nn_train_opts t;
-  /* fine-tuning: a tenth of the default rate keeps what training learned */
+  /* QAT: a tenth of the default rate keeps what training learned; after pruning the network must relearn
+   * around the removed weights, which the full rate and one more epoch do far better (LeNet-5 at 0.7:
+   * -1.5 points instead of about -4 on Fashion-MNIST) */
   pp_nn_train_defaults(&t);
-  train_opts(c, &t, c->qat_epochs, t.lr * 0.1, prune ? 3 : 2);
-  flow_log(c, "stage %s: %d epochs%s", name, c->qat_epochs, prune ? " after magnitude pruning" : " of int8 QAT");
-  if (c->qat_epochs > 0 && (rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
+  int ep = prune ? c->qat_epochs + 1 : c->qat_epochs;
+  train_opts(c, &t, ep, prune ? t.lr : t.lr * 0.1, prune ? 3 : 2);
+  flow_log(c, "stage %s: %d epochs%s", name, ep, prune ? " after magnitude pruning" : " of int8 QAT");
+  if (ep > 0 && (rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
   if ((rc = eval_model(c, m, dec, acc, e))) goto out;
   double sp = pp_nn_sparsity(m);
   if (sp_out) *sp_out = sp;
@@ -637,7 +641,7 @@ static void resolve(flow_ctx *c) {
   }
   c->tick_ps = o->tick_ps > 0 ? o->tick_ps : (o->quick ? 4 : 1);
   c->refine_retrains = o->refine_retrains >= 0 ? o->refine_retrains : (o->quick ? 2 : 3);
-  c->prune_share = o->prune_share > 0 ? o->prune_share : 1.0 / 3.0;
+  c->prune_share = o->prune_share > 0 ? o->prune_share : 0.5;
   c->n_cand = o->candidates > 0 ? o->candidates : 6;
   pp_select_opts so;
   pp_select_opts_default(&so);
@@ -669,6 +673,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
                     o->select_method);
     goto out;
   }
+  if ((rc = flow_check_inputs(&c, e))) goto out;
   if ((rc = load_data(&c, e))) goto out;
   if ((rc = stage_train(&c, e))) goto out;
   if ((rc = stage_quant(&c, "02-qat", -1, "int8", &c.dec_int8, &c.acc_int8, NULL, e))) goto out;

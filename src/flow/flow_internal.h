@@ -79,6 +79,8 @@ void flow_free_hw(flow_ctx *c);
 /* mac.c: the MAC's tables, from the built-in or given netlist and library */
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);
+/* before any training: library and netlists read, each part exact, widths composing */
+int flow_check_inputs(flow_ctx *c, pp_err *e);
 /* the built-in MAC's multiplier and adder (PP_MULT_*, PP_ADDER_*) as the flow generates it */
 void flow_mac_arch(flow_ctx *c, int *mult, int *adder);
 /* pann.c: PowerPruning beside PANN and plain low-bit quantization */

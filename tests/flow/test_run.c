@@ -28,7 +28,8 @@ static int setup(void **st) {
   int asan = getenv("PP_ASAN") != NULL;
   snprintf(args, sizeof args,
            "run --quick --data synthetic --train-images %d --test-images %d --epochs 2 --trace-images 2 "
-           "--transitions %d --repeats 2 --power-counts 128,48 --array 32 --tick-ps 10 --seed 3 --out %s/out --cache %s/cache",
+           "--transitions %d --repeats 2 --power-counts 128,48 --array 32 --tick-ps 10 --seed 3 --candidates 3 --refine 1 "
+           "--out %s/out --cache %s/cache",
            asan ? 300 : 600, asan ? 100 : 200, asan ? 60 : 200, dir, dir);
   return 0;
 }
@@ -161,6 +162,9 @@ static void check_report(void) {
   /* the options that produced it are recorded */
   assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "3");
   assert_string_equal(pp_report_jv_str(&v, "inputs.quick", ""), "yes");
+  /* decisions on images held out of the training set (synthetic: a quarter of it, at least 200) */
+  assert_int_equal((int)pp_report_jv_num(&v, "decision_images", 0), 200);
+  assert_true(isfinite(pp_report_jv_num(&v, "budget_points.pruning", NAN)));
   /* every figure is on disk and shown in report.html, relatively */
   char *html = slurp("out/report.html");
   const pp_report_jv *figs = pp_report_jv_get(&v, "figures");
