@@ -190,10 +190,72 @@ static void test_proxy_ranks_sets(void **st) {
   pp_nn_model_free(m);
 }
 
+/* Wrong parts are refused before any training: the generated MAC and multiplier with a subtractor (y = p -
+ * prod, mapped by Yosys onto the built-in library) as the adder; with the right adder the check passes. */
+static void test_wrong_part_rejected_before_training(void **st) {
+  (void)st;
+  if (system("command -v yosys > /dev/null 2>&1") != 0) {
+    fprintf(stderr, "yosys not installed (apt-get install yosys): skipping the subtractor check\n");
+    skip();
+  }
+  const char *exe = getenv("PP_EXE");
+  char cmd[8192];
+  const char *lib = PP_SOURCE_DIR "/data/pp_cells.lib";
+  static const char *const part[] = {"full", "mult", "adder"};
+  for (int k = 0; k < 3; k++) {
+    snprintf(cmd, sizeof cmd, "'%s' mac generate --part %s --lib '%s' -o '%s/%s.v'", exe, part[k], lib, dir, part[k]);
+    assert_int_equal(system(cmd), 0);
+  }
+  /* the adder's product width, from its port list */
+  char *ad = slurp("adder.v");
+  int hi = -1;
+  for (const char *q = strstr(ad, "input ["); q; q = strstr(q + 1, "input [")) {
+    int h = -1;
+    char name[32] = "";
+    if (sscanf(q, "input [%d:0] %31[a-z_]", &h, name) == 2 && !strcmp(name, "prod")) hi = h;
+  }
+  free(ad);
+  assert_true(hi > 0);
+  char p[600];
+  snprintf(p, sizeof p, "%s/sub_rtl.v", dir);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fprintf(f, "module sub(input [%d:0] prod, input [21:0] p, output [21:0] y);\n"
+             "  assign y = p - {{%d{prod[%d]}}, prod};\nendmodule\n", hi, 21 - hi, hi);
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && yosys -q -p 'read_verilog sub_rtl.v; synth -flatten -top sub; abc -liberty %s; opt_clean; "
+           "write_verilog -noattr -noexpr sub.v' > /dev/null 2>&1",
+           dir, lib);
+  assert_int_equal(system(cmd), 0);
+  const char *adders[2] = {"sub.v", "adder.v"};
+  for (int k = 0; k < 2; k++) {
+    snprintf(cmd, sizeof cmd,
+             "'%s' run --quick --data fashion-mnist --data-dir %s/nothing-here --lib '%s' --mac %s/full.v "
+             "--mult-netlist %s/mult.v --adder-netlist %s/%s --no-cache --out %s/out-parts 2> %s/log-parts.txt",
+             exe, dir, lib, dir, dir, dir, adders[k], dir, dir);
+    int rc = system(cmd);
+    assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) != 0);
+    char *log = slurp("log-parts.txt");
+    if (k == 0) {
+      assert_non_null(strstr(log, "sub.v"));
+      assert_non_null(strstr(log, "is not a correct adder"));
+    } else {
+      assert_null(strstr(log, "is not a correct"));
+      assert_non_null(strstr(log, "exact MAC, multiplier and adder"));
+      assert_non_null(strstr(log, "nothing-here")); /* then the data set's error */
+    }
+    free(log);
+    snprintf(p, sizeof p, "%s/out-parts/stages/01-train.json", dir);
+    assert_int_not_equal(access(p, F_OK), 0); /* nothing trained */
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_test_labels_change_no_decision),
       cmocka_unit_test(test_proxy_ranks_sets),
+      cmocka_unit_test(test_wrong_part_rejected_before_training),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
