@@ -17,6 +17,7 @@
 
 #include "pp/nn.h"
 #include "pp/report.h"
+#include "pp_test.h"
 
 static char dir[256];
 
@@ -48,8 +49,8 @@ static void write_idx(const char *sub, const char *base, const pp_nn_data *d, in
 
 static int setup(void **st) {
   (void)st;
-  snprintf(dir, sizeof dir, "/tmp/pp_test_decisions.XXXXXX");
-  if (!mkdtemp(dir)) return -1;
+  if (pp_test_tmpdir(dir, sizeof dir, "pp_test_decisions")) return -1;
+  if (setenv("OMP_NUM_THREADS", "1", 1)) return -1;
   int ntr = getenv("PP_ASAN") ? 500 : 800, nte = 200;
   pp_nn_data d;
   pp_err e;
@@ -69,21 +70,22 @@ static int setup(void **st) {
 
 static int teardown(void **st) {
   (void)st;
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return pp_test_rmtree(dir);
 }
 
 static void run(const char *sub) {
+  char data[400], cache[400], out[400], log[400];
+  snprintf(data, sizeof data, "%s/%s", dir, sub);
+  snprintf(cache, sizeof cache, "%s/cache", dir);
+  snprintf(out, sizeof out, "%s/out-%s", dir, sub);
+  snprintf(log, sizeof log, "%s/log-%s.txt", dir, sub);
   const char *exe = getenv("PP_EXE");
   assert_non_null(exe);
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd,
-           "OMP_NUM_THREADS=1 '%s' run --quick --data fashion-mnist --data-dir %s/%s --val-images 150 --epochs 2 "
-           "--trace-images 1 --transitions 60 --repeats 1 --power-counts 96,24 --array 16 --tick-ps 10 --seed 4 "
-           "--candidates 3 --refine 1 --no-pann --cache %s/cache --out %s/out-%s 2> %s/log-%s.txt",
-           exe, dir, sub, dir, dir, sub, dir, sub);
-  if (system(cmd) != 0) fail_msg("powerprune run on %s failed: see %s/log-%s.txt", sub, dir, sub);
+  const char *const args[] = {exe, "run", "--quick", "--data", "fashion-mnist", "--data-dir", data, "--val-images",
+                              "150", "--epochs", "2", "--trace-images", "1", "--transitions", "60", "--repeats", "1",
+                              "--power-counts", "96,24", "--array", "16", "--tick-ps", "10", "--seed", "4",
+                              "--candidates", "3", "--refine", "1", "--no-pann", "--cache", cache, "--out", out, NULL};
+  if (pp_test_exec((char *const *)args, NULL, log) != 0) fail_msg("powerprune run on %s failed: see %s", sub, log);
 }
 
 static char *slurp(const char *rel) {
@@ -157,7 +159,7 @@ static void test_test_labels_change_no_decision(void **st) {
 
 /* The delay candidates' proxy (accuracy with weights and activations snapped to the allowed sets, no
  * retraining) on the run's trained, pruned network: a set of 16 activation levels ranks below one of 200
- * with the same weights; the unrestricted network ranks highest; the model's own sets are left alone. */
+ * with the same weights (the delay of the two is not equalized here); the unrestricted network ranks highest; the model's own sets are left alone. */
 static void test_proxy_ranks_sets(void **st) {
   (void)st;
   char p[512];
@@ -174,8 +176,14 @@ static void test_proxy_ranks_sets(void **st) {
   uint8_t W[255], A16[256] = {0}, A200[256] = {0}, all[256], own_w[255], own_a[256];
   memset(W, 1, sizeof W);
   memset(all, 1, sizeof all);
-  for (int k = 0; k < 16; k++) A16[k * 16] = 1;   /* 0, 16, ..., 240 */
-  for (int k = 0; k < 200; k++) A200[k * 255 / 199] = 1;
+  /* what a delay threshold keeps: the levels with the fewest bits set (fewest toggling partial products),
+   * the 16 and the 200 first in (bits set, value) order */
+  int order[256], n = 0;
+  for (int bits = 0; bits <= 8; bits++)
+    for (int a = 0; a < 256; a++)
+      if (__builtin_popcount((unsigned)a) == bits) order[n++] = a;
+  for (int k = 0; k < 16; k++) A16[order[k]] = 1;
+  for (int k = 0; k < 200; k++) A200[order[k]] = 1;
   memcpy(own_w, m->q.w_allowed, 255);
   memcpy(own_a, m->q.a_allowed, 256);
   double a16, a200, afull;
@@ -194,17 +202,19 @@ static void test_proxy_ranks_sets(void **st) {
  * prod, mapped by Yosys onto the built-in library) as the adder; with the right adder the check passes. */
 static void test_wrong_part_rejected_before_training(void **st) {
   (void)st;
-  if (system("command -v yosys > /dev/null 2>&1") != 0) {
+  const char *const which[] = {"/bin/sh", "-c", "command -v yosys", NULL};
+  if (pp_test_exec((char *const *)which, NULL, NULL) != 0) {
     fprintf(stderr, "yosys not installed (apt-get install yosys): skipping the subtractor check\n");
     skip();
   }
   const char *exe = getenv("PP_EXE");
-  char cmd[8192];
   const char *lib = PP_SOURCE_DIR "/data/pp_cells.lib";
   static const char *const part[] = {"full", "mult", "adder"};
+  char nl[3][400];
   for (int k = 0; k < 3; k++) {
-    snprintf(cmd, sizeof cmd, "'%s' mac generate --part %s --lib '%s' -o '%s/%s.v'", exe, part[k], lib, dir, part[k]);
-    assert_int_equal(system(cmd), 0);
+    snprintf(nl[k], sizeof nl[k], "%s/%s.v", dir, part[k]);
+    const char *const args[] = {exe, "mac", "generate", "--part", part[k], "--lib", lib, "-o", nl[k], NULL};
+    assert_int_equal(pp_test_exec((char *const *)args, NULL, NULL), 0);
   }
   /* the adder's product width, from its port list */
   char *ad = slurp("adder.v");
@@ -215,37 +225,41 @@ static void test_wrong_part_rejected_before_training(void **st) {
     if (sscanf(q, "input [%d:0] %31[a-z_]", &h, name) == 2 && !strcmp(name, "prod")) hi = h;
   }
   free(ad);
-  assert_true(hi > 0);
-  char p[600];
+  assert_true(hi > 0 && hi < 21);
+  char p[600], script[2400], subv[400];
   snprintf(p, sizeof p, "%s/sub_rtl.v", dir);
+  snprintf(subv, sizeof subv, "%s/sub.v", dir);
   FILE *f = fopen(p, "w");
   assert_non_null(f);
   fprintf(f, "module sub(input [%d:0] prod, input [21:0] p, output [21:0] y);\n"
              "  assign y = p - {{%d{prod[%d]}}, prod};\nendmodule\n", hi, 21 - hi, hi);
   fclose(f);
-  snprintf(cmd, sizeof cmd,
-           "cd '%s' && yosys -q -p 'read_verilog sub_rtl.v; synth -flatten -top sub; abc -liberty %s; opt_clean; "
-           "write_verilog -noattr -noexpr sub.v' > /dev/null 2>&1",
-           dir, lib);
-  assert_int_equal(system(cmd), 0);
-  const char *adders[2] = {"sub.v", "adder.v"};
+  snprintf(script, sizeof script,
+           "read_verilog \"%s\"; synth -flatten -top sub; abc -liberty \"%s\"; opt_clean; "
+           "write_verilog -noattr -noexpr \"%s\"", p, lib, subv);
+  /* pp_test_exec runs a path; env finds yosys on PATH */
+  const char *const ysenv[] = {"/usr/bin/env", "yosys", "-q", "-p", script, NULL};
+  assert_int_equal(pp_test_exec((char *const *)ysenv, NULL, NULL), 0);
+  const char *adders[2] = {subv, nl[2]};
+  char nothing[400], out[400], log[400];
+  snprintf(nothing, sizeof nothing, "%s/nothing-here", dir);
+  snprintf(out, sizeof out, "%s/out-parts", dir);
+  snprintf(log, sizeof log, "%s/log-parts.txt", dir);
   for (int k = 0; k < 2; k++) {
-    snprintf(cmd, sizeof cmd,
-             "'%s' run --quick --data fashion-mnist --data-dir %s/nothing-here --lib '%s' --mac %s/full.v "
-             "--mult-netlist %s/mult.v --adder-netlist %s/%s --no-cache --out %s/out-parts 2> %s/log-parts.txt",
-             exe, dir, lib, dir, dir, dir, adders[k], dir, dir);
-    int rc = system(cmd);
-    assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) != 0);
-    char *log = slurp("log-parts.txt");
+    const char *const args[] = {exe, "run", "--quick", "--data", "fashion-mnist", "--data-dir", nothing, "--lib", lib,
+                                "--mac", nl[0], "--mult-netlist", nl[1], "--adder-netlist", adders[k], "--no-cache",
+                                "--out", out, NULL};
+    assert_int_not_equal(pp_test_exec((char *const *)args, NULL, log), 0);
+    char *text = slurp("log-parts.txt");
     if (k == 0) {
-      assert_non_null(strstr(log, "sub.v"));
-      assert_non_null(strstr(log, "is not a correct adder"));
+      assert_non_null(strstr(text, "sub.v"));
+      assert_non_null(strstr(text, "is not a correct adder"));
     } else {
-      assert_null(strstr(log, "is not a correct"));
-      assert_non_null(strstr(log, "exact MAC, multiplier and adder"));
-      assert_non_null(strstr(log, "nothing-here")); /* then the data set's error */
+      assert_null(strstr(text, "is not a correct"));
+      assert_non_null(strstr(text, "exact MAC, multiplier and adder"));
+      assert_non_null(strstr(text, "nothing-here")); /* then the data set's error */
     }
-    free(log);
+    free(text);
     snprintf(p, sizeof p, "%s/out-parts/stages/01-train.json", dir);
     assert_int_not_equal(access(p, F_OK), 0); /* nothing trained */
   }
