@@ -88,7 +88,14 @@ typedef struct pp_flow_opts {
   uint64_t seed;
   double tolerance;        /* accuracy points the delay phase may lose */
   double power_tolerance;  /* accuracy points the power phase may lose */
-  double sparsity;         /* conventional pruning target, fraction of zero weights */
+  double sparsity;         /* conventional pruning target, fraction of zero weights (used when !sparsity_auto) */
+  int sparsity_auto;       /* 1 (default): the highest sparsity of the model's grid whose fine-tuned decision
+                            * accuracy loses at most prune_share * tolerance points against int8 */
+  double prune_share;      /* share of the loss budget pruning may spend under sparsity_auto (0: 1/2) */
+  int val_images;          /* decision images held out of the training file (0: 5000; quick 1000; at most
+                            * a fifth of the training file) */
+  int refine_retrains;     /* bisection retrains per phase after a failed step (-1: 3; quick 2; 0: none) */
+  int candidates;          /* delay-selection candidates per threshold ranked by the proxy (0: 6; 1: no ranking) */
   int prune_global;        /* one magnitude threshold over all layers instead of each layer to the
                             * sparsity (per layer prunes the convolutions, where the MACs are) */
   int epochs;              /* float training (0: default for the model) */

@@ -213,6 +213,12 @@ int pp_nn_read_allowed(const char *path, int weights, uint8_t *allowed, pp_err *
  * (weights) or to the smaller value (activations). */
 int pp_nn_snap_weight(const uint8_t w_allowed[255], int level);
 int pp_nn_snap_act(const uint8_t a_allowed[256], int level);
+/* Accuracy of m on the first max_images of d (0: all) with weights moved to
+ * the nearest value of W and activations to the nearest level of A, without
+ * retraining; m's own allowed sets are left as they were. The cheap proxy a
+ * caller ranks candidate sets by before paying for a retrain. */
+int pp_nn_eval_restricted(pp_nn_model *m, const pp_nn_data *d, int max_images, const uint8_t W[255],
+                          const uint8_t A[256], double *accuracy, pp_err *e);
 
 /* Magnitude pruning of conv/fc weights to `sparsity` (0..1): global (one
  * threshold over all weights) or per layer. Sets m->mask and zeroes the

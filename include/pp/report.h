@@ -132,6 +132,13 @@ typedef struct pp_report {
   int nkv;           /* inputs and options that produced the run, in order */
   pp_report_kv kv[PP_REPORT_MAX_KV];
   double seconds;    /* wall time of the run */
+  /* how the run decided: every choice read decision images held out of the
+   * training file (disjoint from the test images); the budget is in decision
+   * accuracy points against the unpruned int8 network */
+  int decision_images;  /* 0: not recorded */
+  double budget_pts, spent_pruning, spent_power, spent_delay;
+  int accepted_steps;   /* PowerPruning steps accepted (-1: not recorded) */
+  char headline[512];   /* said first in report.html ("" none) */
   pp_report_pann pann; /* present == 0: the run skipped the comparison */
 } pp_report;
 

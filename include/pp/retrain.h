@@ -4,7 +4,13 @@
  * phase 2 lowers a delay threshold in fixed steps (10 ps by default), lets a
  * selector remove weight and activation values until every remaining
  * combination is under it, and retrains until the accuracy drops by the
- * tolerance. The best accepted step is kept.
+ * tolerance. When a step of either phase fails, the interval between the last
+ * accepted setting and the failed one is bisected (weight count or µW
+ * threshold; delay threshold in ps, finer than the ladder's step) for at most
+ * refine_retrains retrains per phase. The best accepted step is kept.
+ *
+ * Every accuracy here is the caller's decision accuracy (validation data held
+ * out of the training set); this module never sees test data.
  *
  * Training, evaluation and delay selection are callbacks, so this module is
  * independent of how a model is stored and can be tested on anything; the
@@ -30,20 +36,23 @@ typedef struct pp_retrain_step {
   double max_delay_ps; /* max MAC delay over the allowed combinations (NaN when unknown) */
   double accuracy;     /* percent, after retraining */
   int accepted;
+  int refine;          /* 1: a bisection step between an accepted and a failed setting */
 } pp_retrain_step;
 
 typedef struct pp_retrain_ops {
   void *user;
   /* Retrain with weights restricted to W and activations to A (nonzero =
    * allowed), starting from the model of step `from_tag` (NULL: the starting
-   * network), and return the test accuracy in percent. `tag` names this step's
+   * network), and return the decision (validation) accuracy in percent. `tag` names this step's
    * model; a caller that already trained it may return the cached result. */
   int (*train)(void *user, const char *tag, const char *from_tag, const uint8_t *W, const uint8_t *A,
                double *accuracy, pp_err *e);
   /* Choose W_out within W_in and A_out so that every (w, a -> a') combination
-   * is under thr_ps; report the resulting max delay. NULL: no delay phase. */
-  int (*select_delay)(void *user, double thr_ps, const uint8_t *W_in, uint8_t *W_out, uint8_t *A_out,
-                      double *max_delay_ps, pp_err *e);
+   * is under thr_ps; report the resulting max delay. from_tag is the model the
+   * step will retrain from (NULL: the starting network), for a selector that
+   * ranks candidates on it. NULL: no delay phase. */
+  int (*select_delay)(void *user, double thr_ps, const char *from_tag, const uint8_t *W_in, uint8_t *W_out,
+                      uint8_t *A_out, double *max_delay_ps, pp_err *e);
   /* Max delay of a set of values (NULL: unknown, NaN). */
   int (*max_delay)(void *user, const uint8_t *W, const uint8_t *A, double *ps, pp_err *e);
   /* Told about every finished step (progress); may be NULL. */
@@ -71,6 +80,8 @@ typedef struct pp_retrain_opts {
   int min_weights;        /* stop the power phase before fewer values remain (0: 3) */
   double delay_step_ps;   /* 0: 10 */
   int delay_max_steps;    /* 0: 16; negative: no delay phase */
+  int refine_retrains;    /* retrains per phase spent bisecting after a failed step (0: none) */
+  double delay_min_step_ps; /* finest delay bisection step (0: 1 ps) */
 } pp_retrain_opts;
 
 typedef struct pp_retrain_result {
@@ -82,6 +93,12 @@ typedef struct pp_retrain_result {
   double power_threshold_uw;
   double delay_threshold_ps; /* NaN when no delay step was kept */
   char best_tag[32];         /* the kept step's model ("" : the starting network) */
+  /* the loss budget: accuracy at the start, after the power phase and at the
+   * end; spent_power + spent_delay == start - accuracy exactly */
+  double start_accuracy, power_accuracy;
+  double spent_power, spent_delay; /* points (negative: the phase gained accuracy) */
+  int accepted_steps;        /* accepted steps of both phases */
+  int refine_used[2];        /* bisection retrains of the power and the delay phase */
   int nsteps;
   pp_retrain_step steps[PP_RETRAIN_MAX_STEPS];
 } pp_retrain_result;

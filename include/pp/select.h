@@ -119,6 +119,13 @@ typedef struct pp_select_result {
  * unremovable (0, 0->0) delay. */
 int pp_select_delay(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
                     const pp_select_opts *o, pp_select_result *out, pp_err *e);
+/* The search method's path (run 0, unperturbed): from W = {0} with the most
+ * activations that fit to the largest weight set with the fewest, one point
+ * per weight added, each after add-back when o->add_back. Up to max points,
+ * evenly spaced, both ends included; *n gets their number. These are the
+ * weight-heavy to activation-heavy trade-offs a caller may rank by accuracy. */
+int pp_select_delay_path(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
+                         const pp_select_opts *o, pp_select_sets *pts, int max, int *n, pp_err *e);
 /* The same selection computed naively (violations recounted from the whole
  * table at every step, the largest violation searched afresh): the reference
  * the tests hold pp_select_delay to. Same result bit for bit; slow (use small

@@ -38,7 +38,13 @@ static void help(FILE *f) {
           "  --seed S              seed of every random choice (default 1)\n"
           "  --tolerance PTS       accuracy points the delay phase may lose (default 1.5)\n"
           "  --power-tolerance PTS accuracy points the power phase may lose (default 1.0)\n"
-          "  --sparsity F          conventional pruning: fraction of zero weights (default 0.6)\n"
+          "  --sparsity auto|F     conventional pruning: auto (default) picks the highest sparsity of\n"
+          "                        the model's grid whose decision accuracy loses at most half of\n"
+          "                        --tolerance; F: this fraction of zero weights\n"
+          "  --val-images N        decision images held out of the training file (default 5000;\n"
+          "                        quick 1000): every choice reads them, the test set only the report\n"
+          "  --refine N            bisection retrains per phase after a failed step (default 3; quick 2)\n"
+          "  --candidates N        delay sets per threshold ranked by proxy accuracy (default 6)\n"
           "  --prune-global        one magnitude threshold over all layers (default: each layer)\n"
           "  --epochs N            float training epochs (default 10; resnet20/dwnet 30; quick 2)\n"
           "  --qat-epochs N        int8 QAT and post-pruning fine-tuning epochs (default 2; quick 1)\n"
@@ -171,6 +177,11 @@ int pp_cmd_run(int argc, char **argv) {
       unsigned long long s = strtoull(v, &end, 10);
       if (!*v || *end) return pp_cli_usage("run", "--seed %s: expected a non-negative integer", v);
       o.seed = s;
+    } else if (!strcmp(a, "--sparsity") && !strcmp(v, "auto")) {
+      o.sparsity_auto = 1;
+    } else if (!strcmp(a, "--refine")) {
+      if (pp_cli_parse_long(v, 0, 64, &n)) return pp_cli_usage("run", "--refine %s: expected an integer in 0..64", v);
+      o.refine_retrains = (int)n;
     } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--power-tolerance") || !strcmp(a, "--sparsity") ||
                !strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) {
       if (pp_cli_parse_double(v, &d) || !(d >= 0)) return pp_cli_usage("run", "%s %s: expected a number >= 0", a, v);
@@ -183,6 +194,7 @@ int pp_cmd_run(int argc, char **argv) {
       else {
         if (d >= 1) return pp_cli_usage("run", "--sparsity %s: expected a fraction in [0, 1)", v);
         o.sparsity = d;
+        o.sparsity_auto = 0;
       }
     } else {
       int *dst = !strcmp(a, "--epochs")           ? &o.epochs
@@ -196,6 +208,8 @@ int pp_cmd_run(int argc, char **argv) {
                  : !strcmp(a, "--repeats")        ? &o.repeats
                  : !strcmp(a, "--power-steps")    ? &o.power_divisions
                  : !strcmp(a, "--pann-samples")   ? &o.pann_samples
+                 : !strcmp(a, "--val-images")     ? &o.val_images
+                 : !strcmp(a, "--candidates")     ? &o.candidates
                                                   : NULL;
       if (!dst) return pp_cli_usage("run", "unknown option '%s'", a);
       if (pp_cli_parse_long(v, 1, 100000000, &n)) return pp_cli_usage("run", "%s %s: expected a positive integer", a, v);

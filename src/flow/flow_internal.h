@@ -26,7 +26,9 @@ typedef struct flow_ctx {
   const pp_flow_opts *o;
   pp_flow_ledger L;
   pp_report *r;
-  pp_nn_data train, test;
+  /* val: the decision images, held out of the training file (seeded); every
+   * accept/reject and automatic choice reads val, test only feeds the report */
+  pp_nn_data train, val, test;
   char data_desc[1024];
   /* resolved settings */
   int epochs, qat_epochs, retrain_epochs, trace_images, transitions, array, repeats, power_divisions;
@@ -34,7 +36,18 @@ typedef struct flow_ctx {
   pp_select_method select_method;
   int power_counts[32], n_power_counts;
   /* results of the stages */
-  double acc_float, acc_int8, acc_pruned, sparsity;
+  /* test accuracies (reported) and decision accuracies (val, what every choice reads) */
+  double acc_float, acc_int8, acc_pruned, acc_final, sparsity;
+  double dec_float, dec_int8, dec_pruned;
+  int refine_retrains;
+  double prune_share;        /* share of --tolerance conventional pruning may spend under --sparsity auto */
+  int n_sparsity_tried;
+  double sparsity_tried[8], sparsity_tried_dec[8]; /* the auto search's probes and their decision accuracies */
+  int n_cand;                /* delay-selection candidates ranked by the proxy per threshold */
+  /* test accuracy of each retrained step, by tag (for the report; decisions never read it) */
+  char step_tag[64][32];
+  double step_test[64];
+  int n_step_test;
   pp_char_power P;
   pp_char_delay D;
   double usage_w[255];  /* saliency of each weight value in the trace (select's objective, hw.c) */
@@ -66,6 +79,8 @@ void flow_free_hw(flow_ctx *c);
 /* mac.c: the MAC's tables, from the built-in or given netlist and library */
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);
+/* before any training: library and netlists read, each part exact, widths composing */
+int flow_check_inputs(flow_ctx *c, pp_err *e);
 /* the built-in MAC's multiplier and adder (PP_MULT_*, PP_ADDER_*) as the flow generates it */
 void flow_mac_arch(flow_ctx *c, int *mult, int *adder);
 /* pann.c: PowerPruning beside PANN and plain low-bit quantization */

@@ -87,9 +87,11 @@ static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots
   ao.seed = c->o->seed;
   ao.per_layer = 1;
   ao.progress = 1;
-  int n = c->trace_images < c->test.n ? c->trace_images : c->test.n;
+  /* decision images: the int8 trace feeds the delay selection's objective, and every trace is taken on the
+   * same images so that the powers compare */
+  int n = c->trace_images < c->val.n ? c->trace_images : c->val.n;
   flow_log(c, "stage %s: %d images of model_%s through the %dx%d array", name, n, tag, c->array, c->array);
-  if ((rc = pp_array_trace(q, &c->test, 0, n, &ao, &st, e))) goto out;
+  if ((rc = pp_array_trace(q, &c->val, 0, n, &ao, &st, e))) goto out;
   if (st->c.mismatches)
     flow_log(c, "stage %s: warning: %llu of %llu array outputs differ from the integer path", name,
              (unsigned long long)st->c.mismatches, (unsigned long long)st->c.outputs);
@@ -249,8 +251,8 @@ int flow_stage_final(flow_ctx *c, pp_err *e) {
   memcpy(s.w_keep, c->rt.W, 255);
   memcpy(s.a_keep, c->rt.A, 256);
   char comment[256];
-  snprintf(comment, sizeof comment, "powerprune run: %s, accuracy %.2f%%, max MAC delay %.0f ps", c->rt.best_tag[0] ?
-           c->rt.best_tag : "pruned", c->rt.accuracy, c->rt.max_delay_ps);
+  snprintf(comment, sizeof comment, "powerprune run: %s, test accuracy %.2f%%, max MAC delay %.0f ps", c->rt.best_tag[0] ?
+           c->rt.best_tag : "pruned", c->acc_final, c->rt.max_delay_ps);
   if ((rc = pp_select_write_sets(&s, pp_flow_path(&c->L, "allowed_weights.txt", p, sizeof p),
                                  pp_flow_path(&c->L, "allowed_activations.txt", q, sizeof q), comment, e)))
     return rc;

@@ -83,3 +83,54 @@ int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e) {
   pp_char_mac_free(&mac);
   return rc;
 }
+
+/* Before any training: the library reads, every netlist is the part it is given as (exhaustive over (w, a), or
+ * every product for the adder, with seeded partial sums), and the widths agree, so that the parts compose to
+ * the MAC. Each exact part computes its function, so agreeing widths are what composition needs. */
+int flow_check_inputs(flow_ctx *c, pp_err *e) {
+  const pp_flow_opts *o = c->o;
+  if (o->mac_file && (!o->mult_file || !o->adder_file))
+    return pp_err_set(e, PP_EINVAL, o->mac_file, 0,
+                      "timing needs the MAC's multiplier and adder as netlists of their own: give --mult-netlist "
+                      "and --adder-netlist beside --mac");
+  if (!o->mac_file && (o->mult_file || o->adder_file))
+    return pp_err_set(e, PP_EINVAL, o->mult_file ? o->mult_file : o->adder_file, 0,
+                      "--mult-netlist and --adder-netlist describe the parts of a --mac netlist: give --mac too");
+  if (!o->mac_file && !o->lib_file) return PP_OK; /* the built-in MAC on the built-in library: tested as built */
+  pp_char_mac_spec spec;
+  mac_spec(c, &spec);
+  pp_char_mac mac;
+  int rc = pp_char_mac_load(&spec, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac, e);
+  if (rc) return rc;
+  static const char *const want[] = {"MAC (w, a, p -> y)", "multiplier (w, a -> prod)", "adder (prod, p -> y)"};
+  pp_mac_check_result r[3];
+  for (int i = 0; i < 3 && !rc; i++) {
+    if ((rc = pp_mac_check(mac.nl[i], c->o->seed, &r[i], e))) break;
+    if (r[i].part != i)
+      rc = pp_err_set(e, PP_EINVAL, mac.path[i], 0, "expected a %s, but its ports make it a %s", want[i],
+                      want[r[i].part]);
+    else if (r[i].mismatches)
+      rc = pp_err_set(e, PP_EINVAL, mac.path[i], 0,
+                      "is not a correct %s: for w=%lld a=%lld p=%lld prod=%lld it gives %llu, expected %llu "
+                      "(%lld of %lld vectors wrong)",
+                      want[i], r[i].bad_w, r[i].bad_a, r[i].bad_p, r[i].bad_prod, r[i].got, r[i].want,
+                      r[i].mismatches, r[i].vectors_checked);
+  }
+  if (!rc && (r[1].w_bits != r[0].w_bits || r[1].a_bits != r[0].a_bits))
+    rc = pp_err_set(e, PP_EINVAL, mac.path[1], 0, "multiplier is %d x %d bits but the MAC %d x %d", r[1].w_bits,
+                    r[1].a_bits, r[0].w_bits, r[0].a_bits);
+  if (!rc && (r[2].p_bits != r[0].p_bits || r[2].prod_bits != r[1].prod_bits))
+    rc = pp_err_set(e, PP_EINVAL, mac.path[2], 0,
+                    "adder takes a %d-bit product and a %d-bit partial sum; the multiplier gives %d bits and the "
+                    "MAC's partial sum has %d",
+                    r[2].prod_bits, r[2].p_bits, r[1].prod_bits, r[0].p_bits);
+  if (!rc && (r[0].w_bits != 8 || r[0].a_bits != 8))
+    rc = pp_err_set(e, PP_EINVAL, mac.path[0], 0, "the flow's networks are int8 x uint8; this MAC is %d x %d bits",
+                    r[0].w_bits, r[0].a_bits);
+  if (!rc)
+    flow_log(c, "inputs: %s, %s and %s are exact %s, %s and %s of matching widths (%lld + %lld + %lld vectors)",
+             mac.desc[0], mac.desc[1], mac.desc[2], "MAC", "multiplier", "adder", r[0].vectors_checked,
+             r[1].vectors_checked, r[2].vectors_checked);
+  pp_char_mac_free(&mac);
+  return rc;
+}

@@ -163,8 +163,8 @@ static int figures(flow_ctx *c, pp_err *e) {
   size_t m = (size_t)ns + 2;
   step_pts pw = {x, x + m, x + 2 * m, x + 3 * m, 0, 0}, dl = {x + 4 * m, x + 5 * m, x + 6 * m, x + 7 * m, 0, 0};
   step_pts st = {x + 8 * m, x + 9 * m, x + 10 * m, x + 11 * m, 0, 0};
-  pw.ax[pw.na] = 255, pw.ay[pw.na++] = c->acc_pruned;
-  double last_pw_acc = c->acc_pruned;
+  pw.ax[pw.na] = 255, pw.ay[pw.na++] = c->dec_pruned;
+  double last_pw_acc = c->dec_pruned;
   for (int k = 0; k < ns; k++) {
     const pp_retrain_step *s = &rt->steps[k];
     if (s->phase != 0) continue;
@@ -188,8 +188,8 @@ static int figures(flow_ctx *c, pp_err *e) {
     else dl.rx[dl.nr] = s->n_acts, dl.ry[dl.nr++] = s->accuracy;
   }
 
-  double ox[1] = {c->cmp.orig.ohw.total_uw / 1000}, oy[1] = {c->acc_int8};
-  double px[1] = {c->cmp_pruned.sel.ohw.total_uw / 1000}, py[1] = {c->acc_pruned};
+  double ox[1] = {c->cmp.orig.ohw.total_uw / 1000}, oy[1] = {c->dec_int8};
+  double px[1] = {c->cmp_pruned.sel.ohw.total_uw / 1000}, py[1] = {c->dec_pruned};
   double fx[1] = {c->cmp.sel_scaled.ohw.total_uw / 1000}, fy[1] = {c->rt.accuracy};
   pp_plot_series cs[5] = {{"int8, unpruned", ox, oy, 1, PP_PLOT_POINTS, "#333333"},
                           {"conventional pruning", px, py, 1, PP_PLOT_POINTS, "#e08000"},
@@ -197,10 +197,11 @@ static int figures(flow_ctx *c, pp_err *e) {
   int ncs = 3 + step_series(&st, "power threshold steps, accepted", "rejected", cs + 3);
   memset(&po, 0, sizeof po);
   po.xlabel = "power on Optimized HW [mW]";
-  po.ylabel = "test accuracy [%]";
+  po.ylabel = "decision accuracy [%]";
   if ((rc = pp_plot_accuracy_power(fp(c, "fig7_vs_pruning", p, sizeof p), &po, cs, (size_t)ncs, e))) goto out;
   if ((rc = fig_done(c, "fig7_vs_pruning",
-                     "Against conventional pruning alone, on Optimized HW. The steps of the power phase are placed at "
+                     "Against conventional pruning alone, on Optimized HW; accuracy on the decision images (held out of "
+                     "the training file), which every choice of the run reads. The steps of the power phase are placed at "
                      "the power of the pruned network restricted to their weights (each weight moved to its nearest "
                      "allowed value), at the voltage their max delay allows; open circles: rejected steps.",
                      e)))
@@ -212,8 +213,8 @@ static int figures(flow_ctx *c, pp_err *e) {
   int n8 = step_series(&pw, "pruned network, then accepted power steps", "rejected", s8);
   memset(&po, 0, sizeof po);
   po.xlabel = "selected weight values";
-  po.ylabel = "test accuracy [%]";
-  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->acc_int8 - c->o->power_tolerance, lab[0]};
+  po.ylabel = "decision accuracy [%]";
+  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->dec_int8 - c->o->power_tolerance, lab[0]};
   if ((rc = pp_plot_xy(fp(c, "fig8_accuracy_weights", p, sizeof p), &po, s8, (size_t)n8, e))) goto out;
   if ((rc = fig_done(c, "fig8_accuracy_weights",
                      "Accuracy after retraining against the number of weight values the power threshold leaves "
@@ -223,8 +224,8 @@ static int figures(flow_ctx *c, pp_err *e) {
   int n9 = step_series(&dl, "power phase result, then accepted delay steps", "rejected", s9);
   memset(&po, 0, sizeof po);
   po.xlabel = "selected activation values";
-  po.ylabel = "test accuracy [%]";
-  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->acc_int8 - c->o->tolerance, lab[1]};
+  po.ylabel = "decision accuracy [%]";
+  po.ref[po.nref++] = (struct pp_plot_ref){'y', c->dec_int8 - c->o->tolerance, lab[1]};
   if ((rc = pp_plot_xy(fp(c, "fig9_accuracy_activations", p, sizeof p), &po, s9, (size_t)n9, e))) goto out;
   snprintf(cap, sizeof cap,
            "Accuracy after retraining against the number of activation values the delay threshold leaves "
@@ -255,7 +256,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   snprintf(r->dataset, sizeof r->dataset, "%s", o->data);
   r->acc_orig = c->acc_int8;
   r->acc_pruned = c->acc_pruned;
-  r->acc_prop = c->rt.accuracy;
+  r->acc_prop = c->acc_final;
   const pp_est_compare *m = &c->cmp;
   r->std.orig_mw = m->orig.shw.total_uw / 1000;
   r->std.pruned_mw = c->cmp_pruned.sel.shw.total_uw / 1000;
@@ -273,6 +274,23 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   r->v_scaled = m->v_scaled;
   r->sparsity = c->sparsity;
   r->seconds = c->seconds;
+  r->decision_images = c->val.n;
+  r->budget_pts = o->tolerance;
+  r->spent_pruning = c->dec_int8 - c->dec_pruned;
+  r->spent_power = c->rt.spent_power;
+  r->spent_delay = c->rt.spent_delay;
+  r->accepted_steps = c->rt.accepted_steps;
+  if (!c->rt.accepted_steps)
+    snprintf(r->headline, sizeof r->headline,
+             "No PowerPruning step was accepted: the result is the conventionally pruned network (sparsity %.2f) "
+             "at its full value sets. Pruning spent %.2f of the %.2f-point budget; every power and delay step "
+             "lost more than what remained.",
+             c->sparsity, r->spent_pruning, o->tolerance);
+  else if (r->spent_pruning > c->prune_share * o->tolerance + 1e-9 && o->sparsity_auto)
+    snprintf(r->headline, sizeof r->headline,
+             "No sparsity of the grid stayed within pruning's share of the budget (%.2f points); the most accurate "
+             "one tried (%.2f) was kept.",
+             c->prune_share * o->tolerance, c->sparsity);
   snprintf(r->weights_file, sizeof r->weights_file, "allowed_weights.txt");
   snprintf(r->acts_file, sizeof r->acts_file, "allowed_activations.txt");
   for (int k = 0; k < c->rt.nsteps; k++) {
@@ -291,7 +309,24 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "seed", "%llu", (unsigned long long)o->seed);
   kv(c, "epochs", "%d float, %d QAT, %d after pruning, %d per retraining step", c->epochs, c->qat_epochs,
      c->qat_epochs, c->retrain_epochs);
-  kv(c, "sparsity_target", "%.3f (%s)", o->sparsity, o->prune_global ? "global" : "per layer");
+  if (o->sparsity_auto) {
+    char b[256];
+    int k = 0;
+    for (int i = 0; i < c->n_sparsity_tried; i++)
+      k += snprintf(b + k, sizeof b - (size_t)k, "%s%.2f: %.2f%%", i ? ", " : "", c->sparsity_tried[i],
+                    c->sparsity_tried_dec[i]);
+    kv(c, "sparsity_target", "auto (%s): highest whose decision accuracy loses <= %.2f points; tried %s",
+       o->prune_global ? "global" : "per layer", c->prune_share * o->tolerance, b);
+  } else kv(c, "sparsity_target", "%.3f (%s)", o->sparsity, o->prune_global ? "global" : "per layer");
+  kv(c, "decision_images", "%d held out of the training file (seed %llu), disjoint from the %d test images",
+     c->val.n, (unsigned long long)o->seed, c->test.n);
+  kv(c, "accuracy_shown", "Table I: test images; steps, figures and every decision: decision images");
+  kv(c, "decision_accuracy", "int8 %.2f%%, pruned %.2f%%, kept step %.2f%%", c->dec_int8, c->dec_pruned,
+     c->rt.accuracy);
+  kv(c, "refinement", "up to %d bisection retrains per phase (used: power %d, delay %d)", c->refine_retrains,
+     c->rt.refine_used[0], c->rt.refine_used[1]);
+  kv(c, "delay_candidates", "%d per threshold, ranked by proxy accuracy on %d decision images", c->n_cand,
+     c->val.n < 2000 ? c->val.n : 2000);
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
   kv(c, "trace_images", "%d", c->trace_images);
   kv(c, "transitions", "%d per weight value", c->transitions);

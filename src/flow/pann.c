@@ -233,7 +233,7 @@ int flow_stage_pann(flow_ctx *c, pp_err *e) {
   flow_log(c, "stage 21-pann: the run's networks on the same models (%d images)", ne);
   if ((rc = run_point(c, "int8", "int8", c->acc_int8, pw, g, ne, s, e)) ||
       (rc = run_point(c, "pruned", "pruned", c->acc_pruned, pw, g, ne, s, e)) ||
-      (rc = run_point(c, "final", "powerpruning", c->rt.accuracy, pw, g, ne, s, e)))
+      (rc = run_point(c, "final", "powerpruning", c->acc_final, pw, g, ne, s, e)))
     goto out;
   flow_membuf mb;
   if ((rc = flow_membuf_open(&mb))) goto out;

@@ -8,6 +8,24 @@
 #include "nn_internal.h"
 
 /* ---- allowed sets ----------------------------------------------------------- */
+int pp_nn_eval_restricted(pp_nn_model *m, const pp_nn_data *d, int max_images, const uint8_t W[255],
+                          const uint8_t A[256], double *accuracy, pp_err *e) {
+  uint8_t w0[255], a0[256];
+  memcpy(w0, m->q.w_allowed, 255);
+  memcpy(a0, m->q.a_allowed, 256);
+  memcpy(m->q.w_allowed, W, 255);
+  memcpy(m->q.a_allowed, A, 256);
+  m->q.w_allowed[127] = 1;
+  m->q.a_allowed[0] = 1;
+  pp_nn_data sub = *d;
+  if (max_images > 0 && sub.n > max_images) sub.n = max_images;
+  double loss;
+  int rc = pp_nn_eval(m, &sub, accuracy, &loss, NULL, e);
+  memcpy(m->q.w_allowed, w0, 255);
+  memcpy(m->q.a_allowed, a0, 256);
+  return rc;
+}
+
 int pp_nn_snap_weight(const uint8_t w_allowed[255], int level) {
   if (level < -127) level = -127;
   if (level > 127) level = 127;

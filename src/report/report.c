@@ -14,6 +14,8 @@ void pp_report_init(pp_report *r) {
   r->max_delay_orig_ps = r->max_delay_prop_ps = NAN;
   r->sparsity = NAN;
   r->seconds = NAN;
+  r->budget_pts = r->spent_pruning = r->spent_power = r->spent_delay = NAN;
+  r->accepted_steps = -1;
   r->std.pruned_mw = r->opt.pruned_mw = NAN;
 }
 
@@ -234,6 +236,25 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   row_members(&j, r);
   report_jnum(&j, "sparsity", r->sparsity);
   report_jnum(&j, "seconds", r->seconds);
+  if (r->decision_images > 0) {
+    pp_json_key(&j, "decision_images");
+    pp_json_int(&j, r->decision_images);
+    pp_json_key(&j, "decision_images_disjoint_from_test");
+    pp_json_bool(&j, 1);
+    pp_json_key(&j, "budget_points");
+    pp_json_obj_begin(&j);
+    report_jnum(&j, "total", r->budget_pts);
+    report_jnum(&j, "pruning", r->spent_pruning);
+    report_jnum(&j, "power_phase", r->spent_power);
+    report_jnum(&j, "delay_phase", r->spent_delay);
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "accepted_steps");
+    pp_json_int(&j, r->accepted_steps);
+  }
+  if (r->headline[0]) {
+    pp_json_key(&j, "headline");
+    pp_json_str(&j, r->headline);
+  }
   pp_json_key(&j, "steps");
   pp_json_arr_begin(&j);
   for (int i = 0; i < r->nsteps; i++) {
@@ -475,6 +496,18 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
         "voltage lowered by the delay saved. Machine-readable: <a href=\"summary.json\">summary.json</a>, "
         "<a href=\"table.csv\">table.csv</a>.</p>\n",
         f);
+  if (r->headline[0]) {
+    fputs("<p><strong>", f);
+    report_html_esc(f, r->headline);
+    fputs("</strong></p>\n", f);
+  }
+  if (r->decision_images > 0)
+    fprintf(f,
+            "<p>Every choice (sparsity, each accepted step, the delay candidates) was made on %d decision images "
+            "held out of the training file; the accuracies of Table I are on the test images, which no choice "
+            "read. Loss budget %.2f points of decision accuracy: pruning spent %.2f, the power phase %.2f, the "
+            "delay phase %.2f; the steps below show decision accuracy.</p>\n",
+            r->decision_images, r->budget_pts, r->spent_pruning, r->spent_power, r->spent_delay);
 
   fputs("<h2>Results (the columns of the paper's Table I)</h2>\n<table>\n<tr><th rowspan=2 class=l>Network-Dataset</th>"
         "<th colspan=2>Accuracy [%]</th><th colspan=3>Standard HW [mW]</th><th colspan=3>Optimized HW [mW]</th>"
@@ -636,6 +669,13 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->v_scaled = pp_report_jv_num(&v, "voltage.scaled_v", NAN);
   r->sparsity = pp_report_jv_num(&v, "sparsity", NAN);
   r->seconds = pp_report_jv_num(&v, "seconds", NAN);
+  r->decision_images = (int)pp_report_jv_num(&v, "decision_images", 0);
+  r->budget_pts = pp_report_jv_num(&v, "budget_points.total", NAN);
+  r->spent_pruning = pp_report_jv_num(&v, "budget_points.pruning", NAN);
+  r->spent_power = pp_report_jv_num(&v, "budget_points.power_phase", NAN);
+  r->spent_delay = pp_report_jv_num(&v, "budget_points.delay_phase", NAN);
+  r->accepted_steps = (int)pp_report_jv_num(&v, "accepted_steps", -1);
+  report_copy(r->headline, sizeof r->headline, pp_report_jv_str(&v, "headline", ""));
   const pp_report_jv *a = pp_report_jv_get(&v, "steps");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
     const pp_report_jv *s = &a->items[i];

@@ -45,11 +45,66 @@ static int same(const uint8_t *a, const uint8_t *b, int n) {
   return 1;
 }
 
+/* Trains one step from the best accepted model and, when accepted, makes it the
+ * kept result. W and A are the step's sets; thr its threshold. */
+static int try_step(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, int phase, int *idx,
+                    int refine, double thr, const uint8_t *W, const uint8_t *A, double md, int *accepted, pp_err *e) {
+  pp_retrain_step s = {0};
+  s.phase = phase;
+  s.index = (*idx)++;
+  s.refine = refine;
+  snprintf(s.tag, sizeof s.tag, "%s-%02d", phase ? "delay" : "power", s.index);
+  s.threshold = thr;
+  s.n_weights = pp_retrain_count(W, PP_RETRAIN_NW);
+  s.n_acts = pp_retrain_count(A, PP_RETRAIN_NA);
+  s.max_delay_ps = md;
+  int rc = ops->train(ops->user, s.tag, r->best_tag[0] ? r->best_tag : NULL, W, A, &s.accuracy, e);
+  if (rc) return rc;
+  s.accepted = s.accuracy >= o->base_accuracy - (phase ? o->tolerance : o->power_tolerance);
+  if ((rc = add_step(r, ops, &s, e))) return rc;
+  *accepted = s.accepted;
+  if (!s.accepted) return PP_OK;
+  memcpy(r->W, W, sizeof r->W);
+  memcpy(r->A, A, sizeof r->A);
+  r->accuracy = s.accuracy;
+  r->max_delay_ps = md;
+  if (phase) r->delay_threshold_ps = thr;
+  else r->power_threshold_uw = thr;
+  r->accepted_steps++;
+  snprintf(r->best_tag, sizeof r->best_tag, "%s", s.tag);
+  return PP_OK;
+}
+
+static void budget(pp_retrain_result *r, int after_power) {
+  if (after_power) r->power_accuracy = r->accuracy;
+  r->spent_power = r->start_accuracy - r->power_accuracy;
+  r->spent_delay = r->power_accuracy - r->accuracy;
+}
+
+/* Threshold of power setting t: the count of cheapest values (counts
+ * schedule) or the µW value itself. */
+static double power_thr(const pp_retrain_opts *o, const double *sorted, double t) {
+  return o->power_counts ? sorted[(int)t - 1] : t;
+}
+
+static int delay_select(const pp_retrain_ops *ops, const pp_retrain_result *r, double thr, const uint8_t *W0,
+                        uint8_t *Wd, uint8_t *Ad, double *md, int min_w, int *feasible, pp_err *e) {
+  *md = NAN;
+  int rc = ops->select_delay(ops->user, thr, r->best_tag[0] ? r->best_tag : NULL, W0, Wd, Ad, md, e);
+  if (rc) return rc;
+  Wd[127] = 1; /* zero is always allowed (pruned weights) */
+  Ad[0] = 1;
+  *feasible = pp_retrain_count(Wd, PP_RETRAIN_NW) >= min_w && pp_retrain_count(Ad, PP_RETRAIN_NA) >= 2;
+  return PP_OK;
+}
+
 int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, pp_err *e) {
   memset(r, 0, sizeof *r);
   if (!o->power_uw || !ops->train) return pp_err_set(e, PP_EINVAL, "", 0, "retrain: no power table or no trainer");
   if (!(o->tolerance >= 0) || !(o->power_tolerance >= 0))
     return pp_err_set(e, PP_EINVAL, "", 0, "retrain: tolerances must be >= 0 points");
+  if (o->refine_retrains < 0 || o->delay_min_step_ps < 0)
+    return pp_err_set(e, PP_EINVAL, "", 0, "retrain: refine retrains and the finest delay step must be >= 0");
   double pmax = -INFINITY, pmin = INFINITY;
   for (int i = 0; i < PP_RETRAIN_NW; i++) {
     double p = o->power_uw[i];
@@ -57,6 +112,9 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
     if (p > pmax) pmax = p;
     if (i != 127 && p < pmin) pmin = p;
   }
+  for (int k = 0; o->power_counts && k < o->n_power_counts; k++)
+    if (o->power_counts[k] < 1 || o->power_counts[k] > PP_RETRAIN_NW)
+      return pp_err_set(e, PP_EINVAL, "", 0, "retrain: power count %d not in 1..255", o->power_counts[k]);
   int divisions = o->power_divisions > 0 ? o->power_divisions : 16;
   int pmax_steps = o->power_max_steps > 0 ? o->power_max_steps : 32;
   int min_w = o->min_weights > 0 ? o->min_weights : 3;
@@ -65,21 +123,25 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   /* the first threshold that forbids something, unless the caller chose one */
   double start = isnan(o->power_start_uw) ? pmax - pstep : o->power_start_uw;
   double dstep = o->delay_step_ps > 0 ? o->delay_step_ps : 10.0;
+  double dmin = o->delay_min_step_ps > 0 ? o->delay_min_step_ps : 1.0;
   int dmax_steps = o->delay_max_steps == 0 ? 16 : o->delay_max_steps;
+  int refine = o->refine_retrains;
 
   /* the starting network: every value allowed */
   memset(r->W, 1, sizeof r->W);
   memset(r->A, 1, sizeof r->A);
   r->accuracy = isnan(o->start_accuracy) ? o->base_accuracy : o->start_accuracy;
+  r->start_accuracy = r->accuracy;
+  r->power_accuracy = r->accuracy;
   r->power_threshold_uw = pmax;
   r->delay_threshold_ps = NAN;
   r->max_delay_full_ps = NAN;
-  int rc;
+  int rc, ok;
   if (ops->max_delay && (rc = ops->max_delay(ops->user, r->W, r->A, &r->max_delay_full_ps, e))) return rc;
   r->max_delay_ps = r->max_delay_full_ps;
 
   /* ---- phase 1: power threshold ---- */
-  uint8_t W[PP_RETRAIN_NW], A[PP_RETRAIN_NA], lastW[PP_RETRAIN_NW];
+  uint8_t W[PP_RETRAIN_NW], A[PP_RETRAIN_NA], lastW[PP_RETRAIN_NW], failW[PP_RETRAIN_NW];
   memcpy(lastW, r->W, sizeof lastW);
   memset(A, 1, sizeof A);
   /* sorted P, for thresholds given as counts */
@@ -91,42 +153,66 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
       sorted[j] = sorted[j - 1];
       sorted[j - 1] = t;
     }
-  for (int k = 0, idx = 0; idx < pmax_steps; k++) {
-    double thr;
+  /* the setting t: a count of values, or a threshold in µW; t_acc the last accepted one (the start: all) */
+  double t_acc = o->power_counts ? PP_RETRAIN_NW : pmax, t_fail = NAN;
+  int idx = 0;
+  for (int k = 0; idx < pmax_steps; k++) {
+    double t;
     if (o->power_counts) {
       if (k >= o->n_power_counts) break;
-      int n = o->power_counts[k];
-      if (n < 1 || n > PP_RETRAIN_NW) return pp_err_set(e, PP_EINVAL, "", 0, "retrain: power count %d not in 1..255", n);
-      thr = sorted[n - 1];
-    } else thr = start - k * pstep;
+      t = o->power_counts[k];
+    } else t = start - k * pstep;
+    double thr = power_thr(o, sorted, t);
     int n = pp_retrain_power_set(o->power_uw, thr, W);
     if (n < min_w) break;
     if (same(W, lastW, PP_RETRAIN_NW)) continue; /* this step forbids nothing new */
     memcpy(lastW, W, sizeof lastW);
-    pp_retrain_step s = {0};
-    s.phase = 0;
-    s.index = idx++;
-    snprintf(s.tag, sizeof s.tag, "power-%02d", s.index);
-    s.threshold = thr;
-    s.n_weights = n;
-    s.n_acts = PP_RETRAIN_NA;
-    s.max_delay_ps = NAN;
-    if (ops->max_delay && (rc = ops->max_delay(ops->user, W, A, &s.max_delay_ps, e))) return rc;
-    if ((rc = ops->train(ops->user, s.tag, r->best_tag[0] ? r->best_tag : NULL, W, A, &s.accuracy, e)))
-      return rc;
-    s.accepted = s.accuracy >= o->base_accuracy - o->power_tolerance;
-    if ((rc = add_step(r, ops, &s, e))) return rc;
-    if (!s.accepted) break;
-    memcpy(r->W, W, sizeof r->W);
-    r->accuracy = s.accuracy;
-    r->max_delay_ps = s.max_delay_ps;
-    r->power_threshold_uw = thr;
-    snprintf(r->best_tag, sizeof r->best_tag, "%s", s.tag);
+    double md = NAN;
+    if (ops->max_delay && (rc = ops->max_delay(ops->user, W, A, &md, e))) return rc;
+    if ((rc = try_step(o, ops, r, 0, &idx, 0, thr, W, A, md, &ok, e))) return rc;
+    if (!ok) {
+      t_fail = t;
+      memcpy(failW, W, sizeof failW);
+      break;
+    }
+    t_acc = t;
   }
+  /* bisection between the last accepted setting and the failed one; a setting whose set equals
+   * an end's set moves that end without a retrain */
+  for (int iter = 0; !isnan(t_fail) && r->refine_used[0] < refine && iter < 64; iter++) {
+    double t;
+    if (o->power_counts) {
+      if (t_acc - t_fail <= 1) break;
+      t = floor((t_acc + t_fail) / 2);
+    } else {
+      if (t_acc - t_fail <= 1e-9 * (fabs(pmax) + 1)) break;
+      t = (t_acc + t_fail) / 2;
+    }
+    double thr = power_thr(o, sorted, t);
+    int n = pp_retrain_power_set(o->power_uw, thr, W);
+    if (n < min_w || same(W, failW, PP_RETRAIN_NW)) {
+      t_fail = t;
+      continue;
+    }
+    if (same(W, r->W, PP_RETRAIN_NW)) {
+      t_acc = t;
+      continue;
+    }
+    double md = NAN;
+    if (ops->max_delay && (rc = ops->max_delay(ops->user, W, A, &md, e))) return rc;
+    if ((rc = try_step(o, ops, r, 0, &idx, 1, thr, W, A, md, &ok, e))) return rc;
+    r->refine_used[0]++;
+    if (ok) t_acc = t;
+    else {
+      t_fail = t;
+      memcpy(failW, W, sizeof failW);
+    }
+  }
+  budget(r, 1);
 
   /* ---- phase 2: delay threshold, from the power phase's weights ---- */
   if (!ops->select_delay || !ops->max_delay || dmax_steps < 0) return PP_OK;
-  uint8_t W0[PP_RETRAIN_NW], Wd[PP_RETRAIN_NW], Ad[PP_RETRAIN_NA];
+  uint8_t W0[PP_RETRAIN_NW], Wd[PP_RETRAIN_NW], Ad[PP_RETRAIN_NA], failA[PP_RETRAIN_NA];
   memcpy(W0, r->W, sizeof W0);
   double d0;
   memset(A, 1, sizeof A);
@@ -137,37 +223,56 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   memcpy(lastW, W0, sizeof lastW);
   uint8_t lastA[PP_RETRAIN_NA];
   memcpy(lastA, A, sizeof lastA);
-  for (int k = 0, idx = 0; idx < dmax_steps && k < 1000; k++) {
-    double thr = thr0 - k * dstep;
+  int have_fail = 0;
+  t_acc = d0;
+  t_fail = NAN;
+  idx = 0;
+  for (int k = 0; idx < dmax_steps && k < 1000; k++) {
+    double thr = thr0 - k * dstep, md;
     if (thr <= 0) break;
-    double md = NAN;
-    if ((rc = ops->select_delay(ops->user, thr, W0, Wd, Ad, &md, e))) return rc;
-    Wd[127] = 1; /* zero is always allowed (pruned weights) */
-    int nw = pp_retrain_count(Wd, PP_RETRAIN_NW), na = pp_retrain_count(Ad, PP_RETRAIN_NA);
-    if (nw < min_w || na < 2) break;
+    int feasible;
+    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
+    if (!feasible) {
+      t_fail = thr; /* nothing to train here; bisection may still find a set above it */
+      break;
+    }
     if (same(Wd, lastW, PP_RETRAIN_NW) && same(Ad, lastA, PP_RETRAIN_NA)) continue;
     memcpy(lastW, Wd, sizeof lastW);
     memcpy(lastA, Ad, sizeof lastA);
-    pp_retrain_step s = {0};
-    s.phase = 1;
-    s.index = idx++;
-    snprintf(s.tag, sizeof s.tag, "delay-%02d", s.index);
-    s.threshold = thr;
-    s.n_weights = nw;
-    s.n_acts = na;
-    s.max_delay_ps = md;
-    if ((rc = ops->train(ops->user, s.tag, r->best_tag[0] ? r->best_tag : NULL, Wd, Ad, &s.accuracy, e)))
-      return rc;
-    s.accepted = s.accuracy >= o->base_accuracy - o->tolerance;
-    if ((rc = add_step(r, ops, &s, e))) return rc;
-    if (!s.accepted) break;
     /* lower delay is better: it is what voltage scaling turns into power */
-    memcpy(r->W, Wd, sizeof r->W);
-    memcpy(r->A, Ad, sizeof r->A);
-    r->accuracy = s.accuracy;
-    r->max_delay_ps = md;
-    r->delay_threshold_ps = thr;
-    snprintf(r->best_tag, sizeof r->best_tag, "%s", s.tag);
+    if ((rc = try_step(o, ops, r, 1, &idx, 0, thr, Wd, Ad, md, &ok, e))) return rc;
+    if (!ok) {
+      t_fail = thr;
+      have_fail = 1;
+      memcpy(failW, Wd, sizeof failW);
+      memcpy(failA, Ad, sizeof failA);
+      break;
+    }
+    t_acc = thr;
   }
+  for (int iter = 0; !isnan(t_fail) && r->refine_used[1] < refine && iter < 64; iter++) {
+    if (t_acc - t_fail <= dmin + 1e-9) break;
+    double thr = t_acc - dmin * ceil((t_acc - t_fail) / (2 * dmin) - 1e-9), md;
+    int feasible;
+    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
+    if (!feasible || (have_fail && same(Wd, failW, PP_RETRAIN_NW) && same(Ad, failA, PP_RETRAIN_NA))) {
+      t_fail = thr;
+      continue;
+    }
+    if (same(Wd, r->W, PP_RETRAIN_NW) && same(Ad, r->A, PP_RETRAIN_NA)) {
+      t_acc = thr;
+      continue;
+    }
+    if ((rc = try_step(o, ops, r, 1, &idx, 1, thr, Wd, Ad, md, &ok, e))) return rc;
+    r->refine_used[1]++;
+    if (ok) t_acc = thr;
+    else {
+      t_fail = thr;
+      have_fail = 1;
+      memcpy(failW, Wd, sizeof failW);
+      memcpy(failA, Ad, sizeof failA);
+    }
+  }
+  budget(r, 0);
   return PP_OK;
 }

@@ -247,7 +247,7 @@ int pp_select_delay(const pp_char_delay *d, const pp_select_sets *in, const doub
     pp_select_sets s = c->start;
     if (o->method == PP_SELECT_RANDOM) random_run(c, &v, &s, &r->pick);
     else if (o->method == PP_SELECT_GREEDY) greedy_run(c, r, n0, &s);
-    else sel_search_run(c, r, &k, &s);
+    else sel_search_run(c, r, &k, &s, NULL, NULL);
     int added = o->add_back ? add_back(c, r, &s) : 0;
     sel_consider(c, &s, run, added, usage, mass, &have, out);
   }
@@ -258,6 +258,38 @@ int pp_select_delay(const pp_char_delay *d, const pp_select_sets *in, const doub
   free(v.combo);
   sel_conf_free(&k);
   free(n0);
+  free(r);
+  free(c);
+  return rc;
+}
+
+int pp_select_delay_path(const pp_char_delay *d, const pp_select_sets *in, const double *usage, const double *mass,
+                         const pp_select_opts *o, pp_select_sets *pts, int max, int *n, pp_err *e) {
+  *n = 0;
+  if (max < 1) return pp_err_set(e, PP_EINVAL, NULL, 0, "select: a path needs room for at least one point");
+  sel_ctx *c = malloc(sizeof *c);
+  sel_run *r = malloc(sizeof *r);
+  pp_select_sets *path = malloc((PP_CHAR_MAX_W + 1) * sizeof *path);
+  sel_conf k = {NULL, NULL};
+  int rc = (!c || !r || !path) ? pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory") : PP_OK;
+  if (!rc) rc = sel_setup(c, d, in, usage, mass, o, e);
+  if (!rc) rc = sel_conf_build(c, &k, e);
+  if (!rc) {
+    int np = 0;
+    sel_run_init(r, c, o->seed, 0);
+    pp_select_sets best;
+    sel_search_run(c, r, &k, &best, path, &np);
+    /* evenly spaced along the path, both ends included */
+    int m = max < np ? max : np;
+    for (int i = 0; i < m; i++) {
+      int at = m > 1 ? (int)((long)i * (np - 1) / (m - 1)) : np - 1;
+      pts[i] = path[at];
+      if (o->add_back) add_back(c, r, &pts[i]);
+    }
+    *n = m;
+  }
+  sel_conf_free(&k);
+  free(path);
   free(r);
   free(c);
   return rc;

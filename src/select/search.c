@@ -89,7 +89,8 @@ static int choose(const sel_conf *k, uint64_t (*U)[4], const uint64_t *US, int e
   return 1;
 }
 
-void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_select_sets *s) {
+void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_select_sets *s, pp_select_sets *path,
+                    int *npath) {
   int order[PP_CHAR_MAX_A], n = sel_act_order(c, r, order);
   uint64_t U[PP_CHAR_MAX_A][4], US[4] = {0}; /* union of the kept weights' conflicts */
   memset(U, 0, sizeof U);
@@ -104,6 +105,10 @@ void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_se
   }
   choose(k, U, US, -1, order, n, c->na, cur.a_keep); /* feasible: sel_setup checked (0, 0->0) */
   best = cur;
+  if (path) {
+    *npath = 0;
+    path[(*npath)++] = cur;
+  }
   double bj = sel_j(c, cur.w_keep, cur.a_keep);
   for (;;) {
     int bw = -1;
@@ -130,6 +135,7 @@ void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_se
     for (int a = 0; a < c->na; a++)
       for (int i = 0; i < 4; i++) U[a][i] |= k->conf[bw][a][i];
     for (int i = 0; i < 4; i++) US[i] |= k->self[bw][i];
+    if (path) path[(*npath)++] = cur;
     if (bjs > bj) {
       bj = bjs;
       best = cur;

@@ -197,6 +197,8 @@ static inline int sel_search_better(double sc, uint64_t key, int best, double bs
 }
 
 /* One search run (fast, search.c); s gets the best point of the path. */
-void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_select_sets *s);
+/* path (may be NULL): every point of the path, from W = {0} on, into path[0..*npath) (room for nw + 1) */
+void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_select_sets *s, pp_select_sets *path,
+                    int *npath);
 
 #endif

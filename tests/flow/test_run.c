@@ -48,7 +48,7 @@ static int run(const char *extra1, const char *extra2) {
   const char *const args[] = {"run", "--quick", "--data", "synthetic", "--train-images", asan ? "300" : "600",
                               "--test-images", asan ? "100" : "200", "--epochs", "2", "--trace-images", "2",
                               "--transitions", asan ? "60" : "200", "--repeats", "2", "--power-counts", "128,48",
-                              "--array", "32", "--tick-ps", "10", "--seed", "3", "--out", out_dir, "--cache", cache_dir,
+                              "--array", "32", "--tick-ps", "10", "--seed", "3", "--candidates", "3", "--refine", "1", "--out", out_dir, "--cache", cache_dir,
                               extra1, extra2, NULL};
   return pp_test_cliv(dir, NULL, args);
 }
@@ -247,6 +247,9 @@ static void check_report(void) {
   /* the options that produced it are recorded */
   assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "3");
   assert_string_equal(pp_report_jv_str(&v, "inputs.quick", ""), "yes");
+  /* decisions on images held out of the training set (synthetic: a quarter of it, at least 200) */
+  assert_int_equal((int)pp_report_jv_num(&v, "decision_images", 0), 200);
+  assert_true(isfinite(pp_report_jv_num(&v, "budget_points.pruning", NAN)));
   /* every figure is on disk and shown in report.html, relatively */
   char *html = slurp("out/report.html");
   const pp_report_jv *figs = pp_report_jv_get(&v, "figures");

@@ -38,9 +38,10 @@ static int cb_max_delay(void *u, const uint8_t *W, const uint8_t *A, double *ps,
 }
 
 /* Greedy: drop the activation or weight with the most bits until under thr. */
-static int cb_select(void *u, double thr, const uint8_t *Win, uint8_t *Wout, uint8_t *Aout, double *md, pp_err *e) {
+static int cb_select(void *u, double thr, const char *from, const uint8_t *Win, uint8_t *Wout, uint8_t *Aout, double *md, pp_err *e) {
   (void)u;
   (void)e;
+  (void)from;
   memcpy(Wout, Win, 255);
   memset(Aout, 1, 256);
   while (set_delay(Wout, Aout) > thr) {
@@ -197,6 +198,136 @@ static void test_nothing_accepted_keeps_start(void **st) {
   o.tolerance = -1;
   pp_err_clear(&e);
   assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_EINVAL);
+}
+
+/* ---- bisection after a failed step, on a trainer whose accuracy is a function of the sets ---- */
+typedef struct {
+  int min_w;        /* accuracy holds while at least this many weight values remain */
+  double min_delay; /* ... and while the set's max delay is at least this */
+  int calls;
+} fn_trainer;
+
+static int cb_fn(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                 pp_err *e) {
+  (void)tag;
+  (void)from;
+  (void)e;
+  fn_trainer *t = u;
+  t->calls++;
+  *acc = pp_retrain_count(W, 255) >= t->min_w && set_delay(W, A) >= t->min_delay ? 90.0 : 80.0;
+  return PP_OK;
+}
+
+static void check_budget(const pp_retrain_result *r, double start) {
+  assert_true(r->start_accuracy == start);
+  assert_true(fabs(r->spent_power + r->spent_delay - (r->start_accuracy - r->accuracy)) < 1e-12);
+  double pa = r->start_accuracy;
+  for (int k = 0; k < r->nsteps; k++)
+    if (r->steps[k].phase == 0 && r->steps[k].accepted) pa = r->steps[k].accuracy;
+  assert_true(fabs(r->spent_power - (r->start_accuracy - pa)) < 1e-12);
+}
+
+static void test_power_bisection(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {128, 32};
+  for (int refine = 0; refine <= 5; refine++) {
+    fn_trainer t = {.min_w = 70, .min_delay = 0};
+    pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.start_accuracy = 89.5;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 2;
+    o.refine_retrains = refine;
+    pp_retrain_result r;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+    /* the ladder: 128 kept, 32 failed; then at most `refine` bisection retrains */
+    assert_true(r.steps[0].accepted && !r.steps[0].refine && r.steps[0].n_weights >= 128);
+    assert_true(!r.steps[1].accepted && !r.steps[1].refine && r.steps[1].n_weights <= 33);
+    assert_int_equal(r.refine_used[0], r.nsteps - 2);
+    assert_true(r.refine_used[0] <= refine);
+    assert_int_equal(t.calls, r.nsteps);
+    if (refine) assert_true(r.refine_used[0] >= 1);
+    /* every bisection step lies strictly between the accepted and the failed count so far */
+    int acc_n = r.steps[0].n_weights, fail_n = r.steps[1].n_weights, best_n = acc_n;
+    for (int k = 2; k < r.nsteps; k++) {
+      const pp_retrain_step *s = &r.steps[k];
+      assert_true(s->refine && s->phase == 0);
+      assert_true(s->n_weights < acc_n && s->n_weights > fail_n);
+      assert_int_equal(s->accepted, s->n_weights >= 70);
+      if (s->accepted) acc_n = best_n = s->n_weights;
+      else fail_n = s->n_weights;
+    }
+    /* kept: the smallest accepted set; with enough retrains the bisection closes on 70 */
+    assert_int_equal(pp_retrain_count(r.W, 255), best_n);
+    assert_true(r.accuracy == 90.0);
+    if (refine >= 5) assert_true(best_n <= 72);
+    if (refine >= 1) assert_true(best_n < 128);
+    check_budget(&r, 89.5);
+    assert_true(r.spent_power == -0.5 && r.spent_delay == 0);
+  }
+}
+
+static void test_delay_bisection(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {200};
+  for (int refine = 0; refine <= 4; refine++) {
+    fn_trainer t = {.min_w = 1, .min_delay = 151};
+    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.tolerance = 1;
+    o.power_tolerance = 0.5;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 1;
+    o.refine_retrains = refine;
+    pp_retrain_result r;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+    assert_true(r.steps[0].phase == 0 && r.steps[0].accepted);
+    double t_acc = INFINITY, t_fail = -INFINITY;
+    int ladder_fail = -1;
+    for (int k = 1; k < r.nsteps; k++) {
+      const pp_retrain_step *s = &r.steps[k];
+      assert_int_equal(s->phase, 1);
+      assert_true(s->max_delay_ps <= s->threshold);
+      assert_int_equal(s->accepted, s->max_delay_ps >= 151);
+      if (!s->refine) {
+        /* the ladder: 10 ps apart, stopped at its first failure */
+        assert_true(fmod(s->threshold, 10) == 0);
+        assert_int_equal(ladder_fail, -1);
+        if (s->accepted) t_acc = s->threshold;
+        else t_fail = s->threshold, ladder_fail = k;
+      } else {
+        assert_true(ladder_fail > 0 && k > ladder_fail);
+        assert_true(s->threshold < t_acc && s->threshold > t_fail);
+        if (s->accepted) t_acc = s->threshold;
+        else t_fail = s->threshold;
+      }
+    }
+    assert_true(ladder_fail > 0);
+    assert_int_equal(r.refine_used[1], r.nsteps - 1 - ladder_fail);
+    assert_true(r.refine_used[1] <= refine);
+    /* kept: the accepted step with the lowest threshold, whose set is under 151 + a step finer than 10 ps */
+    double best = INFINITY;
+    for (int k = 1; k < r.nsteps; k++)
+      if (r.steps[k].accepted && r.steps[k].threshold < best) best = r.steps[k].threshold;
+    assert_true(r.delay_threshold_ps == best);
+    assert_true(r.max_delay_ps <= best && r.max_delay_ps >= 151);
+    if (refine >= 3) assert_true(fmod(best, 10) != 0 && best < 160);
+    check_budget(&r, 90);
+  }
 }
 
 /* ---- real training on synthetic data ---- */
@@ -356,6 +487,8 @@ int main(void) {
       cmocka_unit_test(test_scripted_sequence),
       cmocka_unit_test(test_count_schedule),
       cmocka_unit_test(test_nothing_accepted_keeps_start),
+      cmocka_unit_test(test_power_bisection),
+      cmocka_unit_test(test_delay_bisection),
       cmocka_unit_test(test_real_training),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
