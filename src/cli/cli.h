@@ -83,6 +83,13 @@ struct pp_char_mac;
 int pp_cli_char_mac_open(const char *cmd, struct pp_char_mac_spec *s, const char *out_dir, unsigned parts,
                          struct pp_char_mac *mac);
 
+/* "--delay-model transport|inertial": sets so->inertial; 0, or
+ * PP_EXIT_USAGE after the usage error. */
+int pp_cli_delay_model(const char *cmd, const char *v, pp_sim_opts *so);
+/* "assumptions": the input slew, output load and wire model a timing or
+ * power result assumed (so: the simulation options it used). */
+void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so);
+
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);
 int pp_cmd_sim(int argc, char **argv);
@@ -97,5 +104,6 @@ int pp_cmd_estimate(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
 int pp_cmd_pann(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
+int pp_cmd_check(int argc, char **argv);
 
 #endif

@@ -219,3 +219,29 @@ int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_d
   if (pp_char_mac_load(s, parts, mac, &e)) return pp_cli_fail(cmd, &e);
   return PP_EXIT_OK;
 }
+
+int pp_cli_delay_model(const char *cmd, const char *v, pp_sim_opts *so) {
+  if (!strcmp(v, "transport")) so->inertial = 0;
+  else if (!strcmp(v, "inertial")) so->inertial = 1;
+  else return pp_cli_usage(cmd, "--delay-model must be transport or inertial, not '%s'", v);
+  return 0;
+}
+
+void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so) {
+  pp_json_key(j, "assumptions");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "input_slew_ps");
+  pp_json_num(j, so->input_slew_ps >= 0 ? so->input_slew_ps : lib->default_slew_ps);
+  pp_json_key(j, "output_load_ff");
+  pp_json_num(j, lib->output_load_ff);
+  pp_json_key(j, "wire_model");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "cap_ff");
+  pp_json_num(j, lib->wire_cap_ff);
+  pp_json_key(j, "cap_per_fanout_ff");
+  pp_json_num(j, lib->wire_cap_per_fanout_ff);
+  pp_json_obj_end(j);
+  pp_json_key(j, "delay_model");
+  pp_json_str(j, so->inertial ? "inertial" : "transport");
+  pp_json_obj_end(j);
+}
