@@ -261,10 +261,12 @@ typedef struct pp_opensta_opts {
 typedef struct pp_opensta_power {
   double internal_w, switching_w, leakage_w, total_w; /* its report_power Total row (one toggle per 1000 ps) */
   /* per net, fJ per toggle: switching 0.5 C V^2 at OpenSTA's load and supply;
-   * internal energy of the driving output, OpenSTA's rise/fall-averaged arc
-   * energies (at its slews and load) weighted by each arc's sensitization
-   * duty over their sum (OpenSTA's rule since 2020), and their plain sum (what
-   * Debian's 2019 OpenSTA adds up: every arc charged on every output toggle);
+   * internal energy of the driving output: OpenSTA's arc energies (at its
+   * slews and load), each the mean of its rise and fall tables, weighted by
+   * the arc's sensitization probability over their sum (the rule of OpenSTA
+   * releases since 2020); and what Debian's 2019 OpenSTA adds up per output
+   * toggle, sum over arcs of P(sensitized) x (E_rise + E_fall), about twice
+   * as much (net_internal_sum_fj);
    * input-pin internal_power groups of the net's fanout, per toggle. */
   double *net_switching_fj, *net_internal_fj, *net_internal_sum_fj, *net_input_internal_fj;
   uint8_t *net_seen;   /* OpenSTA reported this net's driver */

@@ -171,17 +171,21 @@ static int arc_numbers(char *line, double *duty, double *energy) {
 typedef struct parse_state {
   int gate, net, is_out; /* current pin's gate, net, direction */
   double pending_sw_w;   /* switching line, before its pin's internal header */
-  double duty_sum, wsum, sum;
+  double duty_sum, sum;
 } parse_state;
 
 static void close_pin(pp_opensta_power *r, parse_state *p) {
   if (p->gate >= 0 && p->net >= 0 && p->is_out) {
-    r->net_internal_fj[p->net] = p->duty_sum > 0 ? p->wsum / p->duty_sum : 0;
+    /* this OpenSTA prints per arc P(arc sensitized) x (E_rise + E_fall) (with
+     * P at duty 0.5 everywhere, its global activity); the weighting of later
+     * OpenSTA releases, arcs in proportion to P and each arc at the mean of
+     * its rise and fall energies, is then sum / (2 sum P) */
+    r->net_internal_fj[p->net] = p->duty_sum > 0 ? p->sum / (2 * p->duty_sum) : 0;
     r->net_internal_sum_fj[p->net] = p->sum;
   } else if (p->gate >= 0 && p->net >= 0)
     r->net_input_internal_fj[p->net] += p->sum; /* input-pin groups: energy per input toggle */
   p->gate = p->net = -1;
-  p->duty_sum = p->wsum = p->sum = 0;
+  p->duty_sum = p->sum = 0;
 }
 
 /* stdout (log) has the report and our markers; stderr (err) the per-pin
@@ -213,7 +217,7 @@ static int parse_report(const pp_sim_model *m, const char *log, const char *err,
   const char *path = log;
   /* J per toggle -> fJ; W at one toggle per period -> fJ */
   const double J = 1e15, W = PP_OPENSTA_PERIOD_PS * 1e-12 * 1e15;
-  parse_state p = {-1, -1, 0, -1, 0, 0, 0};
+  parse_state p = {-1, -1, 0, 0, 0, 0};
   int section = 0, have_total = 0, hint = 0, lineno = 0, ended = 0;
   for (char *ln = text, *next; ln; ln = next) {
     lineno++;
@@ -270,7 +274,6 @@ static int parse_report(const pp_sim_model *m, const char *log, const char *err,
       double duty, energy;
       if (arc_numbers(ln + 7, &duty, &energy)) continue;
       p.duty_sum += duty;
-      p.wsum += duty * energy * J;
       p.sum += energy * J;
     } else if (section == 1 && !strncmp(ln, "power: leakage", 14))
       close_pin(r, &p);
