@@ -3,7 +3,8 @@
 # default flow. Does nothing for packages already present; needs root to install.
 set -e
 PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev zlib1g-dev \
-      yosys iverilog opensta gnuplot-nox dataset-fashion-mnist qflow-tech-osu018"
+      yosys iverilog opensta gnuplot-nox dataset-fashion-mnist qflow-tech-osu018 \
+      cppcheck clang-tidy-14"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
