@@ -136,6 +136,10 @@ def out_lines():
     w(f"  nom_voltage : {VDD};")
     w("  nom_temperature : 25;")
     w("  nom_process : 1;")
+    # the operating point, as real libraries state it: OpenSTA takes the
+    # supply of switching and internal power from it (none: 0 W)
+    w("  operating_conditions (typical) { process : 1; voltage : %g; temperature : 25; }" % VDD)
+    w("  default_operating_conditions : typical;")
     w(f"  pp_default_input_slew : {DEFAULT_SLEW};")
     w(f"  pp_wire_cap : {WIRE_CAP};")
     w(f"  pp_wire_cap_per_fanout : {WIRE_CAP_PER_FANOUT};")

@@ -3,7 +3,7 @@
 # default flow. Does nothing for packages already present; needs root to install.
 set -e
 PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev zlib1g-dev \
-      yosys iverilog gnuplot-nox dataset-fashion-mnist qflow-tech-osu018 \
+      yosys iverilog opensta gnuplot-nox dataset-fashion-mnist qflow-tech-osu018 \
       cppcheck clang-tidy-14"
 missing=""
 for p in $PKGS; do

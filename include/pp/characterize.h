@@ -42,6 +42,10 @@ typedef struct pp_char_power {
   char netlist[512];    /* MAC netlist (or "builtin:<arch>") */
   char lib[512];        /* cell library path */
   double seconds;       /* run time of the characterization */
+  /* assumptions of the simulation (written as "assumptions"; input_slew_ps
+   * < 0: not recorded, the object is then left out) */
+  double input_slew_ps, output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
+  int inertial;
 } pp_char_power;
 
 static inline double pp_char_power_total(const pp_char_power *p, int w) {
@@ -105,7 +109,10 @@ typedef struct pp_char_mac_spec {
   const char *path[3];      /* full, mult, adder netlists; NULL: generate */
   pp_mac_opts gen;          /* generator options (part is set per netlist) */
   const char *work_dir;     /* where generated netlists are written */
-  pp_sim_opts sim;          /* simulation options */
+  pp_sim_opts sim;          /* simulation options (input slew, delay model, tick) */
+  /* overrides of the library's load assumptions (< 0: keep): load on each
+   * primary output, wire-load estimate cap + cap_per_fanout x fanout (fF) */
+  double output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
 } pp_char_mac_spec;
 void pp_char_mac_spec_default(pp_char_mac_spec *s);
 

@@ -137,6 +137,7 @@ typedef struct pp_sim_result {
   const uint8_t *out_values;  /* per output bit: final value */
   const int *net_toggles;     /* per net (PP_SIM_NET_DETAIL, else NULL) */
   const double *net_last_ps;  /* per net, time of last change, 0 if none (PP_SIM_NET_DETAIL) */
+  const double *net_internal_fj; /* per net: internal energy of its driver's toggles (PP_SIM_NET_DETAIL) */
   const int32_t *trace;       /* PP_SIM_TRACE: n_trace triples (net, tick, value) in time order */
   long n_trace;
 } pp_sim_result;
@@ -241,5 +242,76 @@ int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transition
                       int32_t *last_tick, double *seconds, pp_err *e);
 /* 1 when iverilog and vvp can be run. */
 int pp_sim_icarus_available(void);
+
+/* ---- energy oracle: OpenSTA report_power on our activities ---- */
+/* Activity of a chained stimulus: vectors holds n_transitions + 1 bit
+ * vectors, transition k is vector k -> k+1 (one per clock period). Per net:
+ * toggles (the timed engine's, glitches included), ones = transitions after
+ * which the net settles at 1 (its duty is ones / n_transitions), and the
+ * internal energy our model charged to its driver. Totals: switching of
+ * gate-driven nets and of primary-input nets (OpenSTA counts only the
+ * former: a top-level port has no driving cell), internal energy. */
+typedef struct pp_sim_activity {
+  int n_nets;
+  long n_transitions;
+  long *toggles, *ones;
+  double *internal_fj;
+  double *gate_switching_fj, *gate_internal_fj; /* per gate: its output nets' switching, its internal energy */
+  double switching_fj, input_switching_fj, internal_total_fj;
+  double max_settle_ps;
+} pp_sim_activity;
+int pp_sim_activity_run(pp_sim_ws *w, const uint8_t *vectors, long n_transitions, pp_sim_activity *a, pp_err *e);
+void pp_sim_activity_free(pp_sim_activity *a);
+
+typedef struct pp_opensta_opts {
+  const char *program;      /* NULL: "sta" on PATH */
+  const char *netlist_path; /* the Verilog file the model's netlist was read from (OpenSTA reads it itself) */
+  const char *lib_path;     /* the Liberty file */
+  const char *work_dir;     /* NULL: a temporary directory, removed on success */
+} pp_opensta_opts;
+
+/* What OpenSTA computes for one toggle of every pin. */
+typedef struct pp_opensta_power {
+  double internal_w, switching_w, leakage_w, total_w; /* its report_power Total row (one toggle per 1000 ps) */
+  /* per net, fJ per toggle: switching 0.5 C V^2 at OpenSTA's load and supply;
+   * internal energy of the driving output: OpenSTA's arc energies (at its
+   * slews and load), each the mean of its rise and fall tables, weighted by
+   * the arc's sensitization probability over their sum (the rule of OpenSTA
+   * releases since 2020); and what Debian's 2019 OpenSTA adds up per output
+   * toggle, sum over arcs of P(sensitized) x (E_rise + E_fall), about twice
+   * as much (net_internal_sum_fj);
+   * input-pin internal_power groups of the net's fanout, per toggle. */
+  double *net_switching_fj, *net_internal_fj, *net_internal_sum_fj, *net_input_internal_fj;
+  uint8_t *net_seen;   /* OpenSTA reported this net's driver */
+  uint8_t *inst_found; /* per gate */
+  int n_found;
+} pp_opensta_power;
+/* Runs OpenSTA (fork/execvp; a Tcl script whose every name is quoted by
+ * pp_tcl_quote) on the netlist and library files with the model's input
+ * slew (set_input_transition), the library's output load (set_load on the
+ * outputs), each net's wire capacitance of our reader (set_load on the net)
+ * and one toggle per clock period on every pin (-global activity 1, duty
+ * 0.5), then reads its per-pin and per-arc power report (debug level 2) as
+ * energies per toggle. Per-pin activities cannot be handed over directly:
+ * Debian's 2019 OpenSTA ignores user activity on any pin but a top-level
+ * input (its propagation always recomputes a driver's activity from the
+ * cell function); power being linear in each pin's activity, multiplying
+ * OpenSTA's energy per toggle by our toggle counts (pp_sim_opensta_apply) is
+ * what report_power would give with them. Loads, slews, supply, table lookups
+ * and arc weights are all OpenSTA's own. Names must be OpenSTA's: flat
+ * netlists (what Yosys and the generator write). PP_EIO when sta is missing
+ * or fails (its files are kept, the message says where), PP_ECHECK when it
+ * lacks one of our names. */
+int pp_sim_opensta_energy(const pp_sim_model *m, const pp_opensta_opts *o, pp_opensta_power *r, pp_err *e);
+
+/* OpenSTA's energies applied to a stimulus' toggles (fJ over the stimulus). */
+typedef struct pp_opensta_on_activity {
+  double switching_fj, internal_fj, internal_sum_fj, input_pin_internal_fj;
+  double *gate_switching_fj, *gate_internal_fj; /* per gate */
+} pp_opensta_on_activity;
+int pp_sim_opensta_apply(const pp_sim_model *m, const pp_opensta_power *r, const pp_sim_activity *a,
+                         pp_opensta_on_activity *out, pp_err *e);
+void pp_opensta_on_activity_free(pp_opensta_on_activity *o);
+void pp_opensta_power_free(pp_opensta_power *r);
 
 #endif

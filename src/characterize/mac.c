@@ -13,6 +13,7 @@ void pp_char_mac_spec_default(pp_char_mac_spec *s) {
   pp_mac_opts_default(&s->gen);
   pp_sim_opts_default(&s->sim);
   s->work_dir = ".";
+  s->output_load_ff = s->wire_cap_ff = s->wire_cap_per_fanout_ff = -1;
 }
 
 void pp_char_mac_free(pp_char_mac *m) {
@@ -36,6 +37,10 @@ int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out
   const char *lp = s->lib_path ? s->lib_path : pp_lib_default_path();
   int rc = pp_lib_read(lp, &out->lib, e);
   if (rc) return rc;
+  /* before any netlist is read: the reader computes each net's load from these */
+  if (s->output_load_ff >= 0) out->lib->output_load_ff = s->output_load_ff;
+  if (s->wire_cap_ff >= 0) out->lib->wire_cap_ff = s->wire_cap_ff;
+  if (s->wire_cap_per_fanout_ff >= 0) out->lib->wire_cap_per_fanout_ff = s->wire_cap_per_fanout_ff;
   static const char *part_file[3] = {"mac_full.v", "mac_mult.v", "mac_adder.v"};
   static const char *part_name[3] = {"full", "mult", "adder"};
   static const int part_code[3] = {PP_MAC_FULL, PP_MAC_MULT, PP_MAC_ADDER};

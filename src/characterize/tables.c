@@ -74,6 +74,24 @@ void pp_char_power_json(const pp_char_power *p, pp_json *j) {
   pp_json_key(j, "uniform");
   pp_json_bool(j, p->uniform);
   pp_json_obj_end(j);
+  if (p->input_slew_ps >= 0) {
+    pp_json_key(j, "assumptions");
+    pp_json_obj_begin(j);
+    pp_json_key(j, "input_slew_ps");
+    pp_json_num(j, p->input_slew_ps);
+    pp_json_key(j, "output_load_ff");
+    pp_json_num(j, p->output_load_ff);
+    pp_json_key(j, "wire_model");
+    pp_json_obj_begin(j);
+    pp_json_key(j, "cap_ff");
+    pp_json_num(j, p->wire_cap_ff);
+    pp_json_key(j, "cap_per_fanout_ff");
+    pp_json_num(j, p->wire_cap_per_fanout_ff);
+    pp_json_obj_end(j);
+    pp_json_key(j, "delay_model");
+    pp_json_str(j, p->inertial ? "inertial" : "transport");
+    pp_json_obj_end(j);
+  }
   pp_json_key(j, "clock_ps");
   pp_json_num(j, p->clock_ps);
   pp_json_key(j, "voltage");

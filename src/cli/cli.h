@@ -47,14 +47,27 @@ int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, pp_mac_opts
 typedef struct pp_cli_netlist_src {
   const char *path, *lib_path, *top;
   pp_mac_opts mo;
+  /* assumptions overriding the library's (< 0: keep): load on each primary
+   * output and the wire-load estimate cap + cap_per_fanout x fanout (fF) */
+  double output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
 } pp_cli_netlist_src;
 void pp_cli_netlist_src_default(pp_cli_netlist_src *s);
 /* "--lib FILE", "--top NAME", "--part/--mult/--adder VALUE" at argv[*i]
  * (value in the next argument): 1 when applied (*i moved to the value), 0
  * when argv[*i] is none of them or has no value, -1 after a usage error. */
 int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s);
+/* The assumption options of every timing and power command, at argv[*i]
+ * ("NAME VALUE" or "NAME=VALUE"): --input-slew PS (so->input_slew_ps),
+ * --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF (into the three
+ * doubles, NULL to refuse them), --delay-model transport|inertial
+ * (so->inertial). 1 when applied, 0 when none of them, -1 after a usage error. */
+int pp_cli_assume_option(const char *cmd, int argc, char **argv, int *i, pp_sim_opts *so, double *output_load_ff,
+                         double *wire_cap_ff, double *wire_cap_per_fanout_ff);
+/* Applies the overrides (< 0: keep) to a library read for this run, before
+ * any netlist is read with it. */
+void pp_cli_assume_apply(pp_lib *lib, double output_load_ff, double wire_cap_ff, double wire_cap_per_fanout_ff);
 /* The last branch of the option loops of sim and sta, after their own
- * options: pp_cli_netlist_option's options, --tick PS (so->tick_ps > 0), or
+ * options: pp_cli_netlist_option's options, pp_cli_assume_option's, --tick PS (so->tick_ps > 0), or
  * the one positional NETLIST (s->path); anything else starting with '-' is
  * an unknown option. 1 when argv[*i] was consumed, -1 after a usage error. */
 int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so);
@@ -64,10 +77,10 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
 /* The library path s reads. */
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s);
 /* Opens the JSON object of sim/sta output: "format", then where the netlist
- * came from ("netlist", "top", "lib") and "tick_ps"; the caller adds the
+ * came from ("netlist", "top", "lib"), "tick_ps" and "assumptions"; the caller adds the
  * rest and closes it. */
 void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netlist_src *s, const pp_netlist *nl,
-                               double tick_ps);
+                               const pp_sim_opts *so);
 
 /* The options choosing the MAC of characterize and timing (spec of module
  * characterize): --lib FILE, --netlist FILE, --mult, --adder, --w-bits,
@@ -83,6 +96,13 @@ struct pp_char_mac;
 int pp_cli_char_mac_open(const char *cmd, struct pp_char_mac_spec *s, const char *out_dir, unsigned parts,
                          struct pp_char_mac *mac);
 
+/* "--delay-model transport|inertial": sets so->inertial; 0, or
+ * PP_EXIT_USAGE after the usage error. */
+int pp_cli_delay_model(const char *cmd, const char *v, pp_sim_opts *so);
+/* "assumptions": the input slew, output load and wire model a timing or
+ * power result assumed (so: the simulation options it used). */
+void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so);
+
 /* Subcommand handlers: argv[0] is the subcommand name. */
 int pp_cmd_mac(int argc, char **argv);
 int pp_cmd_sim(int argc, char **argv);
@@ -97,5 +117,6 @@ int pp_cmd_estimate(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
 int pp_cmd_pann(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
+int pp_cmd_check(int argc, char **argv);
 
 #endif

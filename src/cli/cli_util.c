@@ -114,6 +114,37 @@ int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, pp_mac_opts
 void pp_cli_netlist_src_default(pp_cli_netlist_src *s) {
   memset(s, 0, sizeof *s);
   pp_mac_opts_default(&s->mo);
+  s->output_load_ff = s->wire_cap_ff = s->wire_cap_per_fanout_ff = -1;
+}
+
+int pp_cli_assume_option(const char *cmd, int argc, char **argv, int *i, pp_sim_opts *so, double *output_load_ff,
+                         double *wire_cap_ff, double *wire_cap_per_fanout_ff) {
+  static const char *names[] = {"--input-slew", "--output-load", "--wire-cap", "--wire-cap-per-fanout"};
+  double *dst[] = {&so->input_slew_ps, output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff};
+  static const char *unit[] = {"ps", "fF", "fF", "fF"};
+  const char *v;
+  if ((v = pp_cli_optval(argc, argv, i, "--delay-model"))) return pp_cli_delay_model(cmd, v, so) ? -1 : 1;
+  for (int k = 0; k < 4; k++) {
+    if (!(v = pp_cli_optval(argc, argv, i, names[k]))) continue;
+    double x;
+    if (!dst[k]) {
+      pp_cli_usage(cmd, "%s is not an option of this command", names[k]);
+      return -1;
+    }
+    if (pp_cli_parse_double(v, &x) || !(x >= 0) || !isfinite(x)) {
+      pp_cli_usage(cmd, "%s takes a finite number of %s >= 0, not '%s'", names[k], unit[k], v);
+      return -1;
+    }
+    *dst[k] = x;
+    return 1;
+  }
+  return 0;
+}
+
+void pp_cli_assume_apply(pp_lib *lib, double output_load_ff, double wire_cap_ff, double wire_cap_per_fanout_ff) {
+  if (output_load_ff >= 0) lib->output_load_ff = output_load_ff;
+  if (wire_cap_ff >= 0) lib->wire_cap_ff = wire_cap_ff;
+  if (wire_cap_per_fanout_ff >= 0) lib->wire_cap_per_fanout_ff = wire_cap_per_fanout_ff;
 }
 
 int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s) {
@@ -132,6 +163,8 @@ int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli
 int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so) {
   const char *a = argv[*i];
   int k = pp_cli_netlist_option(cmd, argc, argv, i, s);
+  if (k) return k;
+  k = pp_cli_assume_option(cmd, argc, argv, i, so, &s->output_load_ff, &s->wire_cap_ff, &s->wire_cap_per_fanout_ff);
   if (k) return k;
   if (!strcmp(a, "--tick") && *i + 1 < argc) {
     double t;
@@ -156,7 +189,7 @@ const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s) {
 }
 
 void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netlist_src *s, const pp_netlist *nl,
-                               double tick_ps) {
+                               const pp_sim_opts *so) {
   pp_json_init(j, stdout, 1);
   pp_json_obj_begin(j);
   pp_json_key(j, "format");
@@ -168,7 +201,8 @@ void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netl
   pp_json_key(j, "lib");
   pp_json_str(j, pp_cli_netlist_lib_path(s));
   pp_json_key(j, "tick_ps");
-  pp_json_num(j, tick_ps);
+  pp_json_num(j, so->tick_ps);
+  pp_cli_assumptions_json(j, nl->lib, so);
 }
 
 int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **nl, pp_err *e) {
@@ -176,6 +210,7 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
   *nl = NULL;
   int st = pp_lib_read(pp_cli_netlist_lib_path(s), lib, e);
   if (st) return st;
+  pp_cli_assume_apply(*lib, s->output_load_ff, s->wire_cap_ff, s->wire_cap_per_fanout_ff);
   if (s->path) st = pp_netlist_read(s->path, *lib, s->top, nl, e);
   else {
     /* the generator writes a file; the netlist is read back like any other */
@@ -201,6 +236,9 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
 int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s) {
   static const char *gen_opt[] = {"--mult", "--adder", "--w-bits", "--a-bits", "--p-bits"};
   const char *v;
+  int k = pp_cli_assume_option(cmd, argc, argv, i, &s->sim, &s->output_load_ff, &s->wire_cap_ff,
+                               &s->wire_cap_per_fanout_ff);
+  if (k) return k;
   if ((v = pp_cli_optval(argc, argv, i, "--lib"))) s->lib_path = v;
   else if ((v = pp_cli_optval(argc, argv, i, "--netlist"))) s->path[0] = v;
   else {
@@ -220,4 +258,30 @@ int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_d
   s->work_dir = out_dir;
   if (pp_char_mac_load(s, parts, mac, &e)) return pp_cli_fail(cmd, &e);
   return PP_EXIT_OK;
+}
+
+int pp_cli_delay_model(const char *cmd, const char *v, pp_sim_opts *so) {
+  if (!strcmp(v, "transport")) so->inertial = 0;
+  else if (!strcmp(v, "inertial")) so->inertial = 1;
+  else return pp_cli_usage(cmd, "--delay-model must be transport or inertial, not '%s'", v);
+  return 0;
+}
+
+void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so) {
+  pp_json_key(j, "assumptions");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "input_slew_ps");
+  pp_json_num(j, so->input_slew_ps >= 0 ? so->input_slew_ps : lib->default_slew_ps);
+  pp_json_key(j, "output_load_ff");
+  pp_json_num(j, lib->output_load_ff);
+  pp_json_key(j, "wire_model");
+  pp_json_obj_begin(j);
+  pp_json_key(j, "cap_ff");
+  pp_json_num(j, lib->wire_cap_ff);
+  pp_json_key(j, "cap_per_fanout_ff");
+  pp_json_num(j, lib->wire_cap_per_fanout_ff);
+  pp_json_obj_end(j);
+  pp_json_key(j, "delay_model");
+  pp_json_str(j, so->inertial ? "inertial" : "transport");
+  pp_json_obj_end(j);
 }

@@ -28,6 +28,9 @@ static const char *USAGE =
     "  --lib FILE         Liberty library (default: the built-in one)\n"
     "  --netlist FILE     MAC netlist (ports w, a, p -> y; default: generated)\n"
     "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
+    "  --delay-model M    transport (default) or inertial delays\n"
+    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
+    "                     override the library's assumptions (see powerprune sta --help)\n"
     "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
     "  -o, --out DIR      writes DIR/power.csv, DIR/power.json, DIR/power.{svg,png}\n"
     "  --no-plot          skip the plot\n"
@@ -114,6 +117,11 @@ int pp_cmd_characterize(int argc, char **argv) {
     snprintf(p.source, sizeof p.source, "%s%s", uniform ? "uniform" : trace, reservoir ? " (reservoir)" : "");
     snprintf(p.netlist, sizeof p.netlist, "%s", mac.desc[0]);
     snprintf(p.lib, sizeof p.lib, "%s", mac.lib->path ? mac.lib->path : "");
+    p.input_slew_ps = spec.sim.input_slew_ps >= 0 ? spec.sim.input_slew_ps : mac.lib->default_slew_ps;
+    p.output_load_ff = mac.lib->output_load_ff;
+    p.wire_cap_ff = mac.lib->wire_cap_ff;
+    p.wire_cap_per_fanout_ff = mac.lib->wire_cap_per_fanout_ff;
+    p.inertial = spec.sim.inertial;
     char path[4200];
     snprintf(path, sizeof path, "%s/power.csv", out_dir);
     rc = pp_char_power_write_csv(&p, path, &e);

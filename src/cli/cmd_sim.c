@@ -23,7 +23,9 @@ static const char *USAGE =
     "  --from PORT=V,...  old values; --to PORT=V,... new values (unnamed ports: 0)\n"
     "  --transitions FILE one transition per line: 'a=3,p=100 -> a=200,p=-7' (# comments)\n"
     "  --tick PS          time quantum in ps (default 1)\n"
-    "  --inertial         inertial instead of transport delays\n"
+    "  --delay-model M    transport (default) or inertial (--inertial: the same as inertial)\n"
+    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
+    "                     override the library's assumptions (see powerprune sta --help)\n"
     "  --nets             per-net toggles and last change times in the JSON\n"
     "  --json             JSON on stdout (format powerprune-sim/1)\n"
     "Values are decimal or 0x hex, negative values are two's complement.\n";
@@ -172,7 +174,7 @@ int pp_cmd_sim(int argc, char **argv) {
 
   pp_json j;
   if (json) {
-    pp_cli_netlist_json_begin(&j, "powerprune-sim/1", &src, nl, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sim/1", &src, nl, &so);
     pp_json_key(&j, "delay");
     pp_json_str(&j, so.inertial ? "inertial" : "transport");
     pp_json_key(&j, "voltage");

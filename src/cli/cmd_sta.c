@@ -19,7 +19,14 @@ static const char *USAGE =
     "  --mult M           built-in multiplier: array (default), booth\n"
     "  --adder A          built-in adder: ripple (default), prefix\n"
     "  --tick PS          time quantum in ps (default 1)\n"
-    "  --json             JSON on stdout (format powerprune-sta/1)\n";
+    "  --input-slew PS    slew of every primary input (default: the library's\n"
+    "                     pp_default_input_slew, else its smallest table slew)\n"
+    "  --output-load FF   load on every primary output (default: pp_output_load,\n"
+    "                     else the input capacitance of the smallest inverter)\n"
+    "  --wire-cap FF, --wire-cap-per-fanout FF   wire load of a net: cap + per-fanout\n"
+    "                     x fanout (default: pp_wire_cap, pp_wire_cap_per_fanout, else 0)\n"
+    "  --json             JSON on stdout (format powerprune-sta/1; \"assumptions\"\n"
+    "                     records the input slew, output load, wire and delay model)\n";
 
 static void bit_name(const pp_port *p, int b, char *buf, size_t n) {
   if (p->width == 1) snprintf(buf, n, "%s", p->name);
@@ -76,7 +83,7 @@ int pp_cmd_sta(int argc, char **argv) {
     }
   if (json) {
     pp_json j;
-    pp_cli_netlist_json_begin(&j, "powerprune-sta/1", &src, nl, so.tick_ps);
+    pp_cli_netlist_json_begin(&j, "powerprune-sta/1", &src, nl, &so);
     pp_json_key(&j, "gates");
     pp_json_int(&j, nl->n_gates);
     pp_json_key(&j, "critical_path_ps");
@@ -157,6 +164,9 @@ int pp_cmd_sta(int argc, char **argv) {
   } else {
     printf("netlist %s (%s), %d gates, library %s, tick %g ps\n", src.path ? src.path : "built-in MAC", nl->top, nl->n_gates,
            lib->name, so.tick_ps);
+    printf("assumed: input slew %g ps, output load %g fF, wire %g fF + %g fF per fanout\n",
+           so.input_slew_ps >= 0 ? so.input_slew_ps : lib->default_slew_ps, lib->output_load_ff, lib->wire_cap_ff,
+           lib->wire_cap_per_fanout_ff);
     if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
       bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);
       bit_name(&nl->outputs[oport[s->crit_out_bit]], obit[s->crit_out_bit], ob, sizeof ob);

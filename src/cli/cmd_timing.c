@@ -23,15 +23,20 @@ static const char *USAGE =
     "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
     "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
     "  --tick-ps X           simulation time step (default 1 ps)\n"
+    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
+    "                        override the library's assumptions (see powerprune sta --help)\n"
+    "  --delay-model transport   the only model of this engine (inertial: an error)\n"
     "  -o, --out DIR         writes DIR/delay.bin (full table), DIR/timing.json,\n"
     "                        DIR/delay_max.csv, DIR/delay_hist.csv and plots\n"
     "  --no-plot             skip the plots\n"
     "  --json                print the summary as one JSON object on stdout\n";
 
-static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, double tick) {
+static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, const pp_sim_opts *so) {
+  double tick = so->tick_ps;
   pp_json_obj_begin(j);
   pp_json_key(j, "format");
   pp_json_str(j, "powerprune-timing/1");
+  pp_cli_assumptions_json(j, mac->lib, so);
   pp_json_key(j, "inputs");
   pp_json_obj_begin(j);
   pp_json_key(j, "mult");
@@ -203,6 +208,10 @@ int pp_cmd_timing(int argc, char **argv) {
       if (k < 0) return PP_EXIT_USAGE;
     } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
   }
+  if (spec.sim.inertial)
+    return pp_cli_usage(cmd, "--delay-model inertial is not available here: the table of 255 x 65536 transitions is "
+                             "computed by the time-stepped bit-parallel engine, which models transport delays only "
+                             "(powerprune sim and characterize take inertial)");
   pp_char_mac mac;
   int ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac);
   if (ret) return ret;
@@ -221,7 +230,7 @@ int pp_cmd_timing(int argc, char **argv) {
       if (!(rc = pp_outfile_open(&o, path, &e))) {
         pp_json j;
         pp_json_init(&j, o.f, 1);
-        summary_json(&j, &t, &mac, spec.sim.tick_ps);
+        summary_json(&j, &t, &mac, &spec.sim);
         pp_json_end(&j);
         rc = pp_outfile_commit(&o, &e);
       }
@@ -232,7 +241,7 @@ int pp_cmd_timing(int argc, char **argv) {
   else if (json) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
-    summary_json(&j, &t, &mac, spec.sim.tick_ps);
+    summary_json(&j, &t, &mac, &spec.sim);
     pp_json_end(&j);
   } else {
     unsigned mx = 0;

@@ -25,6 +25,7 @@ static const pp_cmd commands[] = {
     {"estimate", pp_cmd_estimate, "network power on the array, Standard and Optimized HW, voltage scaling"},
     {"run", pp_cmd_run, "the whole PowerPruning flow with its report"},
     {"pann", pp_cmd_pann, "PANN: bit-flip power model and multiplication-free quantization"},
+    {"check", pp_cmd_check, "cross-checks against independent tools: power against OpenSTA"},
     {"report", pp_cmd_report, "write report.html, tables and figures from a run folder"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

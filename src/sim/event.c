@@ -20,6 +20,7 @@ void pp_sim_ws_free(pp_sim_ws *w) {
   free(w->e_prev);
   free(w->e_v);
   free(w->tog);
+  free(w->net_int);
   free(w->last);
   free(w->touched);
   free(w->b_head);
@@ -76,7 +77,7 @@ int pp_sim_ws_new(const pp_sim_model *m, pp_sim_ws **out, pp_err *e) {
   while (w->ring_h < m->max_pin_delay + 2) w->ring_h *= 2;
   if (!ALLOC(w->val, nn) || !ALLOC(w->v0, nn) || !ALLOC(w->pinval, np) || !ALLOC(w->h_head, nn) ||
       !ALLOC(w->e_t, w->e_cap) || !ALLOC(w->e_prev, w->e_cap) || !ALLOC(w->e_v, w->e_cap) ||
-      !ALLOC(w->tog, nn) || !ALLOC(w->last, nn) || !ALLOC(w->touched, nn) || !ALLOC(w->b_head, hz + 1) ||
+      !ALLOC(w->tog, nn) || !ALLOC(w->net_int, nn) || !ALLOC(w->last, nn) || !ALLOC(w->touched, nn) || !ALLOC(w->b_head, hz + 1) ||
       !ALLOC(w->occ, (hz + 64) / 64 + 1) || !ALLOC(w->ev_node, w->ev_cap) || !ALLOC(w->ev_next, w->ev_cap) ||
       !ALLOC(w->node_evt, nd) || !ALLOC(w->node_gen, nd) || !ALLOC(w->pend_t, np) || !ALLOC(w->pend_v, np) ||
       !ALLOC(w->settle, m->n_out_bits) || !ALLOC(w->net_last_ps, nn) || !ALLOC(w->outv, m->n_out_bits) ||
@@ -162,7 +163,11 @@ static int net_change(pp_sim_ws *w, int n, int v, int t, int attr_pin, unsigned 
   w->tog[n]++;
   w->last[n] = t;
   *sw += m->net_ecap[n];
-  if (attr_pin >= 0) *in += v ? m->pin_er[attr_pin] : m->pin_ef[attr_pin];
+  if (attr_pin >= 0) {
+    double x = v ? m->pin_er[attr_pin] : m->pin_ef[attr_pin];
+    *in += x;
+    w->net_int[n] += x;
+  }
   if (flags & PP_SIM_TRACE) {
     if (w->n_trace + 3 > w->trace_cap) {
       long nc = w->trace_cap ? w->trace_cap * 2 : 3072;
@@ -203,6 +208,7 @@ int pp_sim_transition(pp_sim_ws *w, const uint8_t *old_bits, const uint8_t *new_
     int n = w->touched[i];
     w->h_head[n] = -1;
     w->tog[n] = 0;
+    w->net_int[n] = 0;
     w->last[n] = 0;
   }
   w->n_touched = 0;
@@ -306,10 +312,12 @@ int pp_sim_transition(pp_sim_ws *w, const uint8_t *old_bits, const uint8_t *new_
   r->out_values = w->outv;
   r->net_toggles = NULL;
   r->net_last_ps = NULL;
+  r->net_internal_fj = NULL;
   if (flags & PP_SIM_NET_DETAIL) {
     for (int n = 0; n < m->n_nets; n++) w->net_last_ps[n] = w->h_head[n] >= 0 ? w->last[n] * m->tick : 0;
     r->net_toggles = w->tog;
     r->net_last_ps = w->net_last_ps;
+    r->net_internal_fj = w->net_int;
   }
   r->trace = (flags & PP_SIM_TRACE) ? w->trace : NULL;
   r->n_trace = (flags & PP_SIM_TRACE) ? w->n_trace / 3 : 0;

@@ -61,6 +61,7 @@ struct pp_sim_ws {
   uint8_t *e_v;
   int e_n, e_cap;
   int *tog;
+  double *net_int;        /* internal energy charged per net in this transition */
   int32_t *last;
   int *touched;
   int n_touched;

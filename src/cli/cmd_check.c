@@ -1,0 +1,322 @@
+/* cli/cmd_check: `powerprune check power`: the energy oracle. Simulates
+ * random input transitions of a netlist (default: the built-in MAC) with the
+ * timed engine, hands the per-pin activities to OpenSTA on the same netlist
+ * file, library, clock, input slew and loads, and compares its report_power
+ * with our energy accounting, in total, per component, per cell type and per
+ * instance. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pp/netlist.h"
+#include "pp/sim.h"
+
+static const char *USAGE =
+    "usage: powerprune check power [options]\n"
+    "Energy oracle: our timed simulation's per-pin toggle counts and duties are\n"
+    "given to OpenSTA (sta) on the same netlist file, library, clock, input slew\n"
+    "and loads; its report_power is compared with our power, in total, per\n"
+    "component (switching, internal, leakage), per cell type and per instance.\n"
+    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
+    "  --mac NETLIST      structural Verilog (default: the built-in MAC, generated)\n"
+    "  --top NAME         top module\n"
+    "  --mult M / --adder A   built-in MAC architecture (array|booth, ripple|prefix)\n"
+    "  --transitions N    random chained input transitions (default 2000)\n"
+    "  --seed S           stimulus seed (default 1)\n"
+    "  --delay-model M    transport (default) or inertial\n"
+    "  --clock-ps X       clock period, one transition per period (default: STA critical path)\n"
+    "  --input-slew PS    slew at primary inputs (default: the library's, see sim.h)\n"
+    "  --tolerance X      largest |relative error| accepted (default 0.05); exit 1 beyond it\n"
+    "  --sta PROG         the OpenSTA program (default: sta)\n"
+    "  --keep DIR         keep OpenSTA's script and log in DIR\n"
+    "  --json             JSON on stdout, last (format powerprune-check-power/1)\n"
+    "Switching power counts cell-driven nets on both sides (OpenSTA has no driver\n"
+    "for a top-level input port); ours on input nets is reported beside it.\n";
+
+typedef struct cell_sum {
+  double ours_sw, ours_int, sta_sw, sta_int;
+  int n;
+} cell_sum;
+
+static double rel(double ours, double ref) {
+  if (ref == 0) return ours == 0 ? 0 : INFINITY;
+  return (ours - ref) / ref;
+}
+
+static void put_split(pp_json *j, const char *key, double sw, double in, double lk) {
+  pp_json_key(j, key);
+  pp_json_obj_begin(j);
+  pp_json_key(j, "switching_uw");
+  pp_json_num(j, sw);
+  pp_json_key(j, "internal_uw");
+  pp_json_num(j, in);
+  pp_json_key(j, "leakage_uw");
+  pp_json_num(j, lk);
+  pp_json_key(j, "total_uw");
+  pp_json_num(j, sw + in + lk);
+  pp_json_obj_end(j);
+}
+
+static int check_power(int argc, char **argv) {
+  const char *cmd = "check power";
+  const char *lib_path = NULL, *mac_path = NULL, *top = NULL, *sta_prog = NULL, *keep = NULL;
+  long n_tr = 2000, seed = 1;
+  double clock_ps = 0, tol = 0.05;
+  int json = 0;
+  pp_mac_opts mo;
+  pp_mac_opts_default(&mo);
+  pp_sim_opts so;
+  pp_sim_opts_default(&so);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(USAGE, stdout);
+      return PP_EXIT_OK;
+    } else if (!strcmp(a, "--json")) json = 1;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--lib"))) lib_path = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--mac"))) mac_path = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--top"))) top = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--sta"))) sta_prog = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--keep"))) keep = v;
+    else if ((v = pp_cli_optval(argc, argv, &i, "--transitions"))) {
+      if (pp_cli_parse_long(v, 1, 10000000, &n_tr)) return pp_cli_usage(cmd, "--transitions takes 1..10000000, not '%s'", v);
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
+      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes a whole number >= 0, not '%s'", v);
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--delay-model"))) {
+      if (pp_cli_delay_model(cmd, v, &so)) return PP_EXIT_USAGE;
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--clock-ps"))) {
+      if (pp_cli_parse_double(v, &clock_ps) || !(clock_ps > 0)) return pp_cli_usage(cmd, "--clock-ps takes ps > 0, not '%s'", v);
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--input-slew"))) {
+      if (pp_cli_parse_double(v, &so.input_slew_ps) || !(so.input_slew_ps >= 0) || !isfinite(so.input_slew_ps))
+        return pp_cli_usage(cmd, "--input-slew takes ps >= 0, not '%s'", v);
+    } else if ((v = pp_cli_optval(argc, argv, &i, "--tolerance"))) {
+      if (pp_cli_parse_double(v, &tol) || !(tol >= 0)) return pp_cli_usage(cmd, "--tolerance takes a number >= 0, not '%s'", v);
+    } else if (!strcmp(a, "--mult") || !strcmp(a, "--adder")) {
+      if (i + 1 >= argc) return pp_cli_usage(cmd, "%s needs a value", a);
+      if (pp_cli_mac_arch(cmd, a, argv[++i], &mo)) return PP_EXIT_USAGE;
+    } else return pp_cli_usage(cmd, "unknown option '%s'", a);
+  }
+  if (!lib_path) lib_path = pp_lib_default_path();
+
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib = NULL;
+  pp_netlist *nl = NULL;
+  pp_sim_model *m = NULL;
+  pp_sim_ws *w = NULL;
+  pp_sta *s = NULL;
+  uint8_t *vec = NULL;
+  cell_sum *cs = NULL;
+  pp_sim_activity act;
+  pp_opensta_power op;
+  pp_opensta_on_activity oa;
+  memset(&act, 0, sizeof act);
+  memset(&op, 0, sizeof op);
+  memset(&oa, 0, sizeof oa);
+  char gen[] = "/tmp/powerprune-check-XXXXXX.v";
+  int gen_made = 0, rc = PP_EXIT_OK;
+  if (!pp_program_available(sta_prog ? sta_prog : "sta")) {
+    pp_err_set(&e, PP_EIO, "", 0, "OpenSTA ('%s') is not installed: apt-get install opensta (scripts/install-deps.sh)",
+               sta_prog ? sta_prog : "sta");
+    goto fail;
+  }
+  if (pp_lib_read(lib_path, &lib, &e)) goto fail;
+  if (!mac_path) {
+    int fd = mkstemps(gen, 2);
+    if (fd < 0) {
+      pp_err_set(&e, PP_EIO, gen, 0, "cannot create a temporary file");
+      goto fail;
+    }
+    close(fd);
+    gen_made = 1;
+    if (pp_mac_generate(&mo, lib, gen, &e)) goto fail;
+  }
+  const char *vpath = mac_path ? mac_path : gen;
+  if (pp_netlist_read(vpath, lib, top, &nl, &e) || pp_sim_model_new(nl, &so, &m, &e) || pp_sim_ws_new(m, &w, &e))
+    goto fail;
+  if (clock_ps <= 0) {
+    if (pp_sta_run(m, &s, &e)) goto fail;
+    clock_ps = s->critical_ps > 0 ? s->critical_ps : 1000;
+  }
+  /* stimulus: n_tr + 1 uniformly random vectors, chained */
+  int nb = pp_sim_n_input_bits(m);
+  vec = malloc((size_t)(n_tr + 1) * nb + 1);
+  if (!vec) goto fail;
+  pp_rng r;
+  pp_rng_seed(&r, (uint64_t)seed);
+  for (size_t k = 0; k < (size_t)(n_tr + 1) * nb; k++) vec[k] = (uint8_t)pp_rng_below(&r, 2);
+  if (pp_sim_activity_run(w, vec, n_tr, &act, &e)) goto fail;
+  pp_opensta_opts oo = {sta_prog, vpath, lib_path, keep};
+  if (pp_sim_opensta_energy(m, &oo, &op, &e) || pp_sim_opensta_apply(m, &op, &act, &oa, &e)) goto fail;
+
+  /* ours in µW: fJ per transition / ps per transition = mW */
+  double per = 1000.0 / ((double)n_tr * clock_ps);
+  double o_sw = act.switching_fj * per, o_in = act.internal_total_fj * per, o_lk = pp_sim_leakage_nw(m) / 1000.0;
+  double o_pi = act.input_switching_fj * per;
+  double s_sw = oa.switching_fj * per, s_in = oa.internal_fj * per, s_lk = op.leakage_w * 1e6;
+  double s_in2019 = oa.internal_sum_fj * per;
+  double ours = o_sw + o_in + o_lk, ref = s_sw + s_in + s_lk;
+  double re = rel(ours, ref), re_sw = rel(o_sw, s_sw), re_in = rel(o_in, s_in), re_lk = rel(o_lk, s_lk);
+  int pass = fabs(re) <= tol && fabs(re_sw) <= tol && fabs(re_in) <= tol && fabs(re_lk) <= tol;
+  long tog = 0;
+  for (int q = 0; q < nl->n_nets; q++) tog += act.toggles[q];
+
+  /* per cell type and per instance */
+  cs = calloc((size_t)lib->n_cells + 1, sizeof *cs);
+  if (!cs) goto fail;
+  int worst = -1;
+  double worst_err = 0, sum_abs = 0, sum_ref = 0;
+  int n_cmp = 0;
+  for (int g = 0; g < nl->n_gates; g++) {
+    if (!op.inst_found[g]) continue;
+    cell_sum *c = &cs[nl->gates[g].cell];
+    double a_sw = act.gate_switching_fj[g] * per, a_in = act.gate_internal_fj[g] * per;
+    double b_sw = oa.gate_switching_fj[g] * per, b_in = oa.gate_internal_fj[g] * per;
+    c->ours_sw += a_sw, c->ours_int += a_in, c->sta_sw += b_sw, c->sta_int += b_in, c->n++;
+    double d = fabs((a_sw + a_in) - (b_sw + b_in));
+    sum_abs += d, sum_ref += b_sw + b_in, n_cmp++;
+    if (worst < 0 || d > worst_err) worst = g, worst_err = d;
+  }
+  if (json) {
+    pp_json j;
+    pp_json_init(&j, stdout, 1);
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "format");
+    pp_json_str(&j, "powerprune-check-power/1");
+    pp_json_key(&j, "netlist");
+    pp_json_str(&j, mac_path ? mac_path : "built-in MAC");
+    pp_json_key(&j, "top");
+    pp_json_str(&j, nl->top);
+    pp_json_key(&j, "lib");
+    pp_json_str(&j, lib_path);
+    pp_json_key(&j, "gates");
+    pp_json_int(&j, nl->n_gates);
+    pp_json_key(&j, "transitions");
+    pp_json_int(&j, n_tr);
+    pp_json_key(&j, "seed");
+    pp_json_int(&j, seed);
+    pp_json_key(&j, "stimulus");
+    pp_json_str(&j, "uniform random input bits, chained vectors, one transition per clock period");
+    pp_json_key(&j, "delay_model");
+    pp_json_str(&j, so.inertial ? "inertial" : "transport");
+    pp_cli_assumptions_json(&j, lib, &so);
+    pp_json_key(&j, "clock_ps");
+    pp_json_num(&j, clock_ps);
+    pp_json_key(&j, "voltage");
+    pp_json_num(&j, lib->voltage);
+    pp_json_key(&j, "toggles_per_transition");
+    pp_json_num(&j, (double)tog / (double)n_tr);
+    pp_json_key(&j, "ours_uw");
+    pp_json_num(&j, ours);
+    pp_json_key(&j, "opensta_uw");
+    pp_json_num(&j, ref);
+    pp_json_key(&j, "rel_err");
+    pp_json_num(&j, re);
+    put_split(&j, "ours", o_sw, o_in, o_lk);
+    put_split(&j, "opensta", s_sw, s_in, s_lk);
+    pp_json_key(&j, "rel_err_components");
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "switching");
+    pp_json_num(&j, re_sw);
+    pp_json_key(&j, "internal");
+    pp_json_num(&j, re_in);
+    pp_json_key(&j, "leakage");
+    pp_json_num(&j, re_lk);
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "opensta_internal_2019_sum_uw");
+    pp_json_num(&j, s_in2019);
+    pp_json_key(&j, "opensta_input_pin_internal_uw");
+    pp_json_num(&j, oa.input_pin_internal_fj * per);
+    pp_json_key(&j, "ours_input_switching_uw");
+    pp_json_num(&j, o_pi);
+    pp_json_key(&j, "instances");
+    pp_json_obj_begin(&j);
+    pp_json_key(&j, "compared");
+    pp_json_int(&j, n_cmp);
+    pp_json_key(&j, "abs_diff_over_total");
+    pp_json_num(&j, sum_ref > 0 ? sum_abs / sum_ref : 0);
+    if (worst >= 0) {
+      pp_json_key(&j, "worst");
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "inst");
+      pp_json_str(&j, nl->gates[worst].name);
+      pp_json_key(&j, "cell");
+      pp_json_str(&j, lib->cells[nl->gates[worst].cell].name);
+      pp_json_key(&j, "ours_dynamic_uw");
+      pp_json_num(&j, (act.gate_switching_fj[worst] + act.gate_internal_fj[worst]) * per);
+      pp_json_key(&j, "opensta_dynamic_uw");
+      pp_json_num(&j, (oa.gate_switching_fj[worst] + oa.gate_internal_fj[worst]) * per);
+      pp_json_obj_end(&j);
+    }
+    pp_json_obj_end(&j);
+    pp_json_key(&j, "by_cell");
+    pp_json_arr_begin(&j);
+    for (int c = 0; c < lib->n_cells; c++) {
+      if (!cs[c].n) continue;
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "cell");
+      pp_json_str(&j, lib->cells[c].name);
+      pp_json_key(&j, "instances");
+      pp_json_int(&j, cs[c].n);
+      pp_json_key(&j, "ours_switching_uw");
+      pp_json_num(&j, cs[c].ours_sw);
+      pp_json_key(&j, "opensta_switching_uw");
+      pp_json_num(&j, cs[c].sta_sw);
+      pp_json_key(&j, "ours_internal_uw");
+      pp_json_num(&j, cs[c].ours_int);
+      pp_json_key(&j, "opensta_internal_uw");
+      pp_json_num(&j, cs[c].sta_int);
+      pp_json_obj_end(&j);
+    }
+    pp_json_arr_end(&j);
+    pp_json_key(&j, "tolerance");
+    pp_json_num(&j, tol);
+    pp_json_key(&j, "pass");
+    pp_json_bool(&j, pass);
+    pp_json_obj_end(&j);
+    pp_json_end(&j);
+  } else {
+    printf("netlist %s (%s), %d gates, library %s, %ld transitions (seed %ld), %s delays, clock %.1f ps\n",
+           mac_path ? mac_path : "built-in MAC", nl->top, nl->n_gates, lib->name, n_tr, seed,
+           so.inertial ? "inertial" : "transport", clock_ps);
+    printf("%-10s %12s %12s %9s\n", "uW", "ours", "OpenSTA", "rel.err");
+    printf("%-10s %12.4f %12.4f %+8.2f%%\n", "switching", o_sw, s_sw, 100 * re_sw);
+    printf("%-10s %12.4f %12.4f %+8.2f%%\n", "internal", o_in, s_in, 100 * re_in);
+    printf("%-10s %12.4f %12.4f %+8.2f%%\n", "leakage", o_lk, s_lk, 100 * re_lk);
+    printf("%-10s %12.4f %12.4f %+8.2f%%\n", "total", ours, ref, 100 * re);
+    printf("ours on primary-input nets (not in either total): %.4f uW\n", o_pi);
+    printf("OpenSTA internal with every arc summed (its 2019 report_power rule): %.4f uW\n", s_in2019);
+    printf("%s: |rel.err| %s %.3g in total and every component\n", pass ? "PASS" : "FAIL", pass ? "<=" : "above",
+           tol);
+  }
+  if (!pass) rc = PP_EXIT_FAIL;
+  goto done;
+fail:
+  if (!e.status) pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+  rc = pp_cli_fail(cmd, &e);
+done:
+  if (gen_made) remove(gen);
+  free(vec);
+  free(cs);
+  pp_sim_activity_free(&act);
+  pp_opensta_power_free(&op);
+  pp_opensta_on_activity_free(&oa);
+  pp_sta_free(s);
+  pp_sim_ws_free(w);
+  pp_sim_model_free(m);
+  pp_netlist_free(nl);
+  pp_lib_free(lib);
+  return rc;
+}
+
+int pp_cmd_check(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "power")) return check_power(argc - 1, argv + 1);
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    fputs(USAGE, stdout);
+    return PP_EXIT_OK;
+  }
+  return pp_cli_usage("check", "expected 'check power'");
+}
