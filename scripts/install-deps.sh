@@ -3,7 +3,8 @@
 # default flow. Does nothing for packages already present; needs root to install.
 set -e
 PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev zlib1g-dev \
-      yosys iverilog gnuplot-nox dataset-fashion-mnist qflow-tech-osu018"
+      yosys iverilog gnuplot-nox dataset-fashion-mnist qflow-tech-osu018 \
+      protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx python3-torch"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
