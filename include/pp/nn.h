@@ -179,6 +179,10 @@ int pp_nn_calibrated(const pp_nn_model *m);
  * data: a choice). Batch norm uses its running statistics; nothing else
  * changes. */
 int pp_nn_calibrate(pp_nn_model *m, const pp_nn_data *d, int count, pp_err *e);
+/* Scale of the uint8 tensor t on the integer path (value = level * scale):
+ * 1/255 for the input, range/255 after a quantizer, the input's after a
+ * pool; 0 when t is not a uint8 tensor. */
+float pp_nn_tensor_scale(const pp_nn_model *m, int t);
 
 /* Model files: versioned header, architecture, quantization state, masks,
  * allowed sets, parameters and running statistics, CRC32 at the end.

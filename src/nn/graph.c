@@ -93,3 +93,5 @@ int pp_nn_calibrate(pp_nn_model *m, const pp_nn_data *d, int count, pp_err *e) {
       m->bufs[m->layers[i].range_off] = 1.0f;
   return PP_OK;
 }
+
+float pp_nn_tensor_scale(const pp_nn_model *m, int t) { return nn_tensor_scale(m, t); }
