@@ -6,13 +6,14 @@
 #   make bench-*    benchmarks (see bench/README.md)
 #   make lint       cppcheck over the sources
 #   make tidy       clang-tidy 14 (checks in .clang-tidy) over the sources
+#   make install    install under PREFIX (/usr/local): bin, lib, include, share/powerprune
 #   make fuzz       fuzz the Liberty/Verilog readers (libFuzzer; FUZZ_SECS per target)
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint tidy fuzz
+.PHONY: all test demo deps asan-test install clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check lint tidy fuzz
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -86,6 +87,11 @@ bench-mac: all
 FUZZ_SECS ?= 600
 fuzz:
 	sh fuzz/run.sh $(FUZZ_SECS)
+
+# Installs build/powerprune, libppcore.a, the headers and data/ files under PREFIX.
+PREFIX ?= /usr/local
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

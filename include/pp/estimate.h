@@ -75,7 +75,9 @@ enum { PP_EST_IDLE_HOLD = 0, PP_EST_IDLE_ZERO_WEIGHT = 1 };
 /* From the statistics of `powerprune trace`: cycles = weight loading +
  * streaming; mac_cycles = mac_per_weight; the gated PE-cycles are the mean
  * share of unused columns per tile times all PE-cycles (the statistics keep
- * unused columns per tile, not per cycle, so tiles count equally). */
+ * unused columns per tile, not per cycle, so tiles count equally). This is
+ * the fallback of pp_est_usage_from_layers for statistics without per-layer
+ * records; callers (`run`, `estimate`) use pp_est_usage_from_layers. */
 int pp_est_usage_from_stats(const pp_array_stats *s, pp_est_usage *u, pp_err *e);
 /* The same, with the power-gated PE-cycles counted per layer from its tiling
  * (the array module's model, array.h): a tile lasts N load cycles plus

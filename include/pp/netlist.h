@@ -109,8 +109,8 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
 void pp_lib_free(pp_lib *lib);
 int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
-/* The project's own library shipped in data/ (path resolved at build time,
- * overridable by the environment variable PP_LIB). */
+/* The project's own library, data/pp_cells.lib: $PP_LIB if set, else found by
+ * pp_data_path (installed copy, build tree, source tree). */
 const char *pp_lib_default_path(void);
 
 /* ---- gate graph ---------------------------------------------------------- */

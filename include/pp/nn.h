@@ -154,6 +154,9 @@ typedef struct pp_nn_model {
 int pp_nn_model_create(const char *arch, int c, int h, int w, int classes, uint64_t seed,
                        pp_nn_model **out, pp_err *e);
 void pp_nn_model_free(pp_nn_model *m);
+/* Forgets the training state kept between pp_nn_train calls (optimizer
+ * moments and step count, work space), as in a freshly loaded model. */
+void pp_nn_model_reset_training(pp_nn_model *m);
 
 /* A model from a layer list made outside nn (module interop imports ONNX
  * graphs this way). Of each layer the caller sets type, name, in, in2 and

@@ -464,6 +464,7 @@ typedef struct pp_pann_qat_opts {
   int rescale_every; /* default 25 */
   int act_every;     /* activation scales refreshed every this many steps (100) */
   int calib_images;  /* images [0, n) of the training set for the scales (1000) */
+  int skip_first, skip_count; /* training images never sampled (the validation images that judge the result) */
   uint64_t seed;
   /* Energy held during training (act_bits > 0, target_fj > 0): at every
    * act_every refresh R is rescaled (pp_pann_match_trace with match_opts)
@@ -481,6 +482,32 @@ typedef struct pp_pann_qat_opts {
 } pp_pann_qat_opts;
 void pp_pann_qat_defaults(pp_pann_qat_opts *o);
 int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, pp_err *e);
+
+/* ---- choosing the activation width by what fine-tuning makes of it ---------------
+ * pp_pann_qat_probe: post-training accuracy favours wide activations (their
+ * few additions hurt least before training) but says little about what QAT
+ * can recover at a narrower width with more additions per input. For every
+ * width bx in po's bx_min..bx_max the budget is planned at bx (uniform R,
+ * po's matching), a short QAT probe (qo with steps = probe_steps, training
+ * images outside po's validation range) fine-tunes a copy of the weights at
+ * that plan with the energy held, and the probe is judged on po's validation
+ * images at the R it ended with (no bias correction: the trained biases
+ * replace it). The width with the best probe validation accuracy wins (ties:
+ * lower validation loss). m keeps its weights and buffers; its optimizer
+ * state is reset (pp_nn_model_reset_training). Test images are never read. */
+typedef struct pp_pann_probe {
+  int n;                   /* widths probed */
+  int bits[7];
+  double R[7];             /* planned mean R before the probe */
+  double post_val_acc[7];  /* validation accuracy after quantization, before any training (%) */
+  double probe_val_acc[7]; /* validation accuracy after the probe (%) */
+  double probe_val_loss[7];
+  long steps;
+  int chosen;              /* index into the arrays above */
+} pp_pann_probe;
+int pp_pann_qat_probe(pp_nn_model *m, const pp_nn_data *train, const pp_pann_power *pw, int budget_bits,
+                      const pp_pann_plan_opts *po, const pp_pann_qat_opts *qo, long probe_steps, pp_pann_probe *out,
+                      pp_err *e);
 
 /* ---- comparison at equal power -------------------------------------------------- */
 typedef struct pp_pann_compare_opts {

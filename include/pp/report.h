@@ -168,7 +168,7 @@ const pp_report_pann_point *pp_report_pann_find(const pp_report_pann *s, const c
  * from that value (NULL or null: not present; PP_EPARSE naming `name` on
  * another format). */
 void pp_report_pann_json(pp_json *j, const pp_report_pann *s);
-int pp_report_pann_parse(const pp_report_jv *v, pp_report_pann *s, const char *name, pp_err *e);
+int pp_report_pann_parse(const pp_report_jv *s, pp_report_pann *d, const char *name, pp_err *e);
 /* DIR/pann_compare.csv: one row per point (written by pp_report_write_all
  * when r->pann.present). */
 int pp_report_write_pann_csv(const pp_report *r, const char *path, pp_err *e);

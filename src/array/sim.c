@@ -639,8 +639,8 @@ int pp_array_sim_calibrate(pp_array_sim *s, pp_err *e) {
   int32_t *v = malloc(n * sizeof *v);
   if (!v) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   for (uint32_t i = 0; i < st->nres; i++) {
-    v[2 * i] = st->res[i].p_old;
-    v[2 * i + 1] = st->res[i].p_new;
+    v[(size_t)2 * i] = st->res[i].p_old;
+    v[(size_t)2 * i + 1] = st->res[i].p_new;
   }
   int rc = pp_array_bins_build(st, v, n, s->o.seed, e);
   free(v);

@@ -362,7 +362,7 @@ int pp_array_stats_read(const char *path, pp_array_stats **out, pp_err *e) {
     memcpy(L->name, r.p + r.at, 47);
     L->name[47] = 0;
     r.at += 48;
-    int32_t f[6];
+    int32_t f[6] = {0}; /* get_u32s leaves it untouched once the reader went bad */
     get_u32s(&r, (uint32_t *)f, 6, "layer shape");
     L->layer = f[0], L->kind = f[1], L->groups = f[2], L->M = f[3], L->K = f[4], L->N = f[5];
     get_u64s(&r, (uint64_t *)&L->c, NCOUNTS, "layer counters");
@@ -412,7 +412,7 @@ static void json_counts(pp_json *j, const pp_array_counts *c) {
   pp_json_key(j, "zero_mac_fraction"), pp_json_num(j, c->macs ? (double)c->zero_macs / (double)c->macs : 0);
   pp_json_key(j, "weights"), pp_json_int(j, (long long)c->weights);
   pp_json_key(j, "zero_weight_fraction"), pp_json_num(j, c->weights ? (double)c->zero_weights / (double)c->weights : 0);
-  pp_json_key(j, "cycles"), pp_json_int(j, (long long)(c->load_cycles + c->stream_cycles));
+  pp_json_key(j, "cycles"), pp_json_int(j, (long long)c->load_cycles + (long long)c->stream_cycles);
   pp_json_key(j, "load_cycles"), pp_json_int(j, (long long)c->load_cycles);
   pp_json_key(j, "stream_cycles"), pp_json_int(j, (long long)c->stream_cycles);
   pp_json_key(j, "fill_drain_cycles"), pp_json_int(j, (long long)c->fill_drain_cycles);

@@ -230,7 +230,7 @@ static int load_usage(const char *path, int idle, pp_est_usage *u, pp_err *e) {
   pp_array_stats *s;
   int rc = pp_array_stats_read(path, &s, e);
   if (rc) return rc;
-  rc = pp_est_usage_from_stats(s, u, e);
+  rc = pp_est_usage_from_layers(s, u, e);
   pp_array_stats_free(s);
   if (rc && e && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", path);
   u->idle_mode = idle;

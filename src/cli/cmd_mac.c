@@ -235,7 +235,9 @@ static int check(int argc, char **argv) {
 static int synth(int argc, char **argv) {
   const char *cmd = "mac synth";
   const char *lib_path = pp_lib_default_path(), *out = NULL, *yosys = "yosys";
-  const char *rtl = PP_SOURCE_DIR "/data/mac_rtl.v";
+  static char rtl_default[4096];
+  (void)pp_data_path("mac_rtl.v", rtl_default, sizeof rtl_default); /* a missing file is reported by Yosys' reader */
+  const char *rtl = rtl_default;
   pp_mac_opts sz; /* only the sizes: the architecture is Yosys's choice */
   pp_mac_opts_default(&sz);
   for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */

@@ -54,12 +54,15 @@ static void help(FILE *f) {
           "quantize: --act-bits N|auto (auto: best on validation), --clock-mhz F (1000) for --budget-uw\n"
           "compare:  --pp-model F  a PowerPruning-restricted model to place on the same axes\n"
           "accum:    --images N (2)  --transitions N (4000 per stream)\n"
-          "qat:      --steps N (2000)  --lr X (2e-4)  --save F2 (required)\n");
+          "qat:      --steps N (2000)  --lr X (1e-4)  --save F2 (required)\n"
+          "          --probe-steps N (300): with --act-bits auto, every width of --pann-act-bits is\n"
+          "          planned and fine-tuned for N steps; the best on validation images wins\n"
+          "          (0: choose by post-training validation accuracy, as quantize does)\n");
 }
 
 typedef struct args {
   const char *sub, *power, *lib, *out, *model, *data, *data_dir, *pp_model, *act_bits, *save;
-  long steps;
+  long steps, probe_steps;
   double lr;
   int json, samples, samples_set, acc_bits, mult, adder, calib, val, test, energy_images, accum, bias_corr;
   int budget_bits, images, transitions;
@@ -86,6 +89,7 @@ static int parse(int argc, char **argv, args *a) {
   a->images = 2;
   a->transitions = 4000;
   a->steps = 2000;
+  a->probe_steps = 300;
   a->lr = 1e-4;
   a->lsq = 1;
   a->alloc = PP_PANN_ALLOC_GREEDY;
@@ -147,6 +151,7 @@ static int parse(int argc, char **argv, args *a) {
     else if (!strcmp(o, "--pp-model")) { NEEDV(); a->pp_model = v; }
     else if (!strcmp(o, "--save")) { NEEDV(); a->save = v; }
     else if (!strcmp(o, "--steps")) { NEEDV(); if (pp_cli_parse_long(v, 1, 100000000L, &a->steps)) return pp_cli_usage("pann", "--steps expects a positive integer, got '%s'", v); }
+    else if (!strcmp(o, "--probe-steps")) { NEEDV(); if (pp_cli_parse_long(v, 0, 100000000L, &a->probe_steps)) return pp_cli_usage("pann", "--probe-steps expects an integer >= 0, got '%s'", v); }
     else if (!strcmp(o, "--lr")) { NEEDV(); if (pp_cli_parse_double(v, &a->lr) || !(a->lr > 0)) return pp_cli_usage("pann", "--lr expects a positive number, got '%s'", v); }
     else if (!strcmp(o, "--act-bits")) {
       NEEDV();
@@ -802,7 +807,7 @@ static int plan_and_test(const args *a, pp_nn_model *m, loaded *L, const pp_pann
   pp_pann_plan_opts po;
   plan_opts(a, L, &po);
   int nt = a->test > 0 && a->test < L->test.n ? a->test : L->test.n;
-  pp_pann_energy en;
+  pp_pann_energy en = {0};
   if (!(st = pp_pann_plan_run(net, pw, a->budget_bits, 0, &po, pl, e)) &&
       !(st = pp_pann_net_eval(net, &L->test, 0, nt, test_acc, NULL, e)))
     st = pp_pann_net_energy(net, pw, a->accum, &L->test, 0, a->energy_images < nt ? a->energy_images : nt, &en, e);
@@ -830,10 +835,34 @@ static int cmd_qat(const args *a) {
     pp_err_set(&e, PP_EINVAL, "", 0, "--calib + --val (%d) exceed the %d training images", a->calib + a->val, L.train.n);
     goto fail;
   }
+  /* the activation width: by short fine-tuning probes on validation images */
+  pp_pann_probe pr;
+  int probed = 0;
+  args a1 = *a;
+  char bx_probe[8];
+  if (!a->float_acts && !strcmp(a->act_bits, "auto") && a->probe_steps > 0 && a->R_fixed <= 0) {
+    pp_pann_plan_opts po;
+    plan_opts(a, &L, &po);
+    pp_pann_qat_opts qo;
+    pp_pann_qat_defaults(&qo);
+    qo.lsq = a->lsq;
+    qo.lr = a->lr;
+    qo.calib_images = a->calib;
+    qo.seed = (uint64_t)a->seed;
+    fprintf(stderr, "powerprune pann qat: probing activation widths %d..%d, %ld steps each\n", po.bx_min, po.bx_max,
+            a->probe_steps);
+    if (pp_pann_qat_probe(L.m, &L.train, &pw, a->budget_bits, &po, &qo, a->probe_steps, &pr, &e)) goto fail;
+    for (int k = 0; k < pr.n; k++)
+      fprintf(stderr, "powerprune pann qat: %d-bit activations, R %.3f: validation %.2f%% untrained, %.2f%% after the probe%s\n",
+              pr.bits[k], pr.R[k], pr.post_val_acc[k], pr.probe_val_acc[k], k == pr.chosen ? " (chosen)" : "");
+    probed = 1;
+    snprintf(bx_probe, sizeof bx_probe, "%d", pr.bits[pr.chosen]);
+    a1.act_bits = bx_probe;
+  }
   /* the deployment before training: activation width, R per layer */
   pp_pann_plan p0, p1;
   double acc0, acc1, fj0, fj1;
-  if (plan_and_test(a, L.m, &L, &pw, &p0, &acc0, &fj0, &e)) goto fail;
+  if (plan_and_test(&a1, L.m, &L, &pw, &p0, &acc0, &fj0, &e)) goto fail;
   int bx = p0.a_bits;
   printf("before: %d-bit activations, R %.3f (%s-matched, %s allocation): test %.2f%%, trace %.3f fJ/MAC (target %.3f)\n",
          bx, p0.R, a->match == PP_PANN_MATCH_TRACE ? "trace" : "reference",
@@ -848,6 +877,8 @@ static int cmd_qat(const args *a) {
   o.steps = a->steps;
   o.lr = a->lr;
   o.calib_images = a->calib;
+  o.skip_first = a->calib; /* the validation images judge the width: never trained on */
+  o.skip_count = a->val;
   o.seed = (uint64_t)a->seed;
   o.progress = qat_progress;
   /* the energy held during training: the trace target of the pre-trained
@@ -915,6 +946,44 @@ static int cmd_qat(const args *a) {
     pp_json_num(&j, a->lr);
     pp_json_key(&j, "train_act_bits");
     pp_json_int(&j, o.act_bits);
+    pp_json_key(&j, "seed");
+    pp_json_int(&j, a->seed);
+    pp_json_key(&j, "power_file");
+    if (a->power) pp_json_str(&j, a->power);
+    else pp_json_null(&j);
+    pp_json_key(&j, "calib_images");
+    pp_json_int(&j, a->calib);
+    pp_json_key(&j, "val_images");
+    pp_json_int(&j, a->val);
+    pp_json_key(&j, "width_choice");
+    pp_json_str(&j, probed ? "qat-probe" : strcmp(a->act_bits, "auto") ? "fixed" : "post-training");
+    pp_json_key(&j, "probe");
+    if (probed) {
+      pp_json_obj_begin(&j);
+      pp_json_key(&j, "steps");
+      pp_json_int(&j, pr.steps);
+      pp_json_key(&j, "candidates");
+      pp_json_arr_begin(&j);
+      for (int k = 0; k < pr.n; k++) {
+        pp_json_obj_begin(&j);
+        pp_json_key(&j, "act_bits");
+        pp_json_int(&j, pr.bits[k]);
+        pp_json_key(&j, "R");
+        pp_json_num(&j, pr.R[k]);
+        pp_json_key(&j, "untrained_val_acc_pct");
+        pp_json_num(&j, pr.post_val_acc[k]);
+        pp_json_key(&j, "probe_val_acc_pct");
+        pp_json_num(&j, pr.probe_val_acc[k]);
+        pp_json_key(&j, "probe_val_loss");
+        pp_json_num(&j, pr.probe_val_loss[k]);
+        pp_json_key(&j, "chosen");
+        pp_json_bool(&j, k == pr.chosen);
+        pp_json_obj_end(&j);
+      }
+      pp_json_arr_end(&j);
+      pp_json_obj_end(&j);
+    } else
+      pp_json_null(&j);
     pp_json_key(&j, "test_images");
     pp_json_int(&j, a->test > 0 && a->test < L.test.n ? a->test : L.test.n);
     for (int k = 0; k < 2; k++) {

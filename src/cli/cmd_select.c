@@ -40,7 +40,7 @@ static const char *USAGE =
 /* "--name V" or "--name=V"; advances *i past the value. */
 static const char *optval(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
+  if (strncmp(argv[*i], name, n)) return NULL; // NOLINT(clang-analyzer-core.NonNullParamChecker): argv[0..argc-1] are never NULL
   if (argv[*i][n] == '=') return argv[*i] + n + 1;
   if (argv[*i][n]) return NULL;
   if (*i + 1 >= argc) return "";
@@ -82,7 +82,7 @@ int pp_cmd_select(int argc, char **argv) {
       if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed needs an integer >= 0");
     } else if ((v = optval(argc, argv, &i, "--method"))) {
       if (pp_select_method_parse(v, &method)) return pp_cli_usage(cmd, "--method needs greedy, random or search");
-    } else if (!strcmp(argv[i], "--no-add-back")) add_back = 0;
+    } else if (!strcmp(argv[i], "--no-add-back")) add_back = 0; // NOLINT(clang-analyzer-core.NonNullParamChecker): argv[i < argc] is not NULL
     else if ((v = optval(argc, argv, &i, "--usage"))) {
       if (!strcmp(v, "macs")) usage_w2 = 0;
       else if (!strcmp(v, "macs-w2")) usage_w2 = 1;

@@ -448,7 +448,7 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
   if (rc) return rc;
   resolve(&c);
-  if (o->select_method && (rc = pp_select_method_parse(o->select_method, &c.select_method))) {
+  if (o->select_method && pp_select_method_parse(o->select_method, &c.select_method)) {
     rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
                     o->select_method);
     goto out;

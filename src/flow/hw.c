@@ -11,38 +11,6 @@
 
 void flow_free_hw(flow_ctx *c) { pp_char_delay_free(&c->D); }
 
-/* PE-cycles of the trace in the terms of module estimate. The array counts
- * tiles and unused columns per layer; the idle PE-cycles of unused columns
- * are recomputed from each layer's tiling (for a product with groups == 1,
- * only the last column block of M leaves columns unused, in every row block;
- * a tile lasts N load cycles plus N_out + N + C - 2 streaming cycles). For
- * packed grouped products the mean used width of the layer's tiles is used. */
-static void usage_from_stats(const pp_array_stats *s, pp_est_usage *u) {
-  memset(u, 0, sizeof *u);
-  u->rows = u->cols = s->size;
-  u->cycles = (double)(s->c.load_cycles + s->c.stream_cycles);
-  u->w_min = -127;
-  u->n_w = 255;
-  for (int i = 0; i < 255; i++) u->mac_cycles[i] = (double)s->mac_per_weight[i];
-  const double A = s->size;
-  double gated = 0;
-  for (int l = 0; l < s->nlayers; l++) {
-    const pp_array_layer *L = &s->layers[l];
-    if (!L->c.gemms || !L->c.unused_cols) continue;
-    double gemms = (double)L->c.gemms, N = (double)L->N;
-    if (L->groups <= 1) {
-      double nk = ceil((double)L->K / A);
-      double clast = L->M - floor((L->M - 1) / A) * A; /* used columns of the last block */
-      gated += gemms * nk * A * (A - clast) * (2 * A + N - 2 + clast);
-    } else {
-      double U = (double)L->c.unused_cols, T = (double)L->c.tiles;
-      double cavg = A - U / T;
-      gated += A * U * (2 * A + N - 2 + cavg);
-    }
-  }
-  u->gated_pe_cycles = gated;
-}
-
 static void usage_json(pp_json *j, const char *key, const pp_est_usage *u) {
   pp_json_key(j, key);
   pp_json_obj_begin(j);
@@ -125,8 +93,7 @@ static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots
   if (st->c.mismatches)
     flow_log(c, "stage %s: warning: %llu of %llu array outputs differ from the integer path", name,
              (unsigned long long)st->c.mismatches, (unsigned long long)st->c.outputs);
-  usage_from_stats(st, u);
-  if ((rc = pp_est_usage_check(u, e))) goto out;
+  if ((rc = pp_est_usage_from_layers(st, u, e))) goto out;
   snprintf(rel, sizeof rel, "trace_%s.ppstats", tag);
   if ((rc = pp_array_stats_write(st, pp_flow_path(&c->L, rel, p, sizeof p), e))) goto out;
   double mass[256] = {0};

@@ -75,7 +75,7 @@ static int figures(flow_ctx *c, pp_err *e) {
     return rc;
   int wa = pp_char_power_argmax_nonzero(&c->P), wb = 64;
   if (wa == wb) wb = 1;
-  double *h = malloc(2 * 65536 * sizeof *h);
+  double *h = malloc((size_t)2 * 65536 * sizeof *h);
   if (!h) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   for (int a = 0; a < 256; a++)
     for (int b = 0; b < 256; b++) {
@@ -118,8 +118,8 @@ static int figures(flow_ctx *c, pp_err *e) {
   int ns = c->rt.nsteps;
   double *x = calloc((size_t)(ns + 2) * 6, sizeof *x);
   if (!x) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
-  double *pw_x = x, *pw_y = x + (ns + 2), *dl_x = x + 2 * (ns + 2), *dl_y = x + 3 * (ns + 2);
-  double *st_x = x + 4 * (ns + 2), *st_y = x + 5 * (ns + 2);
+  double *pw_x = x, *pw_y = x + (ns + 2), *dl_x = x + (size_t)2 * (ns + 2), *dl_y = x + (size_t)3 * (ns + 2);
+  double *st_x = x + (size_t)4 * (ns + 2), *st_y = x + (size_t)5 * (ns + 2);
   int npw = 0, ndl = 0, nst = 0;
   pw_x[npw] = 255, pw_y[npw++] = c->acc_pruned;
   double last_pw_acc = c->acc_pruned;

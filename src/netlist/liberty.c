@@ -1237,5 +1237,7 @@ int pp_lib_find_pin(const pp_lib_cell *c, const char *name) {
 const char *pp_lib_default_path(void) {
   const char *env = getenv("PP_LIB");
   if (env && *env) return env;
-  return PP_SOURCE_DIR "/data/pp_cells.lib";
+  static char path[4096];
+  (void)pp_data_path("pp_cells.lib", path, sizeof path); /* a missing file is reported by the reader */
+  return path;
 }

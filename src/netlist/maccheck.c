@@ -74,7 +74,7 @@ static void add(mctx *c, long long w, long long a, long long p, long long prod) 
 /* uniform signed value of the given width */
 static long long rand_signed(pp_rng *g, int bits) {
   uint64_t u = pp_rng_u64(g) & mask_of(bits);
-  if (bits < 64 && ((u >> (bits - 1)) & 1)) u |= ~mask_of(bits);
+  if (bits > 0 && bits < 64 && ((u >> (bits - 1)) & 1)) u |= ~mask_of(bits);
   return (long long)u;
 }
 
@@ -111,9 +111,10 @@ int pp_mac_check(const pp_netlist *nl, uint64_t seed, pp_mac_check_result *r, pp
   if (r->part != PP_MAC_ADDER && (r->w_bits < 1 || r->a_bits < 1 || r->w_bits + r->a_bits > 20))
     return pp_err_set(e, PP_EINVAL, NULL, 0, "w and a must be 1..20 bits together for an exhaustive check (got %d + %d)",
                       r->w_bits, r->a_bits);
-  if (r->part == PP_MAC_ADDER && r->prod_bits > 20)
-    return pp_err_set(e, PP_EINVAL, NULL, 0, "prod must be at most 20 bits for an exhaustive check (got %d)",
-                      r->prod_bits);
+  if (r->part == PP_MAC_ADDER && (r->prod_bits < 1 || r->prod_bits > 20 || r->p_bits < 1))
+    return pp_err_set(e, PP_EINVAL, NULL, 0,
+                      "prod must be 1..20 bits for an exhaustive check, and p at least 1 bit (got %d and %d)",
+                      r->prod_bits, r->p_bits);
   if (r->p_bits > 62 || ow > 62 || (r->p_bits && r->p_bits != ow))
     return pp_err_set(e, PP_EINVAL, NULL, 0, "p and y must have the same width, at most 62 bits (got %d and %d)",
                       r->p_bits, ow);

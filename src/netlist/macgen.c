@@ -509,6 +509,7 @@ static void mult_array(mb *b, const int *w, int W, const int *a, int A, int *pro
       for (int i = 0; i < W - 1; i++) rows[j][i + j] = g_and2(b, w[i], a[j]);
       rows[j][W - 1 + j] = g_nand2(b, w[W - 1], a[j]);
     }
+    // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): W, A >= 2, pp_mac_generate checks them first
     uint64_t k = ((uint64_t)1 << (W - 1)) + ((uint64_t)1 << (n - 1));
     for (int i = 0; i < n; i++) rows[A][i] = ((k >> i) & 1) ? S1 : S0;
     /* the constant row goes first so that it folds into the first adders */
@@ -536,7 +537,7 @@ static void mult_booth(mb *b, const int *w, int W, const int *a, int A, int *pro
   for (int k = 0; k < nd; k++) {
     /* digit from w[2k+1], w[2k], w[2k-1] (w sign-extended, w[-1] = 0) */
     int hi = w[2 * k + 1 < W ? 2 * k + 1 : W - 1];
-    int mid = w[2 * k];
+    int mid = w[(size_t)2 * k];
     int lo = k ? w[2 * k - 1] : S0;
     int neg = hi;
     int one = g_xor2(b, mid, lo);
@@ -559,6 +560,7 @@ static void mult_booth(mb *b, const int *w, int W, const int *a, int A, int *pro
   dadda(b, cols, n);
   int x[64], y[64];
   for (int i = 0; i < n; i++) {
+    // NOLINTNEXTLINE(clang-analyzer-unix.Malloc): dadda frees each old column after moving its successor in
     x[i] = cols[i].n > 0 ? cols[i].b[0] : S0;
     y[i] = cols[i].n > 1 ? cols[i].b[1] : S0;
   }

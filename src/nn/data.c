@@ -150,6 +150,7 @@ static int load_cifar_files(const char *dir, const char *const *files, int nfile
         }
     total += lens[i] / rec;
   }
+  if (!st && total == 0) st = pp_err_set(e, PP_EPARSE, dir, 0, "no CIFAR files given");
   if (!st) {
     d->x = malloc(total * 3072);
     d->y = malloc(total);

@@ -159,7 +159,7 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
     ltab = 4 + (size_t)nlt * NN_LAYER_REC;
   }
   int32_t iv[7];
-  for (int i = 0; i < 7; i++) iv[i] = (int32_t)get32(h + 32 + 4 * i);
+  for (int i = 0; i < 7; i++) iv[i] = (int32_t)get32(h + 32 + (size_t)4 * i);
   uint64_t np = get64(h + 60), nb = get64(h + 68), seed = get64(h + 76);
   if (np > ((uint64_t)1 << 34) || nb > ((uint64_t)1 << 34)) {
     pp_err_set(e, st, path, 0, "implausible parameter counts in the header");

@@ -417,6 +417,8 @@ void nn_work_free(pp_nn_model *m) {
   m->priv = NULL;
 }
 
+void pp_nn_model_reset_training(pp_nn_model *m) { nn_work_free(m); }
+
 /* Per-layer scratch for conv/fc (effective weights and their gradients) and
  * BN (batch statistics) does not depend on B; tensors do. */
 int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
@@ -748,7 +750,7 @@ void nn_fill_batch(pp_nn_model *m, const pp_nn_data *d, const uint32_t *idx, int
         for (int xx = 0; xx < Wd; xx++) {
           int ix = (flip ? Wd - 1 - xx : xx) - ox + sx;
           if (ix < 0 || ix >= d->w) continue;
-          x[(((size_t)c * B + b) * H + y) * Wd + xx] = img[((size_t)c * d->h + iy) * d->w + ix] / 255.0f;
+          x[(((size_t)c * B + b) * H + y) * Wd + xx] = (float)img[((size_t)c * d->h + iy) * d->w + ix] / 255.0f;
         }
       }
   }

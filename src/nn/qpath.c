@@ -449,12 +449,12 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
         for (int c = 0; c < C; c++)
           for (int yy = 0; yy < L->h; yy++)
             for (int xx = 0; xx < L->w; xx++) {
-              size_t o = (size_t)c * HW + yy * L->w + xx;
+              size_t o = (size_t)c * HW + (size_t)yy * L->w + xx;
               if (q->tkind[tin] == T_U8) {
                 int best = 0;
                 for (int ky = 0; ky < k; ky++)
                   for (int kx = 0; kx < k; kx++) {
-                    int v = w->u8[tin][((size_t)c * L->ih + yy * s + ky) * L->iw + xx * s + kx];
+                    int v = w->u8[tin][((size_t)c * L->ih + (size_t)yy * s + ky) * L->iw + (size_t)xx * s + kx];
                     best = v > best ? v : best;
                   }
                 w->u8[to][o] = (uint8_t)best;
@@ -462,7 +462,7 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
                 int32_t best = INT32_MIN;
                 for (int ky = 0; ky < k; ky++)
                   for (int kx = 0; kx < k; kx++) {
-                    int32_t v = w->i32[tin][((size_t)c * L->ih + yy * s + ky) * L->iw + xx * s + kx];
+                    int32_t v = w->i32[tin][((size_t)c * L->ih + (size_t)yy * s + ky) * L->iw + (size_t)xx * s + kx];
                     best = v > best ? v : best;
                   }
                 w->i32[to][o] = best;
@@ -479,9 +479,9 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
             for (int xx = 0; xx < L->w; xx++) {
               int sum = 0;
               for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < kx2; kx++) sum += w->u8[tin][((size_t)c * L->ih + yy * s + ky) * L->iw + xx * s + kx];
+                for (int kx = 0; kx < kx2; kx++) sum += w->u8[tin][((size_t)c * L->ih + (size_t)yy * s + ky) * L->iw + (size_t)xx * s + kx];
               int l = (2 * sum + cnt) / (2 * cnt); /* floor(sum/cnt + 1/2) */
-              w->u8[to][(size_t)c * HW + yy * L->w + xx] = q->atable[l > 255 ? 255 : l];
+              w->u8[to][(size_t)c * HW + (size_t)yy * L->w + xx] = q->atable[l > 255 ? 255 : l];
             }
         break;
       }
@@ -496,10 +496,10 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
           int c2 = c - off;
           for (int yy = 0; yy < L->h; yy++)
             for (int xx = 0; xx < L->w; xx++) {
-              size_t p = (size_t)c * HW + yy * L->w + xx;
+              size_t p = (size_t)c * HW + (size_t)yy * L->w + xx;
               int64_t v = a[p];
               if (c2 >= 0 && c2 < C2)
-                v += ((int64_t)b[((size_t)c2 * H2 + yy * st) * W2 + xx * st] * q->mult[i][c] + 32768) >> 16;
+                v += ((int64_t)b[((size_t)c2 * H2 + (size_t)yy * st) * W2 + (size_t)xx * st] * q->mult[i][c] + 32768) >> 16;
               o[p] = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
             }
         }
@@ -512,7 +512,7 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
   int t = m->nlayers, K = m->classes, best = 0;
   float bv = 0;
   for (int c = 0; c < K; c++) {
-    float v = q->tkind[t] == T_ACC ? (float)(w->i32[t][c] * q->ascale[t][c]) : w->u8[t][c] * q->tscale[t];
+    float v = q->tkind[t] == T_ACC ? (float)(w->i32[t][c] * q->ascale[t][c]) : (float)w->u8[t][c] * q->tscale[t];
     if (logits) logits[c] = v;
     if (c == 0 || v > bv) bv = v, best = c;
   }
@@ -579,8 +579,9 @@ int pp_nn_qcompare_run(pp_nn_model *m, const pp_nn_data *d, int first, int count
   sub.y = d->y + first;
   sub.n = count;
   int K = m->classes, qat = m->q.qat, st;
-  float *fl = malloc(sizeof(float) * (size_t)count * K), *il = malloc(sizeof(float) * (size_t)count * K);
-  int *pred = malloc(sizeof(int) * (size_t)count);
+  /* il and pred zeroed: pp_nn_qrun fills them inside an OpenMP loop the analyzer cannot follow. */
+  float *fl = malloc(sizeof(float) * (size_t)count * K), *il = calloc((size_t)count * K, sizeof(float));
+  int *pred = calloc((size_t)count, sizeof(int));
   pp_nn_qmodel *q = NULL;
   if (!fl || !il || !pred) {
     st = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
@@ -605,8 +606,8 @@ int pp_nn_qcompare_run(pp_nn_model *m, const pp_nn_data *d, int first, int count
     hits += pred[i] == sub.y[i];
   }
   out->n = count;
-  out->argmax_agree = 100.0 * agree / count;
-  out->int_accuracy = 100.0 * hits / count;
+  out->argmax_agree = 100.0 * (double)agree / count;
+  out->int_accuracy = 100.0 * (double)hits / count;
 out:
   pp_nn_qmodel_free(q);
   free(fl);

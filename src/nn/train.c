@@ -27,6 +27,7 @@ void pp_nn_train_defaults(pp_nn_train_opts *o) {
 
 static double lr_at(const pp_nn_train_opts *o, int epoch, long step, long total) {
   switch (o->schedule) {
+    // NOLINTNEXTLINE(bugprone-integer-division): the rate drops once per whole step_every epochs
     case PP_NN_SCHED_STEP: return o->lr * pow(o->step_gamma, epoch / (o->step_every > 0 ? o->step_every : 1));
     case PP_NN_SCHED_COSINE: return o->lr * 0.5 * (1.0 + cos(M_PI * (double)step / (double)total));
     default: return o->lr;
@@ -109,7 +110,7 @@ int pp_nn_train(pp_nn_model *m, const pp_nn_data *d, const pp_nn_train_opts *o, 
       if (o->progress) pp_progress_update(&pr, step + 1);
     }
     long nsteps = seen / B;
-    pp_nn_epoch_stats es = {ep + 1, nsteps ? loss_sum / nsteps : 0, seen ? 100.0 * hits / seen : 0, lr,
+    pp_nn_epoch_stats es = {ep + 1, nsteps ? loss_sum / (double)nsteps : 0, seen ? 100.0 * (double)hits / (double)seen : 0, lr,
                             pp_now() - t0};
     if (cb) cb(&es, ctx);
   }
@@ -147,7 +148,7 @@ int pp_nn_eval(pp_nn_model *m, const pp_nn_data *d, double *accuracy, double *lo
         for (int k = 0; k < m->classes; k++) out[(size_t)(i0 + b) * m->classes + k] = lg[(size_t)k * nb + b];
   }
   free(idx);
-  if (accuracy) *accuracy = d->n ? 100.0 * hits / d->n : 0;
+  if (accuracy) *accuracy = d->n ? 100.0 * (double)hits / d->n : 0;
   if (loss) *loss = d->n ? ls / d->n : 0;
   return PP_OK;
 }

@@ -54,7 +54,7 @@ static int objective(ctx *c, const double *R, double *acc, double *loss, pp_err 
 /* Trace energy per MAC of the PANN network at R (and per layer, may be NULL). */
 static int trace_energy(ctx *c, const double *R, double *fj, pp_pann_energy *layers, pp_err *e) {
   int st = quantize(c, R, e);
-  pp_pann_energy en;
+  pp_pann_energy en = {0};
   if (!st)
     st = pp_pann_net_energy_layers(c->n, c->pw, c->o->accum, c->o->trace, c->o->trace_first, c->o->trace_count, &en,
                                    layers, e);

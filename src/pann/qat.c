@@ -85,6 +85,10 @@ int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, 
                       "PANN QAT needs R > 0, steps >= 1, batch >= 2 (and no larger than the %d images), lr > 0", d->n);
   if (o->act_bits && (o->act_bits < 2 || o->act_bits > 8))
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN QAT: activation bits must be 0 (float) or 2..8 (got %d)", o->act_bits);
+  if (o->skip_count < 0 || o->skip_first < 0 || (o->skip_count > 0 && o->skip_first + o->skip_count > d->n) ||
+      d->n - o->skip_count < o->batch)
+    return pp_err_set(e, PP_EINVAL, "", 0, "PANN QAT: held-out images [%d, +%d) leave too few of the %d to train on",
+                      o->skip_first, o->skip_count, d->n);
   if (o->act_bits && (o->calib_images < 1 || o->calib_images > d->n))
     return pp_err_set(e, PP_EINVAL, "", 0, "PANN QAT: %d calibration images of %d", o->calib_images, d->n);
   int nq = 0;
@@ -172,7 +176,8 @@ int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, 
       if ((st = act_scales(m, d, o, Rl, sx, e))) break;
     }
     for (int b = 0; b < o->batch; b++) {
-      uint32_t k = pp_rng_below(&r, (uint32_t)d->n);
+      uint32_t k = pp_rng_below(&r, (uint32_t)(d->n - o->skip_count));
+      if (o->skip_count > 0 && k >= (uint32_t)o->skip_first) k += (uint32_t)o->skip_count; /* over the held-out range */
       memcpy(batch.x + (size_t)b * img, (xq ? xq : d->x) + (size_t)k * img, img);
       batch.y[b] = d->y[k];
     }

@@ -275,9 +275,9 @@ void report_pann_html(FILE *f, const pp_report *r) {
     fputs("<tr><td class=l>", f);
     report_html_esc(f, method_name(p->method));
     fputs("</td>", f);
-    report_td_num(f, "%.0f", p->budget_bits > 0 ? p->budget_bits : NAN);
-    report_td_num(f, "%.0f", p->w_bits > 0 ? p->w_bits : NAN);
-    report_td_num(f, "%.0f", p->a_bits > 0 ? p->a_bits : NAN);
+    report_td_num(f, "%.0f", p->budget_bits > 0 ? (double)p->budget_bits : (double)NAN);
+    report_td_num(f, "%.0f", p->w_bits > 0 ? (double)p->w_bits : (double)NAN);
+    report_td_num(f, "%.0f", p->a_bits > 0 ? (double)p->a_bits : (double)NAN);
     report_td_num(f, "%.3f", p->R);
     report_td_num(f, "%.2f", p->budget_fj);
     report_td_num(f, "%.2f", p->power_fj);

@@ -43,8 +43,9 @@ static int collect(const sel_ctx *c, viol_list *v, pp_err *e) {
   const pp_select_sets *in = &c->start;
   int na = c->na;
   unsigned thr = c->thr;
-  size_t *count = pp_xcalloc(2 * 65536, sizeof *count), *pos = count + 65536;
+  size_t *count = pp_xcalloc((size_t)2 * 65536, sizeof *count);
   if (!count) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+  size_t *pos = count + 65536;
   for (int wi = 0; wi < c->nw; wi++) {
     if (!in->w_keep[wi]) continue;
     const uint16_t *t = d->d + (size_t)wi * na * na;
@@ -114,7 +115,7 @@ static void count_all(const sel_ctx *c, const pp_select_sets *s, counts *n) {
     const uint16_t *t = c->d->d + (size_t)wi * na * na;
     for (int a = 0; a < na; a++) {
       if (!s->a_keep[a]) continue;
-      const uint16_t *row = t + a * na;
+      const uint16_t *row = t + (size_t)a * na;
       for (int b = 0; b < na; b++)
         if (s->a_keep[b] && row[b] > c->thr) {
           n->total++;
@@ -131,7 +132,7 @@ static void remove_weight(const sel_ctx *c, pp_select_sets *s, counts *n, int wi
   const uint16_t *t = c->d->d + (size_t)wi * na * na;
   for (int a = 0; a < na; a++) {
     if (!s->a_keep[a]) continue;
-    const uint16_t *row = t + a * na;
+    const uint16_t *row = t + (size_t)a * na;
     for (int b = 0; b < na; b++)
       if (s->a_keep[b] && row[b] > c->thr) {
         n->total--;
@@ -148,7 +149,7 @@ static void remove_act(const sel_ctx *c, pp_select_sets *s, counts *n, int x) {
   for (int wi = 0; wi < c->nw; wi++) {
     if (!s->w_keep[wi]) continue;
     const uint16_t *t = c->d->d + (size_t)wi * na * na;
-    const uint16_t *row = t + x * na; /* x -> b, including x -> x */
+    const uint16_t *row = t + (size_t)x * na; /* x -> b, including x -> x */
     for (int b = 0; b < na; b++)
       if (s->a_keep[b] && row[b] > c->thr) {
         n->total--;
@@ -182,7 +183,7 @@ static int weight_fits(const sel_ctx *c, const pp_select_sets *s, const int *act
   int na = c->na;
   const uint16_t *t = c->d->d + (size_t)wi * na * na;
   for (int i = 0; i < nacts; i++) {
-    const uint16_t *row = t + acts[i] * na;
+    const uint16_t *row = t + (size_t)acts[i] * na;
     for (int j = 0; j < nacts; j++)
       if (row[acts[j]] > c->thr) return 0;
   }

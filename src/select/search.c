@@ -61,7 +61,7 @@ int sel_act_order(const sel_ctx *c, const sel_run *r, int *order) {
     if (c->start.a_keep[a]) order[n++] = a;
   g_order_run = r;
   g_order_ctx = c;
-  qsort(order, (size_t)n, sizeof order[0], cmp_act);
+  if (n > 1) qsort(order, (size_t)n, sizeof order[0], cmp_act);
   return n;
 }
 

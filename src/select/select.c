@@ -52,7 +52,7 @@ void pp_select_power_keep(const pp_char_power *p, int n, pp_select_sets *s) {
   pp_select_sets_all(s, p->w_min, p->n_w, PP_CHAR_MAX_A);
   if (n < 1) n = 1;
   if (n > p->n_w) n = p->n_w;
-  int order[PP_CHAR_MAX_W];
+  int order[PP_CHAR_MAX_W] = {0};
   for (int i = 0; i < p->n_w; i++) order[i] = p->w_min + i;
   g_sort_p = p;
   qsort(order, (size_t)p->n_w, sizeof order[0], cmp_cheap);
@@ -132,7 +132,8 @@ int pp_select_read_values(const char *path, int lo, int hi, uint8_t *mask, int *
   size_t len;
   int rc = pp_read_file(path, &text, &len, e);
   if (rc) return rc;
-  memset(mask, 0, (size_t)(hi - lo + 1));
+  int nv = hi - lo + 1;
+  memset(mask, 0, (size_t)nv);
   int line = 0, n = 0;
   char *s = text;
   while (*s) {

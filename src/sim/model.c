@@ -25,7 +25,7 @@ static uint64_t tt_mask(int m) { return m >= 6 ? ~(uint64_t)0 : (((uint64_t)1 <<
 
 /* Cofactors of tt (over variables 0..m-1, m <= 6) with respect to variable m-1. */
 static void cofactors(uint64_t tt, int m, uint64_t *f0, uint64_t *f1) {
-  int half = 1 << (m - 1);
+  int half = 1 << (m - 1); // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): 1 <= m <= 6 (build returns constants of 0 variables first)
   uint64_t hm = ((uint64_t)1 << half) - 1;
   *f0 = tt & hm;
   *f1 = (tt >> half) & hm;
@@ -282,7 +282,7 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
   for (int n = 0; n < nn; n++) {
     const pp_net *net = &nl->nets[n];
     m->net_node[n] = -1;
-    m->net_const[n] = net->drv_kind == PP_DRV_CONST0 ? 0 : net->drv_kind == PP_DRV_CONST1 ? 1 : -1;
+    m->net_const[n] = (int8_t)(net->drv_kind == PP_DRV_CONST0 ? 0 : net->drv_kind == PP_DRV_CONST1 ? 1 : -1);
     m->net_ecap[n] = 0.5 * net->load_ff * v2;
     m->slew_r[n] = m->slew_f[n] = in_slew;
   }

@@ -25,7 +25,7 @@ static void propagate(const pp_sim_model *m, int32_t *ar, int32_t *af, int longe
       int32_t pr = ar[x] == none ? none : ar[x] + m->pin_dr[p]; /* pin rises */
       int32_t pf = af[x] == none ? none : af[x] + m->pin_df[p]; /* pin falls */
       /* candidates for the output rise: (value, pin edge) */
-      int32_t cr[2], cf[2];
+      int32_t cr[2] = {none, none}, cf[2] = {none, none};
       int er[2], ef[2], ncr = 0, ncf = 0;
       if (u == UNATE_POS || u == UNATE_BI) cr[ncr] = pr, er[ncr++] = 1, cf[ncf] = pf, ef[ncf++] = 0;
       if (u == UNATE_NEG || u == UNATE_BI) cr[ncr] = pf, er[ncr++] = 0, cf[ncf] = pr, ef[ncf++] = 1;
@@ -41,7 +41,7 @@ static void propagate(const pp_sim_model *m, int32_t *ar, int32_t *af, int longe
     int n = m->node_net[d];
     ar[n] = orr;
     af[n] = off;
-    if (bp) bp[2 * n + 1] = br, bp[2 * n] = bf;
+    if (bp) bp[(size_t)2 * n + 1] = br, bp[(size_t)2 * n] = bf;
   }
 }
 

@@ -1,5 +1,6 @@
 /* util/err: error context and checked allocation. */
 #include "pp/util.h"
+#undef pp_err_set /* util.h's analyzer model is for the callers */
 
 #include <stdlib.h>
 #include <string.h>

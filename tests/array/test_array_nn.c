@@ -15,6 +15,7 @@
 
 #include "pp/array.h"
 #include "pp/nn.h"
+#include "pp_test.h"
 
 static int asan(void) { return getenv("PP_ASAN") != NULL; }
 
@@ -137,28 +138,6 @@ static void test_network_fast_equals_naive(void **st) {
   pp_nn_data_free(&d);
 }
 
-/* Runs argv, stdout into out (NUL-terminated); returns the exit status. */
-static int run(char *const argv[], char *out, size_t n) {
-  int fd[2];
-  assert_int_equal(pipe(fd), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  close(fd[1]);
-  size_t got = 0;
-  ssize_t k;
-  while ((k = read(fd[0], out + got, n - 1 - got)) > 0) got += (size_t)k;
-  out[got] = 0;
-  close(fd[0]);
-  int stt;
-  waitpid(pid, &stt, 0);
-  return WIFEXITED(stt) ? WEXITSTATUS(stt) : -1;
-}
-
 static void test_cli_trace(void **st) {
   (void)st;
   const char *exe = getenv("PP_EXE");
@@ -173,11 +152,13 @@ static void test_cli_trace(void **st) {
   pp_err e;
   pp_err_clear(&e);
   assert_int_equal(pp_nn_model_save(m, model, &e), PP_OK);
-  char *out = malloc(1 << 16);
-  char *argv[] = {(char *)exe, "trace", "--model-file", model, "--data", "synthetic", "--images", "3",
-                  "--array", "64", "--calib-images", "1", "-o", dir, "--json", "--no-plots", NULL};
-  int code = run(argv, out, 1 << 16);
+  char *out = NULL, td[64]; /* td: the CLI's captured stdout and stderr */
+  assert_int_equal(pp_test_tmpdir(td, sizeof td, "pp_arraynn"), 0);
+  const char *const args[] = {"trace", "--model-file", model, "--data", "synthetic", "--images", "3", "--array", "64",
+                              "--calib-images", "1", "-o", dir, "--json", "--no-plots", NULL};
+  int code = pp_test_cliv(td, &out, args);
   assert_int_equal(code, 0);
+  assert_non_null(out);
   /* the last line is the result object */
   char *last = out + strlen(out);
   while (last > out && (last[-1] == '\n')) *--last = 0;
@@ -194,11 +175,12 @@ static void test_cli_trace(void **st) {
   assert_int_equal(s->c.mismatches, 0);
   pp_array_stats_free(s);
   /* a missing model: one clear error and a non-zero status */
-  char *bad[] = {(char *)exe, "trace", "--model-file", "/nonexistent/model.ppm", "-o", dir, NULL};
-  assert_int_not_equal(run(bad, out, 1 << 16), 0);
-  char *usage[] = {(char *)exe, "trace", "--images", "x", NULL};
-  assert_int_equal(run(usage, out, 1 << 16), 2);
   free(out);
+  assert_int_not_equal(pp_test_cli(td, NULL, "trace", "--model-file", "/nonexistent/model.ppm", "-o", dir,
+                                   (const char *)NULL),
+                       0);
+  assert_int_equal(pp_test_cli(td, NULL, "trace", "--images", "x", (const char *)NULL), 2);
+  assert_int_equal(pp_test_rmtree(td), 0);
   pp_nn_qmodel_free(q);
   pp_nn_model_free(m);
   pp_nn_data_free(&d);

@@ -12,22 +12,13 @@
 #include <unistd.h>
 
 #include "pp/characterize.h"
+#include "pp_test.h"
 
 static char g_dir[64];
 
-static int run(const char *sub, const char *args, char **out) {
-  const char *exe = getenv("PP_EXE");
-  assert_non_null(exe);
-  char cmd[4096], of[128];
-  snprintf(of, sizeof of, "%s/stdout.txt", g_dir);
-  snprintf(cmd, sizeof cmd, "%s %s %s > %s 2> %s/stderr.txt", exe, sub, args, of, g_dir);
-  int st = system(cmd);
-  pp_err e;
-  pp_err_clear(&e);
-  size_t n;
-  if (out) assert_int_equal(pp_read_file(of, out, &n, &e), PP_OK);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* Runs powerprune with the arguments; stdout into *out (caller frees). */
+#define RUN(out, ...) pp_test_cli(g_dir, (out), __VA_ARGS__, (const char *)NULL)
+#define P(name) pp_test_path(g_dir, (name))
 
 /* The "power_uw" object of the output, as a string. */
 static char *power_obj(const char *json) {
@@ -40,11 +31,11 @@ static char *power_obj(const char *json) {
 
 static void test_characterize_cli(void **st) {
   (void)st;
-  char args[1024], *out = NULL, *out2 = NULL;
+  char *out = NULL, *out2 = NULL;
   /* the acceptance command's shape, with few transitions to stay fast */
-  snprintf(args, sizeof args, "--uniform --transitions %d --seed 1 -o %s/c1 --json --no-plot",
-           getenv("PP_ASAN") ? 3 : 12, g_dir);
-  assert_int_equal(run("characterize", args, &out), 0);
+#define ARGS1 "characterize", "--uniform", "--transitions", getenv("PP_ASAN") ? "3" : "12", "--seed", "1", "-o", P("c1"), \
+              "--json", "--no-plot"
+  assert_int_equal(RUN(&out, ARGS1), 0);
   assert_non_null(strstr(out, "\"format\":\"powerprune-power-1\""));
   char *po = power_obj(out);
   for (int w = -127; w <= 127; w++) {
@@ -55,7 +46,7 @@ static void test_characterize_cli(void **st) {
   assert_null(strstr(po, "\"128\":"));
   assert_null(strstr(po, "\"-128\":"));
   /* same seed, same table; the files read back */
-  assert_int_equal(run("characterize", args, &out2), 0);
+  assert_int_equal(RUN(&out2, ARGS1), 0);
   char *po2 = power_obj(out2);
   assert_string_equal(po, po2);
   char path[256];
@@ -74,21 +65,19 @@ static void test_characterize_cli(void **st) {
   free(out);
   free(out2);
   /* errors */
-  snprintf(args, sizeof args, "--uniform -o %s/c2 --trace x --json", g_dir);
-  assert_int_equal(run("characterize", args, NULL), 2);
-  assert_int_equal(run("characterize", "--uniform --json", NULL), 2);
-  snprintf(args, sizeof args, "--uniform -o %s/c3 --netlist /nonexistent/mac.v", g_dir);
-  assert_int_equal(run("characterize", args, NULL), 4);
-  snprintf(args, sizeof args, "--trace %s/c1/power.csv -o %s/c3", g_dir, g_dir);
-  assert_int_equal(run("characterize", args, NULL), 3); /* not a statistics file */
-  assert_int_equal(run("characterize", "--help", NULL), 0);
+  assert_int_equal(RUN(NULL, "characterize", "--uniform", "-o", P("c2"), "--trace", "x", "--json"), 2);
+  assert_int_equal(RUN(NULL, "characterize", "--uniform", "--json"), 2);
+  assert_int_equal(RUN(NULL, "characterize", "--uniform", "-o", P("c3"), "--netlist", "/nonexistent/mac.v"), 4);
+  assert_int_equal(RUN(NULL, "characterize", "--trace", P("c1/power.csv"), "-o", P("c3")), 3); /* not a statistics file */
+  assert_int_equal(RUN(NULL, "characterize", "--help"), 0);
 }
 
 static void test_timing_cli(void **st) {
   (void)st;
-  char args[1024], *out = NULL;
-  snprintf(args, sizeof args, "--w-bits 4 --a-bits 4 --p-bits 10 -o %s/t1 --json --no-plot", g_dir);
-  assert_int_equal(run("timing", args, &out), 0);
+  char *out = NULL;
+  assert_int_equal(RUN(&out, "timing", "--w-bits", "4", "--a-bits", "4", "--p-bits", "10", "-o", P("t1"), "--json",
+                       "--no-plot"),
+                   0);
   assert_non_null(strstr(out, "\"format\":\"powerprune-timing-1\""));
   assert_non_null(strstr(out, "\"max_delay_ps_per_weight\":{\"-7\":"));
   char path[256];
@@ -109,18 +98,17 @@ static void test_timing_cli(void **st) {
   assert_int_equal(access(path, R_OK), 0);
   snprintf(path, sizeof path, "%s/t1/delay_hist.csv", g_dir);
   assert_int_equal(access(path, R_OK), 0);
-  snprintf(args, sizeof args, "-o %s/t2 --mult-netlist /nonexistent.v", g_dir);
-  assert_int_equal(run("timing", args, NULL), 4);
-  assert_int_equal(run("timing", "--w-bits 9 -o x", NULL), 2);
+  assert_int_equal(RUN(NULL, "timing", "-o", P("t2"), "--mult-netlist", "/nonexistent.v"), 4);
+  assert_int_equal(RUN(NULL, "timing", "--w-bits", "9", "-o", "x"), 2);
 }
 
 int main(void) {
-  snprintf(g_dir, sizeof g_dir, "/tmp/pp_charcli_XXXXXX");
-  if (!mkdtemp(g_dir)) return 1;
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_charcli")) return 1;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_characterize_cli), cmocka_unit_test(test_timing_cli)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-  if (system(cmd)) rc |= 0;
+  if (pp_test_rmtree(g_dir)) {
+    fprintf(stderr, "could not remove %s\n", g_dir);
+    rc |= 1;
+  }
   return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pp/characterize.h"
+#include "pp_test.h"
 
 static char g_dir[64];
 
@@ -226,16 +227,16 @@ static void test_trace_tuples(void **st) {
 }
 
 int main(void) {
-  snprintf(g_dir, sizeof g_dir, "/tmp/pp_charsim_XXXXXX");
-  if (!mkdtemp(g_dir)) return 1;
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_charsim")) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fig5_example), cmocka_unit_test(test_power_table),
       cmocka_unit_test(test_timing_array), cmocka_unit_test(test_timing_booth),
       cmocka_unit_test(test_bad_netlists), cmocka_unit_test(test_trace_tuples),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-  if (system(cmd)) rc |= 0;
+  if (pp_test_rmtree(g_dir)) {
+    fprintf(stderr, "could not remove %s\n", g_dir);
+    rc |= 1;
+  }
   return rc;
 }

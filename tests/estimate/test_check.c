@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "pp/estimate.h"
+#include "pp_test.h"
 
 static char g_dir[64];
 
@@ -140,12 +141,12 @@ static void test_check_streams(void **st) {
 }
 
 int main(void) {
-  snprintf(g_dir, sizeof g_dir, "/tmp/pp_estchk_XXXXXX");
-  if (!mkdtemp(g_dir)) return 1;
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_estchk")) return 1;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_check_streams)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-  if (system(cmd)) rc |= 0;
+  if (pp_test_rmtree(g_dir)) {
+    fprintf(stderr, "could not remove %s\n", g_dir);
+    rc |= 1;
+  }
   return rc;
 }

@@ -12,17 +12,13 @@
 #include <unistd.h>
 
 #include "pp/estimate.h"
+#include "pp_test.h"
 
 static char g_dir[64];
 
-static int run(const char *args) {
-  const char *exe = getenv("PP_EXE");
-  assert_non_null(exe);
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s estimate %s > %s/stdout.txt 2> %s/stderr.txt", exe, args, g_dir, g_dir);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* Runs `powerprune estimate` with the arguments; returns the exit status. */
+#define RUN(...) pp_test_cli(g_dir, NULL, "estimate", __VA_ARGS__, (const char *)NULL)
+#define P(name) pp_test_path(g_dir, (name))
 
 static void setup(void) {
   pp_array_stats *s = calloc(1, sizeof *s);
@@ -82,21 +78,17 @@ static void read_row(double *v, int n) {
 static void test_cli_estimate(void **st) {
   (void)st;
   setup();
-  char args[1024];
   double v[12];
   /* original = selected, no delay info: no reduction */
-  snprintf(args, sizeof args, "--trace %s/stats.bin --power %s/power.csv -o %s/out", g_dir, g_dir, g_dir);
-  assert_int_equal(run(args), 0);
+  assert_int_equal(RUN("--trace", P("stats.bin"), "--power", P("power.csv"), "-o", P("out")), 0);
   read_row(v, 12);
   /* SHW: (30*10 + 100*15 + 50*13)/20 + 16*2 = 154.5 uW; OHW: (1500 + 650)/20 + 2*240/20 = 131.5 uW */
   assert_true(fabs(v[0] - 0.1545) < 1e-9 && fabs(v[3] - 0.1315) < 1e-9);
   assert_true(fabs(v[2]) < 1e-12 && fabs(v[5]) < 1e-12);
   /* weights restricted (5 -> 4: dyn 15 -> 14) and 20 of 180 ps saved */
-  snprintf(args, sizeof args,
-           "--trace %s/stats.bin --power %s/power.csv --allowed-weights %s/w.txt --delay-orig-ps 180 "
-           "--delay-sel-ps 160 -o %s/out --json",
-           g_dir, g_dir, g_dir, g_dir);
-  assert_int_equal(run(args), 0);
+  assert_int_equal(RUN("--trace", P("stats.bin"), "--power", P("power.csv"), "--allowed-weights", P("w.txt"),
+                       "--delay-orig-ps", "180", "--delay-sel-ps", "160", "-o", P("out"), "--json"),
+                   0);
   read_row(v, 12);
   pp_est_vmodel m;
   pp_est_vmodel_default(&m);
@@ -114,22 +106,69 @@ static void test_cli_estimate(void **st) {
   double shw_noscale = (300 + 1400 + 650) / 20.0 + 32;
   assert_true(fabs(v[10] - (shw_noscale - shw) / 154.5) < 1e-5);
   /* errors */
-  snprintf(args, sizeof args, "--trace %s/power.csv --power %s/power.csv --json", g_dir, g_dir);
-  assert_int_equal(run(args), 3);
-  snprintf(args, sizeof args, "--trace %s/stats.bin --json", g_dir);
-  assert_int_equal(run(args), 2);
-  snprintf(args, sizeof args, "--trace %s/stats.bin --power %s/power.csv --delay-orig-ps 180 --json", g_dir, g_dir);
-  assert_int_equal(run(args), 2);
-  assert_int_equal(run("--help"), 0);
+  assert_int_equal(RUN("--trace", P("power.csv"), "--power", P("power.csv"), "--json"), 3);
+  assert_int_equal(RUN("--trace", P("stats.bin"), "--json"), 2);
+  assert_int_equal(RUN("--trace", P("stats.bin"), "--power", P("power.csv"), "--delay-orig-ps", "180", "--json"), 2);
+  assert_int_equal(RUN("--help"), 0);
+}
+
+/* The power-gated PE-cycles come from each layer's tiling, the computation
+ * `run` uses too (pp_est_usage_from_layers): one 6 x 5 product, N = 3, on a
+ * 4 x 4 array leaves 2 columns idle in its 2 right-hand tiles, each lasting
+ * 4 + 3 + 4 + 2 - 2 = 11 cycles: 2 x 4 x 2 x 11 = 176 gated PE-cycles of
+ * 16 x 100. A per-tile mean (4 unused of 4 x 4 columns) would gate 400. */
+static void test_cli_estimate_per_layer(void **st) {
+  (void)st;
+  pp_array_stats *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  s->size = 4;
+  s->bins = 2;
+  s->psum_bits = pp_array_psum_bits(4);
+  uint64_t bh[4] = {1, 2, 3, 4};
+  s->bin_hist = bh;
+  s->c.load_cycles = 40;
+  s->c.stream_cycles = 60;
+  s->c.tiles = 4;
+  s->c.unused_cols = 4;
+  s->c.gemms = 1;
+  s->mac_per_weight[127] = 30;
+  s->mac_per_weight[127 + 5] = 100;
+  s->mac_per_weight[127 - 3] = 50;
+  s->c.macs = 180;
+  pp_array_layer L;
+  memset(&L, 0, sizeof L);
+  snprintf(L.name, sizeof L.name, "fc");
+  L.groups = 1;
+  L.M = 6;
+  L.K = 5;
+  L.N = 3;
+  L.c.gemms = 1;
+  L.c.tiles = 4;
+  L.c.unused_cols = 4;
+  L.c.macs = 180;
+  s->nlayers = 1;
+  s->layers = &L;
+  char path[256];
+  pp_err e;
+  pp_err_clear(&e);
+  snprintf(path, sizeof path, "%s/stats_l.bin", g_dir);
+  assert_int_equal(pp_array_stats_write(s, path, &e), PP_OK);
+  free(s);
+  assert_int_equal(RUN("--trace", P("stats_l.bin"), "--power", P("power.csv"), "-o", P("out")), 0);
+  double v[12];
+  read_row(v, 12);
+  /* SHW: (300 + 1500 + 650)/100 + 16 x 2 = 56.5 uW; OHW: (1500 + 650)/100 + 2 x (1600 - 176)/100 = 49.98 uW */
+  assert_true(fabs(v[0] - 0.0565) < 1e-9);
+  assert_true(fabs(v[3] - 0.04998) < 1e-9);
 }
 
 int main(void) {
-  snprintf(g_dir, sizeof g_dir, "/tmp/pp_estcli_XXXXXX");
-  if (!mkdtemp(g_dir)) return 1;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_estimate)};
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_estcli")) return 1;
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_estimate), cmocka_unit_test(test_cli_estimate_per_layer)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-  if (system(cmd)) rc |= 0;
+  if (pp_test_rmtree(g_dir)) {
+    fprintf(stderr, "could not remove %s\n", g_dir);
+    rc |= 1;
+  }
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,40 +17,51 @@
 
 #include "pp/report.h"
 #include "pp/select.h"
+#include "pp_test.h"
 
 static char dir[256];
-static char args[1024];
+static char out_dir[300], cache_dir[300];
 
 static int setup(void **st) {
   (void)st;
-  snprintf(dir, sizeof dir, "/tmp/pp_test_run.XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  /* small enough for a test, large enough that every stage does real work */
-  int asan = getenv("PP_ASAN") != NULL;
-  snprintf(args, sizeof args,
-           "run --quick --data synthetic --train-images %d --test-images %d --epochs 2 --trace-images 2 "
-           "--transitions %d --repeats 2 --power-counts 128,48 --array 32 --tick-ps 10 --seed 3 --out %s/out --cache %s/cache",
-           asan ? 300 : 600, asan ? 100 : 200, asan ? 60 : 200, dir, dir);
-  return 0;
+  if (pp_test_tmpdir(dir, sizeof dir, "pp_test_run")) return -1;
+  snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+  snprintf(cache_dir, sizeof cache_dir, "%s/cache", dir);
+  /* one thread: the data are tiny, and ctest runs other tests beside this one */
+  return setenv("OMP_NUM_THREADS", "1", 1);
 }
 
 static int teardown(void **st) {
   (void)st;
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return pp_test_rmtree(dir);
 }
 
-/* Runs powerprune with args, stderr into dir/log.txt; returns the exit status. */
-static int run(const char *extra) {
-  const char *exe = getenv("PP_EXE");
-  assert_non_null(exe);
-  char cmd[4096];
-  /* one thread: the data are tiny, and ctest runs other tests beside this one */
-  snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 '%s' %s %s > '%s/stdout.txt' 2> '%s/log.txt'", exe, args,
-           extra ? extra : "", dir, dir);
-  int rc = system(cmd);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+/* Runs the quick flow with up to two extra arguments (NULL: none), stderr
+ * into dir/stderr.txt; returns the exit status. Small enough for a test,
+ * large enough that every stage does real work. */
+static int run(const char *extra1, const char *extra2) {
+  int asan = getenv("PP_ASAN") != NULL;
+  const char *const args[] = {"run", "--quick", "--data", "synthetic", "--train-images", asan ? "300" : "600",
+                              "--test-images", asan ? "100" : "200", "--epochs", "2", "--trace-images", "2",
+                              "--transitions", asan ? "60" : "200", "--repeats", "2", "--power-counts", "128,48",
+                              "--array", "32", "--tick-ps", "10", "--seed", "3", "--out", out_dir, "--cache", cache_dir,
+                              extra1, extra2, NULL};
+  return pp_test_cliv(dir, NULL, args);
+}
+
+/* How many files match dir/pattern. */
+static size_t count_files(const char *pattern) {
+  glob_t g;
+  int rc = glob(pp_test_path(dir, pattern), 0, NULL, &g);
+  size_t n = rc ? 0 : g.gl_pathc;
+  if (!rc) globfree(&g);
+  return n;
+}
+
+/* Removes dir/rel, which must exist. */
+static void remove_file(const char *rel) {
+  const char *p = pp_test_path(dir, rel);
+  if (unlink(p)) fail_msg("cannot remove %s", p);
 }
 
 static char *slurp(const char *rel) {
@@ -206,24 +218,22 @@ static int count(const char *text, const char *needle) {
 
 static void test_quick_run_and_resume(void **st) {
   (void)st;
-  int rc = run(NULL);
+  int rc = run(NULL, NULL);
   if (rc) {
-    char *log = slurp("log.txt");
+    char *log = slurp("stderr.txt");
     fail_msg("powerprune run exited %d:\n%s", rc, log);
   }
   check_report();
   char *table1 = slurp("out/table.csv");
-  char *log = slurp("log.txt");
+  char *log = slurp("stderr.txt");
   assert_int_equal(count(log, "done already"), 0);
   free(log);
   /* the trained float model and the delay table went to the cache for other folders */
-  char cmd0[700];
-  snprintf(cmd0, sizeof cmd0, "ls %s/cache/float-*.ppnn %s/cache/delay-*.ppdelay > /dev/null", dir, dir);
-  assert_int_equal(system(cmd0), 0);
+  assert_true(count_files("cache/float-*.ppnn") >= 1 && count_files("cache/delay-*.ppdelay") >= 1);
 
   /* a rerun does nothing again and says so */
-  assert_int_equal(run(NULL), 0);
-  log = slurp("log.txt");
+  assert_int_equal(run(NULL, NULL), 0);
+  log = slurp("stderr.txt");
   assert_true(count(log, "done already") >= 8);
   assert_int_equal(count(log, ": done in"), 0);
   free(log);
@@ -232,12 +242,11 @@ static void test_quick_run_and_resume(void **st) {
   free(table2);
 
   /* interrupted: the late stages are gone; the early ones are skipped, the result is the same */
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "rm -f %s/out/stages/20-trace-final.json %s/out/summary.json %s/out/table.csv", dir,
-           dir, dir);
-  assert_int_equal(system(cmd), 0);
-  assert_int_equal(run(NULL), 0);
-  log = slurp("log.txt");
+  remove_file("out/stages/20-trace-final.json");
+  remove_file("out/summary.json");
+  remove_file("out/table.csv");
+  assert_int_equal(run(NULL, NULL), 0);
+  log = slurp("stderr.txt");
   assert_non_null(strstr(log, "stage 01-train: done already"));
   assert_non_null(strstr(log, "stage 07-timing: done already"));
   assert_non_null(strstr(log, "stage 20-trace-final: done in"));
@@ -248,12 +257,11 @@ static void test_quick_run_and_resume(void **st) {
   free(table2);
 
   /* the bit-flip models went to the cache too */
-  snprintf(cmd0, sizeof cmd0, "ls %s/cache/pann-power-*.json > /dev/null", dir);
-  assert_int_equal(system(cmd0), 0);
+  assert_true(count_files("cache/pann-power-*.json") >= 1);
 
   /* --no-pann: the report has no comparison; `powerprune report` on it works */
-  assert_int_equal(run("--no-pann"), 0);
-  log = slurp("log.txt");
+  assert_int_equal(run("--no-pann", NULL), 0);
+  log = slurp("stderr.txt");
   assert_non_null(strstr(log, "stage 21-pann: not run (--no-pann)"));
   free(log);
   char p[512];
@@ -269,20 +277,20 @@ static void test_quick_run_and_resume(void **st) {
   snprintf(p, sizeof p, "%s/out/pann_compare.csv", dir);
   assert_int_not_equal(access(p, F_OK), 0); /* no stale table beside a report without it */
   /* and back: the stage is done already, the section returns */
-  assert_int_equal(run(NULL), 0);
-  log = slurp("log.txt");
+  assert_int_equal(run(NULL, NULL), 0);
+  log = slurp("stderr.txt");
   assert_non_null(strstr(log, "stage 21-pann: done already"));
   free(log);
   check_pann();
   /* `powerprune report DIR` re-renders the comparison's table and plot */
-  snprintf(cmd, sizeof cmd, "rm -f %s/out/pann_compare.csv %s/out/pann_accuracy_power.svg && '%s' report %s/out 2>/dev/null",
-           dir, dir, getenv("PP_EXE"), dir);
-  assert_int_equal(system(cmd), 0);
+  remove_file("out/pann_compare.csv");
+  remove_file("out/pann_accuracy_power.svg");
+  assert_int_equal(pp_test_cli(dir, NULL, "report", out_dir, (const char *)NULL), 0);
   check_pann();
 
   /* a changed option redoes what depends on it only */
-  assert_int_equal(run("--power-tolerance 0.25"), 0);
-  log = slurp("log.txt");
+  assert_int_equal(run("--power-tolerance", "0.25"), 0);
+  log = slurp("stderr.txt");
   assert_non_null(strstr(log, "stage 03-prune: done already"));
   free(log);
   check_report();
@@ -291,20 +299,12 @@ static void test_quick_run_and_resume(void **st) {
 
 static void test_bad_options(void **st) {
   (void)st;
-  const char *exe = getenv("PP_EXE");
-  char cmd[2048];
-  snprintf(cmd, sizeof cmd, "'%s' run --model vgg --out %s/x 2>/dev/null", exe, dir);
-  int rc = system(cmd);
-  assert_int_equal(WEXITSTATUS(rc), 2);
-  snprintf(cmd, sizeof cmd, "'%s' run --sparsity 1.5 --out %s/x 2>/dev/null", exe, dir);
-  rc = system(cmd);
-  assert_int_equal(WEXITSTATUS(rc), 2);
-  snprintf(cmd, sizeof cmd, "'%s' run --help > /dev/null", exe);
-  assert_int_equal(system(cmd), 0);
+  const char *x = pp_test_path(dir, "x");
+  assert_int_equal(pp_test_cli(dir, NULL, "run", "--model", "vgg", "--out", x, (const char *)NULL), 2);
+  assert_int_equal(pp_test_cli(dir, NULL, "run", "--sparsity", "1.5", "--out", x, (const char *)NULL), 2);
+  assert_int_equal(pp_test_cli(dir, NULL, "run", "--help", (const char *)NULL), 0);
   /* powerprune report on a folder without a summary: one clear error */
-  snprintf(cmd, sizeof cmd, "'%s' report %s/nothing 2>/dev/null", exe, dir);
-  rc = system(cmd);
-  assert_int_equal(WEXITSTATUS(rc), 4);
+  assert_int_equal(pp_test_cli(dir, NULL, "report", pp_test_path(dir, "nothing"), (const char *)NULL), 4);
 }
 
 int main(void) {

@@ -13,15 +13,17 @@
 #include <unistd.h>
 
 #include "pp/netlist.h"
+#include "pp_test.h"
 
 static pp_lib *g_lib;
-static char g_tmp[256];
+static char g_tmp[256], g_dir[128]; /* g_dir: the CLI's captured output */
 
 static int setup(void **st) {
   (void)st;
   pp_err e;
   pp_err_clear(&e);
   snprintf(g_tmp, sizeof g_tmp, "/tmp/pp_test_mac_%ld.v", (long)getpid());
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_test_mac")) return -1;
   return pp_lib_read(PP_SOURCE_DIR "/data/pp_cells.lib", &g_lib, &e);
 }
 
@@ -29,7 +31,7 @@ static int teardown(void **st) {
   (void)st;
   pp_lib_free(g_lib);
   remove(g_tmp);
-  return 0;
+  return pp_test_rmtree(g_dir);
 }
 
 static int asan(void) { return getenv("PP_ASAN") != NULL; }
@@ -250,43 +252,58 @@ static void test_other_libraries(void **st) {
   }
 }
 
-/* Runs a shell command, returns its exit status and stdout. */
-static int run(const char *cmd, char *out, size_t n) {
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t k = fread(out, 1, n - 1, p);
-  out[k] = 0;
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+/* Runs `powerprune mac` with the arguments; returns the exit status, stdout
+ * (NUL-terminated) in out. */
+#define RUN(...) run_mac(out, sizeof out, "mac", __VA_ARGS__, (const char *)NULL)
+static int run_mac(char *out, size_t n, const char *arg, ...) {
+  const char *args[32];
+  int k = 0;
+  va_list ap;
+  va_start(ap, arg);
+  for (const char *a = arg; a && k < 31; a = va_arg(ap, const char *)) args[k++] = a;
+  va_end(ap);
+  args[k] = NULL;
+  char *text;
+  int rc = pp_test_cliv(g_dir, &text, args);
+  assert_non_null(text);
+  snprintf(out, n, "%s", text);
+  free(text);
+  return rc;
+}
+
+/* Breaks the netlist in g_tmp: its first XOR2_X1 gate becomes an XNOR2_X1. */
+static void break_one_xor(void) {
+  char *v = pp_test_slurp(g_tmp), *at = v ? strstr(v, "XOR2_X1 g") : NULL;
+  assert_non_null(at);
+  FILE *f = fopen(g_tmp, "w");
+  assert_non_null(f);
+  fprintf(f, "%.*sXNOR2_X1 g%s", (int)(at - v), v, at + strlen("XOR2_X1 g"));
+  assert_int_equal(fclose(f), 0);
+  free(v);
 }
 
 static void test_cli(void **st) {
   (void)st;
   const char *exe = getenv("PP_EXE");
   if (!exe) skip();
-  char cmd[2048], out[16384];
+  char out[16384];
   static const char *mult[] = {"array", "booth"}, *adder[] = {"ripple", "prefix"};
   for (int m = 0; m < 2; m++)
     for (int a = 0; a < 2; a++) {
-      snprintf(cmd, sizeof cmd, "%s mac generate --mult %s --adder %s -o %s", exe, mult[m], adder[a], g_tmp);
-      assert_int_equal(run(cmd, out, sizeof out), 0);
-      snprintf(cmd, sizeof cmd, "%s mac check %s --json", exe, g_tmp);
-      assert_int_equal(run(cmd, out, sizeof out), 0);
+      assert_int_equal(RUN("generate", "--mult", mult[m], "--adder", adder[a], "-o", g_tmp), 0);
+      assert_int_equal(RUN("check", g_tmp, "--json"), 0);
       assert_non_null(strstr(out, "\"pairs_checked\": 65536"));
       assert_non_null(strstr(out, "\"mismatches\": 0"));
       assert_non_null(strstr(out, "\"cells\": {"));
       assert_non_null(strstr(out, "\"area\": "));
     }
   /* a broken netlist: exit 1 */
-  snprintf(cmd, sizeof cmd, "sed -i '0,/XOR2_X1 g/s/XOR2_X1 g/XNOR2_X1 g/' %s && %s mac check %s --json", g_tmp, exe,
-           g_tmp);
-  assert_int_equal(run(cmd, out, sizeof out), 1);
+  break_one_xor();
+  assert_int_equal(RUN("check", g_tmp, "--json"), 1);
   assert_null(strstr(out, "\"mismatches\": 0"));
   /* usage errors */
-  snprintf(cmd, sizeof cmd, "%s mac generate --mult wallace -o %s 2>/dev/null", exe, g_tmp);
-  assert_int_equal(run(cmd, out, sizeof out), 2);
-  snprintf(cmd, sizeof cmd, "%s mac check /nonexistent.v 2>/dev/null", exe);
-  assert_int_equal(run(cmd, out, sizeof out), 4);
+  assert_int_equal(RUN("generate", "--mult", "wallace", "-o", g_tmp), 2);
+  assert_int_equal(RUN("check", "/nonexistent.v"), 4);
 }
 
 /* The Yosys route: data/mac_rtl.v mapped onto our library and onto the
@@ -295,23 +312,20 @@ static void test_yosys(void **st) {
   (void)st;
   const char *exe = getenv("PP_EXE");
   if (!exe || system("yosys -V >/dev/null 2>&1") != 0) skip();
-  char cmd[2048], out[16384];
+  char out[16384];
   const char *libs[] = {PP_SOURCE_DIR "/data/pp_cells.lib", "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"};
   int done = 0;
   for (int i = 0; i < 2; i++) {
     if (access(libs[i], R_OK) != 0) continue;
-    snprintf(cmd, sizeof cmd, "%s mac synth --lib %s -o %s", exe, libs[i], g_tmp);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
-    snprintf(cmd, sizeof cmd, "%s mac check %s --lib %s --json", exe, g_tmp, libs[i]);
-    assert_int_equal(run(cmd, out, sizeof out), 0);
+    assert_int_equal(RUN("synth", "--lib", libs[i], "-o", g_tmp), 0);
+    assert_int_equal(RUN("check", g_tmp, "--lib", libs[i], "--json"), 0);
     assert_non_null(strstr(out, "\"pairs_checked\": 65536"));
     assert_non_null(strstr(out, "\"mismatches\": 0"));
     done++;
   }
   /* other widths through chparam */
-  snprintf(cmd, sizeof cmd, "%s mac synth --w-bits 5 --a-bits 6 --p-bits 14 -o %s && %s mac check %s --json", exe,
-           g_tmp, exe, g_tmp);
-  assert_int_equal(run(cmd, out, sizeof out), 0);
+  assert_int_equal(RUN("synth", "--w-bits", "5", "--a-bits", "6", "--p-bits", "14", "-o", g_tmp), 0);
+  assert_int_equal(RUN("check", g_tmp, "--json"), 0);
   assert_non_null(strstr(out, "\"pairs_checked\": 2048"));
   assert_non_null(strstr(out, "\"mismatches\": 0"));
   assert_true(done >= 1);

@@ -11,23 +11,13 @@
 #include <unistd.h>
 
 #include "pp/select.h"
+#include "pp_test.h"
 
 static char g_dir[64];
 
-/* Runs the CLI with args; stdout into *out (caller frees), returns exit status. */
-static int run(const char *args, char **out) {
-  const char *exe = getenv("PP_EXE");
-  assert_non_null(exe);
-  char cmd[4096], of[128];
-  snprintf(of, sizeof of, "%s/stdout.txt", g_dir);
-  snprintf(cmd, sizeof cmd, "%s select %s > %s 2> %s/stderr.txt", exe, args, of, g_dir);
-  int st = system(cmd);
-  pp_err e;
-  pp_err_clear(&e);
-  size_t n;
-  if (out) assert_int_equal(pp_read_file(of, out, &n, &e), PP_OK);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* Runs `powerprune select` with the arguments; stdout into *out (caller frees). */
+#define RUN(out, ...) pp_test_cli(g_dir, (out), "select", __VA_ARGS__, (const char *)NULL)
+#define P(name) pp_test_path(g_dir, (name))
 
 static void setup_files(void) {
   pp_char_power p;
@@ -58,10 +48,9 @@ static void setup_files(void) {
 static void test_cli_select(void **st) {
   (void)st;
   setup_files();
-  char args[1024], *out = NULL;
+  char *out = NULL;
   /* power only: P < 137 keeps -2..3 (P[-3] = 138, P[3] = 135) */
-  snprintf(args, sizeof args, "--power %s/power.csv --power-uw 137 -o %s/o1 --json", g_dir, g_dir);
-  assert_int_equal(run(args, &out), 0);
+  assert_int_equal(RUN(&out, "--power", P("power.csv"), "--power-uw", "137", "-o", P("o1"), "--json"), 0);
   assert_non_null(strstr(out, "\"n_weights\":6"));
   assert_non_null(strstr(out, "\"weights\":[-2,-1,0,1,2,3]"));
   free(out);
@@ -74,28 +63,26 @@ static void test_cli_select(void **st) {
   assert_int_equal(pp_select_read_values(wp, -7, 7, mask, &n, &e), PP_OK);
   assert_int_equal(n, 6);
   /* power and delay: every kept combination within 60 ps */
-  snprintf(args, sizeof args,
-           "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 60 --seed 3 -o %s/o2 --json", g_dir,
-           g_dir, g_dir);
-  assert_int_equal(run(args, &out), 0);
+#define ARGS2 "--power", P("power.csv"), "--power-keep", "15", "--delay", P("delay.bin"), "--delay-ps", "60", \
+              "--seed", "3", "-o", P("o2"), "--json"
+  assert_int_equal(RUN(&out, ARGS2), 0);
   assert_non_null(strstr(out, "\"format\":\"powerprune-select-1\""));
   char *m = strstr(out, "\"max_delay_ps\":");
   assert_non_null(m);
   assert_true(atoi(m + 15) <= 60);
   char *first = out;
   out = NULL;
-  assert_int_equal(run(args, &out), 0); /* same seed, same answer */
+  assert_int_equal(RUN(&out, ARGS2), 0); /* same seed, same answer */
   assert_string_equal(first, out);
   free(first);
   free(out);
   /* each method, with and without add-back: within the threshold, and the
    * method recorded; an unknown method is a usage error */
-  const char *methods[] = {"search", "greedy", "random --no-add-back"};
+  const char *methods[] = {"search", "greedy", "random"};
   for (int k = 0; k < 3; k++) {
-    snprintf(args, sizeof args,
-             "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 55 --method %s --json", g_dir, g_dir,
-             methods[k]);
-    assert_int_equal(run(args, &out), 0);
+    assert_int_equal(RUN(&out, "--power", P("power.csv"), "--power-keep", "15", "--delay", P("delay.bin"), "--delay-ps",
+                         "55", "--method", methods[k], "--json", k == 2 ? "--no-add-back" : NULL),
+                     0);
     m = strstr(out, "\"max_delay_ps\":");
     assert_non_null(m);
     assert_true(atoi(m + 15) <= 55);
@@ -105,30 +92,27 @@ static void test_cli_select(void **st) {
     assert_non_null(strstr(out, k == 2 ? "\"add_back\":false" : "\"add_back\":true"));
     free(out);
   }
-  snprintf(args, sizeof args, "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 55 --method best --json",
-           g_dir, g_dir);
-  assert_int_equal(run(args, NULL), 2);
+  assert_int_equal(RUN(NULL, "--power", P("power.csv"), "--power-keep", "15", "--delay", P("delay.bin"), "--delay-ps",
+                       "55", "--method", "best", "--json"),
+                   2);
   /* bad usage and bad files: exit codes 2 and 3 */
-  snprintf(args, sizeof args, "--power %s/power.csv --json", g_dir);
-  assert_int_equal(run(args, NULL), 2);
-  snprintf(args, sizeof args, "--power %s/power.csv --power-uw 1 --delay %s/power.csv --delay-ps 50 --json", g_dir,
-           g_dir);
-  assert_int_equal(run(args, NULL), 3);
-  snprintf(args, sizeof args, "--power %s/delay.bin --power-uw 1 --json", g_dir);
-  assert_int_equal(run(args, NULL), 3);
-  snprintf(args, sizeof args, "--power %s/power.csv --power-keep 15 --delay %s/delay.bin --delay-ps 20 --json", g_dir,
-           g_dir);
-  assert_int_equal(run(args, NULL), 2); /* infeasible threshold */
-  assert_int_equal(run("--help", NULL), 0);
+  assert_int_equal(RUN(NULL, "--power", P("power.csv"), "--json"), 2);
+  assert_int_equal(
+      RUN(NULL, "--power", P("power.csv"), "--power-uw", "1", "--delay", P("power.csv"), "--delay-ps", "50", "--json"), 3);
+  assert_int_equal(RUN(NULL, "--power", P("delay.bin"), "--power-uw", "1", "--json"), 3);
+  assert_int_equal(RUN(NULL, "--power", P("power.csv"), "--power-keep", "15", "--delay", P("delay.bin"), "--delay-ps",
+                       "20", "--json"),
+                   2); /* infeasible threshold */
+  assert_int_equal(RUN(NULL, "--help"), 0);
 }
 
 int main(void) {
-  snprintf(g_dir, sizeof g_dir, "/tmp/pp_selcli_XXXXXX");
-  if (!mkdtemp(g_dir)) return 1;
+  if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_selcli")) return 1;
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_cli_select)};
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-  if (system(cmd)) rc |= 0;
+  if (pp_test_rmtree(g_dir)) {
+    fprintf(stderr, "could not remove %s\n", g_dir);
+    rc |= 1;
+  }
   return rc;
 }
