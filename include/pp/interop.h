@@ -7,8 +7,8 @@
  * BatchNormalization, Flatten, Reshape (of a flatten), Softmax, Identity,
  * Dropout; Constant nodes as constants. After every Relu/ReLU6 an activation
  * quantizer is inserted (for the int8 path). Node names become layer names.
- * Anything outside that set is one PP_EUNSUPPORTED-style error (PP_EINVAL)
- * naming the node, its op type and the supported set.
+ * Anything outside that set is one PP_EINVAL error naming the node, its op
+ * type and the supported set.
  *
  * Export writes a model as ONNX (opset 13): the float network as plain ONNX,
  * or (int8) the integer network as QDQ: QuantizeLinear/DequantizeLinear

@@ -15,9 +15,9 @@ typedef struct ex {
   void **mem; /* everything allocated for the message, freed together */
   size_t nm, cm;
   int oom;
-  Onnx__NodeProto **nodes;
+  void **nodes; /* Onnx__NodeProto * */
   size_t nn, cn;
-  Onnx__TensorProto **inits;
+  void **inits; /* Onnx__TensorProto * */
   size_t ni, ci;
 } ex;
 
@@ -81,7 +81,7 @@ static Onnx__NodeProto *node(ex *x, const char *op, const char *name, const char
   n->op_type = (char *)op, n->name = (char *)name;
   n->input = in, n->n_input = (size_t)nin;
   n->output = o, n->n_output = 1;
-  push(x, (void ***)&x->nodes, &x->nn, &x->cn, n);
+  push(x, &x->nodes, &x->nn, &x->cn, n);
   return n;
 }
 
@@ -137,7 +137,7 @@ static const char *init(ex *x, const char *name, int dt, int nd, const int64_t *
   t->dims = d, t->n_dims = (size_t)nd;
   t->has_data_type = 1, t->data_type = dt;
   t->has_raw_data = 1, t->raw_data.data = raw, t->raw_data.len = es * n;
-  push(x, (void ***)&x->inits, &x->ni, &x->ci, t);
+  push(x, &x->inits, &x->ni, &x->ci, t);
   return name;
 }
 #define F32 ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
@@ -220,7 +220,7 @@ static const char *to2d(wr *w, const char *v, int t, const char *base) {
 }
 
 /* Weights (and bias) of conv/fc layer i: float, or int8/int32 behind DQ. */
-static void weights(wr *w, int i, const char **W, const char **B) {
+static void weights(wr *w, int i, const char *nm, const char **W, const char **B) {
   ex *x = w->x;
   const pp_nn_layer *L = &w->m->layers[i];
   int M = L->c;
@@ -229,8 +229,8 @@ static void weights(wr *w, int i, const char **W, const char **B) {
   int nd = L->type == PP_NN_L_CONV ? 4 : 2;
   *B = NULL;
   if (!w->q) {
-    *W = init(x, S(x, "%s.weight", L->name), F32, nd, wd, w->m->params + L->w_off, L->nw);
-    if (L->has_bias) *B = init(x, S(x, "%s.bias", L->name), F32, 1, bd, w->m->params + L->b_off, (size_t)M);
+    *W = init(x, S(x, "%s.weight", nm), F32, nd, wd, w->m->params + L->w_off, L->nw);
+    if (L->has_bias) *B = init(x, S(x, "%s.bias", nm), F32, 1, bd, w->m->params + L->b_off, (size_t)M);
     return;
   }
   const pp_nn_qlayer *Q = qlayer(w->q, i);
@@ -243,28 +243,31 @@ static void weights(wr *w, int i, const char **W, const char **B) {
   }
   float s_in = pp_nn_tensor_scale(w->m, L->in);
   for (int c = 0; c < M; c++) bs[c] = (float)((double)Q->w_scale[c] * s_in);
-  const char *wq = init(x, S(x, "%s.weight_int8", L->name), I8, nd, wd, Q->w, L->nw);
-  const char *ws = init(x, S(x, "%s.weight_scale", L->name), F32, 1, bd, Q->w_scale, (size_t)M);
-  const char *wz = init(x, S(x, "%s.weight_zero", L->name), I8, 1, bd, z8, (size_t)M);
-  *W = S(x, "%s.weight", L->name);
-  at_i(x, node(x, "DequantizeLinear", S(x, "%s.weight_dequantize", L->name), *W, 3, wq, ws, wz), "axis", 0);
-  const char *bq = init(x, S(x, "%s.bias_int32", L->name), I32, 1, bd, Q->bias, (size_t)M);
-  const char *bsn = init(x, S(x, "%s.bias_scale", L->name), F32, 1, bd, bs, (size_t)M);
-  const char *bz = init(x, S(x, "%s.bias_zero", L->name), I32, 1, bd, z32, (size_t)M);
-  *B = S(x, "%s.bias", L->name);
-  at_i(x, node(x, "DequantizeLinear", S(x, "%s.bias_dequantize", L->name), *B, 3, bq, bsn, bz), "axis", 0);
+  const char *wq = init(x, S(x, "%s.weight_int8", nm), I8, nd, wd, Q->w, L->nw);
+  const char *ws = init(x, S(x, "%s.weight_scale", nm), F32, 1, bd, Q->w_scale, (size_t)M);
+  const char *wz = init(x, S(x, "%s.weight_zero", nm), I8, 1, bd, z8, (size_t)M);
+  *W = S(x, "%s.weight", nm);
+  at_i(x, node(x, "DequantizeLinear", S(x, "%s.weight_dequantize", nm), *W, 3, wq, ws, wz), "axis", 0);
+  const char *bq = init(x, S(x, "%s.bias_int32", nm), I32, 1, bd, Q->bias, (size_t)M);
+  const char *bsn = init(x, S(x, "%s.bias_scale", nm), F32, 1, bd, bs, (size_t)M);
+  const char *bz = init(x, S(x, "%s.bias_zero", nm), I32, 1, bd, z32, (size_t)M);
+  *B = S(x, "%s.bias", nm);
+  at_i(x, node(x, "DequantizeLinear", S(x, "%s.bias_dequantize", nm), *B, 3, bq, bsn, bz), "axis", 0);
 }
 
 static int layer(wr *w, int i) {
   ex *x = w->x;
   const pp_nn_model *m = w->m;
   const pp_nn_layer *L = &m->layers[i];
-  const char *in = w->tn[L->in], *nm = L->name, *o = S(x, "%s.out%d", L->name, L->out);
+  int dup = 0; /* ONNX names must be unique: repeated layer names get the index */
+  for (int j = 0; j < m->nlayers; j++) dup |= j != i && !strcmp(m->layers[j].name, L->name);
+  const char *in = w->tn[L->in], *nm = dup ? S(x, "%s_%d", L->name, i) : L->name;
+  const char *o = S(x, "%s.out%d", L->name, L->out);
   int t = L->out, r = w->rk[L->in];
   switch (L->type) {
     case PP_NN_L_CONV: {
       const char *W, *B;
-      weights(w, i, &W, &B);
+      weights(w, i, nm, &W, &B);
       Onnx__NodeProto *n = B ? node(x, "Conv", nm, o, 3, in, W, B) : node(x, "Conv", nm, o, 2, in, W);
       at_ints2(x, n, "kernel_shape", L->k, 2);
       at_ints2(x, n, "strides", L->stride, 2);
@@ -276,7 +279,7 @@ static int layer(wr *w, int i) {
     case PP_NN_L_FC: {
       const char *W, *B;
       in = to2d(w, in, L->in, nm);
-      weights(w, i, &W, &B);
+      weights(w, i, nm, &W, &B);
       at_i(x, node(x, "Gemm", nm, o, 3, in, W, B), "transB", 1);
       r = 2;
       break;
@@ -404,8 +407,8 @@ int pp_interop_export(const pp_nn_model *m, int mode, const char *path, pp_err *
     onnx__operator_set_id_proto__init(os);
     vis[0] = vi, vos[0] = vo;
     g->name = S(&x, "powerprune_%s%s", m->arch, q ? "_int8_qdq" : "_float");
-    g->node = x.nodes, g->n_node = x.nn;
-    g->initializer = x.inits, g->n_initializer = x.ni;
+    g->node = (Onnx__NodeProto **)x.nodes, g->n_node = x.nn;
+    g->initializer = (Onnx__TensorProto **)x.inits, g->n_initializer = x.ni;
     g->input = vis, g->n_input = 1;
     g->output = vos, g->n_output = 1;
     os->domain = (char *)"", os->has_version = 1, os->version = IO_OPSET_EXPORT;

@@ -23,20 +23,18 @@ int pp_interop_model_load(const char *path, const pp_nn_data *data, pp_nn_model 
   *out = NULL;
   pp_nn_model *m = NULL;
   int st;
-  if (ends_with(path, ".onnx") || !is_ppnn(path)) {
-    if (!ends_with(path, ".onnx") && !ends_with(path, ".ppnn")) {
-      /* neither name nor magic says powerprune: try ONNX, and say both were expected */
-      pp_err sub;
-      pp_err_clear(&sub);
-      st = pp_interop_import(path, NULL, 0, &m, NULL, &sub);
-      if (st == PP_EPARSE && !strstr(sub.msg, "node"))
-        return pp_err_set(e, PP_EPARSE, path, 0, "neither a powerprune model (magic \"PPNNMDL\") nor an ONNX model");
-      if (st) return pp_err_set(e, st, sub.file, sub.line, "%s", sub.msg);
-    } else if ((st = pp_interop_import(path, NULL, 0, &m, NULL, e))) {
-      return st;
-    }
-  } else if ((st = pp_nn_model_load(path, &m, e))) {
-    return st;
+  if (ends_with(path, ".ppnn") || (!ends_with(path, ".onnx") && is_ppnn(path))) {
+    if ((st = pp_nn_model_load(path, &m, e))) return st;
+  } else if (ends_with(path, ".onnx")) {
+    if ((st = pp_interop_import(path, NULL, 0, &m, NULL, e))) return st;
+  } else { /* neither name nor magic says powerprune: try ONNX; if that fails, say both were expected */
+    pp_err sub;
+    pp_err_clear(&sub);
+    st = pp_interop_import(path, NULL, 0, &m, NULL, &sub);
+    if (st == PP_EPARSE && !strstr(sub.msg, "node"))
+      return pp_err_set(e, PP_EPARSE, path, 0,
+                        "not a powerprune model file (magic \"PPNNMDL\") nor an ONNX model (a protobuf ModelProto)");
+    if (st) return pp_err_set(e, st, sub.file, sub.line, "%s", sub.msg);
   }
   if (data) {
     int graph = !strcmp(m->arch, "graph");

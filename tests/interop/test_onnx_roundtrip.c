@@ -128,6 +128,21 @@ static void test_pytorch_lenet(void **state) {
          N, worst, 100.0 * agree / N, acc);
   assert_true(worst <= 1e-4);
   assert_true(100.0 * agree / N >= 99.9);
+  /* a saved import (model file version 2, the layer list inside) loads back to the same network */
+  char pp[128];
+  snprintf(pp, sizeof pp, "%s/lenet.ppnn", TMP);
+  assert_int_equal(pp_nn_model_save(m, pp, &e), PP_OK);
+  pp_nn_model *back;
+  assert_int_equal(pp_interop_model_load(pp, &train, &back, &e), PP_OK);
+  assert_int_equal(back->nlayers, m->nlayers);
+  assert_string_equal(back->layers[0].name, "/conv1/Conv");
+  float *again = malloc(sizeof(float) * (size_t)N * 10);
+  assert_non_null(again);
+  double acc2, loss2;
+  assert_int_equal(pp_nn_eval(back, &sub, &acc2, &loss2, again, &e), PP_OK);
+  assert_memory_equal(again, ours, sizeof(float) * (size_t)N * 10);
+  free(again);
+  pp_nn_model_free(back);
   /* the int8 path runs on the calibrated import */
   pp_nn_qcompare qc;
   assert_int_equal(pp_nn_qcompare_run(m, &sub, 0, N, &qc, &e), PP_OK);
@@ -183,6 +198,25 @@ static void test_export(void **state) {
   assert_int_equal(pp_interop_export(raw, PP_INTEROP_QDQ, qd, &e), PP_EINVAL);
   assert_non_null(strstr(e.msg, "activation ranges"));
   pp_nn_model_free(raw);
+  /* a file that is neither format: one error saying what was expected */
+  char junk[128];
+  snprintf(junk, sizeof junk, "%s/junk.bin", TMP);
+  FILE *jf = fopen(junk, "wb");
+  assert_non_null(jf);
+  fputs("this is not a model\n", jf);
+  fclose(jf);
+  pp_nn_model *none = NULL;
+  pp_err_clear(&e);
+  assert_int_equal(pp_interop_model_load(junk, NULL, &none, &e), PP_EPARSE);
+  assert_null(none);
+  assert_non_null(strstr(e.msg, "not a powerprune model file"));
+  /* an imported graph must fit the data set's images exactly */
+  pp_nn_data big;
+  assert_int_equal(pp_nn_data_synthetic(8, 1, 12, 12, 4, 3, &big, &e), PP_OK);
+  pp_err_clear(&e);
+  assert_int_equal(pp_interop_model_load(fl, &big, &none, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "takes 1x16x16 inputs"));
+  pp_nn_data_free(&big);
   if (!have_python_module("onnx")) {
     printf("SKIP: %s with onnx not available (install python3-onnx): checker part skipped\n", PY);
   } else {
