@@ -88,12 +88,12 @@ static Onnx__NodeProto *node(ex *x, const char *op, const char *name, const char
 static Onnx__AttributeProto *attr(ex *x, Onnx__NodeProto *n, const char *name, int type) {
   if (!n) return NULL;
   Onnx__AttributeProto *a = A(x, sizeof *a);
-  Onnx__AttributeProto **l = A(x, sizeof *l * (n->n_attribute + 1));
+  Onnx__AttributeProto **l = A(x, sizeof(void *) * (n->n_attribute + 1)); /* pointers */
   if (!a || !l) return NULL;
   onnx__attribute_proto__init(a);
   a->name = (char *)name;
   a->has_type = 1, a->type = type;
-  if (n->n_attribute) memcpy(l, n->attribute, sizeof *l * n->n_attribute);
+  if (n->n_attribute) memcpy(l, n->attribute, sizeof(void *) * n->n_attribute);
   l[n->n_attribute++] = a;
   n->attribute = l;
   return a;
@@ -151,7 +151,7 @@ static Onnx__ValueInfoProto *vinfo(ex *x, const char *name, int rank, const int 
   Onnx__TypeProto *tp = A(x, sizeof *tp);
   Onnx__TypeProto__Tensor *tt = A(x, sizeof *tt);
   Onnx__TensorShapeProto *sh = A(x, sizeof *sh);
-  Onnx__TensorShapeProto__Dimension **dims = A(x, sizeof *dims * (size_t)rank);
+  Onnx__TensorShapeProto__Dimension **dims = A(x, sizeof(void *) * (size_t)rank);
   if (!v || !tp || !tt || !sh || !dims) return NULL;
   onnx__value_info_proto__init(v);
   onnx__type_proto__init(tp);
@@ -362,8 +362,8 @@ int pp_interop_export(const pp_nn_model *m, int mode, const char *path, pp_err *
   wr w = {&x, m, q, A(&x, sizeof(char *) * (size_t)(m->nlayers + 1)), A(&x, sizeof(int) * (size_t)(m->nlayers + 1)),
           NULL, NULL};
   uint8_t zero = 0;
-  w.zp_u8 = init(&x, "zero_uint8", U8, 0, NULL, &zero, 1);
   if (q) {
+    w.zp_u8 = init(&x, "zero_uint8", U8, 0, NULL, &zero, 1);
     int restricted = 0;
     for (int v = 0; v < 256; v++) restricted |= !m->q.a_allowed[v];
     if (restricted) {
@@ -393,10 +393,10 @@ int pp_interop_export(const pp_nn_model *m, int mode, const char *path, pp_err *
     memcpy(outd, ind, sizeof ind), orank = 4;
   }
   Onnx__ValueInfoProto *vi = vinfo(&x, "input", 4, ind), *vo = vinfo(&x, "output", orank, outd);
-  Onnx__ValueInfoProto **vis = A(&x, sizeof *vis), **vos = A(&x, sizeof *vos);
+  Onnx__ValueInfoProto **vis = A(&x, sizeof(void *)), **vos = A(&x, sizeof(void *));
   Onnx__GraphProto *g = A(&x, sizeof *g);
   Onnx__ModelProto *mp = A(&x, sizeof *mp);
-  Onnx__OperatorSetIdProto *os = A(&x, sizeof *os), **osl = A(&x, sizeof *osl);
+  Onnx__OperatorSetIdProto *os = A(&x, sizeof *os), **osl = A(&x, sizeof(void *));
   if (!st && (x.oom || !vi || !vo || !vis || !vos || !g || !mp || !os || !osl))
     st = pp_err_set(e, PP_ENOMEM, path, 0, "out of memory");
   uint8_t *buf = NULL;

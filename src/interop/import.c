@@ -62,7 +62,8 @@ static int nerr(imp *I, int st, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return pp_err_set(I->e, st, I->file, 0, "node '%s' (%s): %s", I->nname, I->node->op_type, msg);
+  pp_err_set(I->e, st, I->file, 0, "node '%s' (%s): %s", I->nname, I->node->op_type, msg);
+  return st; /* a constant: the callers' error paths are visibly non-zero */
 }
 #define UNSUP(I, ...) nerr(I, PP_EINVAL, __VA_ARGS__)
 
@@ -652,8 +653,16 @@ int pp_interop_import(const char *path, const pp_interop_tensor *bind, int nbind
       goto out;
     }
   for (size_t k = 0; k < g->n_initializer && !st; k++) {
-    io_val *v = new_val(&I, g->initializer[k]->name ? g->initializer[k]->name : "", V_CONST);
-    st = v ? io_tensor_to_const(g->initializer[k], path, &v->c, e) : OOM(&I);
+    const Onnx__TensorProto *t = g->initializer[k];
+    io_val *v = new_val(&I, t->name ? t->name : "", V_CONST);
+    int dt = t->has_data_type ? t->data_type : 0;
+    if (!v) {
+      st = OOM(&I);
+    } else if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT64) {
+      st = io_tensor_to_const(t, path, &v->c, e);
+    } else { /* other types: a constant without values, refused by the node that reads it */
+      v->c.name = v->name;
+    }
   }
   int in_c = 0, in_h = 0, in_w = 0, rank = 0, ndata = 0, nb = 0;
   const char *in_name = NULL;
