@@ -96,6 +96,7 @@ enum {
   PP_NN_L_AVGPOOL,
   PP_NN_L_GAP,      /* global average pool */
   PP_NN_L_ADD,      /* residual add of in and in2 ("option A" shortcut: stride subsampling + zero channels) */
+  PP_NN_L_SOFTMAX,  /* softmax; k = 0: over the channels at each position, k = 1: over the whole image */
   PP_NN_L_COUNT
 };
 
@@ -118,6 +119,9 @@ typedef struct pp_nn_layer {
   float cap;        /* upper limit of the range (6 for ReLU6), 0 = none */
 } pp_nn_layer;
 
+/* The epsilon of every batch norm layer (var + eps under the square root). */
+#define PP_NN_BN_EPS 1e-5f
+
 /* Quantization / restriction state saved with the model. */
 typedef struct pp_nn_qconf {
   int qat;                /* 1: forward uses fake quantization (weights + activations) */
@@ -127,7 +131,8 @@ typedef struct pp_nn_qconf {
 } pp_nn_qconf;
 
 typedef struct pp_nn_model {
-  char arch[32];          /* "lenet5", "resnet20", "dwnet" */
+  char arch[32];          /* "lenet5", "resnet20", "dwnet", or "graph" (a layer list from outside, see
+                           * pp_nn_model_graph) */
   int in_c, in_h, in_w;   /* the model's input (images are zero-padded/centred into it) */
   int classes;
   int nlayers;
@@ -152,6 +157,35 @@ void pp_nn_model_free(pp_nn_model *m);
 /* Forgets the training state kept between pp_nn_train calls (optimizer
  * moments and step count, work space), as in a freshly loaded model. */
 void pp_nn_model_reset_training(pp_nn_model *m);
+
+/* A model from a layer list made outside nn (module interop imports ONNX
+ * graphs this way). Of each layer the caller sets type, name, in, in2 and
+ * for CONV: c (out channels), k, stride, pad, groups, has_bias;
+ * FC: c, has_bias (always given a bias vector); MAXPOOL/AVGPOOL: k, stride;
+ * ACTQ: cap; SOFTMAX: k (0 or 1). Tensor ids as in pp_nn_layer (0 is the
+ * input, layer i writes tensor i+1, so inputs must be < i+1). nn derives the
+ * shapes and parameter offsets, checks them (PP_EINVAL naming the layer),
+ * and allocates zeroed parameters (BN: gamma 1, variance 1), mask all 1,
+ * allowed sets unrestricted. arch is "graph"; classes is the element count
+ * of the last tensor (1 or more). The layer list is saved with the model. */
+int pp_nn_model_graph(int in_c, int in_h, int in_w, const pp_nn_layer *layers, int n, uint64_t seed,
+                      pp_nn_model **out, pp_err *e);
+
+/* Float forward (fake-quantized when m->q.qat) of B inputs given as floats
+ * B x in_c x in_h x in_w (ONNX's NCHW); out receives B x (c*h*w) of the last
+ * tensor, each image's values in c, h, w order. */
+int pp_nn_infer(pp_nn_model *m, const float *x, int B, float *out, pp_err *e);
+/* 1 when every activation quantizer of m has a range (trained or calibrated). */
+int pp_nn_calibrated(const pp_nn_model *m);
+/* Sets every activation quantizer's range to the largest value its input
+ * takes in the float forward pass over images [0, count) of d (use training
+ * data: a choice). Batch norm uses its running statistics; nothing else
+ * changes. */
+int pp_nn_calibrate(pp_nn_model *m, const pp_nn_data *d, int count, pp_err *e);
+/* Scale of the uint8 tensor t on the integer path (value = level * scale):
+ * 1/255 for the input, range/255 after a quantizer, the input's after a
+ * pool; 0 when t is not a uint8 tensor. */
+float pp_nn_tensor_scale(const pp_nn_model *m, int t);
 
 /* Model files: versioned header, architecture, quantization state, masks,
  * allowed sets, parameters and running statistics, CRC32 at the end.

@@ -118,5 +118,7 @@ int pp_cmd_run(int argc, char **argv);
 int pp_cmd_pann(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
+int pp_cmd_import(int argc, char **argv);
+int pp_cmd_export(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pp/interop.h"
 #include "pp/nn.h"
 
 static const char *eval_help =
@@ -44,7 +45,7 @@ int pp_cmd_eval(int argc, char **argv) {
   memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
   int rc = PP_EXIT_OK;
-  if (pp_nn_model_load(mf, &m, &e) || pp_nn_data_load(data, dir, &train, &test, &e)) goto fail;
+  if (pp_nn_data_load(data, dir, &train, &test, &e) || pp_interop_model_load(mf, &train, &m, &e)) goto fail;
   pp_nn_data_free(&train);
   if (limit && limit < test.n) test.n = (int)limit;
   double facc = 0, floss = 0;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "pp/array.h"
+#include "pp/interop.h"
 #include "pp/nn.h"
 #include "pp/plot.h"
 
@@ -93,9 +94,9 @@ int pp_cmd_trace(int argc, char **argv) {
   pp_nn_data train = {0}, test = {0};
   pp_array_stats *st = NULL;
   int rc = pp_mkdirs(outdir, &e);
-  if (!rc) rc = pp_nn_model_load(model_file, &m, &e);
-  if (!rc) rc = pp_nn_qmodel_build(m, &q, &e);
   if (!rc) rc = pp_nn_data_load(data, data_dir, &train, &test, &e);
+  if (!rc) rc = pp_interop_model_load(model_file, &train, &m, &e);
+  if (!rc) rc = pp_nn_qmodel_build(m, &q, &e);
   if (!rc && first + images > test.n)
     rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "images %ld..%ld requested, the test set of %s has %d", first,
                     first + images - 1, data, test.n);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pp/interop.h"
 #include "pp/nn.h"
 
 static const char *train_help =
@@ -171,7 +172,7 @@ int pp_cmd_train(int argc, char **argv) {
   if (pp_nn_data_load(data, dir, &train, &test, &e)) return pp_cli_fail(cmd, &e);
   if (train_limit && train_limit < train.n) train.n = (int)train_limit;
   if (init) {
-    if (pp_nn_model_load(init, &m, &e)) goto fail;
+    if (pp_interop_model_load(init, &train, &m, &e)) goto fail;
     if (arch && strcmp(arch, m->arch)) {
       pp_err_set(&e, PP_EINVAL, init, 0, "holds a %s model, --model asks for %s", m->arch, arch);
       goto fail;

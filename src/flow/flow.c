@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "flow_internal.h"
+#include "pp/interop.h"
 
 void pp_flow_opts_default(pp_flow_opts *o) {
   memset(o, 0, sizeof *o);
@@ -167,7 +168,7 @@ static int stage_train(flow_ctx *c, pp_err *e) {
   pp_nn_model *m = NULL;
   int rc;
   if (o->model_file) {
-    if ((rc = pp_nn_model_load(o->model_file, &m, e))) return rc;
+    if ((rc = pp_interop_model_load(o->model_file, &c->train, &m, e))) return rc;
     if (m->q.qat) pp_nn_set_qat(m, 0, 0);
   } else {
     char cp[4400];

@@ -5,7 +5,12 @@
  *   u8 w_allowed[255], u8 a_allowed[256], f32 params[nparams], f32 bufs[nbufs],
  *   u8 mask[nparams], u32 CRC32 (zlib) of every byte before it.
  * The architecture is rebuilt from (arch, input shape, classes) and must give
- * the recorded layer and parameter counts. */
+ * the recorded layer and parameter counts.
+ * Version 2 (arch "graph", an imported layer list) adds, right after the
+ * header: u32 layer count, then per layer i32 type, in, in2, c, k, stride,
+ * pad, groups, has_bias, f32 cap, char name[48]; the list is rebuilt and
+ * checked through pp_nn_model_graph's rules. Fixed architectures are still
+ * written as version 1. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -14,6 +19,8 @@
 
 #define NN_MAGIC "PPNNMDL"
 #define NN_VERSION 1u
+#define NN_VERSION_GRAPH 2u
+#define NN_LAYER_REC 88u /* 10*4 + 48 */
 #define NN_HDR 96u /* 32 + 7*4 + 3*8 = 84, padded */
 
 typedef struct wbuf {
@@ -65,8 +72,9 @@ static void get_floats(const uint8_t *p, float *f, size_t n) {
 
 int pp_nn_model_save(const pp_nn_model *m, const char *path, pp_err *e) {
   wbuf b = {0};
+  int graph = !strcmp(m->arch, "graph");
   put(&b, NN_MAGIC, 8);
-  put32(&b, NN_VERSION);
+  put32(&b, graph ? NN_VERSION_GRAPH : NN_VERSION);
   put32(&b, NN_HDR);
   char arch[32] = {0};
   snprintf(arch, sizeof arch, "%s", m->arch);
@@ -78,6 +86,20 @@ int pp_nn_model_save(const pp_nn_model *m, const char *path, pp_err *e) {
   put64(&b, m->seed);
   uint8_t pad[NN_HDR - 84] = {0};
   put(&b, pad, sizeof pad);
+  if (graph) {
+    put32(&b, (uint32_t)m->nlayers);
+    for (int i = 0; i < m->nlayers; i++) {
+      const pp_nn_layer *L = &m->layers[i];
+      int32_t lv[9] = {L->type, L->in, L->in2, L->c, L->k, L->stride, L->pad, L->groups, L->has_bias};
+      for (int k = 0; k < 9; k++) put32(&b, (uint32_t)lv[k]);
+      uint32_t u;
+      memcpy(&u, &L->cap, 4);
+      put32(&b, u);
+      char nm[48] = {0};
+      snprintf(nm, sizeof nm, "%s", L->name);
+      put(&b, nm, 48);
+    }
+  }
   put(&b, m->q.w_allowed, 255);
   put(&b, m->q.a_allowed, 256);
   put_floats(&b, m->params, m->nparams);
@@ -116,15 +138,26 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
     goto out;
   }
   uint32_t ver = get32(p + 8), hdr = get32(p + 12);
-  if (ver != NN_VERSION) {
-    pp_err_set(e, st, path, 0, "model file version %u, this build reads version %u", ver, NN_VERSION);
+  if (ver != NN_VERSION && ver != NN_VERSION_GRAPH) {
+    pp_err_set(e, st, path, 0, "model file version %u, this build reads versions %u and %u", ver, NN_VERSION,
+               NN_VERSION_GRAPH);
     goto out;
   }
-  if (hdr != NN_HDR || len < 16 + (size_t)hdr + 511 + 4) {
+  size_t ltab = 0; /* bytes of the layer table (version 2) */
+  if (hdr != NN_HDR || len < 16 + (size_t)hdr + 511 + 4 + (ver == NN_VERSION_GRAPH ? 4 : 0)) {
     pp_err_set(e, st, path, 0, "truncated model file header (%zu bytes)", len);
     goto out;
   }
   const uint8_t *h = p + 16;
+  uint32_t nlt = 0;
+  if (ver == NN_VERSION_GRAPH) {
+    nlt = get32(h + hdr);
+    if (nlt > 100000 || len < 16 + (size_t)hdr + 4 + (size_t)nlt * NN_LAYER_REC) {
+      pp_err_set(e, st, path, 0, "truncated or implausible layer table (%u layers)", nlt);
+      goto out;
+    }
+    ltab = 4 + (size_t)nlt * NN_LAYER_REC;
+  }
   int32_t iv[7];
   for (int i = 0; i < 7; i++) iv[i] = (int32_t)get32(h + 32 + (size_t)4 * i);
   uint64_t np = get64(h + 60), nb = get64(h + 68), seed = get64(h + 76);
@@ -132,7 +165,7 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
     pp_err_set(e, st, path, 0, "implausible parameter counts in the header");
     goto out;
   }
-  size_t want = 16 + (size_t)hdr + 511 + 4 * (size_t)np + 4 * (size_t)nb + (size_t)np + 4;
+  size_t want = 16 + (size_t)hdr + ltab + 511 + 4 * (size_t)np + 4 * (size_t)nb + (size_t)np + 4;
   if (len != want) {
     pp_err_set(e, st, path, 0, "%s model file: header promises %zu bytes, file has %zu", len < want ? "truncated" : "oversized",
                want, len);
@@ -154,7 +187,36 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
   }
   snprintf(m->arch, sizeof m->arch, "%s", arch);
   m->in_c = iv[0], m->in_h = iv[1], m->in_w = iv[2], m->classes = iv[3];
-  if (m->in_c <= 0 || m->in_h <= 0 || m->in_w <= 0 || m->classes < 2 || m->in_c > 64 || m->in_h > 4096 ||
+  if (ver == NN_VERSION_GRAPH) {
+    if (strcmp(m->arch, "graph")) {
+      pp_err_set(e, st, path, 0, "version-2 model file of architecture '%s' (expected \"graph\")", m->arch);
+      goto out;
+    }
+    m->layers = calloc(nlt ? nlt : 1, sizeof *m->layers);
+    if (!m->layers) {
+      st = pp_err_set(e, PP_ENOMEM, path, 0, "out of memory");
+      goto out;
+    }
+    m->nlayers = (int)nlt;
+    for (uint32_t i = 0; i < nlt; i++) {
+      const uint8_t *r = h + hdr + 4 + (size_t)i * NN_LAYER_REC;
+      pp_nn_layer *L = &m->layers[i];
+      int32_t lv[9];
+      for (int k = 0; k < 9; k++) lv[k] = (int32_t)get32(r + 4 * k);
+      L->type = lv[0], L->in = lv[1], L->in2 = lv[2], L->c = lv[3], L->k = lv[4], L->stride = lv[5];
+      L->pad = lv[6], L->groups = lv[7], L->has_bias = lv[8] != 0;
+      uint32_t u = get32(r + 36);
+      memcpy(&L->cap, &u, 4);
+      memcpy(L->name, r + 40, 47);
+      L->name[47] = 0;
+    }
+  } else if (!strcmp(m->arch, "graph")) {
+    pp_err_set(e, st, path, 0, "model of architecture \"graph\" without a layer table (version %u)", ver);
+    goto out;
+  }
+  int graph = ver == NN_VERSION_GRAPH;
+  if (m->in_c <= 0 || m->in_h <= 0 || m->in_w <= 0 || m->classes < (graph ? 1 : 2) || m->in_c > (graph ? 4096 : 64) ||
+      m->in_h > 4096 ||
       m->in_w > 4096 || m->classes > 100000) {
     pp_err_set(e, st, path, 0, "implausible model input %dx%dx%d / %d classes", m->in_c, m->in_h, m->in_w, m->classes);
     goto out;
@@ -174,7 +236,11 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
   m->q.qat = iv[5] != 0;
   m->q.per_channel = iv[6] != 0;
   m->seed = seed;
-  const uint8_t *q = h + hdr;
+  if (m->classes != iv[3]) {
+    pp_err_set(e, st, path, 0, "layer table gives %d outputs, header says %d", m->classes, iv[3]);
+    goto out;
+  }
+  const uint8_t *q = h + hdr + ltab;
   memcpy(m->q.w_allowed, q, 255);
   memcpy(m->q.a_allowed, q + 255, 256);
   m->q.w_allowed[127] = 1;

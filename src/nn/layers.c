@@ -618,6 +618,52 @@ void nn_add_backward(int C, int B, int H, int W, const float *dy, int C2, int H2
     }
 }
 
+/* ---- softmax layer ------------------------------------------------------------------- */
+/* One softmax group: n values at x[base + j*step] for j < n, or for whole
+ * images the C planes of HW values (step between planes B*HW). */
+static void softmax_group(const float *x, float *y, size_t base, int nc, size_t cstep, int np) {
+  float mx = -FLT_MAX;
+  for (int c = 0; c < nc; c++)
+    for (int p = 0; p < np; p++) {
+      float v = x[base + c * cstep + p];
+      mx = v > mx ? v : mx;
+    }
+  double sum = 0;
+  for (int c = 0; c < nc; c++)
+    for (int p = 0; p < np; p++) sum += exp((double)x[base + c * cstep + p] - mx);
+  for (int c = 0; c < nc; c++)
+    for (int p = 0; p < np; p++) y[base + c * cstep + p] = (float)(exp((double)x[base + c * cstep + p] - mx) / sum);
+}
+
+void nn_softmax_forward(int whole, int C, int B, int HW, const float *x, float *y) {
+  size_t cstep = (size_t)B * HW;
+  for (int b = 0; b < B; b++) {
+    if (whole) {
+      softmax_group(x, y, (size_t)b * HW, C, cstep, HW);
+    } else {
+      for (int p = 0; p < HW; p++) softmax_group(x, y, (size_t)b * HW + p, C, cstep, 1);
+    }
+  }
+}
+
+void nn_softmax_backward(int whole, int C, int B, int HW, const float *y, const float *dy, float *dx, int acc) {
+  size_t cstep = (size_t)B * HW;
+  int ng = whole ? 1 : HW, np = whole ? HW : 1;
+  for (int b = 0; b < B; b++)
+    for (int g = 0; g < ng; g++) {
+      size_t base = (size_t)b * HW + g;
+      double dot = 0;
+      for (int c = 0; c < C; c++)
+        for (int p = 0; p < np; p++) dot += (double)dy[base + c * cstep + p] * y[base + c * cstep + p];
+      for (int c = 0; c < C; c++)
+        for (int p = 0; p < np; p++) {
+          size_t i = base + c * cstep + p;
+          float v = y[i] * (dy[i] - (float)dot);
+          dx[i] = acc ? dx[i] + v : v;
+        }
+    }
+}
+
 /* ---- softmax cross-entropy ------------------------------------------------------- */
 double nn_softmax_xent(int K, int B, const float *logits, const uint8_t *labels, float *dlogits,
                        int *correct) {

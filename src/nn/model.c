@@ -117,6 +117,13 @@ static int gap(builder *b, int in) {
   return L->out;
 }
 
+static int softmax(builder *b, const char *name, int in, int whole) {
+  pp_nn_layer *L = add(b, PP_NN_L_SOFTMAX, name, in);
+  if (!L) return 0;
+  L->k = whole;
+  return L->out;
+}
+
 static int addl(builder *b, const char *name, int in, int in2) {
   pp_nn_layer *L = add(b, PP_NN_L_ADD, name, in);
   if (!L) return 0;
@@ -189,18 +196,112 @@ static void arch_dwnet(builder *b, int classes) {
   fc(b, "fc", t, classes);
 }
 
+/* A layer list from outside (pp_nn_model_graph, or a saved "graph" model):
+ * every layer is rebuilt through the same builders as the fixed
+ * architectures, after its inputs and attributes are checked. */
+static int graph_check(const pp_nn_model *m, const pp_nn_layer *s, int i, pp_err *e) {
+  int c, h, w;
+  if (s->in < 0 || s->in > i)
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %d (%s): input tensor %d is not computed before it", i, s->name, s->in);
+  tshape(m, s->in, &c, &h, &w);
+  switch (s->type) {
+    case PP_NN_L_CONV:
+      if (s->c <= 0 || s->k <= 0 || s->stride <= 0 || s->pad < 0 || s->pad >= s->k || s->groups <= 0 ||
+          c % s->groups || s->c % s->groups)
+        return pp_err_set(e, PP_EINVAL, NULL, 0,
+                          "layer %s: conv with %d -> %d channels, kernel %d, stride %d, pad %d, groups %d is not valid",
+                          s->name, c, s->c, s->k, s->stride, s->pad, s->groups);
+      break;
+    case PP_NN_L_FC:
+      if (s->c <= 0) return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: fc with %d outputs", s->name, s->c);
+      break;
+    case PP_NN_L_MAXPOOL:
+    case PP_NN_L_AVGPOOL:
+      if (s->k <= 0 || s->stride <= 0 || s->k > h || s->k > w)
+        return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: pool window %d stride %d on a %dx%d input", s->name, s->k,
+                          s->stride, h, w);
+      break;
+    case PP_NN_L_ACTQ:
+      if (!(s->cap >= 0)) return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: negative quantizer cap", s->name);
+      break;
+    case PP_NN_L_SOFTMAX:
+      if (s->k != 0 && s->k != 1) return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: softmax span %d", s->name, s->k);
+      break;
+    case PP_NN_L_ADD: {
+      int c2, h2, w2;
+      if (s->in2 < 0 || s->in2 > i)
+        return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %d (%s): input tensor %d is not computed before it", i, s->name,
+                          s->in2);
+      tshape(m, s->in2, &c2, &h2, &w2);
+      int st = h2 / h;
+      if (c2 > c || st < 1 || h2 != h * st || w2 != w * st)
+        return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: cannot add a %dx%dx%d tensor to a %dx%dx%d one", s->name,
+                          c2, h2, w2, c, h, w);
+      break;
+    }
+    case PP_NN_L_BN:
+    case PP_NN_L_RELU:
+    case PP_NN_L_RELU6:
+    case PP_NN_L_GAP: break;
+    default: return pp_err_set(e, PP_EINVAL, NULL, 0, "layer %d (%s): unknown layer type %d", i, s->name, s->type);
+  }
+  return PP_OK;
+}
+
+static int arch_graph(builder *b, const pp_nn_layer *spec, int n, pp_err *e) {
+  for (int i = 0; i < n; i++) {
+    const pp_nn_layer *s = &spec[i];
+    int st = graph_check(b->m, s, i, e), t = 0;
+    if (st) return st;
+    switch (s->type) {
+      case PP_NN_L_CONV: t = conv(b, s->name, s->in, s->c, s->k, s->stride, s->pad, s->groups, s->has_bias); break;
+      case PP_NN_L_FC: t = fc(b, s->name, s->in, s->c); break;
+      case PP_NN_L_BN: t = bn(b, s->name, s->in); break;
+      case PP_NN_L_RELU:
+      case PP_NN_L_RELU6: t = relu(b, s->in, s->type == PP_NN_L_RELU6); break;
+      case PP_NN_L_ACTQ: t = actq(b, s->name, s->in, s->cap); break;
+      case PP_NN_L_MAXPOOL:
+      case PP_NN_L_AVGPOOL: t = pool(b, s->type, s->in, s->k, s->stride); break;
+      case PP_NN_L_GAP: t = gap(b, s->in); break;
+      case PP_NN_L_ADD: t = addl(b, s->name, s->in, s->in2); break;
+      case PP_NN_L_SOFTMAX: t = softmax(b, s->name, s->in, s->k); break;
+      default: break;
+    }
+    if (!t) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+    snprintf(b->m->layers[t - 1].name, sizeof b->m->layers[t - 1].name, "%s", s->name);
+  }
+  pp_nn_model *m = b->m;
+  if (m->nlayers) {
+    const pp_nn_layer *L = &m->layers[m->nlayers - 1];
+    m->classes = L->c * L->h * L->w;
+  } else {
+    m->classes = m->in_c * m->in_h * m->in_w;
+  }
+  return PP_OK;
+}
+
 int nn_model_build(pp_nn_model *m, pp_err *e) {
   builder b = {m, 0, 0};
+  pp_nn_layer *spec = NULL;
+  int nspec = 0;
+  if (!strcmp(m->arch, "graph")) { /* the list is rebuilt from itself */
+    spec = m->layers, nspec = m->nlayers;
+    m->layers = NULL;
+  }
   m->nlayers = 0;
   m->nparams = m->nbufs = 0;
-  if (!strcmp(m->arch, "lenet5")) {
+  if (spec || !strcmp(m->arch, "graph")) {
+    int st = arch_graph(&b, spec, nspec, e);
+    free(spec);
+    if (st) return st;
+  } else if (!strcmp(m->arch, "lenet5")) {
     arch_lenet5(&b, m->classes);
   } else if (!strcmp(m->arch, "resnet20")) {
     arch_resnet20(&b, m->classes);
   } else if (!strcmp(m->arch, "dwnet")) {
     arch_dwnet(&b, m->classes);
   } else {
-    return pp_err_set(e, PP_EINVAL, NULL, 0, "unknown model '%s': expected lenet5, resnet20 or dwnet", m->arch);
+    return pp_err_set(e, PP_EINVAL, NULL, 0, "unknown model '%s': expected lenet5, resnet20 or dwnet (or an ONNX file)", m->arch);
   }
   if (b.err) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   for (int i = 0; i < m->nlayers; i++) {
@@ -436,7 +537,7 @@ void nn_forward(pp_nn_model *m, int B, int train) {
         int per = B * L->h * L->w;
         if (m->q.qat) {
           memcpy(y, x, n * sizeof(float)); /* folded into the conv before */
-        } else if (train) {
+        } else if (train == NN_FWD_TRAIN) {
           nn_bn_forward_train(L->c, per, x, P + L->g_off, P + L->beta_off, y, W->lw[i], W->lw[i] + L->c,
                               m->bufs + L->mean_off, m->bufs + L->var_off, NN_BN_MOMENTUM, NN_BN_EPS);
         } else {
@@ -449,9 +550,12 @@ void nn_forward(pp_nn_model *m, int B, int train) {
       case PP_NN_L_RELU6: nn_relu_forward(n, x, y, 6.0f); break;
       case PP_NN_L_ACTQ: {
         float *r = m->bufs + L->range_off;
-        if (train) {
+        if (train == NN_FWD_TRAIN) {
           float mx = batch_max(x, n);
           *r = *r > 0 ? NN_ACT_EMA * *r + (1 - NN_ACT_EMA) * mx : mx;
+        } else if (train == NN_FWD_CALIB) {
+          float mx = batch_max(x, n);
+          if (mx > *r) *r = mx;
         }
         if (m->q.qat) {
           float range = (L->cap > 0 && *r > L->cap) ? L->cap : *r;
@@ -483,6 +587,7 @@ void nn_forward(pp_nn_model *m, int B, int train) {
         nn_add_forward(L->c, B, L->h, L->w, x, c2, h2, w2, W->act[L->in2], y);
         break;
       }
+      case PP_NN_L_SOFTMAX: nn_softmax_forward(L->k, L->c, B, L->h * L->w, x, y); break;
     }
   }
 }
@@ -613,6 +718,9 @@ void nn_backward(pp_nn_model *m, int B) {
         nn_add_backward(L->c, B, L->h, L->w, dy, c2, h2, w2, dx, zeroed(m, W, L->in2, B), acc);
         break;
       }
+      case PP_NN_L_SOFTMAX:
+        nn_softmax_backward(L->k, L->c, B, L->h * L->w, W->act[L->out], dy, dx, need_acc(W, L->in));
+        break;
     }
   }
 }

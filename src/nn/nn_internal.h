@@ -84,6 +84,12 @@ void nn_add_forward(int C, int B, int H, int W, const float *a, int C2, int H2, 
 void nn_add_backward(int C, int B, int H, int W, const float *dy, int C2, int H2, int W2,
                      float *da, float *db, int da_acc);
 
+/* Softmax of tensors C x B x HW: whole = 0 normalizes over the C channels at
+ * each position, whole = 1 over all C*HW values of an image. Backward:
+ * dx += (acc) or = (!acc) y * (dy - sum(dy * y)) over the same groups. */
+void nn_softmax_forward(int whole, int C, int B, int HW, const float *x, float *y);
+void nn_softmax_backward(int whole, int C, int B, int HW, const float *y, const float *dy, float *dx, int acc);
+
 /* Mean softmax cross-entropy over B images of logits K x B; dlogits may be NULL.
  * Returns the loss; correct (may be NULL) counts argmax hits. */
 double nn_softmax_xent(int K, int B, const float *logits, const uint8_t *labels, float *dlogits,
@@ -119,7 +125,7 @@ int nn_count_layers_of(const pp_nn_model *m, int type);
 int nn_model_build(pp_nn_model *m, pp_err *e); /* allocate params for m->arch; shapes */
 void nn_model_init_params(pp_nn_model *m, uint64_t seed);
 
-#define NN_BN_EPS 1e-5f
+#define NN_BN_EPS PP_NN_BN_EPS
 #define NN_BN_MOMENTUM 0.1f
 #define NN_ACT_EMA 0.9f
 /* below this many elements a loop runs on one thread: a barrier costs more */

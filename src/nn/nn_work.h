@@ -23,6 +23,10 @@ typedef struct nn_work {
 
 int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e);
 void nn_work_free(pp_nn_model *m);
+/* train: NN_FWD_EVAL (running statistics), NN_FWD_TRAIN (batch statistics,
+ * quantizer ranges follow an EMA of the batch max), NN_FWD_CALIB (running
+ * statistics; quantizer ranges grow to the largest value seen). */
+enum { NN_FWD_EVAL = 0, NN_FWD_TRAIN = 1, NN_FWD_CALIB = 2 };
 void nn_forward(pp_nn_model *m, int B, int train);
 void nn_backward(pp_nn_model *m, int B);
 void nn_fill_batch(pp_nn_model *m, const pp_nn_data *d, const uint32_t *idx, int B, int aug,

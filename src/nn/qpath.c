@@ -285,9 +285,25 @@ int pp_nn_qmodel_build(const pp_nn_model *m, pp_nn_qmodel **out, pp_err *e) {
         }
         break;
       }
+      case PP_NN_L_SOFTMAX: /* monotonic: applied to the dequantized logits at the end */
+        if (i != NL - 1) {
+          st = pp_err_set(e, PP_EINVAL, NULL, 0, "layer %s: a softmax has an integer form only as the last layer", L->name);
+          break;
+        }
+        q->tkind[to] = kin;
+        q->tscale[to] = q->tscale[tin];
+        if (kin == T_ACC) {
+          q->ascale[to] = malloc((size_t)C * sizeof(double));
+          if (!q->ascale[to]) st = pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
+          else memcpy(q->ascale[to], q->ascale[tin], (size_t)C * sizeof(double));
+        }
+        break;
       default: st = pp_err_set(e, PP_EINTERNAL, NULL, 0, "layer %s: no integer form", L->name);
     }
   }
+  if (!st && NL > 0 && m->layers[NL - 1].h * m->layers[NL - 1].w != 1)
+    st = pp_err_set(e, PP_EINVAL, NULL, 0, "the integer path needs a classifier output (%s gives %dx%dx%d per image)",
+                    m->layers[NL - 1].name, m->layers[NL - 1].c, m->layers[NL - 1].h, m->layers[NL - 1].w);
   if (!st && q->tkind[NL] != T_ACC && q->tkind[NL] != T_U8)
     st = pp_err_set(e, PP_EINTERNAL, NULL, 0, "model output has no integer form");
   if (st) {
@@ -393,6 +409,10 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
         break;
       }
       case PP_NN_L_BN: memcpy(w->i32[to], w->i32[tin], n * sizeof(int32_t)); break;
+      case PP_NN_L_SOFTMAX:
+        if (q->tkind[tin] == T_U8) memcpy(w->u8[to], w->u8[tin], n);
+        else memcpy(w->i32[to], w->i32[tin], n * sizeof(int32_t));
+        break;
       case PP_NN_L_RELU:
       case PP_NN_L_RELU6:
         if (q->tkind[tin] == T_U8) {
@@ -497,6 +517,11 @@ static int run_image(const pp_nn_qmodel *q, const pp_nn_data *d, int img, qws *w
     if (c == 0 || v > bv) bv = v, best = c;
   }
   if (pred) *pred = best;
+  if (logits && m->nlayers && m->layers[m->nlayers - 1].type == PP_NN_L_SOFTMAX) {
+    double sum = 0;
+    for (int c = 0; c < K; c++) sum += exp((double)logits[c] - bv);
+    for (int c = 0; c < K; c++) logits[c] = (float)(exp((double)logits[c] - bv) / sum);
+  }
   return PP_OK;
 }
 
