@@ -108,7 +108,7 @@ static void test_hostile_names(void **st) {
   NEED_GNUPLOT();
   double x[3] = {1, 2, 3}, y[3] = {3, 1, 2};
   for (size_t i = 0; i < PP_N_HOSTILE; i++) {
-    pp_plot_series s = {pp_hostile_names[i], x, y, 3, PP_PLOT_LINES};
+    pp_plot_series s = {pp_hostile_names[i], x, y, 3, PP_PLOT_LINES, NULL};
     pp_plot_opts o = {.title = pp_hostile_names[i], .xlabel = pp_hostile_names[i]};
     char base[512];
     path_of(base, sizeof base, pp_hostile_names[i]);
