@@ -104,6 +104,7 @@ int flow_check_inputs(flow_ctx *c, pp_err *e) {
   if (rc) return rc;
   static const char *const want[] = {"MAC (w, a, p -> y)", "multiplier (w, a -> prod)", "adder (prod, p -> y)"};
   pp_mac_check_result r[3];
+  memset(r, 0, sizeof r);
   for (int i = 0; i < 3 && !rc; i++) {
     if ((rc = pp_mac_check(mac.nl[i], c->o->seed, &r[i], e))) break;
     if (r[i].part != i)
