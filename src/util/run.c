@@ -213,9 +213,9 @@ int pp_stage_path(pp_stage *s, const char *name, char *buf, size_t n, pp_err *e)
 
 void pp_stage_close(pp_stage *s) {
   if (!s->dir[0]) return;
-  char p[4200];
+  char p[sizeof s->dir + sizeof s->names[0] + 1]; /* dir, '/', name: always fits */
   for (int i = 0; i < s->n; i++) {
-    snprintf(p, sizeof p, "%s/%s", s->dir, s->names[i]);
+    if (snprintf(p, sizeof p, "%s/%s", s->dir, s->names[i]) >= (int)sizeof p) continue;
     unlink(p);
   }
   rmdir(s->dir);
