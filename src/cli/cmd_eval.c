@@ -99,6 +99,7 @@ fail:
   rc = pp_cli_fail(cmd, &e);
 done:
   pp_nn_model_free(m);
+  pp_nn_data_free(&train);
   pp_nn_data_free(&test);
   return rc;
 }

@@ -28,6 +28,12 @@ static int rm_one(const char *path, const struct stat *sb, int type, struct FTW 
 int pp_test_rmtree(const char *path) {
   struct stat sb;
   if (lstat(path, &sb) && errno == ENOENT) return 0;
+  /* PP_TEST_KEEP=1 leaves a failed test's files (logs, outputs) to read afterwards */
+  const char *keep = getenv("PP_TEST_KEEP");
+  if (keep && *keep && strcmp(keep, "0")) {
+    fprintf(stderr, "PP_TEST_KEEP: left %s\n", path);
+    return 0;
+  }
   /* depth first, so that each directory is empty when it is removed */
   return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -1 : 0;
 }
