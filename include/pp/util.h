@@ -113,6 +113,7 @@ enum { PP_RUN_STDERR_KEEP = 0, PP_RUN_STDERR_MERGE = 1, PP_RUN_STDERR_NULL = 2 }
 typedef struct pp_run_opts {
   const char *cwd;      /* run in this folder (NULL: ours) */
   const char *log_path; /* pp_run: the program's stdout goes to this file (NULL: ours) */
+  const char *err_path; /* the program's stderr goes to this file (NULL: as stderr_mode says) */
   int stderr_mode;      /* PP_RUN_STDERR_*: keep ours, into stdout's destination, or discard */
   int quiet;            /* stdout and stderr to /dev/null (overrides log_path for stderr) */
 } pp_run_opts;
@@ -161,15 +162,9 @@ void pp_progress_start(pp_progress *p, const char *what, long long total);
 void pp_progress_update(pp_progress *p, long long done);
 void pp_progress_end(pp_progress *p);
 
-/* ---- external programs ---------------------------------------------------- */
+/* ---- external programs, continued ---------------------------------------- */
 /* 1 when name (or a path) is an executable file found on PATH. */
 int pp_program_available(const char *name);
-/* Runs argv (argv[0] looked up on PATH, no shell) with stdin from /dev/null
- * and stdout/stderr to the given files (NULL: /dev/null); waits for it.
- * PP_OK when it ran to an exit (its code in *exit_status), PP_EIO when it
- * could not be started or died on a signal. */
-int pp_run_program(const char *const argv[], const char *stdout_path, const char *stderr_path, int *exit_status,
-                   pp_err *e);
 /* s as one Tcl word, every special character backslash-escaped (malloc'd;
  * NULL when out of memory). The one place script files get their names. */
 char *pp_tcl_quote(const char *s);

@@ -346,7 +346,8 @@ int pp_sim_opensta_energy(const pp_sim_model *m, const pp_opensta_opts *o, pp_op
   if (!st) {
     const char *argv[] = {prog, "-no_init", "-no_splash", "-exit", script, NULL};
     int code = -1;
-    st = pp_run_program(argv, log, err, &code, e);
+    pp_run_opts ro = {.log_path = log, .err_path = err};
+    st = pp_run((char *const *)argv, &ro, &code, e);
     if (!st) st = parse_report(m, log, err, r, e);
     if (!st && code != 0) st = pp_err_set(e, PP_EIO, log, 0, "OpenSTA exited with status %d", code);
   }

@@ -1,7 +1,8 @@
 /* util/run: runs external programs (Yosys, Icarus, gnuplot, OpenSTA) from an
  * argument vector with fork/execvp, never through a shell, so that no file
- * name is ever parsed as shell syntax; plus a private staging folder that
- * gives user files fixed, safe names for tools whose scripts cannot quote. */
+ * name is ever parsed as shell syntax; quotes words for the Tcl scripts we
+ * hand such programs; and a private staging folder that gives user files
+ * fixed, safe names for tools whose scripts cannot quote. */
 #include "pp/util.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 /* In the child: only async-signal-safe calls until exec. The exec errno goes
  * back through a close-on-exec pipe so that the parent can tell "not
  * installed" from "ran and failed". */
-static void child(char *const argv[], const pp_run_opts *o, int out_fd, int err_pipe) {
+static void child(char *const argv[], const pp_run_opts *o, int out_fd, int err_fd, int err_pipe) {
   int in = open("/dev/null", O_RDONLY);
   if (in >= 0) dup2(in, 0);
   int quiet = o && o->quiet;
@@ -31,6 +32,7 @@ static void child(char *const argv[], const pp_run_opts *o, int out_fd, int err_
     dup2(nul, 1);
   }
   if (nul >= 0 && (quiet || o->stderr_mode == PP_RUN_STDERR_NULL)) dup2(nul, 2);
+  if (err_fd >= 0) dup2(err_fd, 2);
   if (o && o->cwd && chdir(o->cwd) != 0) {
     int err = errno | CHDIR_FAILED;
     if (write(err_pipe, &err, sizeof err) < 0) _exit(126);
@@ -47,7 +49,7 @@ static int start(char *const argv[], const pp_run_opts *o, int capture, pp_proc 
   p->out = NULL;
   if (!argv || !argv[0] || !argv[0][0]) return pp_err_set(e, PP_EINVAL, "", 0, "run: no program given");
   snprintf(p->name, sizeof p->name, "%s", argv[0]);
-  int ep[2], cp[2] = {-1, -1}, log_fd = -1;
+  int ep[2], cp[2] = {-1, -1}, log_fd = -1, err_fd = -1;
   if (pipe(ep) != 0) return pp_err_set(e, PP_EIO, "", 0, "cannot start %s: pipe: %s", argv[0], strerror(errno));
   fcntl(ep[1], F_SETFD, FD_CLOEXEC);
   if (capture && pipe(cp) != 0) {
@@ -63,6 +65,16 @@ static int start(char *const argv[], const pp_run_opts *o, int capture, pp_proc 
       return pp_err_set(e, PP_EIO, o->log_path, 0, "cannot create log of %s: %s", argv[0], strerror(err));
     }
   }
+  if (o && o->err_path) {
+    err_fd = open(o->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (err_fd < 0) {
+      int err = errno;
+      close(ep[0]), close(ep[1]);
+      if (capture) close(cp[0]), close(cp[1]);
+      if (log_fd >= 0) close(log_fd);
+      return pp_err_set(e, PP_EIO, o->err_path, 0, "cannot create the error log of %s: %s", argv[0], strerror(err));
+    }
+  }
   fflush(NULL); /* the child must not write our buffered output twice */
   pid_t pid = fork();
   if (pid < 0) {
@@ -70,15 +82,17 @@ static int start(char *const argv[], const pp_run_opts *o, int capture, pp_proc 
     close(ep[0]), close(ep[1]);
     if (capture) close(cp[0]), close(cp[1]);
     if (log_fd >= 0) close(log_fd);
+    if (err_fd >= 0) close(err_fd);
     return pp_err_set(e, PP_EIO, "", 0, "cannot start %s: fork: %s", argv[0], strerror(err));
   }
   if (pid == 0) {
     close(ep[0]);
     if (capture) close(cp[0]);
-    child(argv, o, capture ? cp[1] : log_fd, ep[1]);
+    child(argv, o, capture ? cp[1] : log_fd, err_fd, ep[1]);
   }
   close(ep[1]);
   if (log_fd >= 0) close(log_fd);
+  if (err_fd >= 0) close(err_fd);
   int cerr = 0;
   ssize_t k;
   while ((k = read(ep[0], &cerr, sizeof cerr)) < 0 && errno == EINTR) {
@@ -143,6 +157,50 @@ int pp_run(char *const argv[], const pp_run_opts *o, int *code, pp_err *e) {
   int st = start(argv, o, 0, &p, e);
   if (st) return st;
   return pp_proc_finish(&p, code, e);
+}
+
+/* ---- finding programs and quoting for their scripts ----------------------- */
+
+int pp_program_available(const char *name) {
+  if (!name || !*name) return 0;
+  if (strchr(name, '/')) return access(name, X_OK) == 0;
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/bin:/bin";
+  while (*path) {
+    const char *colon = strchr(path, ':');
+    size_t dl = colon ? (size_t)(colon - path) : strlen(path);
+    char buf[4096];
+    int k = dl ? snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, path, name) : snprintf(buf, sizeof buf, "./%s", name);
+    struct stat st;
+    if (k > 0 && (size_t)k < sizeof buf && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+      return 1;
+    if (!colon) break;
+    path = colon + 1;
+  }
+  return 0;
+}
+
+/* Tcl: one word with every character that Tcl gives a meaning escaped by a
+ * backslash (no braces, so unbalanced braces in a name cannot break out). */
+char *pp_tcl_quote(const char *s) {
+  size_t n = 1;
+  for (const char *p = s; *p; p++) n += 4;
+  char *out = malloc(n + 2);
+  if (!out) return NULL;
+  char *q = out;
+  if (!*s) {
+    *q++ = '{', *q++ = '}';
+  }
+  for (const char *p = s; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '\n') *q++ = '\\', *q++ = 'n';
+    else if (c == '\r') *q++ = '\\', *q++ = 'r';
+    else if (c == '\t') *q++ = '\\', *q++ = 't';
+    else if (strchr("\\$[]{}\"; #", c)) *q++ = '\\', *q++ = (char)c;
+    else *q++ = (char)c;
+  }
+  *q = 0;
+  return out;
 }
 
 /* ---- staging folder --------------------------------------------------------- */

@@ -27,7 +27,8 @@ static char *run(const char *const *args, int *code) {
   snprintf(out, sizeof out, "%s/pp_assume_%d.out", P_tmpdir, (int)getpid());
   pp_err e;
   pp_err_clear(&e);
-  assert_int_equal(pp_run_program(argv, out, NULL, code, &e), PP_OK);
+  pp_run_opts o = {.log_path = out, .stderr_mode = PP_RUN_STDERR_NULL};
+  assert_int_equal(pp_run((char *const *)argv, &o, code, &e), PP_OK);
   char *text = NULL;
   size_t len;
   assert_int_equal(pp_read_file(out, &text, &len, &e), PP_OK);

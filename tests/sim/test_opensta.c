@@ -34,22 +34,29 @@ static void test_tcl_quote(void **st) {
   free(q);
 }
 
+/* argv with stdout to a file (NULL: /dev/null) and stderr discarded
+ * (the exit status in *code) */
+static int run_program(const char *const argv[], const char *out, int *code, pp_err *e) {
+  pp_run_opts o = {.log_path = out, .quiet = out == NULL, .stderr_mode = PP_RUN_STDERR_NULL};
+  return pp_run((char *const *)argv, &o, code, e);
+}
+
 static void test_run_program(void **st) {
   (void)st;
   pp_err e;
   pp_err_clear(&e);
   int code = -1;
   const char *t[] = {"true", NULL};
-  assert_int_equal(pp_run_program(t, NULL, NULL, &code, &e), PP_OK);
+  assert_int_equal(run_program(t, NULL, &code, &e), PP_OK);
   assert_int_equal(code, 0);
   const char *f[] = {"false", NULL};
-  assert_int_equal(pp_run_program(f, NULL, NULL, &code, &e), PP_OK);
+  assert_int_equal(run_program(f, NULL, &code, &e), PP_OK);
   assert_int_equal(code, 1);
   /* arguments reach the program verbatim: no shell expands them */
   char out[256];
   snprintf(out, sizeof out, "%s/pp_run_%d.txt", P_tmpdir, (int)getpid());
   const char *echo[] = {"echo", "$HOME;`x`*", NULL};
-  assert_int_equal(pp_run_program(echo, out, NULL, &code, &e), PP_OK);
+  assert_int_equal(run_program(echo, out, &code, &e), PP_OK);
   char *text = NULL;
   size_t len;
   assert_int_equal(pp_read_file(out, &text, &len, &e), PP_OK);
@@ -58,7 +65,7 @@ static void test_run_program(void **st) {
   remove(out);
   pp_err_clear(&e);
   const char *none[] = {"/nonexistent/pp-no-such-program", NULL};
-  assert_int_equal(pp_run_program(none, NULL, NULL, &code, &e), PP_EIO);
+  assert_int_equal(run_program(none, NULL, &code, &e), PP_EIO);
   assert_int_equal(pp_program_available("sh"), 1);
   assert_int_equal(pp_program_available("pp-no-such-program-xyz"), 0);
 }
@@ -236,7 +243,7 @@ static void test_cli(void **st) {
   int code = -1;
   pp_err e;
   pp_err_clear(&e);
-  assert_int_equal(pp_run_program(argv, out, NULL, &code, &e), PP_OK);
+  assert_int_equal(run_program(argv, out, &code, &e), PP_OK);
   char *text;
   size_t len;
   assert_int_equal(pp_read_file(out, &text, &len, &e), PP_OK);
@@ -253,7 +260,7 @@ static void test_cli(void **st) {
   remove(out);
   /* a bad option: usage error, nothing on stdout */
   const char *bad[] = {exe, "check", "power", "--delay-model", "fast", NULL};
-  assert_int_equal(pp_run_program(bad, out, NULL, &code, &e), PP_OK);
+  assert_int_equal(run_program(bad, out, &code, &e), PP_OK);
   assert_int_equal(code, 2);
   remove(out);
 }
