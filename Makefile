@@ -80,6 +80,7 @@ TIDY_PATHS ?= $(CURDIR)/src/
 tidy:
 	@command -v run-clang-tidy-14 >/dev/null || { echo "make tidy needs clang-tidy 14: apt-get install clang-tidy-14"; exit 2; }
 	@cmake -S . -B $(TIDY_BUILD) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON $(CMAKE_ARGS) >/dev/null
+	@$(MAKE) --no-print-directory -C $(TIDY_BUILD) pp_gen >/dev/null
 	@run-clang-tidy-14 -p $(TIDY_BUILD) -j$(JOBS) -quiet $(TIDY_PATHS) 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' \
 	  | grep -E '^/.*: (warning|error): ' | sed 's|^$(CURDIR)/||' | sort -u > $(TIDY_BUILD)/tidy.txt; \
 	  cat $(TIDY_BUILD)/tidy.txt; \

@@ -149,6 +149,13 @@ int pp_stage_path(pp_stage *s, const char *name, char *buf, size_t n, pp_err *e)
 /* Removes the links, files named by pp_stage_path, and the folder. */
 void pp_stage_close(pp_stage *s);
 
+/* ---- numbers from text -------------------------------------------------- */
+/* The next whitespace-led decimal integer / finite double at *s: 0 and *s
+ * moved past it, or -1 (no number there, out of range, or not finite) with
+ * *s and *out untouched. */
+int pp_scan_long(const char **s, long *out);
+int pp_scan_double(const char **s, double *out);
+
 /* ---- progress and time ---------------------------------------------------- */
 double pp_now(void); /* monotonic seconds */
 /* Progress with ETA on stderr, only when stderr is a terminal. */

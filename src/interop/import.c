@@ -55,16 +55,18 @@ typedef struct imp {
 } imp;
 
 /* Errors about the current node: its name, op type, then what is wrong. */
-static int nerr(imp *I, int st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int nerr(imp *I, int st, const char *fmt, ...) {
+static void nerr_set(imp *I, int st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void nerr_set(imp *I, int st, const char *fmt, ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   pp_err_set(I->e, st, I->file, 0, "node '%s' (%s): %s", I->nname, I->node->op_type, msg);
-  return st; /* a constant: the callers' error paths are visibly non-zero */
 }
+/* the status is the macro's value, a constant, so that every caller's error path is visibly non-zero (the
+ * analyser does not follow variadic calls) */
+#define nerr(I, st, ...) (nerr_set(I, st, __VA_ARGS__), (st))
 #define UNSUP(I, ...) nerr(I, PP_EINVAL, __VA_ARGS__)
 
 static io_val *find(imp *I, const char *name) {
@@ -122,7 +124,7 @@ static pp_nn_layer *new_layer(imp *I, int type, const char *suffix, int in, int 
   I->S[I->nl] = (io_shape){c, h, w, 0};
   return L;
 }
-#define OOM(I) pp_err_set((I)->e, PP_ENOMEM, (I)->file, 0, "out of memory")
+#define OOM(I) (pp_err_set((I)->e, PP_ENOMEM, (I)->file, 0, "out of memory"), PP_ENOMEM)
 
 /* ---- attributes ------------------------------------------------------------------- */
 static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {

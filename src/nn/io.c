@@ -202,7 +202,7 @@ int pp_nn_model_load(const char *path, pp_nn_model **out, pp_err *e) {
       const uint8_t *r = h + hdr + 4 + (size_t)i * NN_LAYER_REC;
       pp_nn_layer *L = &m->layers[i];
       int32_t lv[9];
-      for (int k = 0; k < 9; k++) lv[k] = (int32_t)get32(r + 4 * k);
+      for (int k = 0; k < 9; k++) lv[k] = (int32_t)get32(r + (size_t)4 * k);
       L->type = lv[0], L->in = lv[1], L->in2 = lv[2], L->c = lv[3], L->k = lv[4], L->stride = lv[5];
       L->pad = lv[6], L->groups = lv[7], L->has_bias = lv[8] != 0;
       uint32_t u = get32(r + 36);

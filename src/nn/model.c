@@ -287,6 +287,7 @@ int nn_model_build(pp_nn_model *m, pp_err *e) {
   if (!strcmp(m->arch, "graph")) { /* the list is rebuilt from itself */
     spec = m->layers, nspec = m->nlayers;
     m->layers = NULL;
+    if (!spec) nspec = 0; /* a graph may have no layers (a reshape only); a list it lost cannot be read */
   }
   m->nlayers = 0;
   m->nparams = m->nbufs = 0;
@@ -313,9 +314,9 @@ int nn_model_build(pp_nn_model *m, pp_err *e) {
         m->layers[i + 1].type == PP_NN_L_BN && m->layers[i + 1].in == L->out)
       L->bn = i + 1;
   }
-  m->params = calloc(m->nparams, sizeof(float));
+  m->params = calloc(m->nparams ? m->nparams : 1, sizeof(float));
   m->bufs = calloc(m->nbufs ? m->nbufs : 1, sizeof(float));
-  m->mask = malloc(m->nparams);
+  m->mask = malloc(m->nparams ? m->nparams : 1);
   if (!m->params || !m->bufs || !m->mask) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   memset(m->mask, 1, m->nparams);
   memset(m->q.w_allowed, 1, sizeof m->q.w_allowed);

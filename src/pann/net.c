@@ -162,17 +162,18 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
   if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
   int quant = n->quantized && n->spec.mode != PP_PANN_Q_FLOAT;
   int Lq = (1 << n->spec.a_bits) - 1;
+  if (m->nlayers < 1) return pp_err_set(e, PP_EINVAL, "", 0, "PANN forward pass: the model has no layers");
   float **act = calloc((size_t)m->nlayers + 1, sizeof(float *));
   if (!act) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
   int st = PP_OK;
   for (int t = 0; t <= m->nlayers; t++)
-    if (!(act[t] = malloc(tsz(m, t, BMAX) * sizeof(float)))) st = PP_ENOMEM;
+    if (!(act[t] = calloc(tsz(m, t, BMAX) + 1, sizeof(float)))) st = PP_ENOMEM; /* +1: never empty */
   size_t colmax = 0;
   for (int i = 0; i < n->ng; i++) {
     size_t s = (size_t)n->G[i].K * n->G[i].N * BMAX;
     if (s > colmax) colmax = s;
   }
-  double *col = malloc(colmax * sizeof(double));
+  double *col = malloc((colmax + 1) * sizeof(double));
   double *wd = NULL, *out = NULL;
   size_t wmax = 0, omax = 0;
   for (int i = 0; i < n->ng; i++) {
@@ -181,8 +182,8 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
     s = (size_t)n->G[i].M * n->G[i].N * BMAX;
     if (s > omax) omax = s;
   }
-  wd = malloc(wmax * sizeof(double));
-  out = malloc(omax * sizeof(double));
+  wd = malloc((wmax + 1) * sizeof(double));
+  out = malloc((omax + 1) * sizeof(double));
   if (st || !col || !wd || !out) {
     st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
     goto done;
@@ -409,7 +410,7 @@ int pp_pann_net_create(const pp_nn_model *m, const pp_nn_data *calib, int first,
   /* calibration: float pass collecting input samples and input row means */
   fwd_ctx c = {0};
   c.calib = 1;
-  c.calib_seen = calloc((size_t)n->ng, sizeof(size_t));
+  c.calib_seen = calloc((size_t)n->ng + 1, sizeof(size_t));
   if (!c.calib_seen) {
     st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
     goto fail;

@@ -113,11 +113,14 @@ int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, 
       if (m->layers[i].nw > maxw) maxw = m->layers[i].nw;
       if ((size_t)m->layers[i].c > maxm) maxm = (size_t)m->layers[i].c;
     }
-  gm = malloc(sizeof(double) * maxm);
-  fold = malloc(sizeof(double) * maxm);
-  wf = malloc(sizeof(double) * maxw);
-  q = malloc(sizeof(int32_t) * maxw);
-  float *wff = malloc(sizeof(float) * maxw);
+  /* zeroed and never empty: a layer whose weights do not fill M x K rows leaves no garbage behind */
+  if (!maxm) maxm = 1;
+  if (!maxw) maxw = 1;
+  gm = calloc(maxm, sizeof(double));
+  fold = calloc(maxm, sizeof(double));
+  wf = calloc(maxw, sizeof(double));
+  q = calloc(maxw, sizeof(int32_t));
+  float *wff = calloc(maxw, sizeof(float));
   pp_nn_data batch = *d;
   batch.x = malloc(img * (size_t)o->batch);
   batch.y = malloc((size_t)o->batch);
@@ -145,6 +148,10 @@ int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, 
     int first = -1;
     for (int i = 0; i < m->nlayers && first < 0; i++)
       if (gl[i] >= 0) first = i;
+    if (first < 0) { /* nq > 0 says there is one */
+      st = pp_err_set(e, PP_EINTERNAL, "", 0, "PANN QAT: no conv/fc layer found");
+      goto done;
+    }
     if (m->layers[first].in == 0) {
       if (!(xq = malloc(img * (size_t)d->n))) {
         st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");

@@ -158,7 +158,7 @@ double pp_pann_ref_add_energy(const pp_pann_power *pw, int bx, double R, int K, 
   /* Weights ~ N(0,1) quantized at the scale that gives mean |q| = R. */
   size_t nw = (size_t)M * K;
   float *w = malloc(sizeof(float) * nw);
-  int32_t *q = malloc(sizeof(int32_t) * nw);
+  int32_t *q = calloc(nw, sizeof(int32_t)); /* zeroed: filled by pp_pann_weight_scale, which the analyser cannot see */
   if (!w || !q) {
     free(w);
     free(q);

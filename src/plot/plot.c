@@ -364,8 +364,9 @@ static int plot_series(const char *base, const pp_plot_opts *o, const pp_plot_se
   if ((rc = job_begin(&j, base, o, "series,x,y", e))) return rc;
   plot_range rx = {0}, ry = {0};
   refs_range(o, &rx, &ry);
+  /* check_series above refused an empty list and a series without x */
   for (size_t i = 0; i < ns; i++)
-    for (size_t k = 0; k < s[i].n; k++) {
+    for (size_t k = 0; k < s[i].n; k++) { // NOLINT(clang-analyzer-core.NullDereference)
       range_add(&rx, s[i].x[k], o && o->logx);
       range_add(&ry, s[i].y[k], o && o->logy);
     }

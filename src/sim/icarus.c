@@ -163,21 +163,23 @@ int pp_sim_icarus_run(const pp_sim_model *m, const char *vfile, int n_transition
       continue;
     }
     if (line[0] == '@') {
-      int k;
-      long t;
-      if (sscanf(line + 1, "%d %ld", &k, &t) != 2 || k < 0 || k >= n_transitions) {
+      long k, t;
+      const char *c = line + 1;
+      if (pp_scan_long(&c, &k) || pp_scan_long(&c, &t) || k < 0 || k >= n_transitions) {
         bad = 1;
         continue;
       }
-      win = k;
+      win = (int)k; /* in [0, n_transitions) */
       wstart = t;
       if (k == n_transitions - 1) seen_end = 1;
       continue;
     }
-    int n;
-    long t;
-    char v;
-    if (sscanf(line, "%d %ld %c", &n, &t, &v) != 3 || n < 0 || n >= nn) {
+    long n, t;
+    const char *c = line;
+    int ok = !pp_scan_long(&c, &n) && !pp_scan_long(&c, &t);
+    while (ok && (*c == ' ' || *c == '\t')) c++;
+    char v = *c;
+    if (!ok || !v || v == '\n' || n < 0 || n >= nn) {
       if (strncmp(line, "VCD", 3) && line[0] != '\n') bad = 1;
       continue;
     }

@@ -72,7 +72,7 @@ int pp_sim_activity_run(pp_sim_ws *w, const uint8_t *vectors, long n_transitions
     for (int k = 0; k < nl->gates[g].n_out; k++) {
       int q = nl->gates[g].out[k];
       if (q < 0) continue;
-      a->gate_switching_fj[g] += a->toggles[q] * m->net_ecap[q];
+      a->gate_switching_fj[g] += (double)a->toggles[q] * m->net_ecap[q];
       a->gate_internal_fj[g] += a->internal_fj[q];
     }
   return PP_OK;
@@ -209,9 +209,7 @@ static int parse_report(const pp_sim_model *m, const char *log, const char *err,
     free(text), free(text2);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   }
-  memcpy(both, text, l1);
-  memcpy(both + l1, "\nPP_DEBUG\n", 10);
-  memcpy(both + l1 + 10, text2, l2 + 1);
+  snprintf(both, l1 + l2 + 32, "%s\nPP_DEBUG\n%s", text, text2);
   free(text), free(text2);
   text = both;
   const char *path = log;
@@ -231,12 +229,19 @@ static int parse_report(const pp_sim_model *m, const char *log, const char *err,
     else if (!strcmp(ln, "PP_END")) section = 2, ended = 1;
     else if (!strcmp(ln, "PP_DEBUG")) section = 1, path = err, lineno = 0;
     else if (section == 1 && !strncmp(ln, "Total", 5)) {
-      if (sscanf(ln + 5, "%lf %lf %lf %lf", &r->internal_w, &r->switching_w, &r->leakage_w, &r->total_w) == 4)
+      const char *c = ln + 5;
+      double t[4];
+      int k = 0;
+      while (k < 4 && !pp_scan_double(&c, &t[k])) k++;
+      if (k == 4) {
+        r->internal_w = t[0], r->switching_w = t[1], r->leakage_w = t[2], r->total_w = t[3];
         have_total = 1;
+      }
     } else if (section == 1 && !strncmp(ln, "power: switching ", 17)) {
       const char *eq = strstr(ln, "volt = ");
       double v, pw;
-      if (!eq || sscanf(eq + 7, "%lf %lf", &v, &pw) != 2) {
+      const char *c = eq ? eq + 7 : NULL;
+      if (!c || pp_scan_double(&c, &v) || pp_scan_double(&c, &pw)) {
         st = pp_err_set(e, PP_EPARSE, path, lineno, "unexpected OpenSTA switching line");
         break;
       }
@@ -354,10 +359,9 @@ int pp_sim_opensta_energy(const pp_sim_model *m, const pp_opensta_opts *o, pp_op
   if (made && !st) cleanup(dir, files, 3);
   else if (st) {
     /* keep the files for the user to look at; say where they are */
-    if (e && strlen(e->msg) + strlen(dir) + 24 < sizeof e->msg) {
-      strcat(e->msg, " (OpenSTA files kept in ");
-      strcat(e->msg, dir);
-      strcat(e->msg, ")");
+    if (e) {
+      size_t used = strlen(e->msg);
+      snprintf(e->msg + used, sizeof e->msg - used, " (OpenSTA files kept in %s)", dir);
     }
     pp_opensta_power_free(r);
   }

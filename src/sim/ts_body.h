@@ -201,7 +201,7 @@ TS_ATTR TS_LINK int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_
             TS_VT rise = sel & o, fall = sel & ~o;
             long nr = 0, nf = 0;
             for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
-            w->ts_pin_rf[2 * (p0 + i)] += nr;
+            w->ts_pin_rf[(size_t)2 * (p0 + i)] += nr;
             w->ts_pin_rf[2 * (p0 + i) + 1] += nf;
             if (lane_en) {
               TS_LANES(rise, w->ts_lane_in, m->pin_er[p0 + i]);
@@ -212,7 +212,7 @@ TS_ATTR TS_LINK int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_
             TS_VT rise = left & o, fall = left & ~o;
             long nr = 0, nf = 0;
             for (int j = 0; j < TS_NW; j++) nr += TS_POPC(TS_WORD(rise, j)), nf += TS_POPC(TS_WORD(fall, j));
-            w->ts_pin_rf[2 * p0] += nr;
+            w->ts_pin_rf[(size_t)2 * p0] += nr;
             w->ts_pin_rf[2 * p0 + 1] += nf;
             if (lane_en) {
               TS_LANES(rise, w->ts_lane_in, m->pin_er[p0]);
@@ -258,7 +258,7 @@ TS_ATTR TS_LINK int TS_FN(pp_sim_ws *w, const uint64_t *old_words, const uint64_
     double sw = 0, in = 0;
     for (int n = 0; n < m->n_nets; n++) sw += m->net_ecap[n] * (double)w->ts_ntog[n];
     for (int p = 0; p < m->n_pins; p++)
-      in += m->pin_er[p] * (double)w->ts_pin_rf[2 * p] + m->pin_ef[p] * (double)w->ts_pin_rf[2 * p + 1];
+      in += m->pin_er[p] * (double)w->ts_pin_rf[(size_t)2 * p] + m->pin_ef[p] * (double)w->ts_pin_rf[2 * p + 1];
     r->switching_fj = sw;
     r->internal_fj = in;
     r->energy_fj = sw + in;
