@@ -88,6 +88,8 @@ typedef struct pp_flow_opts {
   uint64_t seed;
   double tolerance;        /* accuracy points the delay phase may lose */
   double power_tolerance;  /* accuracy points the power phase may lose */
+  int delay_starts;        /* the delay phase runs from this many of the last accepted power steps; the
+                            * kept one is the lowest estimated Optimized-HW power (pp_retrain_opts) */
   double sparsity;         /* conventional pruning target, fraction of zero weights (used when !sparsity_auto) */
   int sparsity_auto;       /* 1 (default): the highest sparsity of the model's grid whose fine-tuned decision
                             * accuracy loses at most prune_share * tolerance points against int8 */

@@ -7,7 +7,9 @@
  * tolerance. When a step of either phase fails, the interval between the last
  * accepted setting and the failed one is bisected (weight count or µW
  * threshold; delay threshold in ps, finer than the ladder's step) for at most
- * refine_retrains retrains per phase. The best accepted step is kept.
+ * refine_retrains retrains per phase. The best accepted step is kept. The
+ * delay phase may start from several accepted power steps (delay_starts),
+ * the kept result then being the one a score callback rates cheapest.
  *
  * Every accuracy here is the caller's decision accuracy (validation data held
  * out of the training set); this module never sees test data.
@@ -24,7 +26,7 @@
 
 #define PP_RETRAIN_NW 255 /* weight levels -127..127, index w + 127 */
 #define PP_RETRAIN_NA 256 /* activation levels 0..255 */
-#define PP_RETRAIN_MAX_STEPS 64
+#define PP_RETRAIN_MAX_STEPS 160 /* power ladder + bisection, and delay_starts delay ladders */
 
 typedef struct pp_retrain_step {
   int phase;           /* 0: power threshold, 1: delay threshold */
@@ -57,6 +59,11 @@ typedef struct pp_retrain_ops {
   int (*max_delay)(void *user, const uint8_t *W, const uint8_t *A, double *ps, pp_err *e);
   /* Told about every finished step (progress); may be NULL. */
   void (*on_step)(void *user, const pp_retrain_step *s);
+  /* Cost of a kept set (lower is better, e.g. the estimated power after
+   * voltage scaling), without retraining: chooses among the delay phases run
+   * from several power steps (delay_starts). NULL: the lowest max delay, then
+   * the fewest weights. */
+  int (*score)(void *user, const uint8_t *W, const uint8_t *A, double max_delay_ps, double *cost, pp_err *e);
 } pp_retrain_ops;
 
 typedef struct pp_retrain_opts {
@@ -82,6 +89,12 @@ typedef struct pp_retrain_opts {
   int delay_max_steps;    /* 0: 16; negative: no delay phase */
   int refine_retrains;    /* retrains per phase spent bisecting after a failed step (0: none) */
   double delay_min_step_ps; /* finest delay bisection step (0: 1 ps) */
+  /* The delay phase runs from each of the last delay_starts accepted power
+   * steps, latest first (0 or 1: the last only, the paper's way): a power
+   * phase that spent the budget on few weights leaves the delay phase nothing
+   * to remove, an earlier step may trade weights for delay. The kept result
+   * is the accepted step of lowest score over all of them. */
+  int delay_starts;
 } pp_retrain_opts;
 
 typedef struct pp_retrain_result {
@@ -97,6 +110,8 @@ typedef struct pp_retrain_result {
    * end; spent_power + spent_delay == start - accuracy exactly */
   double start_accuracy, power_accuracy;
   double spent_power, spent_delay; /* points (negative: the phase gained accuracy) */
+  char delay_from_tag[32];   /* the power step the kept result's delay phase started from ("": none) */
+  double score;              /* ops->score of the kept result (NaN without one) */
   int accepted_steps;        /* accepted steps of both phases */
   int refine_used[2];        /* bisection retrains of the power and the delay phase */
   int nsteps;

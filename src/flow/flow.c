@@ -23,6 +23,7 @@ void pp_flow_opts_default(pp_flow_opts *o) {
   /* the loss budget is counted from the unpruned int8 network, and pruning spends part of it */
   o->tolerance = 1.5;
   o->power_tolerance = 1.0;
+  o->delay_starts = 3;
   o->sparsity = 0.6;
   o->sparsity_auto = 1;
   o->refine_retrains = -1;
@@ -341,7 +342,7 @@ static int stage_prune(flow_ctx *c, pp_err *e) {
 static void step_test_put(flow_ctx *c, const char *tag, double acc) {
   int i = 0;
   while (i < c->n_step_test && strcmp(c->step_tag[i], tag)) i++;
-  if (i >= 64) return;
+  if (i >= PP_RETRAIN_MAX_STEPS) return;
   if (i == c->n_step_test) c->n_step_test++;
   snprintf(c->step_tag[i], sizeof c->step_tag[i], "%s", tag);
   c->step_test[i] = acc;
@@ -503,6 +504,11 @@ static void cb_step(void *u, const pp_retrain_step *s) {
            s->accepted ? "kept" : "below tolerance", s->refine ? " (bisection)" : "");
 }
 
+static int cb_score(void *u, const uint8_t *W, const uint8_t *A, double max_delay_ps, double *cost, pp_err *e) {
+  (void)A; /* the usage model has no activation values: the delay carries their effect */
+  return flow_hw_score(u, W, max_delay_ps, cost, e);
+}
+
 static int stage_retrain(flow_ctx *c, pp_err *e) {
   pp_retrain_opts ro;
   pp_retrain_opts_default(&ro);
@@ -520,7 +526,8 @@ static int stage_retrain(flow_ctx *c, pp_err *e) {
     ro.n_power_counts = c->n_power_counts;
   }
   ro.delay_step_ps = c->o->delay_step_ps > 0 ? c->o->delay_step_ps : 10;
-  pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step};
+  ro.delay_starts = c->o->delay_starts;
+  pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step, cb_score};
   int rc = pp_retrain_run(&ro, &ops, &c->rt, e);
   if (rc) return rc;
   c->acc_final = c->rt.best_tag[0] ? step_test_get(c, c->rt.best_tag) : c->acc_pruned;
@@ -656,6 +663,9 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   c.r = r;
   double t_start = pp_now();
   if (!o->out_dir) return pp_err_set(e, PP_EINVAL, "", 0, "no output folder");
+  if (o->delay_starts < 0 || o->delay_starts > 8)
+    return pp_err_set(e, PP_EINVAL, "", 0, "--delay-starts %d: expected 0..8 power steps to start the delay phase from",
+                      o->delay_starts);
   if (!(o->tolerance >= 0) || !(o->power_tolerance >= 0))
     return pp_err_set(e, PP_EINVAL, "", 0, "tolerances must be >= 0 accuracy points");
   if (!(o->prune_share >= 0 && o->prune_share <= 1))

@@ -45,8 +45,8 @@ typedef struct flow_ctx {
   double sparsity_tried[8], sparsity_tried_dec[8]; /* the auto search's probes and their decision accuracies */
   int n_cand;                /* delay-selection candidates ranked by the proxy per threshold */
   /* test accuracy of each retrained step, by tag (for the report; decisions never read it) */
-  char step_tag[64][32];
-  double step_test[64];
+  char step_tag[PP_RETRAIN_MAX_STEPS][32];
+  double step_test[PP_RETRAIN_MAX_STEPS];
   int n_step_test;
   pp_char_power P;
   pp_char_delay D;
@@ -76,6 +76,10 @@ int flow_commit(flow_ctx *c, const char *name, const pp_flow_opts_str *os, flow_
 int flow_stage_hw(flow_ctx *c, pp_err *e);
 int flow_stage_final(flow_ctx *c, pp_err *e);
 void flow_free_hw(flow_ctx *c);
+/* The estimated Optimized-HW power (µW) of a weight set with max MAC delay
+ * max_delay_ps, without retraining: the pruned network's weight usage moved
+ * to the nearest allowed value, priced at the voltage the delay allows. */
+int flow_hw_score(flow_ctx *c, const uint8_t *W, double max_delay_ps, double *cost_uw, pp_err *e);
 /* mac.c: the MAC's tables, from the built-in or given netlist and library */
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);

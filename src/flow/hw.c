@@ -234,6 +234,33 @@ int flow_stage_hw(flow_ctx *c, pp_err *e) {
   return stage_timing(c, e);
 }
 
+/* The voltage model at the library's nominal supply. */
+static void vmodel(flow_ctx *c) {
+  pp_est_vmodel_default(&c->vm);
+  c->vm.v_nom = c->P.voltage > 0 ? c->P.voltage : c->vm.v_nom;
+}
+
+/* Max MAC delay with every weight and activation allowed. */
+static double full_delay(const flow_ctx *c) {
+  pp_select_sets all;
+  pp_select_sets_all(&all, -127, 255, 256);
+  return pp_select_max_delay(&c->D, &all);
+}
+
+int flow_hw_score(flow_ctx *c, const uint8_t *W, double max_delay_ps, double *cost_uw, pp_err *e) {
+  pp_est_usage u;
+  int rc = pp_est_usage_restrict(&c->u_pruned, W, &u, e);
+  if (rc) return rc;
+  vmodel(c);
+  double d_orig = full_delay(c);
+  pp_est_compare cmp;
+  if ((rc = pp_est_compare_run(&c->u_orig, &u, &c->P, d_orig, isfinite(max_delay_ps) ? max_delay_ps : d_orig, &c->vm,
+                               &cmp, e)))
+    return rc;
+  *cost_uw = cmp.sel_scaled.ohw.total_uw;
+  return PP_OK;
+}
+
 /* ---- the result: its allowed sets, its trace, its power ------------------------------ */
 int flow_stage_final(flow_ctx *c, pp_err *e) {
   char p[4300], q[4300];
@@ -257,11 +284,8 @@ int flow_stage_final(flow_ctx *c, pp_err *e) {
                                  pp_flow_path(&c->L, "allowed_activations.txt", q, sizeof q), comment, e)))
     return rc;
   if ((rc = stage_trace(c, "20-trace-final", "final", 0, &c->u_final, e))) return rc;
-  pp_est_vmodel_default(&c->vm);
-  c->vm.v_nom = c->P.voltage > 0 ? c->P.voltage : c->vm.v_nom;
-  pp_select_sets all;
-  pp_select_sets_all(&all, -127, 255, 256);
-  double d_orig = pp_select_max_delay(&c->D, &all);
+  vmodel(c);
+  double d_orig = full_delay(c);
   double d_sel = pp_select_max_delay(&c->D, &s);
   if ((rc = pp_est_compare_run(&c->u_orig, &c->u_final, &c->P, d_orig, d_sel, &c->vm, &c->cmp, e))) return rc;
   /* conventional pruning alone: all values, nominal voltage */

@@ -98,6 +98,115 @@ static int delay_select(const pp_retrain_ops *ops, const pp_retrain_result *r, d
   return PP_OK;
 }
 
+/* Phase 2 from the kept state of r (the power step it starts from): lowers
+ * the delay threshold by dstep while the accuracy holds, then bisects; every
+ * accepted step becomes r's kept state. idx numbers the steps of all runs. */
+static int delay_phase(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, int *idx, int min_w,
+                       double dstep, double dmin, int dmax_steps, int refine, pp_err *e) {
+  uint8_t W0[PP_RETRAIN_NW], Wd[PP_RETRAIN_NW], Ad[PP_RETRAIN_NA], A[PP_RETRAIN_NA], lastW[PP_RETRAIN_NW];
+  uint8_t failW[PP_RETRAIN_NW], failA[PP_RETRAIN_NA];
+  memcpy(W0, r->W, sizeof W0);
+  double d0;
+  int rc, ok;
+  memset(A, 1, sizeof A);
+  if ((rc = ops->max_delay(ops->user, W0, A, &d0, e))) return rc;
+  if (!isfinite(d0)) return PP_OK; /* nothing to lower */
+  /* the largest multiple of the step strictly below the current max delay */
+  double thr0 = ceil(d0 / dstep - 1e-9) * dstep - dstep;
+  memcpy(lastW, W0, sizeof lastW);
+  uint8_t lastA[PP_RETRAIN_NA];
+  memcpy(lastA, A, sizeof lastA);
+  int have_fail = 0;
+  double t_acc = d0, t_fail = NAN;
+  int steps = 0, used = 0;
+  for (int k = 0; steps < dmax_steps && k < 1000; k++) {
+    double thr = thr0 - k * dstep, md;
+    if (thr <= 0) break;
+    int feasible;
+    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
+    if (!feasible) {
+      t_fail = thr; /* nothing to train here; bisection may still find a set above it */
+      break;
+    }
+    if (same(Wd, lastW, PP_RETRAIN_NW) && same(Ad, lastA, PP_RETRAIN_NA)) continue;
+    memcpy(lastW, Wd, sizeof lastW);
+    memcpy(lastA, Ad, sizeof lastA);
+    /* lower delay is better: it is what voltage scaling turns into power */
+    steps++;
+    if ((rc = try_step(o, ops, r, 1, idx, 0, thr, Wd, Ad, md, &ok, e))) return rc;
+    if (!ok) {
+      t_fail = thr;
+      have_fail = 1;
+      memcpy(failW, Wd, sizeof failW);
+      memcpy(failA, Ad, sizeof failA);
+      break;
+    }
+    t_acc = thr;
+  }
+  for (int iter = 0; !isnan(t_fail) && used < refine && iter < 64; iter++) {
+    if (t_acc - t_fail <= dmin + 1e-9) break;
+    double thr = t_acc - dmin * ceil((t_acc - t_fail) / (2 * dmin) - 1e-9), md;
+    int feasible;
+    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
+    if (!feasible || (have_fail && same(Wd, failW, PP_RETRAIN_NW) && same(Ad, failA, PP_RETRAIN_NA))) {
+      t_fail = thr;
+      continue;
+    }
+    if (same(Wd, r->W, PP_RETRAIN_NW) && same(Ad, r->A, PP_RETRAIN_NA)) {
+      t_acc = thr;
+      continue;
+    }
+    if ((rc = try_step(o, ops, r, 1, idx, 1, thr, Wd, Ad, md, &ok, e))) return rc;
+    used++;
+    r->refine_used[1]++;
+    if (ok) t_acc = thr;
+    else {
+      t_fail = thr;
+      have_fail = 1;
+      memcpy(failW, Wd, sizeof failW);
+      memcpy(failA, Ad, sizeof failA);
+    }
+  }
+  return PP_OK;
+}
+
+/* The kept state of r, saved and restored around one delay phase. */
+typedef struct kept {
+  uint8_t W[PP_RETRAIN_NW], A[PP_RETRAIN_NA];
+  double accuracy, max_delay_ps, power_threshold_uw, delay_threshold_ps, power_accuracy, score;
+  char best_tag[32], from_tag[32];
+} kept;
+
+static void kept_save(const pp_retrain_result *r, kept *k) {
+  memcpy(k->W, r->W, sizeof k->W);
+  memcpy(k->A, r->A, sizeof k->A);
+  k->accuracy = r->accuracy, k->max_delay_ps = r->max_delay_ps;
+  k->power_threshold_uw = r->power_threshold_uw, k->delay_threshold_ps = r->delay_threshold_ps;
+  k->power_accuracy = r->power_accuracy;
+  snprintf(k->best_tag, sizeof k->best_tag, "%s", r->best_tag);
+}
+
+static void kept_load(pp_retrain_result *r, const kept *k) {
+  memcpy(r->W, k->W, sizeof r->W);
+  memcpy(r->A, k->A, sizeof r->A);
+  r->accuracy = k->accuracy, r->max_delay_ps = k->max_delay_ps;
+  r->power_threshold_uw = k->power_threshold_uw, r->delay_threshold_ps = k->delay_threshold_ps;
+  r->power_accuracy = k->power_accuracy;
+  snprintf(r->best_tag, sizeof r->best_tag, "%s", k->best_tag);
+  snprintf(r->delay_from_tag, sizeof r->delay_from_tag, "%s", k->from_tag);
+  r->score = k->score;
+}
+
+/* a better than b: the lower score; without a scorer the lower max delay, then fewer weights, then accuracy */
+static int kept_better(const kept *a, const kept *b, int scored) {
+  if (scored) return a->score < b->score;
+  double da = isnan(a->max_delay_ps) ? INFINITY : a->max_delay_ps, db = isnan(b->max_delay_ps) ? INFINITY : b->max_delay_ps;
+  if (da != db) return da < db;
+  int na = pp_retrain_count(a->W, PP_RETRAIN_NW), nb = pp_retrain_count(b->W, PP_RETRAIN_NW);
+  if (na != nb) return na < nb;
+  return a->accuracy > b->accuracy;
+}
+
 int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, pp_err *e) {
   memset(r, 0, sizeof *r);
   if (!o->power_uw || !ops->train) return pp_err_set(e, PP_EINVAL, "", 0, "retrain: no power table or no trainer");
@@ -210,69 +319,39 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   }
   budget(r, 1);
 
-  /* ---- phase 2: delay threshold, from the power phase's weights ---- */
+  /* ---- phase 2: delay threshold, from the last delay_starts accepted power steps ---- */
   if (!ops->select_delay || !ops->max_delay || dmax_steps < 0) return PP_OK;
-  uint8_t W0[PP_RETRAIN_NW], Wd[PP_RETRAIN_NW], Ad[PP_RETRAIN_NA], failA[PP_RETRAIN_NA];
-  memcpy(W0, r->W, sizeof W0);
-  double d0;
-  memset(A, 1, sizeof A);
-  if ((rc = ops->max_delay(ops->user, W0, A, &d0, e))) return rc;
-  if (!isfinite(d0)) return PP_OK;
-  /* the largest multiple of the step strictly below the current max delay */
-  double thr0 = ceil(d0 / dstep - 1e-9) * dstep - dstep;
-  memcpy(lastW, W0, sizeof lastW);
-  uint8_t lastA[PP_RETRAIN_NA];
-  memcpy(lastA, A, sizeof lastA);
-  int have_fail = 0;
-  t_acc = d0;
-  t_fail = NAN;
+  int nstarts = o->delay_starts > 1 ? o->delay_starts : 1;
+  /* the starts: the kept power state, then earlier accepted power steps, latest first */
+  kept from[8], best;
+  int ns = 0;
+  kept_save(r, &from[ns]);
+  snprintf(from[ns].from_tag, sizeof from[ns].from_tag, "%s", r->best_tag);
+  ns++;
+  for (int i = r->nsteps - 1; i >= 0 && ns < nstarts && ns < 8; i--) {
+    const pp_retrain_step *ps = &r->steps[i];
+    if (ps->phase || !ps->accepted || !strcmp(ps->tag, r->best_tag)) continue;
+    kept *k = &from[ns++];
+    pp_retrain_power_set(o->power_uw, ps->threshold, k->W);
+    memset(k->A, 1, sizeof k->A);
+    k->accuracy = k->power_accuracy = ps->accuracy, k->max_delay_ps = ps->max_delay_ps;
+    k->power_threshold_uw = ps->threshold, k->delay_threshold_ps = NAN;
+    snprintf(k->best_tag, sizeof k->best_tag, "%s", ps->tag);
+    snprintf(k->from_tag, sizeof k->from_tag, "%s", ps->tag);
+  }
   idx = 0;
-  for (int k = 0; idx < dmax_steps && k < 1000; k++) {
-    double thr = thr0 - k * dstep, md;
-    if (thr <= 0) break;
-    int feasible;
-    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
-    if (!feasible) {
-      t_fail = thr; /* nothing to train here; bisection may still find a set above it */
-      break;
-    }
-    if (same(Wd, lastW, PP_RETRAIN_NW) && same(Ad, lastA, PP_RETRAIN_NA)) continue;
-    memcpy(lastW, Wd, sizeof lastW);
-    memcpy(lastA, Ad, sizeof lastA);
-    /* lower delay is better: it is what voltage scaling turns into power */
-    if ((rc = try_step(o, ops, r, 1, &idx, 0, thr, Wd, Ad, md, &ok, e))) return rc;
-    if (!ok) {
-      t_fail = thr;
-      have_fail = 1;
-      memcpy(failW, Wd, sizeof failW);
-      memcpy(failA, Ad, sizeof failA);
-      break;
-    }
-    t_acc = thr;
+  for (int i = 0; i < ns; i++) {
+    kept_load(r, &from[i]);
+    if ((rc = delay_phase(o, ops, r, &idx, min_w, dstep, dmin, dmax_steps, refine, e))) return rc;
+    kept out;
+    kept_save(r, &out);
+    snprintf(out.from_tag, sizeof out.from_tag, "%s", from[i].from_tag);
+    out.score = NAN;
+    if (ops->score && (rc = ops->score(ops->user, out.W, out.A, out.max_delay_ps, &out.score, e))) return rc;
+    if (ops->score && isnan(out.score)) return pp_err_set(e, PP_EINVAL, "", 0, "retrain: the score of a kept set is NaN");
+    if (i == 0 || kept_better(&out, &best, ops->score != NULL)) best = out;
   }
-  for (int iter = 0; !isnan(t_fail) && r->refine_used[1] < refine && iter < 64; iter++) {
-    if (t_acc - t_fail <= dmin + 1e-9) break;
-    double thr = t_acc - dmin * ceil((t_acc - t_fail) / (2 * dmin) - 1e-9), md;
-    int feasible;
-    if ((rc = delay_select(ops, r, thr, W0, Wd, Ad, &md, min_w, &feasible, e))) return rc;
-    if (!feasible || (have_fail && same(Wd, failW, PP_RETRAIN_NW) && same(Ad, failA, PP_RETRAIN_NA))) {
-      t_fail = thr;
-      continue;
-    }
-    if (same(Wd, r->W, PP_RETRAIN_NW) && same(Ad, r->A, PP_RETRAIN_NA)) {
-      t_acc = thr;
-      continue;
-    }
-    if ((rc = try_step(o, ops, r, 1, &idx, 1, thr, Wd, Ad, md, &ok, e))) return rc;
-    r->refine_used[1]++;
-    if (ok) t_acc = thr;
-    else {
-      t_fail = thr;
-      have_fail = 1;
-      memcpy(failW, Wd, sizeof failW);
-      memcpy(failA, Ad, sizeof failA);
-    }
-  }
+  kept_load(r, &best);
   budget(r, 0);
   return PP_OK;
 }

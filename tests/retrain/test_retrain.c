@@ -85,7 +85,7 @@ static void test_scripted_sequence(void **st) {
   /* power: accept, accept, reject; delay: accept, accept, reject */
   const double acc[] = {90.0, 89.8, 88.0, 89.7, 89.2, 85.0, 0, 0, 0, 0};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL};
+  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90.0;
@@ -143,7 +143,7 @@ static void test_count_schedule(void **st) {
   make_power(p);
   const double acc[] = {90, 90, 90, 90};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, NULL, NULL, NULL}; /* no delay phase */
+  pp_retrain_ops ops = {&s, cb_script, NULL, NULL, NULL, NULL}; /* no delay phase */
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90;
@@ -178,7 +178,7 @@ static void test_nothing_accepted_keeps_start(void **st) {
   make_power(p);
   const double acc[] = {50, 50, 50};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL};
+  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90;
@@ -234,7 +234,7 @@ static void test_power_bisection(void **st) {
   const int counts[] = {128, 32};
   for (int refine = 0; refine <= 5; refine++) {
     fn_trainer t = {.min_w = 70, .min_delay = 0};
-    pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL};
+    pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL, NULL};
     pp_retrain_opts o;
     pp_retrain_opts_default(&o);
     o.base_accuracy = 90;
@@ -281,7 +281,7 @@ static void test_delay_bisection(void **st) {
   const int counts[] = {200};
   for (int refine = 0; refine <= 4; refine++) {
     fn_trainer t = {.min_w = 1, .min_delay = 151};
-    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL};
+    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL, NULL};
     pp_retrain_opts o;
     pp_retrain_opts_default(&o);
     o.base_accuracy = 90;
@@ -441,7 +441,7 @@ static void test_real_training(void **st) {
   s.nck = 1;
   double p[255];
   make_power(p);
-  pp_retrain_ops ops = {&s, cb_synth, cb_select, cb_max_delay, NULL};
+  pp_retrain_ops ops = {&s, cb_synth, cb_select, cb_max_delay, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = base;
@@ -482,6 +482,84 @@ static void test_real_training(void **st) {
   assert_true(r2.accuracy == r.accuracy);
 }
 
+/* Trainer for the delay starts: a network of 40 or more weight values takes any restriction; below 40 only with
+ * every activation allowed (so the power phase reaches 24 values, and a delay step from there always fails). */
+static int cb_starts(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                     pp_err *e) {
+  (void)tag;
+  (void)from;
+  (void)e;
+  (*(int *)u)++;
+  *acc = pp_retrain_count(W, 255) >= 40 || pp_retrain_count(A, 256) == 256 ? 90.0 : 80.0;
+  return PP_OK;
+}
+
+static int cb_cost_delay(void *u, const uint8_t *W, const uint8_t *A, double md, double *cost, pp_err *e) {
+  (void)u;
+  (void)W;
+  (void)A;
+  (void)e;
+  *cost = md;
+  return PP_OK;
+}
+
+/* delay_starts: the delay phase also runs from earlier power steps, and the kept result is the lowest score over
+ * all of them; one start is the paper's way; the budget still adds up from the start the kept step came from. */
+static void test_delay_starts(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {192, 96, 48, 24};
+  pp_retrain_result one, three, noscore;
+  for (int k = 0; k < 3; k++) {
+    int calls = 0;
+    pp_retrain_ops ops = {&calls, cb_starts, cb_select, cb_max_delay, NULL, k == 2 ? NULL : cb_cost_delay};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.tolerance = 1;
+    o.power_tolerance = 0.5;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 4;
+    o.delay_starts = k == 0 ? 1 : 3;
+    pp_retrain_result *r = k == 0 ? &one : k == 1 ? &three : &noscore;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &ops, r, &e), PP_OK);
+    assert_int_equal(calls, r->nsteps);
+    /* tags stay unique over all the delay phases */
+    for (int i = 0; i < r->nsteps; i++)
+      for (int j = i + 1; j < r->nsteps; j++) assert_string_not_equal(r->steps[i].tag, r->steps[j].tag);
+  }
+  /* one start: the power phase's 24 values leave no delay step that holds */
+  assert_int_equal(pp_retrain_count(one.W, 255), one.steps[3].n_weights); /* 24 cheapest, ties kept */
+  assert_true(one.steps[3].n_weights < 40);
+  assert_true(isnan(one.delay_threshold_ps));
+  assert_true(one.max_delay_ps == one.steps[3].max_delay_ps);
+  assert_string_equal(one.delay_from_tag, "power-03");
+  /* three starts: an earlier power step leads to a lower delay, which the score prefers; no accepted delay step
+   * of any start is lower */
+  assert_string_not_equal(three.delay_from_tag, "power-03");
+  assert_true(!strcmp(three.delay_from_tag, "power-02") || !strcmp(three.delay_from_tag, "power-01"));
+  for (int i = 0; i < three.nsteps; i++)
+    if (three.steps[i].phase == 1 && three.steps[i].accepted) assert_true(three.steps[i].max_delay_ps >= three.max_delay_ps);
+  assert_true(three.max_delay_ps < one.max_delay_ps);
+  assert_true(three.score == three.max_delay_ps);
+  assert_true(isfinite(three.delay_threshold_ps));
+  assert_true(pp_retrain_count(three.W, 255) >= 40);
+  assert_true(fabs(three.power_accuracy - 90.0) < 1e-12);
+  assert_true(fabs(three.spent_power + three.spent_delay - (three.start_accuracy - three.accuracy)) < 1e-12);
+  /* the kept step is an accepted delay step that started from power-02 */
+  int found = 0;
+  for (int i = 0; i < three.nsteps; i++)
+    if (!strcmp(three.steps[i].tag, three.best_tag)) found = three.steps[i].accepted && three.steps[i].phase == 1;
+  assert_true(found);
+  /* without a score: the lowest max delay, the same choice here */
+  assert_true(isnan(noscore.score));
+  assert_true(noscore.max_delay_ps == three.max_delay_ps);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scripted_sequence),
@@ -489,6 +567,7 @@ int main(void) {
       cmocka_unit_test(test_nothing_accepted_keeps_start),
       cmocka_unit_test(test_power_bisection),
       cmocka_unit_test(test_delay_bisection),
+      cmocka_unit_test(test_delay_starts),
       cmocka_unit_test(test_real_training),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
