@@ -43,21 +43,22 @@ static int takes_value(const pp_opt *o) {
   return !(o->type == PP_OT_FLAG || o->type == PP_OT_BOOL || (o->type == PP_OT_CALLBACK && (o->flags & PP_OPT_NOARG)));
 }
 
-/* "in 2..8", ">= 0", "> 0", "<= 1" or "" (unbounded), as %g. */
+/* " in 2..8", " >= 0", " > 0", " >= 0 and < 1", " <= 1" or "" (unbounded), as %g. */
 static void range_text(const pp_opt *o, char *buf, size_t n) {
-  int has_lo = o->lo > -PP_OPT_INF, has_hi = o->type == PP_OT_INT ? o->hi < PP_OPT_INT_MAX : o->hi < PP_OPT_INF;
-  const char *lo_op = (o->flags & PP_OPT_LO_OPEN) ? ">" : ">=";
-  if (o->type == PP_OT_INT && o->lo <= -PP_OPT_INT_MAX) has_lo = 0;
-  if (has_lo && has_hi && !(o->flags & PP_OPT_LO_OPEN)) snprintf(buf, n, " in %g..%g", o->lo, o->hi);
-  else if (has_lo && has_hi) snprintf(buf, n, " %s %g and <= %g", lo_op, o->lo, o->hi);
+  int has_lo = o->type == PP_OT_INT ? o->lo > -PP_OPT_INT_MAX : o->lo > -PP_OPT_INF;
+  int has_hi = o->type == PP_OT_INT ? o->hi < PP_OPT_INT_MAX : o->hi < PP_OPT_INF;
+  int open = (o->flags & (PP_OPT_LO_OPEN | PP_OPT_HI_OPEN)) != 0;
+  const char *lo_op = (o->flags & PP_OPT_LO_OPEN) ? ">" : ">=", *hi_op = (o->flags & PP_OPT_HI_OPEN) ? "<" : "<=";
+  if (has_lo && has_hi && !open) snprintf(buf, n, " in %g..%g", o->lo, o->hi);
+  else if (has_lo && has_hi) snprintf(buf, n, " %s %g and %s %g", lo_op, o->lo, hi_op, o->hi);
   else if (has_lo) snprintf(buf, n, " %s %g", lo_op, o->lo);
-  else if (has_hi) snprintf(buf, n, " <= %g", o->hi);
+  else if (has_hi) snprintf(buf, n, " %s %g", hi_op, o->hi);
   else buf[0] = 0;
 }
 
 static int in_range(const pp_opt *o, double v) {
   if (o->flags & PP_OPT_LO_OPEN ? !(v > o->lo) : !(v >= o->lo)) return 0;
-  return v <= o->hi;
+  return o->flags & PP_OPT_HI_OPEN ? v < o->hi : v <= o->hi;
 }
 
 /* Stores value v of option o, typed as lab ("--name" or "-x"). */
@@ -129,7 +130,7 @@ static const pp_opt *find_short(const pp_opt *opts, char c) {
 
 int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos) {
   int n = 0, only_pos = 0;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
     char *a = argv[i];
     if (only_pos || a[0] != '-' || !a[1]) {
       if (!npos) return pp_cli_usage(cmd, "unexpected argument '%s'", a);
@@ -168,7 +169,7 @@ int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int arg
       continue;
     }
     if (eq) v = eq + 1;
-    else if (i + 1 < argc) v = argv[++i];
+    else if (i + 1 < argc && argv[i + 1]) v = argv[++i];
     else {
       char words[256];
       if (o->type == PP_OT_ENUM) choices_text(o->choices, ", ", " or ", words, sizeof words);

@@ -15,7 +15,7 @@ typedef enum {
   PP_OT_FLAG,     /* --name: *(int *)dst = 1 */
   PP_OT_BOOL,     /* --name: 1, --no-name: 0 */
   PP_OT_INT,      /* --name N: int in lo..hi */
-  PP_OT_DOUBLE,   /* --name X: finite double in lo..hi (lo excluded with PP_OPT_LO_OPEN) */
+  PP_OT_DOUBLE,   /* --name X: finite double in lo..hi (bounds excluded with PP_OPT_LO_OPEN/HI_OPEN) */
   PP_OT_STRING,   /* --name S: *(const char **)dst = S */
   PP_OT_PATH,     /* --name FILE: a string, non-empty */
   PP_OT_ENUM,     /* --name WORD: one of choices, *(int *)dst = its value */
@@ -26,6 +26,7 @@ typedef enum {
 #define PP_OPT_LO_OPEN 1u /* the lower bound itself is out of range ("> lo") */
 #define PP_OPT_NOARG 2u   /* a callback option that takes no value */
 #define PP_OPT_NODEF 4u   /* print no default (the value is not one the user chooses) */
+#define PP_OPT_HI_OPEN 8u /* the upper bound itself is out of range ("< hi") */
 
 /* One allowed word of an enum option and the value it stores; a list ends
  * with {NULL, 0}. */

@@ -75,6 +75,7 @@ static void vals_default(vals *v) {
       PP_OPT_INT("count", &(v).n, 1, 100, "N", "how many"),                                        \
       PP_OPT_DOUBLE("frac", &(v).x, 0, 1, "X", "a fraction"),                                       \
       PP_OPT_DOUBLE("clock-ps", &(v).y, 0, PP_OPT_INF, "PS", "clock period", .flags = PP_OPT_LO_OPEN), \
+      PP_OPT_DOUBLE("momentum", &(v).x, 0, 1, "M", "momentum", .flags = PP_OPT_HI_OPEN),             \
       PP_OPT_STRING("name", &(v).name, "S", "a name"),                                              \
       PP_OPT_PATH("out", &(v).file, "DIR", "output folder", .short_name = 'o'),                     \
       PP_OPT_ENUM("colour", &(v).colour, colours, "a colour"),                                      \
@@ -180,6 +181,7 @@ static void test_errors(void **st) {
       {"--frac", "1.5", "cmdx: --frac must be a finite number in 0..1, not '1.5'"},
       {"--frac", "1e999", "cmdx: --frac must be a finite number in 0..1, not '1e999'"},
       {"--clock-ps", "0", "cmdx: --clock-ps must be a finite number > 0, not '0'"},
+      {"--momentum", "1", "cmdx: --momentum must be a finite number >= 0 and < 1, not '1'"},
       {"--input-slew", "-1", "cmdx: --input-slew must be a finite number >= 0, not '-1'"},
       {"--wire-cap-per-fanout=inf", NULL, "cmdx: --wire-cap-per-fanout must be a finite number >= 0, not 'inf'"},
       {"-o", "", "cmdx: -o needs a file name, not ''"},
