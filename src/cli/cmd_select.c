@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/array.h"
 #include "pp/select.h"
 
@@ -15,37 +16,11 @@ static const char *USAGE =
     "kept) and, with --delay, removes weight or activation values until every kept\n"
     "(w, a->a') combination of the delay table is within --delay-ps (best of\n"
     "--repeats runs; methods and objective in include/pp/select.h).\n"
-    "\n"
-    "  --power FILE      power table (CSV or JSON from 'powerprune characterize')\n"
-    "  --power-uw X      keep weights with P[w] < X uW\n"
-    "  --power-keep N    keep the N cheapest weight values instead\n"
-    "  --delay FILE      delay table (from 'powerprune timing')\n"
-    "  --delay-ps T      delay threshold in ps (needs --delay)\n"
-    "  --method M        search (default): grow the weight set, keeping the largest\n"
-    "                    objective, activations chosen as an independent set;\n"
-    "                    greedy: remove the values that clear the most violations\n"
-    "                    per objective lost; random: the paper's rule, a random\n"
-    "                    member of each violation from the largest down\n"
-    "  --no-add-back     skip re-inserting removed values that violate nothing\n"
-    "  --repeats R       removal runs, the best is kept (default 20)\n"
-    "  --seed S          random seed (default 1)\n"
-    "  --trace FILE      array statistics (powerprune trace): weights weighted by their\n"
-    "                    MAC counts and activations by how often they occur\n"
-    "  --usage U         what a weight value is worth with --trace: macs (default,\n"
-    "                    its MAC count) or macs-w2 (MAC count x w^2, as 'run' does)\n"
-    "  -o, --out DIR     write DIR/weights.txt, DIR/acts.txt, DIR/select.json\n"
-    "                    (the files 'powerprune train --weights-allowed/--acts-allowed' read)\n"
-    "  --json            print the result as one JSON object\n";
+    "\n";
 
-/* "--name V" or "--name=V"; advances *i past the value. */
-static const char *optval(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL; // NOLINT(clang-analyzer-core.NonNullParamChecker): argv[0..argc-1] are never NULL
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) return "";
-  return argv[++*i];
-}
+static const pp_opt_choice methods[] = {
+    {"search", PP_SELECT_SEARCH}, {"greedy", PP_SELECT_GREEDY}, {"random", PP_SELECT_RANDOM}, {NULL, 0}};
+static const pp_opt_choice usages[] = {{"macs", 0}, {"macs-w2", 1}, {NULL, 0}};
 
 static void values_json(pp_json *j, const char *key, const uint8_t *keep, int lo, int n) {
   pp_json_key(j, key);
@@ -59,38 +34,43 @@ int pp_cmd_select(int argc, char **argv) {
   const char *cmd = "select";
   const char *power_path = NULL, *delay_path = NULL, *out_dir = NULL, *trace_path = NULL;
   double power_uw = -1;
-  long keep_n = -1, delay_ps = -1, repeats = 20, seed = 1;
-  int json = 0, add_back = 1, usage_w2 = 0;
-  pp_select_method method = PP_SELECT_SEARCH;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if ((v = optval(argc, argv, &i, "--power"))) power_path = v;
-    else if ((v = optval(argc, argv, &i, "--power-uw"))) {
-      if (pp_cli_parse_double(v, &power_uw) || power_uw < 0) return pp_cli_usage(cmd, "--power-uw needs a power >= 0 in uW");
-    } else if ((v = optval(argc, argv, &i, "--power-keep"))) {
-      if (pp_cli_parse_long(v, 1, 255, &keep_n)) return pp_cli_usage(cmd, "--power-keep needs a count in 1..255");
-    } else if ((v = optval(argc, argv, &i, "--delay"))) delay_path = v;
-    else if ((v = optval(argc, argv, &i, "--delay-ps"))) {
-      if (pp_cli_parse_long(v, 1, 65535, &delay_ps)) return pp_cli_usage(cmd, "--delay-ps needs ps in 1..65535");
-    } else if ((v = optval(argc, argv, &i, "--repeats"))) {
-      if (pp_cli_parse_long(v, 1, 100000, &repeats)) return pp_cli_usage(cmd, "--repeats needs a count >= 1");
-    } else if ((v = optval(argc, argv, &i, "--seed"))) {
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed needs an integer >= 0");
-    } else if ((v = optval(argc, argv, &i, "--method"))) {
-      if (pp_select_method_parse(v, &method)) return pp_cli_usage(cmd, "--method needs greedy, random or search");
-    } else if (!strcmp(argv[i], "--no-add-back")) add_back = 0; // NOLINT(clang-analyzer-core.NonNullParamChecker): argv[i < argc] is not NULL
-    else if ((v = optval(argc, argv, &i, "--usage"))) {
-      if (!strcmp(v, "macs")) usage_w2 = 0;
-      else if (!strcmp(v, "macs-w2")) usage_w2 = 1;
-      else return pp_cli_usage(cmd, "--usage needs macs or macs-w2");
-    } else if ((v = optval(argc, argv, &i, "--trace"))) trace_path = v;
-    else if ((v = optval(argc, argv, &i, "--out")) || (v = optval(argc, argv, &i, "-o"))) out_dir = v;
-    else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
-  }
+  int keep_n = -1, delay_ps = -1, json = 0, add_back = 1, usage_w2 = 0, seed;
+  pp_select_opts so;
+  pp_select_opts_default(&so);
+  seed = (int)so.seed;
+  int method = so.method;
+  pp_opt opts[] = {
+      PP_OPT_PATH("power", &power_path, "FILE", "power table (CSV or JSON from 'powerprune characterize')"),
+      PP_OPT_DOUBLE("power-uw", &power_uw, 0, PP_OPT_INF, "X", "keep weights with P[w] < X uW", .flags = PP_OPT_NODEF),
+      PP_OPT_INT("power-keep", &keep_n, 1, 255, "N", "keep the N cheapest weight values instead",
+                 .flags = PP_OPT_NODEF),
+      PP_OPT_PATH("delay", &delay_path, "FILE", "delay table (from 'powerprune timing')"),
+      PP_OPT_INT("delay-ps", &delay_ps, 1, 65535, "T", "delay threshold in ps (needs --delay)", .flags = PP_OPT_NODEF),
+      PP_OPT_ENUM("method", &method, methods,
+                  "search: grow the weight set, keeping the largest\n"
+                  "objective, activations chosen as an independent set;\n"
+                  "greedy: remove the values that clear the most violations\n"
+                  "per objective lost; random: the paper's rule, a random\n"
+                  "member of each violation from the largest down"),
+      PP_OPT_BOOL("add-back", &add_back, "re-insert removed values that violate nothing"),
+      PP_OPT_INT("repeats", &so.repeats, 1, 100000, "R", "removal runs, the best is kept"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "random seed"),
+      PP_OPT_PATH("trace", &trace_path, "FILE",
+                  "array statistics (powerprune trace): weights weighted by their\n"
+                  "MAC counts and activations by how often they occur"),
+      PP_OPT_ENUM("usage", &usage_w2, usages,
+                  "what a weight value is worth with --trace: macs (its MAC\n"
+                  "count) or macs-w2 (MAC count x w^2, as 'run' does)"),
+      PP_OPT_PATH("out", &out_dir, "DIR",
+                  "write DIR/weights.txt, DIR/acts.txt, DIR/select.json\n"
+                  "(the files 'powerprune train --weights-allowed/--acts-allowed' read)",
+                  .short_name = 'o'),
+      PP_OPT_FLAG("json", &json, "print the result as one JSON object"),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  int repeats = so.repeats;
   if (!power_path || !*power_path) return pp_cli_usage(cmd, "--power FILE is required");
   if ((power_uw >= 0) == (keep_n > 0)) return pp_cli_usage(cmd, "give exactly one of --power-uw and --power-keep");
   if ((delay_path != NULL) != (delay_ps > 0)) return pp_cli_usage(cmd, "--delay FILE and --delay-ps T go together");
@@ -102,7 +82,7 @@ int pp_cmd_select(int argc, char **argv) {
   if (pp_char_power_read(power_path, &p, &e)) return pp_cli_fail(cmd, &e);
   pp_select_sets s;
   if (power_uw >= 0) pp_select_power_threshold(&p, power_uw, &s);
-  else pp_select_power_keep(&p, (int)keep_n, &s);
+  else pp_select_power_keep(&p, keep_n, &s);
   int n_w_power = pp_select_count_w(&s);
 
   double usage[PP_CHAR_MAX_W] = {0}, mass[PP_CHAR_MAX_A] = {0};
@@ -142,14 +122,11 @@ int pp_cmd_select(int argc, char **argv) {
     pp_select_sets_all(&all, d.w_min, d.n_w, d.n_a);
     d_all = pp_select_max_delay(&d, &all);
     d_power = pp_select_max_delay(&d, &s);
-    pp_select_opts o;
-    pp_select_opts_default(&o);
-    o.delay_ps = (unsigned)delay_ps;
-    o.repeats = (int)repeats;
-    o.seed = (uint64_t)seed;
-    o.method = method;
-    o.add_back = add_back;
-    int rc = pp_select_delay(&d, &s, have_trace ? usage : NULL, have_trace ? mass : NULL, &o, &r, &e);
+    so.delay_ps = (unsigned)delay_ps;
+    so.seed = (uint64_t)seed;
+    so.method = (pp_select_method)method;
+    so.add_back = add_back;
+    int rc = pp_select_delay(&d, &s, have_trace ? usage : NULL, have_trace ? mass : NULL, &so, &r, &e);
     pp_char_delay_free(&d);
     if (rc) return pp_cli_fail(cmd, &e);
   }
@@ -160,8 +137,8 @@ int pp_cmd_select(int argc, char **argv) {
     if (pp_mkdirs(out_dir, &e)) return pp_cli_fail(cmd, &e);
     char comment[1024], wp[4200], ap[4200];
     snprintf(comment, sizeof comment,
-             "powerprune select: power table %s, %s %g%s%s, delay threshold %ld ps, method %s%s, repeats %ld, "
-             "seed %ld\n"
+             "powerprune select: power table %s, %s %g%s%s, delay threshold %d ps, method %s%s, repeats %d, "
+             "seed %d\n"
              "%d weights, %d activations, max delay %u ps",
              power_path, power_uw >= 0 ? "power threshold uW" : "keep cheapest", power_uw >= 0 ? power_uw : (double)keep_n,
              delay_path ? ", delay table " : "", delay_path ? delay_path : "", delay_ps, pp_select_method_name(method),
