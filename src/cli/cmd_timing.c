@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/characterize.h"
 #include "pp/plot.h"
 
@@ -15,21 +16,7 @@ static const char *USAGE =
     "the multiplier is simulated (time-stepped, glitch-accurate) for all transitions,\n"
     "each product bit's settle time t_i is added to the adder's static delay d_i from\n"
     "that bit, and D = max(max_i(t_i + d_i), d_psum) (PowerPruning Fig. 5).\n"
-    "\n"
-    "  --lib FILE            Liberty library (default: the built-in one)\n"
-    "  --mult-netlist FILE   multiplier netlist (w, a -> prod; default: generated)\n"
-    "  --adder-netlist FILE  adder netlist (prod, p -> y; default: generated)\n"
-    "  --netlist FILE        full MAC, only for its STA figure (default: generated)\n"
-    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
-    "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
-    "  --tick-ps X           simulation time step (default 1 ps)\n"
-    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
-    "                        override the library's assumptions (see powerprune sta --help)\n"
-    "  --delay-model transport   the only model of this engine (inertial: an error)\n"
-    "  -o, --out DIR         writes DIR/delay.bin (full table), DIR/timing.json,\n"
-    "                        DIR/delay_max.csv, DIR/delay_hist.csv and plots\n"
-    "  --no-plot             skip the plots\n"
-    "  --json                print the summary as one JSON object on stdout\n";
+    "\n";
 
 static void summary_json(pp_json *j, const pp_char_delay *t, const pp_char_mac *mac, const pp_sim_opts *so) {
   double tick = so->tick_ps;
@@ -190,30 +177,30 @@ int pp_cmd_timing(int argc, char **argv) {
   int json = 0, plot = 1;
   pp_char_mac_spec spec;
   pp_char_mac_spec_default(&spec);
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    int k;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if (!strcmp(argv[i], "--no-plot")) plot = 0;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--mult-netlist"))) spec.path[1] = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--adder-netlist"))) spec.path[2] = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--tick-ps"))) {
-      if (pp_cli_parse_double(v, &spec.sim.tick_ps) || !(spec.sim.tick_ps > 0))
-        return pp_cli_usage(cmd, "--tick-ps takes ps > 0");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
-  }
+  pp_opt opts[] = {
+      PP_OPT_PATH("mult-netlist", &spec.path[1], "FILE", "multiplier netlist (w, a -> prod)", .def = "generated"),
+      PP_OPT_PATH("adder-netlist", &spec.path[2], "FILE", "adder netlist (prod, p -> y)", .def = "generated"),
+      PP_OPTS_CHAR_MAC(&spec),
+      PP_OPT_DOUBLE("tick-ps", &spec.sim.tick_ps, 0, PP_OPT_INF, "X", "simulation time step in ps",
+                    .flags = PP_OPT_LO_OPEN),
+      PP_OPT_PATH("out", &out_dir, "DIR",
+                  "writes DIR/delay.bin (full table), DIR/timing.json,\n"
+                  "DIR/delay_max.csv, DIR/delay_hist.csv and plots",
+                  .short_name = 'o'),
+      PP_OPT_BOOL("plot", &plot, "draw the plots"),
+      PP_OPT_FLAG("json", &json, "print the summary as one JSON object on stdout"),
+      PP_OPT_GROUP("--netlist is the full MAC, used only for its STA figure. The engine models transport\n"
+                   "delays only: --delay-model inertial is an error here."),
+      PP_OPT_END(),
+  };
+  int ret = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (ret) return ret == PP_OPT_HELP ? PP_EXIT_OK : ret;
   if (spec.sim.inertial)
     return pp_cli_usage(cmd, "--delay-model inertial is not available here: the table of 255 x 65536 transitions is "
                              "computed by the time-stepped bit-parallel engine, which models transport delays only "
                              "(powerprune sim and characterize take inertial)");
   pp_char_mac mac;
-  int ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac);
+  ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL | PP_CHAR_MULT | PP_CHAR_ADDER, &mac);
   if (ret) return ret;
   pp_err e;
   pp_err_clear(&e);
