@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 
@@ -14,21 +15,7 @@ static const char *USAGE =
     "usage: powerprune sim [NETLIST.v] [options] --from PORT=V,... --to PORT=V,...\n"
     "Timed gate-level simulation of input transitions: the circuit settles at the\n"
     "'from' vector, every input switches to the 'to' vector at t = 0.\n"
-    "  NETLIST.v          structural Verilog (default: the built-in MAC, generated now)\n"
-    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
-    "  --top NAME         top module\n"
-    "  --part P           built-in MAC part: full (default), mult, adder\n"
-    "  --mult M / --adder A   built-in MAC architecture (array|booth, ripple|prefix)\n"
-    "  --set PORT=V,...   input values held in both vectors (e.g. --set w=5)\n"
-    "  --from PORT=V,...  old values; --to PORT=V,... new values (unnamed ports: 0)\n"
-    "  --transitions FILE one transition per line: 'a=3,p=100 -> a=200,p=-7' (# comments)\n"
-    "  --tick PS          time quantum in ps (default 1)\n"
-    "  --delay-model M    transport (default) or inertial (--inertial: the same as inertial)\n"
-    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
-    "                     override the library's assumptions (see powerprune sta --help)\n"
-    "  --nets             per-net toggles and last change times in the JSON\n"
-    "  --json             JSON on stdout (format powerprune-sim/1)\n"
-    "Values are decimal or 0x hex, negative values are two's complement.\n";
+    "  NETLIST.v               structural Verilog (default: the built-in MAC, generated now)\n";
 
 /* Parses "a=3,p=-7" into bits (ports not named keep their bits). */
 static int parse_assign(const pp_sim_model *m, const char *text, uint8_t *bits, const char *file, int line,
@@ -74,21 +61,24 @@ int pp_cmd_sim(int argc, char **argv) {
   pp_cli_netlist_src_default(&src);
   pp_sim_opts so;
   pp_sim_opts_default(&so);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int more = i + 1 < argc;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--nets")) nets = 1;
-    else if (!strcmp(a, "--inertial")) so.inertial = 1;
-    else if (!strcmp(a, "--set") && more) set = argv[++i];
-    else if (!strcmp(a, "--from") && more) from = argv[++i];
-    else if (!strcmp(a, "--to") && more) to = argv[++i];
-    else if (!strcmp(a, "--transitions") && more) trfile = argv[++i];
-    else if (pp_cli_netlist_arg(cmd, argc, argv, &i, &src, &so) < 0) return PP_EXIT_USAGE;
-  }
+  pp_opt opts[] = {
+      PP_OPTS_NETLIST_SRC(&src, &so),
+      PP_OPT_FLAG("inertial", &so.inertial, "the same as --delay-model inertial"),
+      PP_OPT_STRING("set", &set, "PORT=V,...", "input values held in both vectors (e.g. --set w=5)"),
+      PP_OPT_STRING("from", &from, "PORT=V,...", "old values (unnamed ports: 0)"),
+      PP_OPT_STRING("to", &to, "PORT=V,...", "new values (unnamed ports: 0)"),
+      PP_OPT_PATH("transitions", &trfile, "FILE",
+                  "one transition per line: 'a=3,p=100 -> a=200,p=-7' (# comments)"),
+      PP_OPT_FLAG("nets", &nets, "per-net toggles and last change times in the JSON"),
+      PP_OPT_FLAG("json", &json, "JSON on stdout (format powerprune-sim/1)"),
+      PP_OPT_GROUP("Values are decimal or 0x hex, negative values are two's complement.\n"
+                   "The assumption options are explained in powerprune sta --help."),
+      PP_OPT_END(),
+  };
+  int npos = 0, prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, &npos);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  if (npos > 1) return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos == 1) src.path = argv[1];
   if (!trfile && !from && !to) return pp_cli_usage(cmd, "give --from/--to or --transitions");
   if (trfile && (from || to)) return pp_cli_usage(cmd, "--transitions and --from/--to exclude each other");
 

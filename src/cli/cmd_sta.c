@@ -6,27 +6,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 
 static const char *USAGE =
     "usage: powerprune sta [NETLIST.v] [options]\n"
     "Static timing with the simulator's delay model (NLDM pin delays, see sim.h).\n"
-    "  NETLIST.v          structural Verilog (default: the built-in MAC, generated now)\n"
-    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
-    "  --top NAME         top module (default: the one nothing instantiates)\n"
-    "  --part P           built-in MAC part: full (default), mult, adder\n"
-    "  --mult M           built-in multiplier: array (default), booth\n"
-    "  --adder A          built-in adder: ripple (default), prefix\n"
-    "  --tick PS          time quantum in ps (default 1)\n"
-    "  --input-slew PS    slew of every primary input (default: the library's\n"
-    "                     pp_default_input_slew, else its smallest table slew)\n"
-    "  --output-load FF   load on every primary output (default: pp_output_load,\n"
-    "                     else the input capacitance of the smallest inverter)\n"
-    "  --wire-cap FF, --wire-cap-per-fanout FF   wire load of a net: cap + per-fanout\n"
-    "                     x fanout (default: pp_wire_cap, pp_wire_cap_per_fanout, else 0)\n"
-    "  --json             JSON on stdout (format powerprune-sta/1; \"assumptions\"\n"
-    "                     records the input slew, output load, wire and delay model)\n";
+    "  NETLIST.v               structural Verilog (default: the built-in MAC, generated now)\n";
 
 static void bit_name(const pp_port *p, int b, char *buf, size_t n) {
   if (p->width == 1) snprintf(buf, n, "%s", p->name);
@@ -40,14 +27,20 @@ int pp_cmd_sta(int argc, char **argv) {
   pp_cli_netlist_src_default(&src);
   pp_sim_opts so;
   pp_sim_opts_default(&so);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--json")) json = 1;
-    else if (pp_cli_netlist_arg(cmd, argc, argv, &i, &src, &so) < 0) return PP_EXIT_USAGE;
-  }
+  pp_opt opts[] = {
+      PP_OPTS_NETLIST_SRC(&src, &so),
+      PP_OPT_FLAG("json", &json,
+                  "JSON on stdout (format powerprune-sta/1; \"assumptions\"\n"
+                  "records the input slew, output load, wire and delay model)"),
+      PP_OPT_GROUP("The library's defaults: input slew pp_default_input_slew, else its smallest table slew;\n"
+                   "output load pp_output_load, else the input capacitance of the smallest inverter;\n"
+                   "wire load of a net cap + per-fanout x fanout, pp_wire_cap and pp_wire_cap_per_fanout, else 0."),
+      PP_OPT_END(),
+  };
+  int npos = 0, prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, &npos);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  if (npos > 1) return pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos == 1) src.path = argv[1];
   pp_err e;
   pp_err_clear(&e);
   pp_lib *lib = NULL;
