@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/estimate.h"
 
 static const char *USAGE =
@@ -17,35 +18,16 @@ static const char *USAGE =
     "weighted by each weight value's MAC count, plus leakage, on Standard HW (nothing\n"
     "gated) and Optimized HW (zero-weight MACs clock gated, unused columns power\n"
     "gated); original versus selected values, without and with voltage scaling.\n"
-    "\n"
-    "  --trace STATS            array statistics of the original network (powerprune trace)\n"
-    "  --power FILE             power table (powerprune characterize)\n"
-    "  --trace-selected STATS   statistics of the retrained, restricted network\n"
-    "                           (default: the original's, weights moved to the nearest\n"
-    "                           allowed value)\n"
-    "  --allowed-weights F      allowed weight values (powerprune select)\n"
-    "  --allowed-acts F         allowed activation values\n"
-    "  --delay FILE             delay table (powerprune timing): the original max delay is\n"
-    "                           the table's, the selected one over the allowed values\n"
-    "  --delay-orig-ps X, --delay-sel-ps Y   give the two delays directly instead\n"
-    "  --idle hold|zero-weight  what an idle PE costs on Standard HW (default hold; see\n"
-    "                           include/pp/estimate.h)\n"
-    "  --v-nom V --vth V --alpha A --leak-k K --v-step S   voltage model (defaults:\n"
-    "                           library voltage or 0.8, 0.43, 1.3, 1.75/V, exact)\n"
-    "  -o, --out DIR            writes DIR/estimate.json and DIR/estimate.csv\n"
-    "  --json                   print the result as one JSON object\n"
+    "\n";
+
+static const char *CHECK_USAGE =
     "\n"
     "Check mode (the table-based estimate against gate-level simulation of one layer):\n"
     "  powerprune estimate --check-model MODEL --check-data NAME [options]\n"
-    "  --check-data NAME        data set as 'powerprune train' takes it (fashion-mnist, ...)\n"
-    "  --check-dir DIR          where its files are\n"
-    "  --check-layer NAME       layer to check (default: the one with the most MACs)\n"
-    "  --check-image I          test image streamed (default 0)\n"
-    "  --check-pes N            PEs sampled (default 64)\n"
-    "  --check-transitions T    transitions sampled for P[w] (default 10000)\n"
-    "  --seed S                 seed of both samples (default 1)\n"
-    "  --lib FILE, --netlist FILE   the MAC (default: built-in library, generated MAC)\n"
-    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n";
+    "\n";
+
+static const pp_opt_choice idles[] = {
+    {"hold", PP_EST_IDLE_HOLD}, {"zero-weight", PP_EST_IDLE_ZERO_WEIGHT}, {NULL, 0}};
 
 typedef struct {
   const char *want;   /* layer name, NULL: the largest */
@@ -86,35 +68,33 @@ static int remove_entry(const char *path, const struct stat *sb, int type, struc
 /* rm -rf without a shell: children before their directory, links not followed. */
 static int remove_tree(const char *dir) { return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-static int run_check(int argc, char **argv) {
+/* The check mode; with help_only, prints its part of --help instead. */
+static int run_check(int argc, char **argv, int help_only) {
   const char *cmd = "estimate";
   const char *model = NULL, *data = NULL, *dir = NULL, *layer = NULL, *out_dir = NULL;
-  long image = 0, pes = 64, T = 10000, seed = 1;
-  int json = 0;
+  int image = 0, pes = 64, T = 10000, seed = 1, json = 0;
   pp_char_mac_spec spec;
   pp_char_mac_spec_default(&spec);
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    int k;
-    if (!strcmp(argv[i], "--json")) json = 1;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--check-model"))) model = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--check-data"))) data = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--check-dir"))) dir = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--check-layer"))) layer = v;
-    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    }
-    else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--check-image"))) {
-      if (pp_cli_parse_long(v, 0, 100000000L, &image)) return pp_cli_usage(cmd, "--check-image takes an index >= 0");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--check-pes"))) {
-      if (pp_cli_parse_long(v, 1, PP_EST_CHECK_MAX_PES, &pes)) return pp_cli_usage(cmd, "--check-pes takes 1..%d", PP_EST_CHECK_MAX_PES);
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--check-transitions"))) {
-      if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--check-transitions takes a count >= 1");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
-    } else return pp_cli_usage(cmd, "option '%s' does not go with --check-model", argv[i]);
+  pp_opt opts[] = {
+      PP_OPT_PATH("check-model", &model, "MODEL", "the saved model whose layer is checked"),
+      PP_OPT_STRING("check-data", &data, "NAME", "data set as 'powerprune train' takes it (fashion-mnist, ...)"),
+      PP_OPT_PATH("check-dir", &dir, "DIR", "where its files are"),
+      PP_OPT_STRING("check-layer", &layer, "NAME", "layer to check", .def = "the one with the most MACs"),
+      PP_OPT_INT("check-image", &image, 0, 100000000, "I", "test image streamed"),
+      PP_OPT_INT("check-pes", &pes, 1, PP_EST_CHECK_MAX_PES, "N", "PEs sampled"),
+      PP_OPT_INT("check-transitions", &T, 1, 100000000, "T", "transitions sampled for P[w]"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "seed of both samples"),
+      PP_OPTS_CHAR_MAC(&spec),
+      PP_OPT_PATH("out", &out_dir, "DIR", "writes the check's result there", .short_name = 'o'),
+      PP_OPT_FLAG("json", &json, "print the result as one JSON object"),
+      PP_OPT_END(),
+  };
+  if (help_only) {
+    pp_opt_help(stdout, CHECK_USAGE, opts);
+    return PP_EXIT_OK;
   }
+  int prc = pp_opt_parse(cmd, NULL, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
   if (!model || !data) return pp_cli_usage(cmd, "--check-model and --check-data go together");
   if (!out_dir && !json) return pp_cli_usage(cmd, "give --out DIR and/or --json");
   pp_err e;
@@ -140,8 +120,8 @@ static int run_check(int argc, char **argv) {
   int rc = pp_nn_model_load(model, &m, &e);
   if (!rc) rc = pp_nn_qmodel_build(m, &q, &e);
   if (!rc) rc = pp_nn_data_load(data, dir, &tr, &te, &e);
-  if (!rc && image >= te.n) rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "--check-image %ld: the test set has %d images", image, te.n);
-  if (!rc) rc = pp_nn_qrun(q, &te, (int)image, 1, check_hook, &cc, NULL, NULL, NULL, &e);
+  if (!rc && image >= te.n) rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "--check-image %d: the test set has %d images", image, te.n);
+  if (!rc) rc = pp_nn_qrun(q, &te, image, 1, check_hook, &cc, NULL, NULL, NULL, &e);
   if (!rc && cc.err) rc = pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory");
   if (!rc && !cc.w)
     rc = pp_err_set(&e, PP_EINVAL, model, 0, layer ? "no ungrouped layer named '%s'" : "no ungrouped layer%s", layer ? layer : "");
@@ -149,7 +129,7 @@ static int run_check(int argc, char **argv) {
   if (!rc) {
     pp_est_check_opts o;
     pp_est_check_opts_default(&o);
-    o.n_pes = (int)pes;
+    o.n_pes = pes;
     o.transitions = T;
     o.seed = (uint64_t)seed;
     rc = pp_est_check_layer(&cc.g, mac.m[0], &o, &c, NULL, &e);
@@ -265,43 +245,48 @@ int pp_cmd_estimate(int argc, char **argv) {
   const char *cmd = "estimate";
   const char *trace = NULL, *trace_sel = NULL, *power = NULL, *aw = NULL, *aa = NULL, *delay = NULL, *out_dir = NULL;
   double d_orig = 0, d_sel = 0;
-  int json = 0, idle = PP_EST_IDLE_HOLD, v_nom_given = 0;
+  int json = 0, idle = PP_EST_IDLE_HOLD;
   pp_est_vmodel vm;
   pp_est_vmodel_default(&vm);
+  double v_nom = -1; /* not given: the library's voltage, else vm's */
+  pp_opt opts[] = {
+      PP_OPT_PATH("trace", &trace, "STATS", "array statistics of the original network (powerprune trace)"),
+      PP_OPT_PATH("power", &power, "FILE", "power table (powerprune characterize)"),
+      PP_OPT_PATH("trace-selected", &trace_sel, "STATS", "statistics of the retrained, restricted network",
+                  .def = "the original's, weights moved to the nearest allowed value"),
+      PP_OPT_PATH("allowed-weights", &aw, "F", "allowed weight values (powerprune select)"),
+      PP_OPT_PATH("allowed-acts", &aa, "F", "allowed activation values"),
+      PP_OPT_PATH("delay", &delay, "FILE",
+                  "delay table (powerprune timing): the original max delay is\n"
+                  "the table's, the selected one over the allowed values"),
+      PP_OPT_DOUBLE("delay-orig-ps", &d_orig, 0, PP_OPT_INF, "X", "the original max delay, given directly",
+                    .flags = PP_OPT_LO_OPEN | PP_OPT_NODEF),
+      PP_OPT_DOUBLE("delay-sel-ps", &d_sel, 0, PP_OPT_INF, "Y", "the selected max delay, given directly",
+                    .flags = PP_OPT_LO_OPEN | PP_OPT_NODEF),
+      PP_OPT_ENUM("idle", &idle, idles, "what an idle PE costs on Standard HW (see include/pp/estimate.h)"),
+      PP_OPT_GROUP("Voltage model:"),
+      PP_OPT_DOUBLE("v-nom", &v_nom, 0, PP_OPT_INF, "V", "nominal supply", .flags = PP_OPT_LO_OPEN,
+                    .def = "the library's voltage, else 0.8"),
+      PP_OPT_DOUBLE("vth", &vm.vth, 0, PP_OPT_INF, "V", "threshold voltage"),
+      PP_OPT_DOUBLE("alpha", &vm.alpha, 0, PP_OPT_INF, "A", "alpha-power law exponent"),
+      PP_OPT_DOUBLE("leak-k", &vm.leak_k, -PP_OPT_INF, PP_OPT_INF, "K", "leakage growth per volt (1/V)"),
+      PP_OPT_DOUBLE("v-step", &vm.v_step, 0, PP_OPT_INF, "S", "round the scaled voltage up to this grid (0: exact)"),
+      PP_OPT_GROUP("Output:"),
+      PP_OPT_PATH("out", &out_dir, "DIR", "writes DIR/estimate.json and DIR/estimate.csv", .short_name = 'o'),
+      PP_OPT_FLAG("json", &json, "print the result as one JSON object"),
+      PP_OPT_END(),
+  };
   for (int i = 1; i < argc; i++)
-    if (!strncmp(argv[i], "--check-model", 13)) return run_check(argc, argv);
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    double *dst = NULL;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--trace"))) trace = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--trace-selected"))) trace_sel = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--power"))) power = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--allowed-weights"))) aw = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--allowed-acts"))) aa = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--delay"))) delay = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--idle"))) {
-      if (!strcmp(v, "hold")) idle = PP_EST_IDLE_HOLD;
-      else if (!strcmp(v, "zero-weight")) idle = PP_EST_IDLE_ZERO_WEIGHT;
-      else return pp_cli_usage(cmd, "--idle takes hold or zero-weight");
-    } else {
-      static const char *names[] = {"--delay-orig-ps", "--delay-sel-ps", "--v-nom", "--vth", "--alpha", "--leak-k",
-                                    "--v-step"};
-      double *dsts[] = {&d_orig, &d_sel, &vm.v_nom, &vm.vth, &vm.alpha, &vm.leak_k, &vm.v_step};
-      int k = 0;
-      for (; k < 7; k++)
-        if ((v = pp_cli_optval(argc, argv, &i, names[k]))) break;
-      if (k == 7) return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
-      dst = dsts[k];
-      if (pp_cli_parse_double(v, dst) || (k != 5 && *dst < 0) || (k < 3 && *dst <= 0))
-        return pp_cli_usage(cmd, "%s takes a number%s", names[k], k < 3 ? " > 0" : "");
-      if (k == 2) v_nom_given = 1;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { /* both modes' help */
+      pp_opt_help(stdout, USAGE, opts);
+      return run_check(argc, argv, 1);
     }
-  }
+  for (int i = 1; i < argc; i++)
+    if (!strncmp(argv[i], "--check-model", 13)) return run_check(argc, argv, 0);
+  int prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  int v_nom_given = v_nom > 0;
+  if (v_nom_given) vm.v_nom = v_nom;
   if (!trace || !*trace) return pp_cli_usage(cmd, "--trace STATS is required");
   if (!power || !*power) return pp_cli_usage(cmd, "--power FILE is required");
   if ((d_orig > 0) != (d_sel > 0)) return pp_cli_usage(cmd, "--delay-orig-ps and --delay-sel-ps go together");
