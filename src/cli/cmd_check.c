@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 
@@ -20,21 +21,7 @@ static const char *USAGE =
     "given to OpenSTA (sta) on the same netlist file, library, clock, input slew\n"
     "and loads; its report_power is compared with our power, in total, per\n"
     "component (switching, internal, leakage), per cell type and per instance.\n"
-    "  --lib LIB          Liberty library (default: the project's pp_cells.lib)\n"
-    "  --mac NETLIST      structural Verilog (default: the built-in MAC, generated)\n"
-    "  --top NAME         top module\n"
-    "  --mult M / --adder A   built-in MAC architecture (array|booth, ripple|prefix)\n"
-    "  --transitions N    random chained input transitions (default 2000)\n"
-    "  --seed S           stimulus seed (default 1)\n"
-    "  --delay-model M    transport (default) or inertial\n"
-    "  --clock-ps X       clock period, one transition per period (default: STA critical path)\n"
-    "  --input-slew PS    slew at primary inputs (default: the library's, see sim.h)\n"
-    "  --tolerance X      largest |relative error| accepted (default 0.05); exit 1 beyond it\n"
-    "  --sta PROG         the OpenSTA program (default: sta)\n"
-    "  --keep DIR         keep OpenSTA's script and log in DIR\n"
-    "  --json             JSON on stdout, last (format powerprune-check-power/1)\n"
-    "Switching power counts cell-driven nets on both sides (OpenSTA has no driver\n"
-    "for a top-level input port); ours on input nets is reported beside it.\n";
+    "\n";
 
 typedef struct cell_sum {
   double ours_sw, ours_int, sta_sw, sta_int;
@@ -63,42 +50,35 @@ static void put_split(pp_json *j, const char *key, double sw, double in, double 
 static int check_power(int argc, char **argv) {
   const char *cmd = "check power";
   const char *lib_path = NULL, *mac_path = NULL, *top = NULL, *sta_prog = NULL, *keep = NULL;
-  long n_tr = 2000, seed = 1;
+  int n_tr = 2000, seed = 1, json = 0;
   double clock_ps = 0, tol = 0.05;
-  int json = 0;
   pp_mac_opts mo;
   pp_mac_opts_default(&mo);
   pp_sim_opts so;
   pp_sim_opts_default(&so);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--json")) json = 1;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--lib"))) lib_path = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--mac"))) mac_path = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--top"))) top = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--sta"))) sta_prog = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--keep"))) keep = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--transitions"))) {
-      if (pp_cli_parse_long(v, 1, 10000000, &n_tr)) return pp_cli_usage(cmd, "--transitions takes 1..10000000, not '%s'", v);
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes a whole number >= 0, not '%s'", v);
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--delay-model"))) {
-      if (pp_cli_delay_model(cmd, v, &so)) return PP_EXIT_USAGE;
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--clock-ps"))) {
-      if (pp_cli_parse_double(v, &clock_ps) || !(clock_ps > 0)) return pp_cli_usage(cmd, "--clock-ps takes ps > 0, not '%s'", v);
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--input-slew"))) {
-      if (pp_cli_parse_double(v, &so.input_slew_ps) || !(so.input_slew_ps >= 0) || !isfinite(so.input_slew_ps))
-        return pp_cli_usage(cmd, "--input-slew takes ps >= 0, not '%s'", v);
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--tolerance"))) {
-      if (pp_cli_parse_double(v, &tol) || !(tol >= 0)) return pp_cli_usage(cmd, "--tolerance takes a number >= 0, not '%s'", v);
-    } else if (!strcmp(a, "--mult") || !strcmp(a, "--adder")) {
-      if (i + 1 >= argc) return pp_cli_usage(cmd, "%s needs a value", a);
-      if (pp_cli_mac_arch(cmd, a, argv[++i], &mo)) return PP_EXIT_USAGE;
-    } else return pp_cli_usage(cmd, "unknown option '%s'", a);
-  }
+  pp_opt opts[] = {
+      PP_OPT_PATH("lib", &lib_path, "LIB", "Liberty library", .def = "the project's pp_cells.lib"),
+      PP_OPT_PATH("mac", &mac_path, "NETLIST", "structural Verilog", .def = "the built-in MAC, generated"),
+      PP_OPT_STRING("top", &top, "NAME", "top module"),
+      PP_OPT_MULT(&mo.mult),
+      PP_OPT_ADDER(&mo.adder),
+      PP_OPT_INT("transitions", &n_tr, 1, 10000000, "N", "random chained input transitions"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "stimulus seed"),
+      PP_OPT_ENUM("delay-model", &so.inertial, pp_opt_delay_model_choices, "how gate delays filter pulses"),
+      PP_OPT_DOUBLE("clock-ps", &clock_ps, 0, PP_OPT_INF, "X", "clock period, one transition per period",
+                    .flags = PP_OPT_LO_OPEN, .def = "STA critical path"),
+      PP_OPT_DOUBLE("input-slew", &so.input_slew_ps, 0, PP_OPT_INF, "PS", "slew at primary inputs",
+                    .def = "the library's, see sim.h"),
+      PP_OPT_DOUBLE("tolerance", &tol, 0, PP_OPT_INF, "X", "largest |relative error| accepted; exit 1 beyond it"),
+      PP_OPT_STRING("sta", &sta_prog, "PROG", "the OpenSTA program", .def = "sta"),
+      PP_OPT_PATH("keep", &keep, "DIR", "keep OpenSTA's script and log in DIR"),
+      PP_OPT_FLAG("json", &json, "JSON on stdout, last (format powerprune-check-power/1)"),
+      PP_OPT_GROUP("Switching power counts cell-driven nets on both sides (OpenSTA has no driver\n"
+                   "for a top-level input port); ours on input nets is reported beside it."),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
   if (!lib_path) lib_path = pp_lib_default_path();
 
   pp_err e;
@@ -279,7 +259,7 @@ static int check_power(int argc, char **argv) {
     pp_json_obj_end(&j);
     pp_json_end(&j);
   } else {
-    printf("netlist %s (%s), %d gates, library %s, %ld transitions (seed %ld), %s delays, clock %.1f ps\n",
+    printf("netlist %s (%s), %d gates, library %s, %d transitions (seed %d), %s delays, clock %.1f ps\n",
            mac_path ? mac_path : "built-in MAC", nl->top, nl->n_gates, lib->name, n_tr, seed,
            so.inertial ? "inertial" : "transport", clock_ps);
     printf("%-10s %12s %12s %9s\n", "uW", "ours", "OpenSTA", "rel.err");
@@ -314,9 +294,6 @@ done:
 
 int pp_cmd_check(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "power")) return check_power(argc - 1, argv + 1);
-  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    fputs(USAGE, stdout);
-    return PP_EXIT_OK;
-  }
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return check_power(argc, argv);
   return pp_cli_usage("check", "expected 'check power'");
 }
