@@ -7,20 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/netlist.h"
 
 static const char *gen_help =
     "usage: powerprune mac generate [options] -o FILE\n"
     "Writes a structural Verilog MAC y = p + w*a (w signed, a unsigned, p/y signed, wrapping)\n"
     "in the cells of a Liberty library (cells are found by function).\n"
-    "  --mult array|booth       array (Baugh-Wooley carry-save) or radix-4 Booth + Dadda tree [array]\n"
-    "  --adder ripple|prefix    partial-sum adder: ripple-carry or Kogge-Stone prefix [ripple]\n"
-    "  --part full|mult|adder   the whole MAC (w,a,p->y), the multiplier (w,a->prod) or the adder (prod,p->y) [full]\n"
-    "  --w-bits N               weight bits, 2..8 [8]\n"
-    "  --a-bits N               activation bits, 2..8 [8]\n"
-    "  --p-bits N               partial-sum bits, w+a..64 [22]\n"
-    "  --lib FILE               Liberty library [data/pp_cells.lib, or $PP_LIB]\n"
-    "  -o FILE                  output netlist\n";
+    "\n";
 
 static const char *check_help =
     "usage: powerprune mac check NETLIST [--lib FILE] [--top NAME] [--seed N] [--json]\n"
@@ -28,40 +22,33 @@ static const char *check_help =
     "cases (most negative weight, largest activation, partial sums that wrap). Widths come from\n"
     "the ports (w, a, p -> y; or w, a -> prod; or prod, p -> y). Reports cells by type, area and\n"
     "mismatches; exit status 1 when there are mismatches.\n"
-    "  --lib FILE   Liberty library the netlist uses [data/pp_cells.lib, or $PP_LIB]\n"
-    "  --top NAME   top module (default: the one no other module instantiates)\n"
-    "  --seed N     seed of the random partial sums [1]\n"
-    "  --json       one JSON object on stdout (format powerprune-mac-check/1)\n";
+    "\n";
 
 static const char *synth_help =
     "usage: powerprune mac synth [--lib FILE] [--rtl FILE] [--w-bits N --a-bits N --p-bits N] -o FILE\n"
     "Maps the behavioural MAC (data/mac_rtl.v, ports w, a, p, y) onto a Liberty library with Yosys:\n"
     "read_verilog; chparam; synth -flatten; dfflibmap -liberty; abc -liberty; opt_clean;\n"
-    "write_verilog -noattr -noexpr. Needs yosys on PATH (or --yosys PATH).\n";
+    "write_verilog -noattr -noexpr. Needs yosys on PATH (or --yosys PATH).\n"
+    "\n";
 
 static int gen(int argc, char **argv) {
   const char *cmd = "mac generate";
   pp_mac_opts o;
   pp_mac_opts_default(&o);
   const char *lib_path = pp_lib_default_path(), *out = NULL;
-  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int k;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(gen_help, stdout);
-      return PP_EXIT_OK;
-    } else if (v && (k = pp_cli_mac_gen_option(cmd, a, v, 64, &o))) {
-      if (k < 0) return PP_EXIT_USAGE;
-      i++;
-    } else if (!strcmp(a, "--lib") && v) {
-      lib_path = argv[++i];
-    } else if (!strcmp(a, "-o") && v) {
-      out = argv[++i];
-    } else {
-      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
-    }
-  }
+  pp_opt opts[] = {
+      PP_OPT_ENUM("mult", &o.mult, pp_opt_mult_choices,
+                  "array (Baugh-Wooley carry-save) or radix-4 Booth + Dadda tree"),
+      PP_OPT_ENUM("adder", &o.adder, pp_opt_adder_choices, "partial-sum adder: ripple-carry or Kogge-Stone prefix"),
+      PP_OPT_ENUM("part", &o.part, pp_opt_part_choices,
+                  "the whole MAC (w,a,p->y), the multiplier (w,a->prod) or the adder (prod,p->y)"),
+      PP_OPTS_MAC_SIZES(&o, 64),
+      PP_OPT_PATH("lib", &lib_path, "FILE", "Liberty library ($PP_LIB overrides the default)"),
+      PP_OPT_PATH("out", &out, "FILE", "output netlist", .short_name = 'o'),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, gen_help, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
   if (!out) return pp_cli_usage(cmd, "-o FILE is required");
   pp_err e;
   pp_err_clear(&e);
@@ -81,30 +68,18 @@ static int check(int argc, char **argv) {
   const char *cmd = "mac check";
   const char *lib_path = pp_lib_default_path(), *path = NULL, *top = NULL;
   int json = 0;
-  long seed = 1;
-  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(check_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--json")) {
-      json = 1;
-    } else if (!strcmp(a, "--lib") && v) {
-      lib_path = argv[++i];
-    } else if (!strcmp(a, "--top") && v) {
-      top = argv[++i];
-    } else if (!strcmp(a, "--seed") && v) {
-      i++;
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes a number, not '%s'", v);
-    } else if (a[0] == '-' && a[1]) {
-      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
-    } else if (!path) {
-      path = a;
-    } else {
-      return pp_cli_usage(cmd, "one netlist at a time ('%s' and '%s')", path, a);
-    }
-  }
+  int seed = 1, npos = 0;
+  pp_opt opts[] = {
+      PP_OPT_PATH("lib", &lib_path, "FILE", "Liberty library the netlist uses ($PP_LIB overrides the default)"),
+      PP_OPT_STRING("top", &top, "NAME", "top module", .def = "the one no other module instantiates"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "N", "seed of the random partial sums"),
+      PP_OPT_FLAG("json", &json, "one JSON object on stdout (format powerprune-mac-check/1)"),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, check_help, opts, argc, argv, &npos);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  if (npos > 1) return pp_cli_usage(cmd, "one netlist at a time ('%s' and '%s')", argv[1], argv[2]);
+  if (npos == 1) path = argv[1];
   if (!path) return pp_cli_usage(cmd, "which netlist? (powerprune mac check NETLIST)");
   pp_err e;
   pp_err_clear(&e);
@@ -238,28 +213,16 @@ static int synth(int argc, char **argv) {
   const char *rtl = rtl_default;
   pp_mac_opts sz; /* only the sizes: the architecture is Yosys's choice */
   pp_mac_opts_default(&sz);
-  for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int k;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(synth_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--lib") && v) {
-      lib_path = argv[++i];
-    } else if (!strcmp(a, "--rtl") && v) {
-      rtl = argv[++i];
-    } else if (!strcmp(a, "--yosys") && v) {
-      yosys = argv[++i];
-    } else if (!strcmp(a, "-o") && v) {
-      out = argv[++i];
-    } else if (v && strstr(a, "-bits") && (k = pp_cli_mac_gen_option(cmd, a, v, 62, &sz))) {
-      if (k < 0) return PP_EXIT_USAGE;
-      i++;
-    } else {
-      return pp_cli_usage(cmd, "unknown option or missing value: '%s'", a);
-    }
-  }
+  pp_opt opts[] = {
+      PP_OPT_PATH("lib", &lib_path, "FILE", "Liberty library ($PP_LIB overrides the default)"),
+      PP_OPT_PATH("rtl", &rtl, "FILE", "the behavioural MAC"),
+      PP_OPT_PATH("yosys", &yosys, "PATH", "the Yosys program"),
+      PP_OPTS_MAC_SIZES(&sz, 62),
+      PP_OPT_PATH("out", &out, "FILE", "output netlist", .short_name = 'o'),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, synth_help, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
   if (!out) return pp_cli_usage(cmd, "-o FILE is required");
   long wb = sz.w_bits, ab = sz.a_bits, pb = sz.p_bits;
   if (pb < wb + ab) return pp_cli_usage(cmd, "--p-bits must be at least w-bits + a-bits (%ld)", wb + ab);
