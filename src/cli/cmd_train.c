@@ -6,29 +6,18 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/interop.h"
 #include "pp/nn.h"
 
 static const char *train_help =
     "usage: powerprune train --model {lenet5|resnet20|dwnet} --data NAME [options] -o FILE\n"
-    "  --data NAME          fashion-mnist, mnist, cifar10, cifar100, synthetic, or a directory\n"
-    "  --data-dir DIR       where the data files are (default for fashion-mnist: " PP_NN_FASHION_MNIST_DIR ")\n"
-    "  --epochs N           (default 5)      --seed S (default 1)    --batch B (default 64)\n"
-    "  --lr X               (default 1e-3 adam, 0.1 sgd)\n"
-    "  --optimizer adam|sgd (default adam)   --momentum X (0.9)      --weight-decay X (0)\n"
-    "  --schedule const|step|cosine          --step-every N (30)     --step-gamma X (0.1)\n"
-    "  --augment / --no-augment  random crop (pad 4) + flip (default: on for 32x32 colour data)\n"
-    "  --qat                int8 quantization-aware training (weights 255 levels, uint8 activations)\n"
-    "  --per-channel        weight scales per output channel (default per tensor)\n"
-    "  --prune S            magnitude-prune conv/fc weights to sparsity S (0..1) before training\n"
-    "  --prune-per-layer    prune each layer to S instead of one global threshold\n"
-    "  --weights-allowed F  allowed weight levels (-127..127), one integer per line, '#' comments\n"
-    "  --acts-allowed F     allowed activation levels (0..255), same format; both imply --qat\n"
-    "  --init MODELFILE     start from a saved model (its masks and sets are kept)\n"
-    "  --train-limit N      use only the first N training images    --max-steps N  stop early\n"
-    "  --int-eval           also run the integer path for a float model (post-training quantization)\n"
-    "  -o FILE              write the trained model here\n"
-    "  --json               print the result as one JSON object (last on stdout)\n";
+    "\n";
+
+static const pp_opt_choice optimizers[] = {{"adam", PP_NN_OPT_ADAM}, {"sgd", PP_NN_OPT_SGD}, {NULL, 0}};
+static const pp_opt_choice schedules[] = {
+    {"const", PP_NN_SCHED_CONST}, {"step", PP_NN_SCHED_STEP}, {"cosine", PP_NN_SCHED_COSINE}, {NULL, 0}};
+#define SGD_LR 0.1 /* the learning rate of sgd when --lr is not given */
 
 typedef struct train_log {
   pp_nn_epoch_stats ep[1024];
@@ -48,119 +37,55 @@ int pp_cmd_train(int argc, char **argv) {
              *init = NULL;
   pp_nn_train_opts o;
   pp_nn_train_defaults(&o);
-  int json = 0, qat = 0, per_channel = 0, per_layer = 0, augment = -1, lr_set = 0, int_eval = 0;
-  long train_limit = 0;
-  double prune = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    long lv;
-    double dv;
-#define NEED()                                                   \
-  do {                                                           \
-    if (!v) return pp_cli_usage(cmd, "%s needs a value", a);     \
-    i++;                                                         \
-  } while (0)
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(train_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--model")) {
-      NEED();
-      arch = v;
-    } else if (!strcmp(a, "--data")) {
-      NEED();
-      data = v;
-    } else if (!strcmp(a, "--data-dir")) {
-      NEED();
-      dir = v;
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-      NEED();
-      outp = v;
-    } else if (!strcmp(a, "--epochs")) {
-      NEED();
-      if (pp_cli_parse_long(v, 1, 100000, &lv)) return pp_cli_usage(cmd, "--epochs: expected 1..100000, got '%s'", v);
-      o.epochs = (int)lv;
-    } else if (!strcmp(a, "--seed")) {
-      NEED();
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &lv)) return pp_cli_usage(cmd, "--seed: expected a non-negative integer");
-      o.seed = (uint64_t)lv;
-    } else if (!strcmp(a, "--batch")) {
-      NEED();
-      if (pp_cli_parse_long(v, 1, 65536, &lv)) return pp_cli_usage(cmd, "--batch: expected 1..65536, got '%s'", v);
-      o.batch = (int)lv;
-    } else if (!strcmp(a, "--max-steps")) {
-      NEED();
-      if (pp_cli_parse_long(v, 1, 0x7fffffffL, &lv)) return pp_cli_usage(cmd, "--max-steps: expected a positive integer");
-      o.max_steps = lv;
-    } else if (!strcmp(a, "--train-limit")) {
-      NEED();
-      if (pp_cli_parse_long(v, 2, 0x7fffffffL, &lv)) return pp_cli_usage(cmd, "--train-limit: expected an integer >= 2");
-      train_limit = lv;
-    } else if (!strcmp(a, "--lr")) {
-      NEED();
-      if (pp_cli_parse_double(v, &dv) || !(dv > 0)) return pp_cli_usage(cmd, "--lr: expected a positive number");
-      o.lr = dv, lr_set = 1;
-    } else if (!strcmp(a, "--momentum")) {
-      NEED();
-      if (pp_cli_parse_double(v, &dv) || dv < 0 || dv >= 1) return pp_cli_usage(cmd, "--momentum: expected 0 <= m < 1");
-      o.momentum = dv;
-    } else if (!strcmp(a, "--weight-decay")) {
-      NEED();
-      if (pp_cli_parse_double(v, &dv) || dv < 0) return pp_cli_usage(cmd, "--weight-decay: expected >= 0");
-      o.weight_decay = dv;
-    } else if (!strcmp(a, "--optimizer")) {
-      NEED();
-      if (!strcmp(v, "adam")) o.optimizer = PP_NN_OPT_ADAM;
-      else if (!strcmp(v, "sgd")) o.optimizer = PP_NN_OPT_SGD;
-      else return pp_cli_usage(cmd, "--optimizer: expected adam or sgd, got '%s'", v);
-    } else if (!strcmp(a, "--schedule")) {
-      NEED();
-      if (!strcmp(v, "const")) o.schedule = PP_NN_SCHED_CONST;
-      else if (!strcmp(v, "step")) o.schedule = PP_NN_SCHED_STEP;
-      else if (!strcmp(v, "cosine")) o.schedule = PP_NN_SCHED_COSINE;
-      else return pp_cli_usage(cmd, "--schedule: expected const, step or cosine, got '%s'", v);
-    } else if (!strcmp(a, "--step-every")) {
-      NEED();
-      if (pp_cli_parse_long(v, 1, 100000, &lv)) return pp_cli_usage(cmd, "--step-every: expected a positive integer");
-      o.step_every = (int)lv;
-    } else if (!strcmp(a, "--step-gamma")) {
-      NEED();
-      if (pp_cli_parse_double(v, &dv) || !(dv > 0)) return pp_cli_usage(cmd, "--step-gamma: expected a positive number");
-      o.step_gamma = dv;
-    } else if (!strcmp(a, "--augment")) {
-      augment = 1;
-    } else if (!strcmp(a, "--no-augment")) {
-      augment = 0;
-    } else if (!strcmp(a, "--qat")) {
-      qat = 1;
-    } else if (!strcmp(a, "--per-channel")) {
-      per_channel = 1;
-    } else if (!strcmp(a, "--prune")) {
-      NEED();
-      if (pp_cli_parse_double(v, &dv) || dv < 0 || dv >= 1) return pp_cli_usage(cmd, "--prune: expected a sparsity 0 <= s < 1");
-      prune = dv;
-    } else if (!strcmp(a, "--prune-per-layer")) {
-      per_layer = 1;
-    } else if (!strcmp(a, "--weights-allowed")) {
-      NEED();
-      wfile = v;
-    } else if (!strcmp(a, "--acts-allowed")) {
-      NEED();
-      afile = v;
-    } else if (!strcmp(a, "--init")) {
-      NEED();
-      init = v;
-    } else if (!strcmp(a, "--int-eval")) {
-      int_eval = 1;
-    } else if (!strcmp(a, "--json")) {
-      json = 1;
-    } else {
-      return pp_cli_usage(cmd, "unknown option '%s'", a);
-    }
-  }
+  int json = 0, qat = 0, per_channel = 0, per_layer = 0, augment = -1, int_eval = 0, train_limit = 0;
+  int seed = (int)o.seed, max_steps = (int)o.max_steps, optimizer = o.optimizer, schedule = o.schedule;
+  double prune = 0, lr = 0; /* 0: the optimizer's default */
+  char lr_def[64];
+  snprintf(lr_def, sizeof lr_def, "%g with adam, %g with sgd", o.lr, SGD_LR);
+  pp_opt opts[] = {
+      PP_OPT_STRING("model", &arch, "NAME", "lenet5, resnet20 or dwnet"),
+      PP_OPT_STRING("data", &data, "NAME", "fashion-mnist, mnist, cifar10, cifar100, synthetic, or a directory"),
+      PP_OPT_PATH("data-dir", &dir, "DIR", "where the data files are",
+                  .def = "for fashion-mnist: " PP_NN_FASHION_MNIST_DIR),
+      PP_OPT_INT("epochs", &o.epochs, 1, 100000, "N", "training epochs"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "seed of initialization, shuffling and augmentation"),
+      PP_OPT_INT("batch", &o.batch, 1, 65536, "B", "batch size"),
+      PP_OPT_DOUBLE("lr", &lr, 0, PP_OPT_INF, "X", "learning rate", .flags = PP_OPT_LO_OPEN, .def = lr_def),
+      PP_OPT_ENUM("optimizer", &optimizer, optimizers, "optimizer"),
+      PP_OPT_DOUBLE("momentum", &o.momentum, 0, 1, "X", "sgd momentum", .flags = PP_OPT_HI_OPEN),
+      PP_OPT_DOUBLE("weight-decay", &o.weight_decay, 0, PP_OPT_INF, "X", "weight decay"),
+      PP_OPT_ENUM("schedule", &schedule, schedules, "learning-rate schedule"),
+      PP_OPT_INT("step-every", &o.step_every, 1, 100000, "N", "step schedule: decay every N epochs"),
+      PP_OPT_DOUBLE("step-gamma", &o.step_gamma, 0, PP_OPT_INF, "X", "step schedule: lr *= X at each step",
+                    .flags = PP_OPT_LO_OPEN),
+      PP_OPT_BOOL("augment", &augment, "random crop (pad 4) + flip", .def = "on for 32x32 colour data"),
+      PP_OPT_FLAG("qat", &qat, "int8 quantization-aware training (weights 255 levels, uint8 activations)"),
+      PP_OPT_FLAG("per-channel", &per_channel, "weight scales per output channel (default per tensor)"),
+      PP_OPT_DOUBLE("prune", &prune, 0, 1, "S", "magnitude-prune conv/fc weights to sparsity S before training",
+                    .flags = PP_OPT_HI_OPEN),
+      PP_OPT_FLAG("prune-per-layer", &per_layer, "prune each layer to S instead of one global threshold"),
+      PP_OPT_PATH("weights-allowed", &wfile, "F", "allowed weight levels (-127..127), one integer per line, '#' comments"),
+      PP_OPT_PATH("acts-allowed", &afile, "F", "allowed activation levels (0..255), same format; both imply --qat"),
+      PP_OPT_PATH("init", &init, "MODELFILE", "start from a saved model (its masks and sets are kept)"),
+      PP_OPT_INT("train-limit", &train_limit, 2, PP_OPT_INT_MAX, "N", "use only the first N training images",
+                 .def = "all"),
+      PP_OPT_INT("max-steps", &max_steps, 1, PP_OPT_INT_MAX, "N", "stop early after N steps", .def = "no limit"),
+      PP_OPT_FLAG("int-eval", &int_eval, "also run the integer path for a float model (post-training quantization)"),
+      PP_OPT_PATH("out", &outp, "FILE", "write the trained model here", .short_name = 'o'),
+      PP_OPT_FLAG("json", &json, "print the result as one JSON object (last on stdout)"),
+      PP_OPT_END(),
+  };
+  int prc = pp_opt_parse(cmd, train_help, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  o.seed = (uint64_t)seed;
+  o.max_steps = max_steps;
+  o.optimizer = optimizer;
+  o.schedule = schedule;
+  if (lr > 0) o.lr = lr;
+  else if (o.optimizer == PP_NN_OPT_SGD) o.lr = SGD_LR;
   if (!data) return pp_cli_usage(cmd, "--data is required");
   if (!arch && !init) return pp_cli_usage(cmd, "--model (or --init) is required");
   if (!outp) return pp_cli_usage(cmd, "-o FILE is required");
-  if (!lr_set && o.optimizer == PP_NN_OPT_SGD) o.lr = 0.1;
   if (wfile || afile) qat = 1;
 
   pp_err e;
@@ -170,7 +95,7 @@ int pp_cmd_train(int argc, char **argv) {
   int rc = PP_EXIT_OK;
   double t_load = pp_now();
   if (pp_nn_data_load(data, dir, &train, &test, &e)) return pp_cli_fail(cmd, &e);
-  if (train_limit && train_limit < train.n) train.n = (int)train_limit;
+  if (train_limit && train_limit < train.n) train.n = train_limit;
   if (init) {
     if (pp_interop_model_load(init, &train, &m, &e)) goto fail;
     if (arch && strcmp(arch, m->arch)) {
