@@ -7,79 +7,75 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/array.h"
 #include "pp/flow.h"
 #include "pp/netlist.h"
 
-static void help(FILE *f) {
-  fprintf(f,
-          "usage: powerprune run [options]\n"
-          "\n"
-          "The whole PowerPruning flow: train (or --model-file) -> int8 QAT -> magnitude pruning ->\n"
-          "trace on the array -> power and timing of the MAC per weight value -> lower the power\n"
-          "threshold while the accuracy holds -> lower the delay threshold in 10 ps steps until it\n"
-          "drops by the tolerance -> power on Standard and Optimized HW with voltage scaling -> report\n"
-          "(OUT/summary.json, OUT/table.csv, OUT/report.html and figures).\n"
-          "Each finished stage is a file in OUT/stages/; running again skips finished stages, so an\n"
-          "interrupted run resumes; a changed option redoes that stage and the ones after it.\n"
-          "\n"
-          "  --out DIR             output folder (default: powerprune-out)\n"
-          "  --model NAME          lenet5 (default), resnet20, dwnet\n"
-          "  --data NAME           fashion-mnist (default), cifar10, synthetic\n"
-          "  --data-dir DIR        where the data set's files are (fashion-mnist: the Debian package's)\n"
-          "  --model-file FILE     start from this trained float model instead of training\n"
-          "  --mac FILE            MAC netlist (structural Verilog; default: the built-in MAC)\n"
-          "  --mult-netlist FILE   its multiplier alone (ports w, a -> prod), for timing; with --mac\n"
-          "  --adder-netlist FILE  its adder alone (ports prod, p -> y), for timing; with --mac\n"
-          "  --lib FILE            Liberty cell library (default: the built-in library)\n"
-          "  --mult array|booth    built-in MAC's multiplier (default booth)\n"
-          "  --adder ripple|prefix built-in MAC's partial-sum adder (default ripple)\n"
-          "  --quick               fewer epochs, images and transitions (a smoke test)\n"
-          "  --seed S              seed of every random choice (default 1)\n"
-          "  --tolerance PTS       accuracy points the delay phase may lose (default 1.5)\n"
-          "  --power-tolerance PTS accuracy points the power phase may lose (default 1.0)\n"
-          "  --sparsity auto|F     conventional pruning: auto (default) picks the highest sparsity of\n"
-          "                        the model's grid whose decision accuracy loses at most half of\n"
-          "                        --tolerance; F: this fraction of zero weights\n"
-          "  --val-images N        decision images held out of the training file (default 5000;\n"
-          "                        quick 1000): every choice reads them, the test set only the report\n"
-          "  --refine N            bisection retrains per phase after a failed step (default 3; quick 2)\n"
-          "  --candidates N        delay sets per threshold ranked by proxy accuracy (default 6)\n"
-          "  --prune-global        one magnitude threshold over all layers (default: each layer)\n"
-          "  --epochs N            float training epochs (default 10; resnet20/dwnet 30; quick 2)\n"
-          "  --qat-epochs N        int8 QAT and post-pruning fine-tuning epochs (default 2; quick 1)\n"
-          "  --retrain-epochs N    epochs per threshold step (default 1)\n"
-          "  --train-images N      use the first N training images (default all; quick 6000)\n"
-          "  --test-images N       use the first N test images (default all; quick 2000)\n"
-          "  --trace-images N      images run on the array (default 100; quick 4)\n"
-          "  --transitions N       sampled transitions per weight value (default 10000; quick 500)\n"
-          "  --array N             N x N systolic array (default 64)\n"
-          "  --repeats R           delay selection repeats (default 20; quick 4)\n"
-          "  --select-method M     delay selection: search (default), greedy, or random (the paper's\n"
-          "                        random member removal); see 'powerprune select --help'\n"
-          "  --delay-step PS       delay threshold step (default 10)\n"
-          "  --tick-ps PS          time step of the timing simulation (default 1; quick 4)\n"
-          "  --power-counts LIST   weight values each power-threshold step keeps, e.g. 128,64,32\n"
-          "                        (default 192,128,96,64,48,32,24,16; quick 96,32)\n"
-          "  --power-steps N       instead: N equal steps in uW over the range of P[w]\n"
-          "  --no-pann             skip the comparison with PANN and plain low-bit quantization\n"
-          "                        (stage 21-pann: bit-flip power models fitted to the gate-level\n"
-          "                        simulator, cached; table, plot, pann_compare.csv)\n"
-          "  --pann-samples N      transitions per MAC part when fitting those models (default 3000;\n"
-          "                        quick 400)\n"
-          "  --force               redo every stage\n"
-          "  --cache DIR           reuse trained float models, delay tables and power models (default:\n"
-          "                        $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune)\n"
-          "  --no-cache            neither read nor write the cache\n"
-          "  --json                print the result as one JSON object on stdout (Table I's numbers\n"
-          "                        in mW, delays, voltages, counts, the file paths; format\n"
-          "                        " PP_REPORT_RESULT_FORMAT ")\n"
-          "  -h, --help            this text\n"
-          "\n"
-          "examples:\n"
-          "  powerprune run --quick --out quick-out\n"
-          "  powerprune run --out demo-out                 (what 'make demo' runs)\n"
-          "  powerprune run --model resnet20 --data cifar10 --data-dir ~/cifar-10-batches-bin --out r20\n");
+static const char *USAGE =
+    "usage: powerprune run [options]\n"
+    "\n"
+    "The whole PowerPruning flow: train (or --model-file) -> int8 QAT -> magnitude pruning ->\n"
+    "trace on the array -> power and timing of the MAC per weight value -> lower the power\n"
+    "threshold while the accuracy holds -> lower the delay threshold in 10 ps steps until it\n"
+    "drops by the tolerance -> power on Standard and Optimized HW with voltage scaling -> report\n"
+    "(OUT/summary.json, OUT/table.csv, OUT/report.html and figures).\n"
+    "Each finished stage is a file in OUT/stages/; running again skips finished stages, so an\n"
+    "interrupted run resumes; a changed option redoes that stage and the ones after it.\n"
+    "\n";
+
+static const pp_opt_choice models[] = {{"lenet5", 0}, {"resnet20", 1}, {"dwnet", 2}, {NULL, 0}};
+static const pp_opt_choice datas[] = {
+    {"fashion-mnist", 0}, {"cifar10", 1}, {"synthetic", 2}, {"mnist", 3}, {"cifar100", 4}, {NULL, 0}};
+static const pp_opt_choice select_methods[] = {{"search", 0}, {"greedy", 1}, {"random", 2}, {NULL, 0}};
+
+/* The enum value of word s in c (its first when s is not there). */
+static int choice_of(const pp_opt_choice *c, const char *s) {
+  for (int k = 0; s && c[k].name; k++)
+    if (!strcmp(c[k].name, s)) return c[k].value;
+  return c[0].value;
+}
+
+/* --seed: the whole uint64 range, as pp_flow_opts holds it */
+static int seed_cb(const char *cmd, const pp_opt *o, const char *v) {
+  char *end;
+  errno = 0;
+  unsigned long long s = strtoull(v, &end, 10);
+  if (!*v || *end || *v == '-' || errno) return pp_cli_usage(cmd, "--seed must be a whole number >= 0, not '%s'", v);
+  *(uint64_t *)o->dst = s;
+  return 0;
+}
+
+/* --sparsity auto|F */
+static int sparsity_cb(const char *cmd, const pp_opt *o, const char *v) {
+  pp_flow_opts *f = o->dst;
+  double d;
+  if (!strcmp(v, "auto")) {
+    f->sparsity_auto = 1;
+    return 0;
+  }
+  if (pp_cli_parse_double(v, &d) || !(d >= 0) || !(d < 1))
+    return pp_cli_usage(cmd, "--sparsity must be auto or a fraction >= 0 and < 1, not '%s'", v);
+  f->sparsity = d;
+  f->sparsity_auto = 0;
+  return 0;
+}
+
+/* --power-counts 128,64,32 */
+static int power_counts_cb(const char *cmd, const pp_opt *o, const char *v) {
+  int *counts = o->dst, tmp[32], k = 0;
+  for (const char *q = v; *q;) {
+    char *end;
+    errno = 0;
+    long c = strtol(q, &end, 10);
+    if (end == q || errno || c < 1 || c > 255 || k >= 31 || (*end && *end != ','))
+      return pp_cli_usage(cmd, "--power-counts must be up to 31 counts in 1..255, comma separated, not '%s'", v);
+    tmp[k++] = (int)c;
+    q = *end == ',' ? end + 1 : end;
+  }
+  tmp[k] = 0;
+  memcpy(counts, tmp, sizeof(int) * (size_t)(k + 1));
+  return 0;
 }
 
 static void logger(void *u, const char *msg) {
@@ -92,133 +88,93 @@ int pp_cmd_run(int argc, char **argv) {
   pp_flow_opts_default(&o);
   o.out_dir = "powerprune-out";
   o.log = logger;
-  int json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      help(stdout);
-      return PP_EXIT_OK;
-    }
-    if (!strcmp(a, "--quick")) {
-      o.quick = 1;
-      continue;
-    }
-    if (!strcmp(a, "--force")) {
-      o.force = 1;
-      continue;
-    }
-    if (!strcmp(a, "--prune-global")) {
-      o.prune_global = 1;
-      continue;
-    }
-    if (!strcmp(a, "--no-pann")) {
-      o.no_pann = 1;
-      continue;
-    }
-    if (!strcmp(a, "--no-cache")) {
-      o.no_cache = 1;
-      continue;
-    }
-    if (!strcmp(a, "--json")) {
-      json = 1;
-      continue;
-    }
-    if (i + 1 >= argc || a[0] != '-') return pp_cli_usage("run", "unknown argument or missing value: '%s'", a);
-    const char *v = argv[++i];
-    long n;
-    double d;
-    /* string options */
-    if (!strcmp(a, "--out")) o.out_dir = v;
-    else if (!strcmp(a, "--model")) {
-      if (strcmp(v, "lenet5") && strcmp(v, "resnet20") && strcmp(v, "dwnet"))
-        return pp_cli_usage("run", "--model %s: expected lenet5, resnet20 or dwnet", v);
-      o.model = v;
-    } else if (!strcmp(a, "--data")) {
-      if (strcmp(v, "fashion-mnist") && strcmp(v, "cifar10") && strcmp(v, "synthetic") && strcmp(v, "mnist") &&
-          strcmp(v, "cifar100"))
-        return pp_cli_usage("run", "--data %s: expected fashion-mnist, cifar10 or synthetic", v);
-      o.data = v;
-    } else if (!strcmp(a, "--data-dir")) o.data_dir = v;
-    else if (!strcmp(a, "--cache")) o.cache_dir = v;
-    else if (!strcmp(a, "--select-method")) {
-      if (strcmp(v, "search") && strcmp(v, "greedy") && strcmp(v, "random"))
-        return pp_cli_usage("run", "--select-method %s: expected search, greedy or random", v);
-      o.select_method = v;
-    }
-    else if (!strcmp(a, "--power-counts")) {
-      int k = 0;
-      for (const char *q = v; *q;) {
-        char *end;
-        long c = strtol(q, &end, 10);
-        if (end == q || c < 1 || c > 255 || k >= 31)
-          return pp_cli_usage("run", "--power-counts %s: expected up to 31 counts in 1..255, comma separated", v);
-        o.power_counts[k++] = (int)c;
-        q = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return pp_cli_usage("run", "--power-counts %s: expected numbers separated by commas", v);
-      }
-      o.power_counts[k] = 0;
-    }
-    else if (!strcmp(a, "--model-file")) o.model_file = v;
-    else if (!strcmp(a, "--mac")) o.mac_file = v;
-    else if (!strcmp(a, "--mult-netlist")) o.mult_file = v;
-    else if (!strcmp(a, "--adder-netlist")) o.adder_file = v;
-    else if (!strcmp(a, "--lib")) o.lib_file = v;
-    else if (!strcmp(a, "--mult")) {
-      if (strcmp(v, "array") && strcmp(v, "booth")) return pp_cli_usage("run", "--mult %s: expected array or booth", v);
-      o.mult_arch = v;
-    } else if (!strcmp(a, "--adder")) {
-      if (strcmp(v, "ripple") && strcmp(v, "prefix"))
-        return pp_cli_usage("run", "--adder %s: expected ripple or prefix", v);
-      o.adder_arch = v;
-    }
-    /* numbers */
-    else if (!strcmp(a, "--seed")) {
-      char *end;
-      unsigned long long s = strtoull(v, &end, 10);
-      if (!*v || *end) return pp_cli_usage("run", "--seed %s: expected a non-negative integer", v);
-      o.seed = s;
-    } else if (!strcmp(a, "--sparsity") && !strcmp(v, "auto")) {
-      o.sparsity_auto = 1;
-    } else if (!strcmp(a, "--refine")) {
-      if (pp_cli_parse_long(v, 0, 64, &n)) return pp_cli_usage("run", "--refine %s: expected an integer in 0..64", v);
-      o.refine_retrains = (int)n;
-    } else if (!strcmp(a, "--tolerance") || !strcmp(a, "--power-tolerance") || !strcmp(a, "--sparsity") ||
-               !strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) {
-      if (pp_cli_parse_double(v, &d) || !(d >= 0)) return pp_cli_usage("run", "%s %s: expected a number >= 0", a, v);
-      if ((!strcmp(a, "--delay-step") || !strcmp(a, "--tick-ps")) && !(d > 0))
-        return pp_cli_usage("run", "%s %s: expected a number of ps > 0 (leave the option out for the default)", a, v);
-      if (!strcmp(a, "--tolerance")) o.tolerance = d;
-      else if (!strcmp(a, "--power-tolerance")) o.power_tolerance = d;
-      else if (!strcmp(a, "--delay-step")) o.delay_step_ps = d;
-      else if (!strcmp(a, "--tick-ps")) o.tick_ps = d;
-      else {
-        if (d >= 1) return pp_cli_usage("run", "--sparsity %s: expected a fraction in [0, 1)", v);
-        o.sparsity = d;
-        o.sparsity_auto = 0;
-      }
-    } else {
-      int *dst = !strcmp(a, "--epochs")           ? &o.epochs
-                 : !strcmp(a, "--qat-epochs")     ? &o.qat_epochs
-                 : !strcmp(a, "--retrain-epochs") ? &o.retrain_epochs
-                 : !strcmp(a, "--train-images")   ? &o.train_images
-                 : !strcmp(a, "--test-images")    ? &o.test_images
-                 : !strcmp(a, "--trace-images")   ? &o.trace_images
-                 : !strcmp(a, "--transitions")    ? &o.transitions
-                 : !strcmp(a, "--array")          ? &o.array
-                 : !strcmp(a, "--repeats")        ? &o.repeats
-                 : !strcmp(a, "--power-steps")    ? &o.power_divisions
-                 : !strcmp(a, "--pann-samples")   ? &o.pann_samples
-                 : !strcmp(a, "--val-images")     ? &o.val_images
-                 : !strcmp(a, "--candidates")     ? &o.candidates
-                                                  : NULL;
-      if (!dst) return pp_cli_usage("run", "unknown option '%s'", a);
-      if (pp_cli_parse_long(v, 1, 100000000, &n)) return pp_cli_usage("run", "%s %s: expected a positive integer", a, v);
-      *dst = (int)n;
-    }
-  }
+  int json = 0, model = choice_of(models, o.model), data = choice_of(datas, o.data);
+  int mult = choice_of(pp_opt_mult_choices, o.mult_arch), adder = choice_of(pp_opt_adder_choices, o.adder_arch);
+  int method = choice_of(select_methods, o.select_method);
+#define POS_INT(name, field, arg, h, d) PP_OPT_INT(name, &o.field, 1, 100000000, arg, h, .def = d)
+  pp_opt opts[] = {
+      PP_OPT_PATH("out", &o.out_dir, "DIR", "output folder"),
+      PP_OPT_ENUM("model", &model, models, "the network"),
+      PP_OPT_ENUM("data", &data, datas, "the data set"),
+      PP_OPT_PATH("data-dir", &o.data_dir, "DIR", "where the data set's files are",
+                  .def = "fashion-mnist: the Debian package's"),
+      PP_OPT_PATH("model-file", &o.model_file, "FILE", "start from this trained float model instead of training"),
+      PP_OPT_PATH("mac", &o.mac_file, "FILE", "MAC netlist (structural Verilog)", .def = "the built-in MAC"),
+      PP_OPT_PATH("mult-netlist", &o.mult_file, "FILE", "its multiplier alone (ports w, a -> prod), for timing; with --mac"),
+      PP_OPT_PATH("adder-netlist", &o.adder_file, "FILE", "its adder alone (ports prod, p -> y), for timing; with --mac"),
+      PP_OPT_PATH("lib", &o.lib_file, "FILE", "Liberty cell library", .def = "the built-in library"),
+      PP_OPT_MULT(&mult),
+      PP_OPT_ADDER(&adder),
+      PP_OPT_FLAG("quick", &o.quick, "fewer epochs, images and transitions (a smoke test)"),
+      PP_OPT_CALLBACK("seed", &o.seed, seed_cb, "S", "seed of every random choice", .def = "1"),
+      PP_OPT_DOUBLE("tolerance", &o.tolerance, 0, PP_OPT_INF, "PTS", "accuracy points the delay phase may lose"),
+      PP_OPT_DOUBLE("power-tolerance", &o.power_tolerance, 0, PP_OPT_INF, "PTS",
+                    "accuracy points the power phase may lose"),
+      PP_OPT_CALLBACK("sparsity", &o, sparsity_cb, "auto|F",
+                      "conventional pruning: auto picks the highest sparsity of\n"
+                      "the model's grid whose decision accuracy loses at most half of\n"
+                      "--tolerance; F: this fraction of zero weights",
+                      .def = "auto"),
+      POS_INT("val-images", val_images, "N",
+              "decision images held out of the training file: every\n"
+              "choice reads them, the test set only the report",
+              "5000; quick 1000"),
+      PP_OPT_INT("refine", &o.refine_retrains, 0, 64, "N", "bisection retrains per phase after a failed step",
+                 .def = "3; quick 2"),
+      POS_INT("candidates", candidates, "N", "delay sets per threshold ranked by proxy accuracy", "6"),
+      PP_OPT_FLAG("prune-global", &o.prune_global, "one magnitude threshold over all layers (default: each layer)"),
+      POS_INT("epochs", epochs, "N", "float training epochs", "10; resnet20/dwnet 30; quick 2"),
+      POS_INT("qat-epochs", qat_epochs, "N", "int8 QAT and post-pruning fine-tuning epochs", "2; quick 1"),
+      POS_INT("retrain-epochs", retrain_epochs, "N", "epochs per threshold step", "1"),
+      POS_INT("train-images", train_images, "N", "use the first N training images", "all; quick 6000"),
+      POS_INT("test-images", test_images, "N", "use the first N test images", "all; quick 2000"),
+      POS_INT("trace-images", trace_images, "N", "images run on the array", "100; quick 4"),
+      POS_INT("transitions", transitions, "N", "sampled transitions per weight value", "10000; quick 500"),
+      PP_OPT_INT("array", &o.array, 1, PP_ARRAY_MAX_SIZE, "N", "N x N systolic array", .def = "64"),
+      POS_INT("repeats", repeats, "R", "delay selection repeats", "20; quick 4"),
+      PP_OPT_ENUM("select-method", &method, select_methods,
+                  "delay selection: search, greedy, or random (the paper's\n"
+                  "random member removal); see 'powerprune select --help'"),
+      PP_OPT_DOUBLE("delay-step", &o.delay_step_ps, 0, PP_OPT_INF, "PS", "delay threshold step",
+                    .flags = PP_OPT_LO_OPEN, .def = "10"),
+      PP_OPT_DOUBLE("tick-ps", &o.tick_ps, 0, PP_OPT_INF, "PS", "time step of the timing simulation",
+                    .flags = PP_OPT_LO_OPEN, .def = "1; quick 4"),
+      PP_OPT_CALLBACK("power-counts", o.power_counts, power_counts_cb, "LIST",
+                      "weight values each power-threshold step keeps, e.g. 128,64,32",
+                      .def = "192,128,96,64,48,32,24,16; quick 96,32"),
+      PP_OPT_INT("power-steps", &o.power_divisions, 1, 100000000, "N",
+                 "instead: N equal steps in uW over the range of P[w]", .flags = PP_OPT_NODEF),
+      PP_OPT_FLAG("no-pann", &o.no_pann,
+                  "skip the comparison with PANN and plain low-bit quantization\n"
+                  "(stage 21-pann: bit-flip power models fitted to the gate-level\n"
+                  "simulator, cached; table, plot, pann_compare.csv)"),
+      POS_INT("pann-samples", pann_samples, "N", "transitions per MAC part when fitting those models",
+              "3000; quick 400"),
+      PP_OPT_FLAG("force", &o.force, "redo every stage"),
+      PP_OPT_PATH("cache", &o.cache_dir, "DIR", "reuse trained float models, delay tables and power models",
+                  .def = "$PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune"),
+      PP_OPT_FLAG("no-cache", &o.no_cache, "neither read nor write the cache"),
+      PP_OPT_FLAG("json", &json,
+                  "print the result as one JSON object on stdout (Table I's numbers\n"
+                  "in mW, delays, voltages, counts, the file paths; format\n" PP_REPORT_RESULT_FORMAT ")"),
+      PP_OPT_GROUP("examples:\n"
+                   "  powerprune run --quick --out quick-out\n"
+                   "  powerprune run --out demo-out                 (what 'make demo' runs)\n"
+                   "  powerprune run --model resnet20 --data cifar10 --data-dir ~/cifar-10-batches-bin --out r20"),
+      PP_OPT_END(),
+  };
+#undef POS_INT
+  int prc = pp_opt_parse("run", USAGE, opts, argc, argv, NULL);
+  if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  o.model = pp_opt_choice_name(models, model);
+  o.data = pp_opt_choice_name(datas, data);
+  o.mult_arch = pp_opt_choice_name(pp_opt_mult_choices, mult);
+  /* NULL (the library's default) stays NULL unless another value was asked for */
+  if (o.adder_arch || adder != choice_of(pp_opt_adder_choices, NULL))
+    o.adder_arch = pp_opt_choice_name(pp_opt_adder_choices, adder);
+  if (o.select_method || method != choice_of(select_methods, NULL))
+    o.select_method = pp_opt_choice_name(select_methods, method);
   /* inputs checked before any stage runs (issue 15): sizes, files */
-  if (o.array > PP_ARRAY_MAX_SIZE)
-    return pp_cli_usage("run", "--array %d: expected 1..%d PEs per side", o.array, PP_ARRAY_MAX_SIZE);
   pp_err e;
   pp_err_clear(&e);
   const char *const inputs[][2] = {{"--lib", o.lib_file},         {"--mac", o.mac_file},

@@ -62,10 +62,10 @@ static void test_refused(void **st) {
       {{exe, "mac", "generate", "--lib", "neg.lib", "-o", "m.v", NULL}, "'capacitance' is -1"},
       {{exe, "run", "--lib", "/nonexistent.lib", "--out", "o", NULL}, "/nonexistent.lib: No such file"},
       {{exe, "run", "--lib", ".", "--out", "o", NULL}, "not a regular file"},
-      {{exe, "run", "--array", "513", "--out", "o", NULL}, "--array 513"},
-      {{exe, "run", "--delay-step", "0", "--out", "o", NULL}, "--delay-step 0"},
-      {{exe, "run", "--tick-ps", "0", "--out", "o", NULL}, "--tick-ps 0"},
-      {{exe, "run", "--tolerance", "nan", "--out", "o", NULL}, "--tolerance nan"},
+      {{exe, "run", "--array", "513", "--out", "o", NULL}, "--array must be a whole number in 1..512, not '513'"},
+      {{exe, "run", "--delay-step", "0", "--out", "o", NULL}, "--delay-step must be a finite number > 0, not '0'"},
+      {{exe, "run", "--tick-ps", "0", "--out", "o", NULL}, "--tick-ps must be a finite number > 0, not '0'"},
+      {{exe, "run", "--tolerance", "nan", "--out", "o", NULL}, "--tolerance must be a finite number >= 0, not 'nan'"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char log[4096];
