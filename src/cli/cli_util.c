@@ -1,6 +1,6 @@
 /* cli/cli_util: what every subcommand shares: turning library errors into
- * one message and an exit code, number and option parsing, the MAC generator
- * options and loading a netlist (or the built-in MAC) with its library. */
+ * one message and an exit code, number parsing, and loading a netlist (or the
+ * built-in MAC) with its library. The options themselves are in opt.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -55,133 +55,16 @@ int pp_cli_parse_double(const char *s, double *out) {
   return 0;
 }
 
-const char *pp_cli_optval(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) return "";
-  return argv[++*i];
-}
-
-/* One keyword option: the accepted words and the value each sets. */
-typedef struct {
-  const char *opt, *takes;
-  const char *word[3];
-  int code[3];
-} kw_option;
-
-static const kw_option KW[] = {
-    {"--part", "full, mult or adder", {"full", "mult", "adder"}, {PP_MAC_FULL, PP_MAC_MULT, PP_MAC_ADDER}},
-    {"--mult", "array or booth", {"array", "booth", NULL}, {PP_MULT_ARRAY, PP_MULT_BOOTH, 0}},
-    {"--adder", "ripple or prefix", {"ripple", "prefix", NULL}, {PP_ADDER_RIPPLE, PP_ADDER_PREFIX, 0}},
-};
-
-int pp_cli_mac_gen_option(const char *cmd, const char *opt, const char *v, int p_bits_max, pp_mac_opts *mo) {
-  int *kw_field[3] = {&mo->part, &mo->mult, &mo->adder};
-  for (int k = 0; k < 3; k++) {
-    if (strcmp(opt, KW[k].opt)) continue;
-    for (int j = 0; j < 3 && KW[k].word[j]; j++)
-      if (!strcmp(v, KW[k].word[j])) {
-        *kw_field[k] = KW[k].code[j];
-        return 1;
-      }
-    pp_cli_usage(cmd, "%s must be %s, not '%s'", opt, KW[k].takes, v);
-    return -1;
-  }
-  static const char *size_opt[3] = {"--w-bits", "--a-bits", "--p-bits"};
-  int *size_field[3] = {&mo->w_bits, &mo->a_bits, &mo->p_bits};
-  const long lo[3] = {2, 2, 4}, hi[3] = {8, 8, p_bits_max};
-  for (int k = 0; k < 3; k++) {
-    if (strcmp(opt, size_opt[k])) continue;
-    long n;
-    if (pp_cli_parse_long(v, lo[k], hi[k], &n)) {
-      pp_cli_usage(cmd, "%s must be a whole number in %ld..%ld, not '%s'", opt, lo[k], hi[k], v);
-      return -1;
-    }
-    *size_field[k] = (int)n;
-    return 1;
-  }
-  return 0;
-}
-
-int pp_cli_mac_arch(const char *cmd, const char *opt, const char *v, pp_mac_opts *mo) {
-  if (strcmp(opt, "--part") && strcmp(opt, "--mult") && strcmp(opt, "--adder"))
-    return pp_cli_usage(cmd, "'%s' is not a MAC architecture option", opt);
-  return pp_cli_mac_gen_option(cmd, opt, v, 64, mo) < 0 ? PP_EXIT_USAGE : 0;
-}
-
 void pp_cli_netlist_src_default(pp_cli_netlist_src *s) {
   memset(s, 0, sizeof *s);
   pp_mac_opts_default(&s->mo);
   s->output_load_ff = s->wire_cap_ff = s->wire_cap_per_fanout_ff = -1;
 }
 
-int pp_cli_assume_option(const char *cmd, int argc, char **argv, int *i, pp_sim_opts *so, double *output_load_ff,
-                         double *wire_cap_ff, double *wire_cap_per_fanout_ff) {
-  static const char *names[] = {"--input-slew", "--output-load", "--wire-cap", "--wire-cap-per-fanout"};
-  double *dst[] = {&so->input_slew_ps, output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff};
-  static const char *unit[] = {"ps", "fF", "fF", "fF"};
-  const char *v;
-  if ((v = pp_cli_optval(argc, argv, i, "--delay-model"))) return pp_cli_delay_model(cmd, v, so) ? -1 : 1;
-  for (int k = 0; k < 4; k++) {
-    if (!(v = pp_cli_optval(argc, argv, i, names[k]))) continue;
-    double x;
-    if (!dst[k]) {
-      pp_cli_usage(cmd, "%s is not an option of this command", names[k]);
-      return -1;
-    }
-    if (pp_cli_parse_double(v, &x) || !(x >= 0) || !isfinite(x)) {
-      pp_cli_usage(cmd, "%s takes a finite number of %s >= 0, not '%s'", names[k], unit[k], v);
-      return -1;
-    }
-    *dst[k] = x;
-    return 1;
-  }
-  return 0;
-}
-
 void pp_cli_assume_apply(pp_lib *lib, double output_load_ff, double wire_cap_ff, double wire_cap_per_fanout_ff) {
   if (output_load_ff >= 0) lib->output_load_ff = output_load_ff;
   if (wire_cap_ff >= 0) lib->wire_cap_ff = wire_cap_ff;
   if (wire_cap_per_fanout_ff >= 0) lib->wire_cap_per_fanout_ff = wire_cap_per_fanout_ff;
-}
-
-int pp_cli_netlist_option(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s) {
-  if (*i + 1 >= argc) return 0;
-  const char *a = argv[*i], *v = argv[*i + 1];
-  int k = 1;
-  if (!strcmp(a, "--lib")) s->lib_path = v;
-  else if (!strcmp(a, "--top")) s->top = v;
-  else if (!strcmp(a, "--part") || !strcmp(a, "--mult") || !strcmp(a, "--adder"))
-    k = pp_cli_mac_gen_option(cmd, a, v, 64, &s->mo);
-  else return 0;
-  if (k > 0) ++*i;
-  return k;
-}
-
-int pp_cli_netlist_arg(const char *cmd, int argc, char **argv, int *i, pp_cli_netlist_src *s, pp_sim_opts *so) {
-  const char *a = argv[*i];
-  int k = pp_cli_netlist_option(cmd, argc, argv, i, s);
-  if (k) return k;
-  k = pp_cli_assume_option(cmd, argc, argv, i, so, &s->output_load_ff, &s->wire_cap_ff, &s->wire_cap_per_fanout_ff);
-  if (k) return k;
-  if (!strcmp(a, "--tick") && *i + 1 < argc) {
-    double t;
-    if (pp_cli_parse_double(argv[++*i], &t) || !(t > 0)) {
-      pp_cli_usage(cmd, "--tick needs a positive number of ps");
-      return -1;
-    }
-    so->tick_ps = t;
-  } else if (a[0] == '-') {
-    pp_cli_usage(cmd, "unknown option '%s'", a);
-    return -1;
-  } else if (!s->path) s->path = a;
-  else {
-    pp_cli_usage(cmd, "only one netlist, got '%s' and '%s'", s->path, a);
-    return -1;
-  }
-  return 1;
 }
 
 const char *pp_cli_netlist_lib_path(const pp_cli_netlist_src *s) {
@@ -233,22 +116,6 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
   return st;
 }
 
-int pp_cli_mac_option(const char *cmd, int argc, char **argv, int *i, pp_char_mac_spec *s) {
-  static const char *gen_opt[] = {"--mult", "--adder", "--w-bits", "--a-bits", "--p-bits"};
-  const char *v;
-  int k = pp_cli_assume_option(cmd, argc, argv, i, &s->sim, &s->output_load_ff, &s->wire_cap_ff,
-                               &s->wire_cap_per_fanout_ff);
-  if (k) return k;
-  if ((v = pp_cli_optval(argc, argv, i, "--lib"))) s->lib_path = v;
-  else if ((v = pp_cli_optval(argc, argv, i, "--netlist"))) s->path[0] = v;
-  else {
-    for (size_t k = 0; k < sizeof gen_opt / sizeof *gen_opt; k++)
-      if ((v = pp_cli_optval(argc, argv, i, gen_opt[k]))) return pp_cli_mac_gen_option(cmd, gen_opt[k], v, 31, &s->gen);
-    return 0;
-  }
-  return 1;
-}
-
 int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_dir, unsigned parts, pp_char_mac *mac) {
   memset(mac, 0, sizeof *mac);
   if (!out_dir || !*out_dir) return pp_cli_usage(cmd, "-o DIR is required");
@@ -258,13 +125,6 @@ int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_d
   s->work_dir = out_dir;
   if (pp_char_mac_load(s, parts, mac, &e)) return pp_cli_fail(cmd, &e);
   return PP_EXIT_OK;
-}
-
-int pp_cli_delay_model(const char *cmd, const char *v, pp_sim_opts *so) {
-  if (!strcmp(v, "transport")) so->inertial = 0;
-  else if (!strcmp(v, "inertial")) so->inertial = 1;
-  else return pp_cli_usage(cmd, "--delay-model must be transport or inertial, not '%s'", v);
-  return 0;
 }
 
 void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so) {
