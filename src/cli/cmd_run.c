@@ -91,7 +91,7 @@ int pp_cmd_run(int argc, char **argv) {
   int json = 0, model = choice_of(models, o.model), data = choice_of(datas, o.data);
   int mult = choice_of(pp_opt_mult_choices, o.mult_arch), adder = choice_of(pp_opt_adder_choices, o.adder_arch);
   int method = choice_of(select_methods, o.select_method);
-#define POS_INT(name, field, arg, h, d) PP_OPT_INT(name, &o.field, 1, 100000000, arg, h, .def = d)
+#define POS_INT(name, p, arg, h, d) PP_OPT_INT(name, p, 1, 100000000, arg, h, .def = (d))
   pp_opt opts[] = {
       PP_OPT_PATH("out", &o.out_dir, "DIR", "output folder"),
       PP_OPT_ENUM("model", &model, models, "the network"),
@@ -115,23 +115,23 @@ int pp_cmd_run(int argc, char **argv) {
                       "the model's grid whose decision accuracy loses at most half of\n"
                       "--tolerance; F: this fraction of zero weights",
                       .def = "auto"),
-      POS_INT("val-images", val_images, "N",
+      POS_INT("val-images", &o.val_images, "N",
               "decision images held out of the training file: every\n"
               "choice reads them, the test set only the report",
               "5000; quick 1000"),
       PP_OPT_INT("refine", &o.refine_retrains, 0, 64, "N", "bisection retrains per phase after a failed step",
                  .def = "3; quick 2"),
-      POS_INT("candidates", candidates, "N", "delay sets per threshold ranked by proxy accuracy", "6"),
+      POS_INT("candidates", &o.candidates, "N", "delay sets per threshold ranked by proxy accuracy", "6"),
       PP_OPT_FLAG("prune-global", &o.prune_global, "one magnitude threshold over all layers (default: each layer)"),
-      POS_INT("epochs", epochs, "N", "float training epochs", "10; resnet20/dwnet 30; quick 2"),
-      POS_INT("qat-epochs", qat_epochs, "N", "int8 QAT and post-pruning fine-tuning epochs", "2; quick 1"),
-      POS_INT("retrain-epochs", retrain_epochs, "N", "epochs per threshold step", "1"),
-      POS_INT("train-images", train_images, "N", "use the first N training images", "all; quick 6000"),
-      POS_INT("test-images", test_images, "N", "use the first N test images", "all; quick 2000"),
-      POS_INT("trace-images", trace_images, "N", "images run on the array", "100; quick 4"),
-      POS_INT("transitions", transitions, "N", "sampled transitions per weight value", "10000; quick 500"),
+      POS_INT("epochs", &o.epochs, "N", "float training epochs", "10; resnet20/dwnet 30; quick 2"),
+      POS_INT("qat-epochs", &o.qat_epochs, "N", "int8 QAT and post-pruning fine-tuning epochs", "2; quick 1"),
+      POS_INT("retrain-epochs", &o.retrain_epochs, "N", "epochs per threshold step", "1"),
+      POS_INT("train-images", &o.train_images, "N", "use the first N training images", "all; quick 6000"),
+      POS_INT("test-images", &o.test_images, "N", "use the first N test images", "all; quick 2000"),
+      POS_INT("trace-images", &o.trace_images, "N", "images run on the array", "100; quick 4"),
+      POS_INT("transitions", &o.transitions, "N", "sampled transitions per weight value", "10000; quick 500"),
       PP_OPT_INT("array", &o.array, 1, PP_ARRAY_MAX_SIZE, "N", "N x N systolic array", .def = "64"),
-      POS_INT("repeats", repeats, "R", "delay selection repeats", "20; quick 4"),
+      POS_INT("repeats", &o.repeats, "R", "delay selection repeats", "20; quick 4"),
       PP_OPT_ENUM("select-method", &method, select_methods,
                   "delay selection: search, greedy, or random (the paper's\n"
                   "random member removal); see 'powerprune select --help'"),
@@ -148,7 +148,7 @@ int pp_cmd_run(int argc, char **argv) {
                   "skip the comparison with PANN and plain low-bit quantization\n"
                   "(stage 21-pann: bit-flip power models fitted to the gate-level\n"
                   "simulator, cached; table, plot, pann_compare.csv)"),
-      POS_INT("pann-samples", pann_samples, "N", "transitions per MAC part when fitting those models",
+      POS_INT("pann-samples", &o.pann_samples, "N", "transitions per MAC part when fitting those models",
               "3000; quick 400"),
       PP_OPT_FLAG("force", &o.force, "redo every stage"),
       PP_OPT_PATH("cache", &o.cache_dir, "DIR", "reuse trained float models, delay tables and power models",
