@@ -94,7 +94,7 @@ enum { S0 = -1, S1 = -2 };
 
 static int sig_new(mb *b, const char *name) {
   if (b->oom) return S0;
-  if (nl_grow((void **)&b->names, &b->c_sig, b->n_sig, sizeof(char *))) {
+  if (pp_grow((void **)&b->names, &b->c_sig, b->n_sig, sizeof(char *))) {
     b->oom = 1;
     return S0;
   }
@@ -117,7 +117,7 @@ static int sig_new(mb *b, const char *name) {
 static void emit(mb *b, int f, const int *in, int n_in, int *out, int n_out) {
   for (int o = 0; o < n_out; o++) out[o] = S0;
   if (b->oom) return;
-  if (nl_grow((void **)&b->g, &b->c_g, b->n_g, sizeof(struct mgate))) {
+  if (pp_grow((void **)&b->g, &b->c_g, b->n_g, sizeof(struct mgate))) {
     b->oom = 1;
     return;
   }
@@ -287,7 +287,7 @@ typedef struct {
 
 static void col_push(mb *b, col *c, int s) {
   if (s == S0) return; /* zeros add nothing */
-  if (nl_grow((void **)&c->b, &c->cap, c->n, sizeof(int))) {
+  if (pp_grow((void **)&c->b, &c->cap, c->n, sizeof(int))) {
     b->oom = 1;
     return;
   }

@@ -20,7 +20,7 @@ typedef struct {
   int line;
   const char *file;
   pp_err *e;
-  nl_arena *ar;
+  pp_arena *ar;
   int tok, tline;
   char sym;     /* V_SYM */
   char *text;   /* V_ID (unescaped) / V_NUM (raw) */
@@ -81,7 +81,7 @@ static int vnext(vlex *L) {
     size_t q = st + 1;
     while (q < L->len && !isspace((unsigned char)L->s[q])) q++;
     if (q == st + 1) return vfail(L, L->line, "expected an escaped identifier after '\\'");
-    L->text = nl_arena_strndup(L->ar, L->s + st + 1, q - st - 1);
+    L->text = pp_arena_strndup(L->ar, L->s + st + 1, q - st - 1);
     L->pos = q;
     L->escaped = 1;
     return L->tok = L->text ? V_ID : vfail(L, L->line, "out of memory");
@@ -89,7 +89,7 @@ static int vnext(vlex *L) {
   if (isalpha((unsigned char)c) || c == '_' || c == '$') {
     size_t q = st;
     while (q < L->len && (isalnum((unsigned char)L->s[q]) || L->s[q] == '_' || L->s[q] == '$')) q++;
-    L->text = nl_arena_strndup(L->ar, L->s + st, q - st);
+    L->text = pp_arena_strndup(L->ar, L->s + st, q - st);
     L->pos = q;
     return L->tok = L->text ? V_ID : vfail(L, L->line, "out of memory");
   }
@@ -108,7 +108,7 @@ static int vnext(vlex *L) {
     } else {
       q = save;
     }
-    L->text = nl_arena_strndup(L->ar, L->s + st, q - st);
+    L->text = pp_arena_strndup(L->ar, L->s + st, q - st);
     L->pos = q;
     return L->tok = L->text ? V_NUM : vfail(L, L->line, "out of memory");
   }
@@ -228,7 +228,7 @@ static int add_sig(vlex *L, vmod *m, const char *name, int dir, int ranged, int 
     if (dir != SIG_WIRE) s->dir = dir;
     return i;
   }
-  if (nl_grow((void **)&m->s, &m->cs, m->ns, sizeof(vsig))) return vfail(L, line, "out of memory");
+  if (pp_grow((void **)&m->s, &m->cs, m->ns, sizeof(vsig))) return vfail(L, line, "out of memory");
   vsig *s = &m->s[m->ns];
   s->name = name;
   s->dir = dir;
@@ -324,7 +324,7 @@ static int const_bits(vlex *L, const char *t, int line, long long **out, int *n,
     }
   }
   for (long i = 0; i < width; i++) {
-    if (nl_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, line, "out of memory");
+    if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, line, "out of memory");
     (*out)[(*n)++] = (i < nb && bits[i]) ? BIT_1 : BIT_0;
   }
   return 0;
@@ -351,7 +351,7 @@ static int parse_expr(vlex *L, vmod *m, long long **out, int *n, int *cap, int d
 
 static int push_bit(vlex *L, long long **out, int *n, int *cap, long long v) {
   if (*n >= NL_MAX_EXPR) return vfail(L, L->tline, "expression wider than %d bits", NL_MAX_EXPR);
-  if (nl_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, L->tline, "out of memory");
+  if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vfail(L, L->tline, "out of memory");
   (*out)[(*n)++] = v;
   return 0;
 }
@@ -497,7 +497,7 @@ static int parse_assign(vlex *L, vmod *m) {
       free(a.r.b);
       return V_ERR;
     }
-    if (nl_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) {
+    if (pp_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) {
       free(a.l.b);
       free(a.r.b);
       return vfail(L, a.line, "out of memory");
@@ -561,7 +561,7 @@ static int parse_instance(vlex *L, vmod *m) {
       free(c.bits.b);
       break;
     }
-    if (nl_grow((void **)&in.c, &cc, in.nc, sizeof(vconn))) {
+    if (pp_grow((void **)&in.c, &cc, in.nc, sizeof(vconn))) {
       free(c.bits.b);
       rc = vfail(L, L->tline, "out of memory");
       break;
@@ -583,7 +583,7 @@ static int parse_instance(vlex *L, vmod *m) {
     vnext(L);
     rc = expect_sym(L, ';', "after the instance");
   }
-  if (!rc && nl_grow((void **)&m->ins, &m->ci, m->ni, sizeof(vinst))) rc = vfail(L, in.line, "out of memory");
+  if (!rc && pp_grow((void **)&m->ins, &m->ci, m->ni, sizeof(vinst))) rc = vfail(L, in.line, "out of memory");
   if (rc) {
     for (int k = 0; k < in.nc; k++) free(in.c[k].bits.b);
     free(in.c);
@@ -601,7 +601,7 @@ static int parse_module(vfile *F) {
   if (L->tok != V_ID) return vfail(L, L->tline, "expected a module name, found %s", vdesc(L, b, sizeof b));
   for (int i = 0; i < F->nm; i++)
     if (!strcmp(F->m[i].name, L->text)) return vfail(L, L->tline, "module '%s' is defined twice", L->text);
-  if (nl_grow((void **)&F->m, &F->cm, F->nm, sizeof(vmod))) return vfail(L, line, "out of memory");
+  if (pp_grow((void **)&F->m, &F->cm, F->nm, sizeof(vmod))) return vfail(L, line, "out of memory");
   vmod *m = &F->m[F->nm++];
   memset(m, 0, sizeof *m);
   m->name = L->text;
@@ -627,7 +627,7 @@ static int parse_module(vfile *F) {
         for (;;) {
           if (L->tok != V_ID) return vfail(L, L->tline, "expected a port name, found %s", vdesc(L, b, sizeof b));
           if (add_sig(L, m, L->text, dir, ranged, msb, lsb, dl) < 0) return V_ERR;
-          if (nl_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vfail(L, dl, "out of memory");
+          if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vfail(L, dl, "out of memory");
           m->ports[m->nports++] = L->text;
           vnext(L);
           if (is_sym(L, ',')) {
@@ -640,7 +640,7 @@ static int parse_module(vfile *F) {
         continue;
       }
       if (L->tok != V_ID) return vfail(L, L->tline, "expected a port name, found %s", vdesc(L, b, sizeof b));
-      if (nl_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vfail(L, line, "out of memory");
+      if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vfail(L, line, "out of memory");
       m->ports[m->nports++] = L->text;
       vnext(L);
       if (is_sym(L, ',')) {
@@ -673,7 +673,7 @@ static int parse_module(vfile *F) {
           for (int p = 0; p < m->s[i].width; p++)
             if (push_bit(L, &a.l.b, &a.l.n, &cl, ENC(i, p)) || push_bit(L, &a.r.b, &a.r.n, &cr, sup ? BIT_1 : BIT_0))
               return V_ERR;
-          if (nl_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) return vfail(L, line, "out of memory");
+          if (pp_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) return vfail(L, line, "out of memory");
           m->as[m->na++] = a;
         }
       }
@@ -969,7 +969,7 @@ static int elaborate(elab *E, vmod *m, const char *prefix, int depth, int *map) 
       rc = pp_err_set(E->e, PP_EPARSE, E->file, in->line, "the flattened netlist has more than %d gates", NL_MAX_FLAT);
       goto out;
     }
-    if (nl_grow((void **)&E->gates, &E->cgates, E->ngates, sizeof(ggate))) {
+    if (pp_grow((void **)&E->gates, &E->cgates, E->ngates, sizeof(ggate))) {
       free(hname);
       rc = pp_err_set(E->e, PP_ENOMEM, E->file, 0, "out of memory");
       goto out;
@@ -1070,7 +1070,7 @@ static int build(elab *E, vmod *top, const int *map, pp_netlist **out) {
   do {                                                                                   \
     int r_ = gfind(g, (gid));                                                            \
     if (netof[r_] < 0) {                                                                 \
-      if (nl_grow((void **)&nl->nets, &ncap, nl->n_nets, sizeof(pp_net))) goto oom;     \
+      if (pp_grow((void **)&nl->nets, &ncap, nl->n_nets, sizeof(pp_net))) goto oom;     \
       memset(&nl->nets[nl->n_nets], 0, sizeof(pp_net));                                  \
       nl->nets[nl->n_nets].drv_kind = r_ == 0 ? PP_DRV_CONST0 : r_ == 1 ? PP_DRV_CONST1 : PP_DRV_NONE; \
       nl->nets[nl->n_nets].drv_gate = -1;                                                \
@@ -1418,7 +1418,7 @@ int pp_netlist_parse(const char *text, const char *name_for_errors, const pp_lib
                      pp_netlist **out, pp_err *e) {
   *out = NULL;
   const char *file = name_for_errors ? name_for_errors : "<verilog>";
-  nl_arena ar = {NULL};
+  pp_arena ar = {NULL};
   vfile F;
   memset(&F, 0, sizeof F);
   vlex *L = &F.L;
@@ -1506,7 +1506,7 @@ done:
   for (int k = 0; k < E.ngates; k++) free((char *)E.gates[k].name);
   free(E.gates);
   vfile_free(&F);
-  nl_arena_free(&ar);
+  pp_arena_free(&ar);
   return rc;
 }
 
