@@ -71,6 +71,11 @@ int pp_netlist_read(const char *path, const pp_lib *lib, const char *top, pp_net
 int pp_netlist_parse(const char *text, const char *name_for_errors, const pp_lib *lib, const char *top,
                      pp_netlist **out, pp_err *e);
 void pp_netlist_free(pp_netlist *nl);
+/* For builders of a pp_netlist (the readers, the MAC generator): fills every
+ * net's fanout lists and adds up load_ff from the gates' input pin caps, the
+ * library's wire-load estimate and out_load_ff on nets that drive a primary
+ * output. PP_OK or PP_ENOMEM (nothing set in an error: the caller reports). */
+int pp_netlist_finish_loads(pp_netlist *nl, double out_load_ff);
 int pp_netlist_find_input(const pp_netlist *nl, const char *name);  /* port index or -1 */
 int pp_netlist_find_output(const pp_netlist *nl, const char *name); /* port index or -1 */
 /* Writes the netlist back as structural Verilog. */

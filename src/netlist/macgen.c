@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_internal.h"
+#include "pp/util_mem.h"
 #include "pp/netlist.h"
 
 /* ---- cells by function --------------------------------------------------------- */
