@@ -14,6 +14,7 @@
 
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static void die(const char *what, const pp_err *e) {
   char buf[1200];

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 int main(void) {
   pp_err e;

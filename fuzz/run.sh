@@ -13,7 +13,7 @@ out=fuzz/build
 mkdir -p "$out"
 CC=${CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc -DPP_SOURCE_DIR=\"$(pwd)\""
-src="src/liberty/*.c src/netlist/*.c src/util/err.c src/util/file.c src/util/rng.c src/util/json.c src/util/progress.c"
+src="src/liberty/*.c src/netlist/*.c src/verilog/*.c src/util/err.c src/util/file.c src/util/rng.c src/util/json.c src/util/progress.c"
 for t in liberty verilog; do
   $CC $flags -o "$out/fuzz_$t" "fuzz/fuzz_$t.c" $src -lm
   mkdir -p "$out/corpus_$t"

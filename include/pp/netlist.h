@@ -63,13 +63,6 @@ typedef struct pp_netlist {
   int n_outputs;
 } pp_netlist;
 
-/* Reads a structural Verilog netlist (what `yosys write_verilog -noattr`
- * prints), flattens it under top (NULL: the one module no other instantiates),
- * maps cells to lib and levelizes. Unknown cells, unconnected or undriven
- * inputs, multiple drivers and combinational loops are errors. */
-int pp_netlist_read(const char *path, const pp_lib *lib, const char *top, pp_netlist **out, pp_err *e);
-int pp_netlist_parse(const char *text, const char *name_for_errors, const pp_lib *lib, const char *top,
-                     pp_netlist **out, pp_err *e);
 void pp_netlist_free(pp_netlist *nl);
 /* For builders of a pp_netlist (the readers, the MAC generator): fills every
  * net's fanout lists and adds up load_ff from the gates' input pin caps, the

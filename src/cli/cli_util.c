@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "pp/characterize.h"
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 int pp_cli_fail(const char *cmd, const pp_err *e) {
   char buf[1200];

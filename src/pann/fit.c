@@ -13,6 +13,7 @@
 
 #include "pp/pann.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 #include "pann_internal.h"
 
 void pann_part_free(part *p) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 #include "pp_test.h"
 
 static pp_lib *g_lib;

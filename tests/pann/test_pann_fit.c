@@ -14,6 +14,7 @@
 
 #include "pp/pann.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static pp_lib *LIB;
 static pp_pann_power PW;

@@ -13,6 +13,7 @@
 
 #include "nlbuild.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 #include "pp_hostile.h"
 
 static pp_lib *LIB;

@@ -17,6 +17,7 @@
 
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static int asan(void) { return getenv("PP_ASAN") != NULL; }
 

@@ -15,6 +15,7 @@
 
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static pp_lib *LIB;
 
