@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 #include "pp/verilog.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pp/characterize.h"
+#include "pp/macgen.h"
 #include "pp/verilog.h"
 
 void pp_char_mac_spec_default(pp_char_mac_spec *s) {

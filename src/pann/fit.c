@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/pann.h"
 #include "pp/sim.h"
 #include "pp/verilog.h"

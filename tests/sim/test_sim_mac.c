@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 #include "pp/verilog.h"
