@@ -47,6 +47,10 @@ void pp_mac_opts_default(pp_mac_opts *o);
  * unconnected (pp_gate.out[o] == -1 after reading). Module name:
  * pp_<mac|mult|adder>_<array|booth>_<ripple|prefix>_w<W>a<A>p<P>. */
 int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
+/* The same MAC as pp_mac_generate writes, read straight into a netlist over
+ * lib (no file: the Verilog text is generated in memory and parsed, so the
+ * netlist is the one pp_netlist_read would give for the written file). */
+int pp_mac_build(const pp_mac_opts *o, const pp_lib *lib, pp_netlist **out, pp_err *e);
 
 /* Exhaustive functional check of a MAC netlist (generated or synthesized).
  * The kind and widths come from the ports: w, a, p -> y (full MAC), w, a ->
