@@ -192,6 +192,7 @@ static lnode *parse_stmt(lexer *L) {
     int np = 0;
     while ((L->tok == T_WORD || L->tok == T_STRING) && (np == 0 || L->tline == vline)) {
       if (np < 64) parts[np++] = L->text;
+      // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): a T_WORD or T_STRING token always has its text
       total += strlen(L->text) + 1;
       vline = L->tline;
       lex_next(L);

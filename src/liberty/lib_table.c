@@ -207,6 +207,7 @@ int lib_read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, c
       if (ax_slew >= 0) pos[ax_slew] = is;
       if (ax_load >= 0) pos[ax_load] = il;
       int flat = (pos[0] * nix[1] + pos[1]) * nix[2] + pos[2];
+      // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): nvals == want >= 1 numbers were read into vals
       t->values[is * t->n_load + il] = vals[flat] * vscale;
       double lo = range->slew_bound ? -t->index_slew[is] : range->lo;
       if (t->values[is * t->n_load + il] < lo) {

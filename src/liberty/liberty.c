@@ -340,6 +340,7 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
   if (!rc) classify_pins(cell);
   /* second pass over pins: functions, timing and power now that all pins are known */
   for (int i = 0; i < cell->n_pins && !rc; i++) {
+    // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): read_pin_group gives every pin its src entry
     rc = read_pin_function(&r, &cell->pins[i], r.src[i]);
     if (!rc) rc = read_pin_arcs(&r, &cell->pins[i], r.src[i]);
   }

@@ -55,6 +55,7 @@ int pann_part_stream(part *p, const int64_t *vals, long n, double *E, pp_err *e)
     free(b);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   }
+  // NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): callers pass n x p->nports values
   for (int k = 0; k < p->nports; k++) pp_sim_bits_set_port(p->sm, a, p->port[k], vals[k]);
   for (long t = 1; t < n; t++) {
     for (int k = 0; k < p->nports; k++) pp_sim_bits_set_port(p->sm, b, p->port[k], vals[t * p->nports + k]);

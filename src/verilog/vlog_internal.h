@@ -1,6 +1,6 @@
 /* verilog/vlog_internal: what the structural Verilog reader's sources share
- * (not a public interface). vlog_lex.c tokenizes, vlog_parse.c reads modules
- * into vmod, vlog_elab.c flattens the hierarchy under the top module into
+ * (not a public interface). vlog_parse.c tokenizes and reads modules into
+ * vmod, vlog_elab.c flattens the hierarchy under the top module into
  * global bits and gates, vlog_build.c turns those into the levelized
  * pp_netlist, verilog.c drives the passes. */
 #ifndef PP_VLOG_INTERNAL_H
@@ -12,7 +12,7 @@
 #include "pp/netlist.h"
 #include "pp/util_mem.h"
 
-/* ---- lexer (vlog_lex.c) ------------------------------------------------------- */
+/* ---- lexer state (vlog_parse.c) ------------------------------------------------------- */
 
 enum { V_EOF, V_ID, V_NUM, V_SYM, V_ERR };
 
@@ -29,18 +29,6 @@ typedef struct {
   int escaped;  /* V_ID came from an escaped identifier */
 } vlex;
 
-/* Sets a parse error at line in L->e and makes the current token V_ERR; returns V_ERR. */
-int vlog_fail(vlex *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Advances to the next token (no-op after an error); returns L->tok. */
-int vlog_next(vlex *L);
-/* The current token, quoted, for messages (b of size n may hold it). */
-const char *vlog_desc(const vlex *L, char *b, size_t n);
-/* Consumes symbol c or fails with "expected 'c' <context>". 0 or V_ERR. */
-int vlog_expect_sym(vlex *L, char c, const char *context);
-static inline int vlog_is_sym(const vlex *L, char c) { return L->tok == V_SYM && L->sym == c; }
-static inline int vlog_is_kw(const vlex *L, const char *k) {
-  return L->tok == V_ID && !L->escaped && !strcmp(L->text, k);
-}
 
 /* ---- modules (vlog_parse.c) ----------------------------------------------------- */
 
