@@ -110,79 +110,84 @@ const tbl_range LIB_TBL_TRANSITION = {0, 1e9, 0, "a transition time in [0, 1e9] 
 const tbl_range LIB_TBL_DELAY = {-1e9, 1e9, 1, "a delay in [-(input slew), 1e9] ps"};
 const tbl_range LIB_TBL_ENERGY = {-1e6, 1e6, 0, "an energy of magnitude below 1e6 fJ"};
 
-int lib_read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, const tbl_range *range,
-                      pp_lut *t) {
-  const ltemplate *tp = NULL;
+/* The template a table group names ("scalar" or none: one value). */
+static int table_template(ictx *c, const tmpl_set *ts, const lnode *g, const ltemplate **tp) {
   static const ltemplate scalar_t = {"scalar", 0, {0, 0, 0}, {NULL, NULL, NULL}, 0};
   if (g->n_args == 0 || !strcmp(g->args[0], "scalar")) {
-    tp = &scalar_t;
-  } else {
-    tp = find_template(ts, g->args[0]);
-    if (!tp)
-      return pp_err_set(c->e, PP_EPARSE, c->file, g->line,
-                        "unknown table template '%.60s' in '%s' (expected a lu_table_template or power_lut_template of "
-                        "that name)",
-                        g->args[0], g->name);
+    *tp = &scalar_t;
+    return PP_OK;
   }
-  double *ix[3] = {NULL, NULL, NULL};
-  int nix[3] = {1, 1, 1}, cix[3] = {0, 0, 0};
-  double *vals = NULL;
-  int nvals = 0, cvals = 0;
-  int rc = PP_OK;
-  for (int k = 0; k < tp->nvar; k++) {
-    char iname[24];
-    snprintf(iname, sizeof iname, "index_%d", k + 1);
-    const lnode *in = lib_find_attr(g, iname);
-    if (!in) in = tp->index[k];
-    if (!in) {
-      rc = pp_err_set(c->e, PP_EPARSE, c->file, g->line, "table '%s' has no %s (neither it nor template '%s' gives one)",
+  *tp = find_template(ts, g->args[0]);
+  if (!*tp)
+    return pp_err_set(c->e, PP_EPARSE, c->file, g->line,
+                      "unknown table template '%.60s' in '%s' (expected a lu_table_template or power_lut_template of "
+                      "that name)",
+                      g->args[0], g->name);
+  return PP_OK;
+}
+
+/* Index k of table g (its own index_<k+1>, else the template's): at least
+ * one number, from 0 up, strictly increasing. */
+static int read_axis(ictx *c, const lnode *g, const ltemplate *tp, int k, double **ix, int *nix) {
+  char iname[24];
+  int cix = 0, rc = PP_OK;
+  snprintf(iname, sizeof iname, "index_%d", k + 1);
+  const lnode *in = lib_find_attr(g, iname);
+  if (!in) in = tp->index[k];
+  if (!in)
+    return pp_err_set(c->e, PP_EPARSE, c->file, g->line, "table '%s' has no %s (neither it nor template '%s' gives one)",
                       g->name, iname, tp->name);
-      goto out;
-    }
-    nix[k] = 0;
-    if (in->kind != N_COMPLEX || in->n_args < 1) {
-      rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "expected %s (\"v1, v2, ...\")", iname);
-      goto out;
-    }
-    for (int a = 0; a < in->n_args && rc == PP_OK; a++) rc = parse_list(c, in, in->args[a], &ix[k], &nix[k], &cix[k]);
-    if (rc) goto out;
-    if (nix[k] == 0) {
-      rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s is empty: expected at least one number", iname);
-      goto out;
-    }
-    if (ix[k][0] < 0) {
-      rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s starts at %g: expected a slew or load >= 0", iname,
-                      ix[k][0]);
-      goto out;
-    }
-    for (int i = 1; i < nix[k]; i++)
-      if (!(ix[k][i] > ix[k][i - 1])) {
-        rc = pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s must be strictly increasing (value %d is %g after %g)",
-                        iname, i + 1, ix[k][i], ix[k][i - 1]);
-        goto out;
-      }
-  }
-  const lnode *vn = lib_find_attr(g, "values");
-  if (!vn || vn->kind != N_COMPLEX) {
-    rc = pp_err_set(c->e, PP_EPARSE, c->file, g->line, "table '%s' has no values (\"...\") attribute", g->name);
-    goto out;
-  }
-  for (int a = 0; a < vn->n_args && rc == PP_OK; a++) rc = parse_list(c, vn, vn->args[a], &vals, &nvals, &cvals);
-  if (rc) goto out;
+  *nix = 0;
+  if (in->kind != N_COMPLEX || in->n_args < 1)
+    return pp_err_set(c->e, PP_EPARSE, c->file, in->line, "expected %s (\"v1, v2, ...\")", iname);
+  for (int a = 0; a < in->n_args && rc == PP_OK; a++) rc = parse_list(c, in, in->args[a], ix, nix, &cix);
+  if (rc) return rc;
+  if (*nix == 0) return pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s is empty: expected at least one number", iname);
+  if ((*ix)[0] < 0)
+    return pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s starts at %g: expected a slew or load >= 0", iname,
+                      (*ix)[0]);
+  for (int i = 1; i < *nix; i++)
+    if (!((*ix)[i] > (*ix)[i - 1]))
+      return pp_err_set(c->e, PP_EPARSE, c->file, in->line, "%s must be strictly increasing (value %d is %g after %g)",
+                        iname, i + 1, (*ix)[i], (*ix)[i - 1]);
+  return PP_OK;
+}
+
+/* The table's values: one per index point (nix[0] x nix[1] x nix[2]), each
+ * in range once scaled. */
+static int read_values(ictx *c, const lnode *g, const int *nix, double vscale, const tbl_range *range, double **vals,
+                       const lnode **vn_out) {
+  int nvals = 0, cvals = 0, rc = PP_OK;
   int want = nix[0] * nix[1] * nix[2];
-  if (nvals != want) {
-    rc = pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': expected %d numbers (%d x %d x %d), found %d",
-                    g->name, want, nix[0], nix[1], nix[2], nvals);
-    goto out;
-  }
+  const lnode *vn = lib_find_attr(g, "values");
+  *vn_out = vn;
+  if (!vn || vn->kind != N_COMPLEX)
+    return pp_err_set(c->e, PP_EPARSE, c->file, g->line, "table '%s' has no values (\"...\") attribute", g->name);
+  for (int a = 0; a < vn->n_args && rc == PP_OK; a++) rc = parse_list(c, vn, vn->args[a], vals, &nvals, &cvals);
+  if (rc) return rc;
+  if (nvals != want)
+    return pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': expected %d numbers (%d x %d x %d), found %d",
+                      g->name, want, nix[0], nix[1], nix[2], nvals);
   for (int i = 0; i < nvals; i++) {
-    double x = vals[i] * vscale;
-    if (!(x >= range->lo && x <= range->hi)) {
-      rc = pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': value %d is %g: expected %s", g->name, i + 1,
-                      x, range->expect);
-      goto out;
-    }
+    double x = (*vals)[i] * vscale;
+    if (!(x >= range->lo && x <= range->hi))
+      return pp_err_set(c->e, PP_EPARSE, c->file, vn->line, "values of '%s': value %d is %g: expected %s", g->name,
+                        i + 1, x, range->expect);
   }
+  return PP_OK;
+}
+
+int lib_read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, const tbl_range *range, pp_lut *t) {
+  const ltemplate *tp = NULL;
+  int rc = table_template(c, ts, g, &tp);
+  if (rc) return rc;
+  double *ix[3] = {NULL, NULL, NULL};
+  int nix[3] = {1, 1, 1};
+  double *vals = NULL;
+  const lnode *vn = NULL;
+  for (int k = 0; k < tp->nvar && !rc; k++) rc = read_axis(c, g, tp, k, &ix[k], &nix[k]);
+  if (rc) goto out;
+  if ((rc = read_values(c, g, nix, vscale, range, &vals, &vn))) goto out;
   int ax_slew = -1, ax_load = -1;
   for (int k = 0; k < tp->nvar; k++) {
     if (tp->var[k] == AX_SLEW && ax_slew < 0) ax_slew = k;

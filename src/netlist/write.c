@@ -33,26 +33,27 @@ static void port_bit(FILE *f, const pp_port *p, int bit) {
     fprintf(f, "[%d]", p->msb >= p->lsb ? p->lsb + bit : p->lsb - bit);
 }
 
-int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e) {
-  pp_outfile o;
-  int rc = pp_outfile_open(&o, path, e);
-  if (rc) return rc;
-  FILE *f = o.f;
-  /* how each net is referred to: an input port bit, else its wire */
-  int *in_port = malloc(sizeof(int) * (size_t)(nl->n_nets ? nl->n_nets : 1));
-  int *in_bit = malloc(sizeof(int) * (size_t)(nl->n_nets ? nl->n_nets : 1));
-  if (!in_port || !in_bit) {
-    free(in_port);
-    free(in_bit);
-    pp_outfile_abort(&o);
-    return pp_err_set(e, PP_ENOMEM, path, 0, "out of memory");
-  }
-  for (int n = 0; n < nl->n_nets; n++) in_port[n] = -1;
-  for (int i = 0; i < nl->n_inputs; i++)
-    for (int b = 0; b < nl->inputs[i].width; b++) {
-      in_port[nl->inputs[i].bits[b]] = i;
-      in_bit[nl->inputs[i].bits[b]] = b;
-    }
+/* How each net is referred to: an input port bit, a constant, else its wire. */
+typedef struct {
+  const pp_netlist *nl;
+  FILE *f;
+  int *in_port, *in_bit; /* per net: the input port and bit driving it, in_port -1 for none */
+} writer;
+
+static void put_net(const writer *w, int n) {
+  const pp_netlist *nl = w->nl;
+  if (w->in_port[n] >= 0)
+    port_bit(w->f, &nl->inputs[w->in_port[n]], w->in_bit[n]);
+  else if (nl->nets[n].drv_kind == PP_DRV_CONST0 || nl->nets[n].drv_kind == PP_DRV_CONST1)
+    fputs(nl->nets[n].drv_kind == PP_DRV_CONST1 ? "1'b1" : "1'b0", w->f);
+  else
+    fprintf(w->f, "\\n%d_%s ", n, nl->nets[n].name);
+}
+
+/* The module header and the port declarations. */
+static void put_header(const writer *w) {
+  const pp_netlist *nl = w->nl;
+  FILE *f = w->f;
   fprintf(f, "/* written by powerprune: %d cells, library %s */\n", nl->n_gates, nl->lib->name);
   fputs("module ", f);
   put_id(f, nl->top);
@@ -78,23 +79,19 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e) 
       fputs(";\n", f);
     }
   }
+}
+
+/* Wires, cell instances and the output assigns. */
+static void put_body(const writer *w) {
+  const pp_netlist *nl = w->nl;
+  FILE *f = w->f;
   /* every non-input, non-constant net gets a wire named n<index>_<name> so
    * that names never collide with ports */
   for (int n = 0; n < nl->n_nets; n++) {
     const pp_net *net = &nl->nets[n];
-    if (in_port[n] >= 0 || net->drv_kind == PP_DRV_CONST0 || net->drv_kind == PP_DRV_CONST1) continue;
+    if (w->in_port[n] >= 0 || net->drv_kind == PP_DRV_CONST0 || net->drv_kind == PP_DRV_CONST1) continue;
     fprintf(f, "  wire \\n%d_%s ;\n", n, net->name);
   }
-#define REF(n)                                                                             \
-  do {                                                                                     \
-    int n_ = (n);                                                                          \
-    if (in_port[n_] >= 0)                                                                  \
-      port_bit(f, &nl->inputs[in_port[n_]], in_bit[n_]);                                   \
-    else if (nl->nets[n_].drv_kind == PP_DRV_CONST0 || nl->nets[n_].drv_kind == PP_DRV_CONST1) \
-      fputs(nl->nets[n_].drv_kind == PP_DRV_CONST1 ? "1'b1" : "1'b0", f);                 \
-    else                                                                                   \
-      fprintf(f, "\\n%d_%s ", n_, nl->nets[n_].name);                                      \
-  } while (0)
   for (int k = 0; k < nl->n_gates; k++) {
     const pp_gate *g = &nl->gates[k];
     const pp_lib_cell *cell = &nl->lib->cells[g->cell];
@@ -105,12 +102,12 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e) 
     fputs(" (", f);
     for (int q = 0; q < g->n_in; q++) {
       fprintf(f, "%s.%s(", q ? ", " : "", cell->pins[cell->inputs[q]].name);
-      REF(g->in[q]);
+      put_net(w, g->in[q]);
       fputs(")", f);
     }
     for (int oo = 0; oo < g->n_out; oo++) {
       fprintf(f, ", .%s(", cell->pins[cell->outputs[oo]].name);
-      if (g->out[oo] >= 0) REF(g->out[oo]);
+      if (g->out[oo] >= 0) put_net(w, g->out[oo]);
       fputs(")", f);
     }
     fputs(");\n", f);
@@ -120,12 +117,34 @@ int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e) 
       fputs("  assign ", f);
       port_bit(f, &nl->outputs[i], b);
       fputs(" = ", f);
-      REF(nl->outputs[i].bits[b]);
+      put_net(w, nl->outputs[i].bits[b]);
       fputs(";\n", f);
     }
-#undef REF
   fputs("endmodule\n", f);
-  free(in_port);
-  free(in_bit);
+}
+
+int pp_netlist_write_verilog(const pp_netlist *nl, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  writer w = {nl, o.f, NULL, NULL};
+  w.in_port = malloc(sizeof(int) * (size_t)(nl->n_nets ? nl->n_nets : 1));
+  w.in_bit = malloc(sizeof(int) * (size_t)(nl->n_nets ? nl->n_nets : 1));
+  if (!w.in_port || !w.in_bit) {
+    free(w.in_port);
+    free(w.in_bit);
+    pp_outfile_abort(&o);
+    return pp_err_set(e, PP_ENOMEM, path, 0, "out of memory");
+  }
+  for (int n = 0; n < nl->n_nets; n++) w.in_port[n] = -1;
+  for (int i = 0; i < nl->n_inputs; i++)
+    for (int b = 0; b < nl->inputs[i].width; b++) {
+      w.in_port[nl->inputs[i].bits[b]] = i;
+      w.in_bit[nl->inputs[i].bits[b]] = b;
+    }
+  put_header(&w);
+  put_body(&w);
+  free(w.in_port);
+  free(w.in_bit);
   return pp_outfile_commit(&o, e);
 }
