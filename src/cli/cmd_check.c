@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static const char *USAGE =
     "usage: powerprune check power [options]\n"
