@@ -5,37 +5,29 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/interop.h"
 #include "pp/nn.h"
 
-static const char *eval_help =
+static const char *eval_usage =
     "usage: powerprune eval --model-file FILE --data NAME [--data-dir DIR] [--limit N] [--json]\n"
     "  Float accuracy of the saved network, and the int8 accuracy of its integer path together with\n"
     "  the largest logit difference and argmax agreement against the fake-quantized float path.\n"
-    "  --limit N   only the first N test images\n";
+    "\n";
 
 int pp_cmd_eval(int argc, char **argv) {
   const char *cmd = "eval", *mf = NULL, *data = NULL, *dir = NULL;
-  int json = 0;
-  long limit = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(eval_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--json")) {
-      json = 1;
-    } else if (!strcmp(a, "--model-file") || !strcmp(a, "--data") || !strcmp(a, "--data-dir") || !strcmp(a, "--limit")) {
-      if (!v) return pp_cli_usage(cmd, "%s needs a value", a);
-      i++;
-      if (!strcmp(a, "--model-file")) mf = v;
-      else if (!strcmp(a, "--data")) data = v;
-      else if (!strcmp(a, "--data-dir")) dir = v;
-      else if (pp_cli_parse_long(v, 1, 0x7fffffffL, &limit)) return pp_cli_usage(cmd, "--limit: expected a positive integer");
-    } else {
-      return pp_cli_usage(cmd, "unknown option '%s'", a);
-    }
-  }
+  int json = 0, limit = 0;
+  pp_opt opts[] = {
+      PP_OPT_PATH("model-file", &mf, "FILE", "the saved model (.ppnn or .onnx; required)"),
+      PP_OPT_STRING("data", &data, "NAME", "the data set (required)"),
+      PP_OPT_PATH("data-dir", &dir, "DIR", "where the data set's files are"),
+      PP_OPT_INT("limit", &limit, 1, PP_OPT_INT_MAX, "N", "only the first N test images", .def = "all"),
+      PP_OPT_FLAG("json", &json, "print the result as one JSON object"),
+      PP_OPT_END(),
+  };
+  int rc = pp_opt_parse(cmd, eval_usage, opts, argc, argv, NULL);
+  if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
   if (!mf) return pp_cli_usage(cmd, "--model-file is required");
   if (!data) return pp_cli_usage(cmd, "--data is required");
   pp_err e;
@@ -44,7 +36,6 @@ int pp_cmd_eval(int argc, char **argv) {
   pp_nn_data train, test;
   memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
-  int rc = PP_EXIT_OK;
   if (pp_nn_data_load(data, dir, &train, &test, &e) || pp_interop_model_load(mf, &train, &m, &e)) goto fail;
   pp_nn_data_free(&train);
   if (limit && limit < test.n) test.n = (int)limit;

@@ -1,0 +1,135 @@
+/* cli/opt: a subcommand's options as one table, in the style of git's
+ * parse-options.h. The parser and the --help text both come from the table,
+ * so they cannot drift: every option parsed is listed, and each default shown
+ * is read from its destination before parsing (the library's *_defaults()
+ * fill the destinations first, so help shows the defaults the code uses). */
+#ifndef PP_CLI_OPT_H
+#define PP_CLI_OPT_H
+
+#include <math.h>
+#include <stdio.h>
+
+typedef enum {
+  PP_OT_END = 0,  /* ends a table */
+  PP_OT_GROUP,    /* a heading or paragraph in --help (help: the text) */
+  PP_OT_FLAG,     /* --name: *(int *)dst = 1 */
+  PP_OT_BOOL,     /* --name: 1, --no-name: 0 */
+  PP_OT_INT,      /* --name N: int in lo..hi */
+  PP_OT_DOUBLE,   /* --name X: finite double in lo..hi (lo excluded with PP_OPT_LO_OPEN) */
+  PP_OT_STRING,   /* --name S: *(const char **)dst = S */
+  PP_OT_PATH,     /* --name FILE: a string, non-empty */
+  PP_OT_ENUM,     /* --name WORD: one of choices, *(int *)dst = its value */
+  PP_OT_CALLBACK  /* --name [V]: cb decides */
+} pp_opt_type;
+
+/* flags */
+#define PP_OPT_LO_OPEN 1u /* the lower bound itself is out of range ("> lo") */
+#define PP_OPT_NOARG 2u   /* a callback option that takes no value */
+#define PP_OPT_NODEF 4u   /* print no default (the value is not one the user chooses) */
+
+/* One allowed word of an enum option and the value it stores; a list ends
+ * with {NULL, 0}. */
+typedef struct {
+  const char *name;
+  int value;
+} pp_opt_choice;
+
+typedef struct pp_opt pp_opt;
+/* A callback option's handler: arg is the value (NULL with PP_OPT_NOARG).
+ * Returns 0, or PP_EXIT_USAGE after printing one usage error. */
+typedef int (*pp_opt_cb)(const char *cmd, const pp_opt *o, const char *arg);
+
+struct pp_opt {
+  pp_opt_type type;
+  const char *long_name; /* without "--"; NULL for a short-only option */
+  char short_name;       /* 'o' for -o; 0 for none */
+  void *dst;
+  const char *argh; /* the value's name in help ("N", "FILE"); enums default to "a|b|c" */
+  const char *help; /* may hold '\n' for more lines */
+  double lo, hi;    /* range of INT and DOUBLE */
+  unsigned flags;
+  const pp_opt_choice *choices; /* ENUM */
+  pp_opt_cb cb;                 /* CALLBACK */
+  const char *def;              /* the default as help prints it, instead of the destination's value */
+};
+
+/* Help was asked for and printed: the command returns PP_EXIT_OK. */
+#define PP_OPT_HELP (-1)
+
+/* Table entries. The destination's type is checked at compile time (a
+ * mismatched pointer is a warning, so an error under -Werror); trailing
+ * arguments are more designated initializers: .short_name = 'o', .def = "..",
+ * .flags = PP_OPT_LO_OPEN. */
+#define PP_OPT_TYPED_(T, p) ((void *)(1 ? (p) : (T *)0))
+#define PP_OPT_END() {.type = PP_OT_END}
+#define PP_OPT_GROUP(text) {.type = PP_OT_GROUP, .help = (text)}
+#define PP_OPT_FLAG(name, p, h, ...) \
+  {.type = PP_OT_FLAG, .long_name = (name), .dst = PP_OPT_TYPED_(int, p), .help = (h), __VA_ARGS__}
+#define PP_OPT_BOOL(name, p, h, ...) \
+  {.type = PP_OT_BOOL, .long_name = (name), .dst = PP_OPT_TYPED_(int, p), .help = (h), __VA_ARGS__}
+#define PP_OPT_INT(name, p, lo_, hi_, arg, h, ...)                                                              \
+  {.type = PP_OT_INT, .long_name = (name), .dst = PP_OPT_TYPED_(int, p), .lo = (lo_), .hi = (hi_), .argh = (arg), \
+   .help = (h), __VA_ARGS__}
+#define PP_OPT_DOUBLE(name, p, lo_, hi_, arg, h, ...)                                                    \
+  {.type = PP_OT_DOUBLE, .long_name = (name), .dst = PP_OPT_TYPED_(double, p), .lo = (lo_), .hi = (hi_), \
+   .argh = (arg), .help = (h), __VA_ARGS__}
+#define PP_OPT_STRING(name, p, arg, h, ...)                                                                \
+  {.type = PP_OT_STRING, .long_name = (name), .dst = PP_OPT_TYPED_(const char *, p), .argh = (arg), .help = (h), \
+   __VA_ARGS__}
+#define PP_OPT_PATH(name, p, arg, h, ...)                                                                \
+  {.type = PP_OT_PATH, .long_name = (name), .dst = PP_OPT_TYPED_(const char *, p), .argh = (arg), .help = (h), \
+   __VA_ARGS__}
+#define PP_OPT_ENUM(name, p, list, h, ...)                                                                \
+  {.type = PP_OT_ENUM, .long_name = (name), .dst = PP_OPT_TYPED_(int, p), .choices = (list), .help = (h), \
+   __VA_ARGS__}
+#define PP_OPT_CALLBACK(name, p, fn, arg, h, ...) \
+  {.type = PP_OT_CALLBACK, .long_name = (name), .dst = (p), .cb = (fn), .argh = (arg), .help = (h), __VA_ARGS__}
+
+/* No upper bound for PP_OPT_INT / PP_OPT_DOUBLE. */
+#define PP_OPT_INT_MAX 2147483647.0
+#define PP_OPT_INF HUGE_VAL
+
+/* The words of the MAC generator's enum options, shared by every command. */
+extern const pp_opt_choice pp_opt_mult_choices[];  /* array, booth */
+extern const pp_opt_choice pp_opt_adder_choices[]; /* ripple, prefix */
+extern const pp_opt_choice pp_opt_part_choices[];  /* full, mult, adder */
+extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial (value: inertial) */
+
+/* Shared sub-tables, written into a command's table. */
+#define PP_OPT_MULT(p) PP_OPT_ENUM("mult", p, pp_opt_mult_choices, "multiplier of the generated MAC")
+#define PP_OPT_ADDER(p) PP_OPT_ENUM("adder", p, pp_opt_adder_choices, "partial-sum adder of the generated MAC")
+#define PP_OPT_PART(p) PP_OPT_ENUM("part", p, pp_opt_part_choices, "which part of the MAC to generate")
+/* --w-bits, --a-bits, --p-bits of a pp_mac_opts *mo; p_max: the widest partial sum */
+#define PP_OPTS_MAC_SIZES(mo, p_max)                                                    \
+  PP_OPT_INT("w-bits", &(mo)->w_bits, 2, 8, "N", "weight bits of the generated MAC"),   \
+      PP_OPT_INT("a-bits", &(mo)->a_bits, 2, 8, "N", "activation bits of the generated MAC"), \
+      PP_OPT_INT("p-bits", &(mo)->p_bits, 4, (p_max), "N", "partial-sum bits of the generated MAC")
+/* The assumptions of every timing and power command: so is a pp_sim_opts *,
+ * the three loads are doubles (< 0: the library's value). */
+#define PP_OPTS_ASSUME(so, output_load, wire_cap, wire_cap_per_fanout)                                         \
+  PP_OPT_DOUBLE("input-slew", &(so)->input_slew_ps, 0, PP_OPT_INF, "PS", "slew of every primary input",        \
+                .def = "the library's"),                                                                       \
+      PP_OPT_DOUBLE("output-load", output_load, 0, PP_OPT_INF, "FF", "load on each primary output",           \
+                    .def = "the library's"),                                                                   \
+      PP_OPT_DOUBLE("wire-cap", wire_cap, 0, PP_OPT_INF, "FF", "wire-load estimate: cap per net",             \
+                    .def = "the library's"),                                                                   \
+      PP_OPT_DOUBLE("wire-cap-per-fanout", wire_cap_per_fanout, 0, PP_OPT_INF, "FF",                           \
+                    "wire-load estimate: cap per fanout", .def = "the library's"),                             \
+      PP_OPT_ENUM("delay-model", &(so)->inertial, pp_opt_delay_model_choices, "how gate delays filter pulses")
+
+/* Parses argv[1..argc-1] (argv[0] is the subcommand) against opts:
+ * "--name VALUE", "--name=VALUE", "-x VALUE", "--no-name" for BOOL, "--"
+ * ends the options. Positional arguments are moved to argv[1..*npos] (npos
+ * NULL: none allowed). "--help"/"-h" prints the help (usage, then the
+ * table) to stdout and returns PP_OPT_HELP. An unknown option, a missing
+ * value, a number out of range or not finite, an enum word not in the list
+ * each get one usage error naming the option, what it takes and what was
+ * given, and PP_EXIT_USAGE is returned. 0 otherwise. */
+int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos);
+/* The help text: usage, then one line (or more) per option with its
+ * default. */
+void pp_opt_help(FILE *f, const char *usage, const pp_opt *opts);
+/* The word of value v in an enum list ("?" when none). */
+const char *pp_opt_choice_name(const pp_opt_choice *c, int v);
+
+#endif
