@@ -44,6 +44,8 @@ static void help(FILE *f) {
           "  --val-images N        decision images held out of the training file (default 5000;\n"
           "                        quick 1000): every choice reads them, the test set only the report\n"
           "  --refine N            bisection retrains per phase after a failed step (default 3; quick 2)\n"
+          "  --delay-starts N      run the delay phase from the kept power step and N-1 earlier ladder steps,\n"
+          "                        keep the lowest estimated Optimized-HW power (0..8, default 3; 1: the paper's way)\n"
           "  --candidates N        delay sets per threshold ranked by proxy accuracy (default 6)\n"
           "  --prune-global        one magnitude threshold over all layers (default: each layer)\n"
           "  --epochs N            float training epochs (default 10; resnet20/dwnet 30; quick 2)\n"
@@ -179,6 +181,9 @@ int pp_cmd_run(int argc, char **argv) {
       o.seed = s;
     } else if (!strcmp(a, "--sparsity") && !strcmp(v, "auto")) {
       o.sparsity_auto = 1;
+    } else if (!strcmp(a, "--delay-starts")) {
+      if (pp_cli_parse_long(v, 0, 8, &n)) return pp_cli_usage("run", "--delay-starts %s: expected an integer in 0..8", v);
+      o.delay_starts = (int)n;
     } else if (!strcmp(a, "--refine")) {
       if (pp_cli_parse_long(v, 0, 64, &n)) return pp_cli_usage("run", "--refine %s: expected an integer in 0..64", v);
       o.refine_retrains = (int)n;
