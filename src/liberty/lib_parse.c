@@ -172,6 +172,79 @@ static const char *tok_desc(const lexer *L, char *buf, size_t n) {
 /* statements until '}' (inside a group) or end of file (top level) */
 static lnode *parse_stmts(lexer *L, int in_group, const char *gname, int gline);
 
+/* The value of a simple attribute `name : value ;` (after the colon): one or
+ * more words or strings on the line, joined by single spaces. 0, or -1 with
+ * the error set. */
+static int parse_value(lexer *L, lnode *n, int vline) {
+  char tb[96];
+  size_t total = 0;
+  const char *parts[64];
+  int np = 0;
+  while ((L->tok == T_WORD || L->tok == T_STRING) && (np == 0 || L->tline == vline)) {
+    if (np < 64) parts[np++] = L->text;
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): a T_WORD or T_STRING token always has its text
+    total += strlen(L->text) + 1;
+    vline = L->tline;
+    lex_next(L);
+  }
+  if (L->tok == T_ERR) return -1;
+  if (np == 0)
+    return lex_fail(L, L->tline, "expected a value after '%s :', found %s", n->name, tok_desc(L, tb, sizeof tb)), -1;
+  char *v = pp_arena_alloc(L->ar, total + 1);
+  if (!v) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+  size_t at = 0; /* the parts joined by single spaces; total counts each part and a space */
+  for (int i = 0; i < np; i++) {
+    size_t k = strlen(parts[i]);
+    if (i) v[at++] = ' ';
+    memcpy(v + at, parts[i], k);
+    at += k;
+  }
+  v[at] = 0;
+  n->value = v;
+  return 0;
+}
+
+/* The arguments of a complex attribute or group, `( a, "b", ... )`, from
+ * the '(' on. 0, or -1 with the error set. */
+static int parse_args(lexer *L, lnode *n) {
+  char tb[96];
+  int pline = L->tline;
+  lex_next(L);
+  const char **args = NULL; /* heap, not stack: groups nest and tables have many rows */
+  int na = 0, ca = 0;
+  while (L->tok == T_WORD || L->tok == T_STRING || L->tok == T_COMMA) {
+    if (L->tok != T_COMMA) {
+      if (pp_grow((void **)&args, &ca, na, sizeof(char *))) {
+        free(args);
+        return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+      }
+      args[na++] = L->text;
+    }
+    lex_next(L);
+  }
+  if (L->tok == T_ERR) {
+    free(args);
+    return -1;
+  }
+  if (L->tok != T_RPAR) {
+    char ln[16];
+    snprintf(ln, sizeof ln, "%d", pline);
+    free(args);
+    return lex_fail(L, L->tline, "expected ')' to close the '(' of line %s, found %s", ln, tok_desc(L, tb, sizeof tb)),
+           -1;
+  }
+  n->args = pp_arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
+  if (!n->args) {
+    free(args);
+    return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+  }
+  if (na) memcpy(n->args, args, sizeof(char *) * (size_t)na);
+  free(args);
+  n->n_args = na;
+  lex_next(L);
+  return 0;
+}
+
 static lnode *parse_stmt(lexer *L) {
   char tb[96];
   if (L->tok != T_WORD)
@@ -186,72 +259,14 @@ static lnode *parse_stmt(lexer *L) {
     n->kind = N_SIMPLE;
     int vline = L->tline;
     lex_next(L);
-    /* value: one or more words/strings up to ';', '}' or the end of the line */
-    size_t total = 0;
-    const char *parts[64];
-    int np = 0;
-    while ((L->tok == T_WORD || L->tok == T_STRING) && (np == 0 || L->tline == vline)) {
-      if (np < 64) parts[np++] = L->text;
-      // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): a T_WORD or T_STRING token always has its text
-      total += strlen(L->text) + 1;
-      vline = L->tline;
-      lex_next(L);
-    }
-    if (L->tok == T_ERR) return NULL;
-    if (np == 0)
-      return lex_fail(L, L->tline, "expected a value after '%s :', found %s", n->name, tok_desc(L, tb, sizeof tb)),
-             NULL;
-    char *v = pp_arena_alloc(L->ar, total + 1);
-    if (!v) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
-    size_t at = 0; /* the parts joined by single spaces; total counts each part and a space */
-    for (int i = 0; i < np; i++) {
-      size_t k = strlen(parts[i]);
-      if (i) v[at++] = ' ';
-      memcpy(v + at, parts[i], k);
-      at += k;
-    }
-    v[at] = 0;
-    n->value = v;
+    if (parse_value(L, n, vline)) return NULL;
     if (L->tok == T_SEMI) lex_next(L);
     return n;
   }
   if (L->tok != T_LPAR)
     return lex_fail(L, L->tline, "expected ':' or '(' after '%s', found %s", n->name, tok_desc(L, tb, sizeof tb)),
            NULL;
-  int pline = L->tline;
-  lex_next(L);
-  const char **args = NULL; /* heap, not stack: groups nest and tables have many rows */
-  int na = 0, ca = 0;
-  while (L->tok == T_WORD || L->tok == T_STRING || L->tok == T_COMMA) {
-    if (L->tok != T_COMMA) {
-      if (pp_grow((void **)&args, &ca, na, sizeof(char *))) {
-        free(args);
-        return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
-      }
-      args[na++] = L->text;
-    }
-    lex_next(L);
-  }
-  if (L->tok == T_ERR) {
-    free(args);
-    return NULL;
-  }
-  if (L->tok != T_RPAR) {
-    char ln[16];
-    snprintf(ln, sizeof ln, "%d", pline);
-    free(args);
-    return lex_fail(L, L->tline, "expected ')' to close the '(' of line %s, found %s", ln, tok_desc(L, tb, sizeof tb)),
-           NULL;
-  }
-  n->args = pp_arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
-  if (!n->args) {
-    free(args);
-    return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
-  }
-  if (na) memcpy(n->args, args, sizeof(char *) * (size_t)na);
-  free(args);
-  n->n_args = na;
-  lex_next(L);
+  if (parse_args(L, n)) return NULL;
   if (L->tok == T_LBRACE) {
     n->kind = N_GROUP;
     if (++L->depth > MAX_DEPTH) return lex_fail(L, L->tline, "groups nested too deeply%s%s", "", ""), NULL;
