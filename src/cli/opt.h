@@ -39,18 +39,19 @@ typedef struct pp_opt pp_opt;
  * Returns 0, or PP_EXIT_USAGE after printing one usage error. */
 typedef int (*pp_opt_cb)(const char *cmd, const pp_opt *o, const char *arg);
 
+/* fields ordered for packing (tables use designated initializers) */
 struct pp_opt {
   pp_opt_type type;
-  const char *long_name; /* without "--"; NULL for a short-only option */
   char short_name;       /* 'o' for -o; 0 for none */
+  const char *long_name; /* without "--"; NULL for a short-only option */
   void *dst;
   const char *argh; /* the value's name in help ("N", "FILE"); enums default to "a|b|c" */
   const char *help; /* may hold '\n' for more lines */
   double lo, hi;    /* range of INT and DOUBLE */
-  unsigned flags;
   const pp_opt_choice *choices; /* ENUM */
   pp_opt_cb cb;                 /* CALLBACK */
   const char *def;              /* the default as help prints it, instead of the destination's value */
+  unsigned flags;
 };
 
 /* Help was asked for and printed: the command returns PP_EXIT_OK. */
