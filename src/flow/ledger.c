@@ -221,9 +221,9 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
   for (size_t i = 0; ok && i < files->n; i++) {
     const pp_jv *f = &files->items[i];
     const char *rel = pp_jv_str(f, "name", "");
-    double want_bytes = pp_jv_num(f, "bytes", -1);
+    uint64_t want_bytes = 0; /* exact: a size is an integer, not a double */
     const char *want_crc = pp_jv_str(f, "crc32", "");
-    if (f->type != PP_JV_OBJ || !*rel || want_bytes < 0 || strlen(want_crc) != 8) {
+    if (f->type != PP_JV_OBJ || !*rel || pp_jv_uint64(f, "bytes", &want_bytes) || strlen(want_crc) != 8) {
       pp_flow_log(l, "stage %s: %s lists a file without its size and CRC: running it again", name, path);
       ok = 0;
       break;
@@ -239,9 +239,9 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
       break;
     }
     snprintf(got, sizeof got, "%08" PRIx32, crc);
-    if ((double)bytes != want_bytes || strcmp(got, want_crc)) {
+    if (bytes != want_bytes || strcmp(got, want_crc)) {
       pp_flow_log(l,
-                  "stage %s: %s changed since the stage made it (%" PRIu64 " bytes, CRC %s; recorded %.0f bytes, CRC %s): "
+                  "stage %s: %s changed since the stage made it (%" PRIu64 " bytes, CRC %s; recorded %" PRIu64 " bytes, CRC %s): "
                   "running it again",
                   name, fp, bytes, got, want_bytes, want_crc);
       ok = 0;
@@ -331,7 +331,7 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
     pp_json_key(&j, "name");
     pp_json_str(&j, files[i]);
     pp_json_key(&j, "bytes");
-    pp_json_int(&j, (long long)sizes[i]);
+    pp_json_uint(&j, sizes[i]);
     pp_json_key(&j, "crc32");
     pp_json_str(&j, crc);
     pp_json_obj_end(&j);
