@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/characterize.h"
 #include "pp/plot.h"
 
@@ -14,62 +15,42 @@ static const char *USAGE =
     "Average power P[w] of the MAC for each weight value w: the weight input is held\n"
     "at w while T sampled (activation, partial sum) transitions are simulated with\n"
     "the timed gate-level engine; P[w] = mean energy per cycle / clock + leakage.\n"
-    "\n"
-    "  --trace STATS      array statistics from 'powerprune trace': transitions are\n"
-    "                     drawn from its activation and partial-sum bin distributions\n"
-    "  --reservoir        with --trace: draw joint (activation, partial sum) tuples\n"
-    "                     from the trace's reservoir; the default draws them\n"
-    "                     independently, as the paper does (make bench-check\n"
-    "                     compares both against gate-level simulation of real streams)\n"
-    "  --uniform          uniform random activations and partial sums instead\n"
-    "  --transitions T    number of sampled transitions (default 10000)\n"
-    "  --seed S           sampling seed (default 1)\n"
-    "  --clock-ps X       clock period (default: the MAC's critical path from STA)\n"
-    "  --lib FILE         Liberty library (default: the built-in one)\n"
-    "  --netlist FILE     MAC netlist (ports w, a, p -> y; default: generated)\n"
-    "  --mult array|booth, --adder ripple|prefix   architecture of the generated MAC\n"
-    "  --delay-model M    transport (default) or inertial delays\n"
-    "  --input-slew PS, --output-load FF, --wire-cap FF, --wire-cap-per-fanout FF\n"
-    "                     override the library's assumptions (see powerprune sta --help)\n"
-    "  --w-bits N, --a-bits N, --p-bits N          sizes of the generated MAC (8, 8, 22)\n"
-    "  -o, --out DIR      writes DIR/power.csv, DIR/power.json, DIR/power.{svg,png}\n"
-    "  --no-plot          skip the plot\n"
-    "  --json             print the power table as one JSON object on stdout\n";
+    "\n";
 
 int pp_cmd_characterize(int argc, char **argv) {
   const char *cmd = "characterize";
   const char *trace = NULL, *out_dir = NULL;
-  int uniform = 0, json = 0, plot = 1, reservoir = 0;
-  long T = 10000, seed = 1;
+  int uniform = 0, json = 0, plot = 1, reservoir = 0, T = 10000, seed = 1;
   double clock_ps = 0;
   pp_char_mac_spec spec;
   pp_char_mac_spec_default(&spec);
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    int k;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(USAGE, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if (!strcmp(argv[i], "--uniform")) uniform = 1;
-    else if (!strcmp(argv[i], "--reservoir")) reservoir = 1;
-    else if (!strcmp(argv[i], "--no-plot")) plot = 0;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--trace"))) trace = v;
-    else if ((v = pp_cli_optval(argc, argv, &i, "--transitions"))) {
-      if (pp_cli_parse_long(v, 1, 100000000L, &T)) return pp_cli_usage(cmd, "--transitions takes a count >= 1");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--seed"))) {
-      if (pp_cli_parse_long(v, 0, 0x7fffffffL, &seed)) return pp_cli_usage(cmd, "--seed takes an integer >= 0");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--clock-ps"))) {
-      if (pp_cli_parse_double(v, &clock_ps) || !(clock_ps > 0)) return pp_cli_usage(cmd, "--clock-ps takes ps > 0");
-    } else if ((v = pp_cli_optval(argc, argv, &i, "--out")) || (v = pp_cli_optval(argc, argv, &i, "-o"))) out_dir = v;
-    else if ((k = pp_cli_mac_option(cmd, argc, argv, &i, &spec))) {
-      if (k < 0) return PP_EXIT_USAGE;
-    } else return pp_cli_usage(cmd, "unknown option '%s'", argv[i]);
-  }
+  pp_opt opts[] = {
+      PP_OPT_PATH("trace", &trace, "STATS",
+                  "array statistics from 'powerprune trace': transitions are\n"
+                  "drawn from its activation and partial-sum bin distributions"),
+      PP_OPT_FLAG("reservoir", &reservoir,
+                  "with --trace: draw joint (activation, partial sum) tuples\n"
+                  "from the trace's reservoir; the default draws them\n"
+                  "independently, as the paper does (make bench-check\n"
+                  "compares both against gate-level simulation of real streams)"),
+      PP_OPT_FLAG("uniform", &uniform, "uniform random activations and partial sums instead"),
+      PP_OPT_INT("transitions", &T, 1, 100000000, "T", "number of sampled transitions"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "sampling seed"),
+      PP_OPT_DOUBLE("clock-ps", &clock_ps, 0, PP_OPT_INF, "X", "clock period", .flags = PP_OPT_LO_OPEN,
+                    .def = "the MAC's critical path from STA"),
+      PP_OPTS_CHAR_MAC(&spec),
+      PP_OPT_PATH("out", &out_dir, "DIR", "writes DIR/power.csv, DIR/power.json, DIR/power.{svg,png}",
+                  .short_name = 'o'),
+      PP_OPT_BOOL("plot", &plot, "draw the plot"),
+      PP_OPT_FLAG("json", &json, "print the power table as one JSON object on stdout"),
+      PP_OPT_END(),
+  };
+  int ret = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (ret) return ret == PP_OPT_HELP ? PP_EXIT_OK : ret;
   if (uniform == (trace != NULL)) return pp_cli_usage(cmd, "give exactly one of --trace STATS and --uniform");
   if (reservoir && !trace) return pp_cli_usage(cmd, "--reservoir needs --trace");
   pp_char_mac mac;
-  int ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL, &mac);
+  ret = pp_cli_char_mac_open(cmd, &spec, out_dir, PP_CHAR_FULL, &mac);
   if (ret) return ret;
   pp_err e;
   pp_err_clear(&e);
@@ -82,7 +63,7 @@ int pp_cmd_characterize(int argc, char **argv) {
   }
   pp_char_tuple *tup = calloc((size_t)T, sizeof *tup);
   if (!tup) {
-    pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory for %ld transitions", T);
+    pp_err_set(&e, PP_ENOMEM, NULL, 0, "out of memory for %d transitions", T);
     pp_char_mac_free(&mac);
     return pp_cli_fail(cmd, &e);
   }
@@ -157,7 +138,7 @@ int pp_cmd_characterize(int argc, char **argv) {
     pp_json_end(&j);
   } else {
     int wmax = pp_char_power_argmax_nonzero(&p), wmin = pp_char_power_argmin_nonzero(&p);
-    printf("P[w] over %d weight values, %ld transitions, clock %.1f ps, %.1f s\n", p.n_w, T, p.clock_ps, p.seconds);
+    printf("P[w] over %d weight values, %d transitions, clock %.1f ps, %.1f s\n", p.n_w, T, p.clock_ps, p.seconds);
     printf("  P[0] = %.2f uW; non-zero max P[%d] = %.2f uW, min P[%d] = %.2f uW (ratio %.3f); leakage %.3f uW\n",
            pp_char_power_total(&p, 0), wmax, pp_char_power_total(&p, wmax), wmin, pp_char_power_total(&p, wmin),
            pp_char_power_total(&p, wmax) / pp_char_power_total(&p, wmin), p.leak_uw);

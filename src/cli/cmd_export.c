@@ -5,45 +5,39 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/interop.h"
 #include "pp/nn.h"
 
-static const char *export_help =
+static const char *export_usage =
     "usage: powerprune export MODEL -o OUT.onnx [--format float|qdq] [--data NAME [--data-dir DIR]]\n"
     "  Writes MODEL (.ppnn or .onnx) as an ONNX model, opset 13. The input is [N, C, H, W] float\n"
     "  pixels/255 at the model's input size; the output is the logits.\n"
-    "  --format float  the float network (batch norm kept)\n"
-    "  --format qdq    the integer network: QuantizeLinear/DequantizeLinear around every activation,\n"
-    "                  int8 weight levels (after restriction) and int32 biases as initializers\n"
-    "                  (default: qdq for a quantization-aware model, float otherwise)\n"
-    "  --data NAME     calibrate the activation ranges of a model that has none (qdq)\n";
+    "\n";
+
+static const pp_opt_choice formats[] = {{"float", PP_INTEROP_FLOAT}, {"qdq", PP_INTEROP_QDQ}, {NULL, 0}};
 
 int pp_cmd_export(int argc, char **argv) {
-  const char *cmd = "export", *in = NULL, *out = NULL, *fmt = NULL, *data = NULL, *dir = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(export_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--format") || !strcmp(a, "--data") || !strcmp(a, "--data-dir")) {
-      if (!v) return pp_cli_usage(cmd, "%s needs a value", a);
-      i++;
-      if (!strcmp(a, "-o")) out = v;
-      else if (!strcmp(a, "--format")) fmt = v;
-      else if (!strcmp(a, "--data")) data = v;
-      else dir = v;
-    } else if (a[0] == '-') {
-      return pp_cli_usage(cmd, "unknown option '%s'", a);
-    } else if (in) {
-      return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", in, a);
-    } else {
-      in = a;
-    }
-  }
-  if (!in) return pp_cli_usage(cmd, "missing the model");
+  const char *cmd = "export", *out = NULL, *data = NULL, *dir = NULL;
+  int mode = -1; /* from the model */
+  pp_opt opts[] = {
+      PP_OPT_PATH("out", &out, "OUT.onnx", "the ONNX file to write (required)", .short_name = 'o'),
+      PP_OPT_ENUM("format", &mode, formats,
+                  "float: the float network (batch norm kept);\n"
+                  "qdq: the integer network: QuantizeLinear/DequantizeLinear around every activation,\n"
+                  "int8 weight levels (after restriction) and int32 biases as initializers",
+                  .def = "qdq for a quantization-aware model, float otherwise"),
+      PP_OPT_STRING("data", &data, "NAME", "calibrate the activation ranges of a model that has none (qdq)"),
+      PP_OPT_PATH("data-dir", &dir, "DIR", "where the data set's files are"),
+      PP_OPT_END(),
+  };
+  int npos = 0;
+  int rc = pp_opt_parse(cmd, export_usage, opts, argc, argv, &npos);
+  if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
+  if (npos > 1) return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos < 1) return pp_cli_usage(cmd, "missing the model");
+  const char *in = argv[1];
   if (!out) return pp_cli_usage(cmd, "-o FILE is required");
-  if (fmt && strcmp(fmt, "float") && strcmp(fmt, "qdq"))
-    return pp_cli_usage(cmd, "--format: expected float or qdq, got '%s'", fmt);
   if (dir && !data) return pp_cli_usage(cmd, "--data-dir needs --data");
   pp_err e;
   pp_err_clear(&e);
@@ -51,10 +45,9 @@ int pp_cmd_export(int argc, char **argv) {
   pp_nn_data train, test;
   memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
-  int rc = PP_EXIT_OK;
   if (data && pp_nn_data_load(data, dir, &train, &test, &e)) goto fail;
   if (pp_interop_model_load(in, data ? &train : NULL, &m, &e)) goto fail;
-  int mode = fmt ? (!strcmp(fmt, "qdq") ? PP_INTEROP_QDQ : PP_INTEROP_FLOAT) : (m->q.qat ? PP_INTEROP_QDQ : PP_INTEROP_FLOAT);
+  if (mode < 0) mode = m->q.qat ? PP_INTEROP_QDQ : PP_INTEROP_FLOAT;
   if (pp_interop_export(m, mode, out, &e)) goto fail;
   printf("exported %s -> %s (%s, input %dx%dx%d, %d outputs)\n", in, out, mode == PP_INTEROP_QDQ ? "int8 QDQ" : "float",
          m->in_c, m->in_h, m->in_w, m->classes);

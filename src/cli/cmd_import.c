@@ -5,39 +5,33 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/interop.h"
 #include "pp/nn.h"
 
-static const char *import_help =
+static const char *import_usage =
     "usage: powerprune import MODEL.onnx -o MODEL.ppnn [--data NAME [--data-dir DIR]]\n"
     "  Reads an ONNX model (opsets 9..17, float32 initializers; operators Conv, Gemm, MatMul, Add,\n"
     "  Relu, Clip (ReLU6), MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten,\n"
     "  Reshape (a flatten), Softmax, Identity, Dropout, Constant) and writes it as a powerprune model.\n"
-    "  --data NAME   check the graph's input shape against this data set and calibrate the int8\n"
-    "                activation ranges on its first 1000 training images\n";
+    "\n";
 
 int pp_cmd_import(int argc, char **argv) {
-  const char *cmd = "import", *in = NULL, *out = NULL, *data = NULL, *dir = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fputs(import_help, stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--data") || !strcmp(a, "--data-dir")) {
-      if (!v) return pp_cli_usage(cmd, "%s needs a value", a);
-      i++;
-      if (!strcmp(a, "-o")) out = v;
-      else if (!strcmp(a, "--data")) data = v;
-      else dir = v;
-    } else if (a[0] == '-') {
-      return pp_cli_usage(cmd, "unknown option '%s'", a);
-    } else if (in) {
-      return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", in, a);
-    } else {
-      in = a;
-    }
-  }
-  if (!in) return pp_cli_usage(cmd, "missing the ONNX model");
+  const char *cmd = "import", *out = NULL, *data = NULL, *dir = NULL;
+  pp_opt opts[] = {
+      PP_OPT_PATH("out", &out, "MODEL.ppnn", "the powerprune model to write (required)", .short_name = 'o'),
+      PP_OPT_STRING("data", &data, "NAME",
+                    "check the graph's input shape against this data set and calibrate the int8\n"
+                    "activation ranges on its first 1000 training images"),
+      PP_OPT_PATH("data-dir", &dir, "DIR", "where the data set's files are"),
+      PP_OPT_END(),
+  };
+  int npos = 0;
+  int rc = pp_opt_parse(cmd, import_usage, opts, argc, argv, &npos);
+  if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
+  if (npos > 1) return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos < 1) return pp_cli_usage(cmd, "missing the ONNX model");
+  const char *in = argv[1];
   if (!out) return pp_cli_usage(cmd, "-o FILE is required");
   if (dir && !data) return pp_cli_usage(cmd, "--data-dir needs --data");
   pp_err e;
@@ -47,7 +41,6 @@ int pp_cmd_import(int argc, char **argv) {
   memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
   pp_interop_info info;
-  int rc = PP_EXIT_OK;
   if (pp_interop_import(in, NULL, 0, &m, &info, &e)) goto fail;
   if (data) { /* the shared loader's checks, on the model just imported */
     pp_nn_model_free(m);

@@ -5,37 +5,33 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/plot.h"
 #include "pp/report.h"
 
-static void help(FILE *f) {
-  fprintf(f,
-          "usage: powerprune report [--json] DIR\n"
-          "\n"
-          "Reads DIR/summary.json (written by 'powerprune run'), checks it, and writes\n"
-          "DIR/table.csv and DIR/report.html again from it (and, when the run compared\n"
-          "with PANN, DIR/pann_compare.csv and the plot pann_accuracy_power.svg/.png).\n"
-          "Figures are referenced relatively, so DIR opens in a browser with no server.\n"
-          "\n"
-          "  --json     print the result (Table I's numbers, the file paths) as one JSON\n"
-          "             object on stdout, \"format\": \"" PP_REPORT_RESULT_FORMAT "\"\n"
-          "  -h, --help this text\n"
-          "\n"
-          "example: powerprune report demo-out && xdg-open demo-out/report.html\n");
-}
+static const char *USAGE =
+    "usage: powerprune report [--json] DIR\n"
+    "\n"
+    "Reads DIR/summary.json (written by 'powerprune run'), checks it, and writes\n"
+    "DIR/table.csv and DIR/report.html again from it (and, when the run compared\n"
+    "with PANN, DIR/pann_compare.csv and the plot pann_accuracy_power.svg/.png).\n"
+    "Figures are referenced relatively, so DIR opens in a browser with no server.\n"
+    "\n";
 
 int pp_cmd_report(int argc, char **argv) {
   const char *dir = NULL;
-  int json = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      help(stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else if (argv[i][0] == '-') return pp_cli_usage("report", "unknown option '%s'", argv[i]);
-    else if (dir) return pp_cli_usage("report", "only one folder, got '%s' and '%s'", dir, argv[i]);
-    else dir = argv[i];
-  }
+  int json = 0, npos = 0;
+  pp_opt opts[] = {
+      PP_OPT_FLAG("json", &json,
+                  "print the result (Table I's numbers, the file paths) as one JSON\n"
+                  "object on stdout, \"format\": \"" PP_REPORT_RESULT_FORMAT "\""),
+      PP_OPT_GROUP("example: powerprune report demo-out && xdg-open demo-out/report.html"),
+      PP_OPT_END(),
+  };
+  int rc = pp_opt_parse("report", USAGE, opts, argc, argv, &npos);
+  if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
+  if (npos > 1) return pp_cli_usage("report", "only one folder, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos == 1) dir = argv[1];
   if (!dir) return pp_cli_usage("report", "missing the run folder");
   pp_err e;
   pp_err_clear(&e);

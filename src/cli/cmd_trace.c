@@ -6,86 +6,52 @@
 #include <string.h>
 
 #include "cli.h"
+#include "opt.h"
 #include "pp/array.h"
 #include "pp/interop.h"
 #include "pp/nn.h"
 #include "pp/plot.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: powerprune trace --model-file FILE -o DIR [options]\n"
-          "Runs the model's integer inference on an N x N weight-stationary systolic array, checks every\n"
-          "layer's array output against the integer path, and collects the transition statistics\n"
-          "(activation transitions, partial-sum bin transitions, MACs per weight value).\n\n"
-          "  --model-file FILE    model saved by 'powerprune train' (required)\n"
-          "  --data NAME          fashion-mnist (default), mnist, cifar10, cifar100, synthetic, or a folder\n"
-          "  --data-dir D         where the data files are (default: the Debian location for fashion-mnist)\n"
-          "  --images N           test images to stream (default 100)\n"
-          "  --first I            first test image (default 0)\n"
-          "  --array N            array size N x N (default 64)\n"
-          "  --bins B             partial-sum bins (default 50)\n"
-          "  --reservoir R        sampled transition tuples kept (default 100000)\n"
-          "  --calib-images C     images of the bin-building pass (default 5)\n"
-          "  --seed S             seed of the reservoir and the bins (default 1)\n"
-          "  --per-layer          keep histograms per layer too (in the statistics file)\n"
-          "  --naive              use the cycle-accurate reference engine (slow; for checking)\n"
-          "  --no-plots           do not draw the heat maps\n"
-          "  -o, --out DIR        output folder: array_stats.bin, array_stats.json, trace.json, figures\n"
-          "  --json               no summary lines on stderr (the result JSON is always printed last on stdout)\n"
-          "Exit status: 0 when bit exact, 1 when an array output differs from the integer path.\n");
-}
+static const char *USAGE =
+    "usage: powerprune trace --model-file FILE -o DIR [options]\n"
+    "Runs the model's integer inference on an N x N weight-stationary systolic array, checks every\n"
+    "layer's array output against the integer path, and collects the transition statistics\n"
+    "(activation transitions, partial-sum bin transitions, MACs per weight value).\n\n";
 
 int pp_cmd_trace(int argc, char **argv) {
   const char *cmd = "trace";
   const char *model_file = NULL, *data = "fashion-mnist", *data_dir = NULL, *outdir = NULL;
-  long images = 100, first = 0, size = 64, bins = 50, reservoir = 100000, calib = 5, seed = 1;
-  int per_layer = 0, naive = 0, plots = 1, json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                  \
-  do {                                                           \
-    if (!v) return pp_cli_usage(cmd, "%s needs a value", a);     \
-    i++;                                                         \
-  } while (0)
-#define LONGOPT(name, var, lo, hi)                                                                  \
-  else if (!strcmp(a, name)) {                                                                      \
-    NEEDV();                                                                                        \
-    if (pp_cli_parse_long(v, lo, hi, &(var))) return pp_cli_usage(cmd, "%s expects an integer in %ld..%ld, got '%s'", a, (long)(lo), (long)(hi), v); \
-  }
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      return PP_EXIT_OK;
-    } else if (!strcmp(a, "--model-file")) {
-      NEEDV();
-      model_file = v;
-    } else if (!strcmp(a, "--data")) {
-      NEEDV();
-      data = v;
-    } else if (!strcmp(a, "--data-dir")) {
-      NEEDV();
-      data_dir = v;
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-      NEEDV();
-      outdir = v;
-    }
-    LONGOPT("--images", images, 1, 10000000)
-    LONGOPT("--first", first, 0, 10000000)
-    LONGOPT("--array", size, 1, PP_ARRAY_MAX_SIZE)
-    LONGOPT("--bins", bins, 1, PP_ARRAY_MAX_BINS)
-    LONGOPT("--reservoir", reservoir, 1, 100000000)
-    LONGOPT("--calib-images", calib, 1, 10000000)
-    LONGOPT("--seed", seed, 0, 0x7fffffffL)
-    else if (!strcmp(a, "--per-layer")) per_layer = 1;
-    else if (!strcmp(a, "--naive")) naive = 1;
-    else if (!strcmp(a, "--no-plots")) plots = 0;
-    else if (!strcmp(a, "--json")) json = 1;
-    else return pp_cli_usage(cmd, "unknown option '%s'", a);
-#undef LONGOPT
-#undef NEEDV
-  }
+  int images = 100, first = 0, seed, plots = 1, json = 0;
+  pp_array_opts o;
+  pp_array_opts_defaults(&o);
+  seed = (int)o.seed;
+  pp_opt opts[] = {
+      PP_OPT_PATH("model-file", &model_file, "FILE", "model saved by 'powerprune train' (required)"),
+      PP_OPT_STRING("data", &data, "NAME", "fashion-mnist, mnist, cifar10, cifar100, synthetic, or a folder"),
+      PP_OPT_PATH("data-dir", &data_dir, "D", "where the data files are",
+                  .def = "the Debian location for fashion-mnist"),
+      PP_OPT_INT("images", &images, 1, 10000000, "N", "test images to stream"),
+      PP_OPT_INT("first", &first, 0, 10000000, "I", "first test image"),
+      PP_OPT_INT("array", &o.size, 1, PP_ARRAY_MAX_SIZE, "N", "array size N x N"),
+      PP_OPT_INT("bins", &o.bins, 1, PP_ARRAY_MAX_BINS, "B", "partial-sum bins"),
+      PP_OPT_INT("reservoir", &o.reservoir, 1, 100000000, "R", "sampled transition tuples kept"),
+      PP_OPT_INT("calib-images", &o.calib_images, 1, 10000000, "C", "images of the bin-building pass"),
+      PP_OPT_INT("seed", &seed, 0, PP_OPT_INT_MAX, "S", "seed of the reservoir and the bins"),
+      PP_OPT_FLAG("per-layer", &o.per_layer, "keep histograms per layer too (in the statistics file)"),
+      PP_OPT_FLAG("naive", &o.naive, "use the cycle-accurate reference engine (slow; for checking)"),
+      PP_OPT_BOOL("plots", &plots, "draw the heat maps"),
+      PP_OPT_PATH("out", &outdir, "DIR", "output folder: array_stats.bin, array_stats.json, trace.json, figures",
+                  .short_name = 'o'),
+      PP_OPT_FLAG("json", &json, "no summary lines on stderr (the result JSON is always printed last on stdout)"),
+      PP_OPT_GROUP("Exit status: 0 when bit exact, 1 when an array output differs from the integer path."),
+      PP_OPT_END(),
+  };
+  int rc = pp_opt_parse(cmd, USAGE, opts, argc, argv, NULL);
+  if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
   if (!model_file) return pp_cli_usage(cmd, "--model-file is required");
   if (!outdir) return pp_cli_usage(cmd, "-o DIR is required");
+  o.seed = (uint64_t)seed;
+  o.progress = 1;
 
   pp_err e;
   pp_err_clear(&e);
@@ -93,27 +59,17 @@ int pp_cmd_trace(int argc, char **argv) {
   pp_nn_qmodel *q = NULL;
   pp_nn_data train = {0}, test = {0};
   pp_array_stats *st = NULL;
-  int rc = pp_mkdirs(outdir, &e);
+  rc = pp_mkdirs(outdir, &e);
   if (!rc) rc = pp_nn_data_load(data, data_dir, &train, &test, &e);
   if (!rc) rc = pp_interop_model_load(model_file, &train, &m, &e);
   if (!rc) rc = pp_nn_qmodel_build(m, &q, &e);
   if (!rc && first + images > test.n)
-    rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "images %ld..%ld requested, the test set of %s has %d", first,
+    rc = pp_err_set(&e, PP_EINVAL, NULL, 0, "images %d..%d requested, the test set of %s has %d", first,
                     first + images - 1, data, test.n);
-  pp_array_opts o;
-  pp_array_opts_defaults(&o);
-  o.size = (int)size;
-  o.bins = (int)bins;
-  o.reservoir = (int)reservoir;
-  o.calib_images = (int)calib;
-  o.seed = (uint64_t)seed;
-  o.per_layer = per_layer;
-  o.naive = naive;
-  o.progress = 1;
   double t0 = pp_now();
   if (!rc) {
-    if (!json) fprintf(stderr, "trace: %ld images of %s through %s on a %ldx%ld array\n", images, data, m->arch, size, size);
-    rc = pp_array_trace(q, &test, (int)first, (int)images, &o, &st, &e);
+    if (!json) fprintf(stderr, "trace: %d images of %s through %s on a %dx%d array\n", images, data, m->arch, o.size, o.size);
+    rc = pp_array_trace(q, &test, first, images, &o, &st, &e);
   }
   double secs = pp_now() - t0;
   char path[4096], stats_path[4096], json_path[4096];
@@ -162,13 +118,13 @@ int pp_cmd_trace(int argc, char **argv) {
     pp_json_key(&j, "data_dir"), data_dir ? pp_json_str(&j, data_dir) : pp_json_null(&j);
     pp_json_key(&j, "first"), pp_json_int(&j, first);
     pp_json_key(&j, "images"), pp_json_int(&j, images);
-    pp_json_key(&j, "array"), pp_json_int(&j, size);
-    pp_json_key(&j, "bins"), pp_json_int(&j, bins);
-    pp_json_key(&j, "reservoir"), pp_json_int(&j, reservoir);
-    pp_json_key(&j, "calib_images"), pp_json_int(&j, calib);
+    pp_json_key(&j, "array"), pp_json_int(&j, o.size);
+    pp_json_key(&j, "bins"), pp_json_int(&j, o.bins);
+    pp_json_key(&j, "reservoir"), pp_json_int(&j, o.reservoir);
+    pp_json_key(&j, "calib_images"), pp_json_int(&j, o.calib_images);
     pp_json_key(&j, "seed"), pp_json_int(&j, seed);
-    pp_json_key(&j, "per_layer"), pp_json_bool(&j, per_layer);
-    pp_json_key(&j, "engine"), pp_json_str(&j, naive ? "naive" : "fast");
+    pp_json_key(&j, "per_layer"), pp_json_bool(&j, o.per_layer);
+    pp_json_key(&j, "engine"), pp_json_str(&j, o.naive ? "naive" : "fast");
     pp_json_obj_end(&j);
     pp_json_key(&j, "bit_exact"), pp_json_bool(&j, exact);
     pp_json_key(&j, "mismatches"), pp_json_int(&j, (long long)c->mismatches);

@@ -231,12 +231,19 @@ void pp_opt_help(FILE *f, const char *usage, const pp_opt *opts) {
     else fprintf(f, "%*s", HELP_COL - len, "");
     /* the help text, continuation lines indented to the column */
     const char *h = o->help ? o->help : "";
+    size_t line = 0; /* length of the help's last line so far */
     for (const char *p = h; *p; p++) {
       fputc(*p, f);
-      if (*p == '\n') fprintf(f, "%*s", HELP_COL, "");
+      line++;
+      if (*p == '\n') {
+        fprintf(f, "%*s", HELP_COL, "");
+        line = 0;
+      }
     }
     const char *d = default_text(o, dbuf, sizeof dbuf);
-    if (d) fprintf(f, "%s(default: %s)", *h ? " " : "", d);
+    /* a default that would make the line long goes on a line of its own */
+    if (d && line && HELP_COL + line + strlen(d) + 12 > 100) fprintf(f, "\n%*s(default: %s)", HELP_COL, "", d);
+    else if (d) fprintf(f, "%s(default: %s)", *h ? " " : "", d);
     fputc('\n', f);
   }
 }

@@ -118,6 +118,25 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
                     "wire-load estimate: cap per fanout", .def = "the library's"),                             \
       PP_OPT_ENUM("delay-model", &(so)->inertial, pp_opt_delay_model_choices, "how gate delays filter pulses")
 
+/* The MAC of characterize and timing, a pp_char_mac_spec *s: --lib, --netlist,
+ * --mult, --adder, the sizes (partial sums up to 31 bits: the
+ * characterization keeps them in 32) and the assumptions. */
+#define PP_OPTS_CHAR_MAC(s)                                                                                     \
+  PP_OPT_PATH("lib", &(s)->lib_path, "FILE", "Liberty library", .def = "the built-in one"),                  \
+      PP_OPT_PATH("netlist", &(s)->path[0], "FILE", "MAC netlist (ports w, a, p -> y)", .def = "generated"), \
+      PP_OPT_MULT(&(s)->gen.mult), PP_OPT_ADDER(&(s)->gen.adder), PP_OPTS_MAC_SIZES(&(s)->gen, 31),          \
+      PP_OPTS_ASSUME(&(s)->sim, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff)
+
+/* Where the netlist of sim and sta comes from, a pp_cli_netlist_src *s, and
+ * the simulation options so (pp_sim_opts *): --lib, --top, the built-in MAC's
+ * --part/--mult/--adder, --tick and the assumptions. */
+#define PP_OPTS_NETLIST_SRC(s, so)                                                                              \
+  PP_OPT_PATH("lib", &(s)->lib_path, "LIB", "Liberty library", .def = "the project's pp_cells.lib"),         \
+      PP_OPT_STRING("top", &(s)->top, "NAME", "top module", .def = "the one nothing instantiates"),         \
+      PP_OPT_PART(&(s)->mo.part), PP_OPT_MULT(&(s)->mo.mult), PP_OPT_ADDER(&(s)->mo.adder),                  \
+      PP_OPT_DOUBLE("tick", &(so)->tick_ps, 0, PP_OPT_INF, "PS", "time quantum in ps", .flags = PP_OPT_LO_OPEN), \
+      PP_OPTS_ASSUME(so, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff)
+
 /* Parses argv[1..argc-1] (argv[0] is the subcommand) against opts:
  * "--name VALUE", "--name=VALUE", "-x VALUE", "--no-name" for BOOL, "--"
  * ends the options. Positional arguments are moved to argv[1..*npos] (npos
