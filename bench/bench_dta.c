@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static void die(const char *what, const pp_err *e) {
   char buf[1200];

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 int main(void) {
   pp_err e;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 static pp_lib *lib;
 

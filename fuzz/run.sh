@@ -13,9 +13,9 @@ out=fuzz/build
 mkdir -p "$out"
 CC=${CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc -DPP_SOURCE_DIR=\"$(pwd)\""
-src="src/netlist/*.c src/util/err.c src/util/file.c src/util/rng.c src/util/json.c src/util/progress.c"
+src="src/liberty/*.c src/netlist/*.c src/verilog/*.c src/util/err.c src/util/file.c src/util/rng.c src/util/json.c src/util/progress.c src/util/datadir.c"
 for t in liberty verilog; do
-  $CC $flags -o "$out/fuzz_$t" "fuzz/fuzz_$t.c" $src -lm
+  $CC $flags -o "$out/fuzz_$t" "fuzz/fuzz_$t.c" $src -lm -lz
   mkdir -p "$out/corpus_$t"
   case $t in
     liberty) seeds="tests/netlist/corpus/lib tests/netlist/fixtures/small.lib data/pp_cells.lib" ;;

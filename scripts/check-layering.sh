@@ -4,7 +4,7 @@
 # own). Run by ctest as test_layering; prints each violation.
 set -u
 root=${1:-$(dirname "$0")/..}
-order="util plot netlist sim nn interop array characterize select estimate pann retrain report flow cli"
+order="util plot liberty netlist verilog macgen sim nn interop array characterize select estimate pann retrain report flow cli"
 # One awk pass over every file: the module of a file is its src/ directory
 # or, for include/pp/<m>[_x].h, <m>.
 grep -Hn '#include *"pp/' "$root"/src/*/*.c "$root"/src/*/*.h "$root"/include/pp/*.h 2>/dev/null |

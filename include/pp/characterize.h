@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "pp/array.h"
+#include "pp/macgen.h"
 #include "pp/sim.h"
 #include "pp/util.h"
 

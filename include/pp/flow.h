@@ -58,10 +58,10 @@ typedef struct pp_flow_opts_str {
 void pp_flow_opt(pp_flow_opts_str *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Returns 1 (and the stored result in *result, to free with
- * pp_report_jv_free) when stage `name` is done with these options; 0 when it
+ * pp_jv_free) when stage `name` is done with these options; 0 when it
  * must run. A stage file that is corrupt or from other options is not an
  * error: the stage runs again (and the log says why). */
-int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_report_jv *result,
+int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_jv *result,
                         pp_err *e);
 /* Records stage `name` as done: result_json is one JSON object; `files` (NULL
  * terminated, relative to the folder, may be NULL) are recorded with their

@@ -1,117 +1,16 @@
-/* netlist: the gate-level data model. A Liberty cell library (pp_lib), a
- * structural netlist flattened into one levelized gate graph (pp_netlist),
- * the readers for both formats and the MAC generator.
+/* netlist: the gate-level data model. A structural netlist flattened into
+ * one levelized gate graph (pp_netlist) over the cells of a pp_lib
+ * (liberty.h), its zero-delay reference evaluation and the Verilog writer.
+ * The reader is in verilog.h, the MAC generator in macgen.h.
  *
- * Units inside the model are fixed, whatever the file used: time in ps,
- * capacitance in fF, energy in fJ, leakage power in nW, voltage in V, area in
- * the library's area unit. Readers convert on load. */
+ * Units are liberty.h's: time in ps, capacitance in fF, energy in fJ. */
 #ifndef PP_NETLIST_H
 #define PP_NETLIST_H
 
 #include <stdint.h>
 
+#include "pp/liberty.h"
 #include "pp/util.h"
-
-/* ---- Liberty ------------------------------------------------------------- */
-
-/* A scalar or NLDM lookup table. The model stores it as (slew, load) so that
- * lookups never care about the template's variable order: index_slew in ps,
- * index_load in fF, values[i_slew * n_load + i_load]. A scalar has
- * n_slew = n_load = 1. n_slew == 0 means "absent". */
-typedef struct pp_lut {
-  int n_slew, n_load;
-  double *index_slew;
-  double *index_load;
-  double *values;
-} pp_lut;
-
-/* Bilinear interpolation, linear extrapolation outside the table (as
- * commercial timers do); a 1-wide axis is constant along it. */
-double pp_lut_eval(const pp_lut *t, double slew_ps, double load_ff);
-
-enum { PP_SENSE_POSITIVE = 0, PP_SENSE_NEGATIVE = 1, PP_SENSE_NON_UNATE = 2 };
-
-typedef struct pp_lib_timing {
-  int related_pin; /* index into the cell's pins */
-  int sense;       /* PP_SENSE_* */
-  pp_lut cell_rise, cell_fall;             /* ps */
-  pp_lut rise_transition, fall_transition; /* ps */
-} pp_lib_timing;
-
-/* internal_power groups, as the library lists them: on an output pin, energy
- * per output edge caused by related_pin; on an input pin (related_pin -1),
- * energy per input edge. A group naming several related pins becomes one
- * entry per pin; groups differing only in their `when` state are kept in file
- * order (several entries may share a related_pin; use the first). */
-typedef struct pp_lib_power {
-  int related_pin;            /* -1 when the group names none */
-  pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
-} pp_lib_power;
-
-enum { PP_PIN_INPUT = 0, PP_PIN_OUTPUT = 1, PP_PIN_INOUT = 2, PP_PIN_INTERNAL = 3 };
-
-typedef struct pp_lib_pin {
-  char *name;
-  int dir;              /* PP_PIN_* */
-  double cap;           /* fF (input pins) */
-  char *function;       /* Liberty function text of an output pin, NULL otherwise */
-  /* Output pins of combinational cells: truth table over the cell's input
-   * pins (bit i of the row index = value of input number i, in the order of
-   * pp_lib_cell.inputs). Cells have at most PP_LIB_MAX_INPUTS inputs. */
-  uint64_t truth;
-  pp_lib_timing *timings;
-  int n_timings;
-  pp_lib_power *powers;
-  int n_powers;
-} pp_lib_pin;
-
-#define PP_LIB_MAX_INPUTS 6
-
-typedef struct pp_lib_cell {
-  char *name;
-  double area;
-  double leakage_nw;    /* cell_leakage_power */
-  pp_lib_pin *pins;
-  int n_pins;
-  int inputs[PP_LIB_MAX_INPUTS]; /* pin indices of the inputs, in truth-table order */
-  int n_inputs;
-  int outputs[4];                /* pin indices of the outputs */
-  int n_outputs;
-  int is_sequential;             /* has an ff/latch group: not usable in the combinational graph */
-  /* NULL when the cell can stand in the gate graph; otherwise why not (static
-   * text, e.g. "has a tri-state output", "has more than 6 inputs"). Such
-   * cells are read (so real libraries load) but cannot be instantiated. */
-  const char *unsupported;
-} pp_lib_cell;
-
-typedef struct pp_lib {
-  char *name;
-  char *path;            /* file it was read from */
-  double voltage;        /* nom_voltage (V) */
-  pp_lib_cell *cells;
-  int n_cells;
-  /* Default input slew (ps) for primary inputs and the wire-load estimate
-   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout.
-   * Liberty has no standard attribute for these, so the reader takes them
-   * from the library-level attributes pp_default_input_slew (time unit),
-   * pp_wire_cap and pp_wire_cap_per_fanout (capacitive_load_unit), which
-   * other tools ignore. Without them: default_slew_ps = the smallest input
-   * slew index of the library's delay tables, wire caps = 0. */
-  double default_slew_ps;
-  double wire_cap_ff, wire_cap_per_fanout_ff;
-  /* Load (fF) a primary output drives (the next stage's input): attribute
-   * pp_output_load, else the input capacitance of the smallest inverter. */
-  double output_load_ff;
-} pp_lib;
-
-int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
-int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp_err *e);
-void pp_lib_free(pp_lib *lib);
-int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
-int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
-/* The project's own library, data/pp_cells.lib: $PP_LIB if set, else found by
- * pp_data_path (installed copy, build tree, source tree). */
-const char *pp_lib_default_path(void);
 
 /* ---- gate graph ---------------------------------------------------------- */
 
@@ -163,14 +62,12 @@ typedef struct pp_netlist {
   int n_outputs;
 } pp_netlist;
 
-/* Reads a structural Verilog netlist (what `yosys write_verilog -noattr`
- * prints), flattens it under top (NULL: the one module no other instantiates),
- * maps cells to lib and levelizes. Unknown cells, unconnected or undriven
- * inputs, multiple drivers and combinational loops are errors. */
-int pp_netlist_read(const char *path, const pp_lib *lib, const char *top, pp_netlist **out, pp_err *e);
-int pp_netlist_parse(const char *text, const char *name_for_errors, const pp_lib *lib, const char *top,
-                     pp_netlist **out, pp_err *e);
 void pp_netlist_free(pp_netlist *nl);
+/* For builders of a pp_netlist (the readers, the MAC generator): fills every
+ * net's fanout lists and adds up load_ff from the gates' input pin caps, the
+ * library's wire-load estimate and out_load_ff on nets that drive a primary
+ * output. PP_OK or PP_ENOMEM (nothing set in an error: the caller reports). */
+int pp_netlist_finish_loads(pp_netlist *nl, double out_load_ff);
 int pp_netlist_find_input(const pp_netlist *nl, const char *name);  /* port index or -1 */
 int pp_netlist_find_output(const pp_netlist *nl, const char *name); /* port index or -1 */
 /* Writes the netlist back as structural Verilog. */
@@ -183,63 +80,5 @@ void pp_netlist_eval(const pp_netlist *nl, uint8_t *values);
 /* The same over 64 vectors at once: bit k of values[n] is net n in vector k
  * (bit-parallel, for exhaustive checks; tested against pp_netlist_eval). */
 void pp_netlist_eval64(const pp_netlist *nl, uint64_t *values);
-
-/* ---- MAC generator -------------------------------------------------------- */
-/* The MAC computes y = p + w * a: w signed (two's complement, w_bits), a
- * unsigned (a_bits), p and y signed p_bits wide, wrapping as hardware does.
- * Ports are named w, a, p, y (and the generator adds the same names to RTL). */
-enum { PP_MULT_ARRAY = 0, PP_MULT_BOOTH = 1 };
-enum { PP_ADDER_RIPPLE = 0, PP_ADDER_PREFIX = 1 };
-
-typedef struct pp_mac_opts {
-  int w_bits;  /* 2..8, default 8 */
-  int a_bits;  /* 2..8, default 8 */
-  int p_bits;  /* default 22 */
-  int mult;    /* PP_MULT_* */
-  int adder;   /* PP_ADDER_* */
-  int part;    /* PP_MAC_FULL (default), PP_MAC_MULT or PP_MAC_ADDER */
-} pp_mac_opts;
-
-/* Parts, for the paper's split timing (Fig. 5): the multiplier alone has
- * ports w, a -> prod (w_bits+a_bits, signed); the adder alone has ports
- * prod, p -> y. The full MAC has w, a, p -> y and is the two composed. */
-enum { PP_MAC_FULL = 0, PP_MAC_MULT = 1, PP_MAC_ADDER = 2 };
-
-void pp_mac_opts_default(pp_mac_opts *o);
-/* Writes a structural Verilog netlist of the MAC (or one part) in lib's cells.
- * Multipliers: PP_MULT_ARRAY is a Baugh-Wooley carry-save array (one row of
- * full adders per activation bit) with a ripple-carry final adder;
- * PP_MULT_BOOTH recodes the signed weight radix-4 (ceil(w_bits/2) partial
- * products, sign extension by the inverted-sign-plus-constant trick), reduces
- * them with a Dadda tree of HA/FA and finishes with the prefix adder. Adders
- * (the partial sum): ripple-carry, or Kogge-Stone with alternating
- * AOI21/OAI21 levels when the library has them (AND/OR otherwise).
- * Cells are found by Boolean function (smallest area among matches), so any
- * library with a 2-input NAND or NOR works; HA, FA, XOR, AOI21... are used
- * when present. Outputs of multi-output cells that nothing reads are left
- * unconnected (pp_gate.out[o] == -1 after reading). Module name:
- * pp_<mac|mult|adder>_<array|booth>_<ripple|prefix>_w<W>a<A>p<P>. */
-int pp_mac_generate(const pp_mac_opts *o, const pp_lib *lib, const char *path, pp_err *e);
-
-/* Exhaustive functional check of a MAC netlist (generated or synthesized).
- * The kind and widths come from the ports: w, a, p -> y (full MAC), w, a ->
- * prod (multiplier) or prod, p -> y (adder). Every (w, a) pair (every prod
- * value for the adder) is applied once with a seeded random partial sum,
- * plus edge cases (most negative/positive weights, largest activation,
- * partial sums at the wrap-around points); the expected value wraps modulo
- * 2^width as hardware does. Evaluation is 64-way bit-parallel. */
-typedef struct pp_mac_check_result {
-  int part;                       /* PP_MAC_* as found from the ports */
-  int w_bits, a_bits, p_bits, prod_bits;
-  long long pairs_checked;        /* distinct (w, a) pairs (prod values for the adder part) */
-  long long vectors_checked;      /* all vectors applied, edge cases included */
-  long long mismatches;
-  /* the first mismatch (valid when mismatches > 0) */
-  long long bad_w, bad_a, bad_p, bad_prod;
-  unsigned long long got, want;
-} pp_mac_check_result;
-/* PP_OK when the check ran (look at r->mismatches), an error when the
- * netlist does not have MAC ports. */
-int pp_mac_check(const pp_netlist *nl, uint64_t seed, pp_mac_check_result *r, pp_err *e);
 
 #endif

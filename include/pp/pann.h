@@ -96,6 +96,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/nn.h"
 #include "pp/util.h"

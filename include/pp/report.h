@@ -5,42 +5,17 @@
  * options that produced it. It is written as summary.json (versioned),
  * table.csv and report.html (figures referenced relatively, so the folder
  * opens in a browser with no server), and read back from summary.json.
- *
- * Also here: a small JSON reader (pp_report_jv), because results are JSON and
- * the flow above reads its own stage files back when it resumes. */
+ * summary.json and the stage files are read with util's JSON reader
+ * (pp/util_json.h), included here for the modules above. */
 #ifndef PP_REPORT_H
 #define PP_REPORT_H
 
 #include <stddef.h>
 
 #include "pp/util.h"
+#include "pp/util_json.h"
 
 #define PP_REPORT_FORMAT "powerprune-summary/1"
-
-/* ---- JSON reader ----------------------------------------------------------- */
-enum { PP_JV_NULL, PP_JV_BOOL, PP_JV_NUM, PP_JV_STR, PP_JV_ARR, PP_JV_OBJ };
-
-typedef struct pp_report_jv {
-  int type;
-  double num;    /* PP_JV_NUM, PP_JV_BOOL (0/1) */
-  char *str;     /* PP_JV_STR */
-  size_t n;      /* PP_JV_ARR / PP_JV_OBJ: number of members */
-  char **keys;   /* PP_JV_OBJ: member names */
-  struct pp_report_jv *items; /* members */
-} pp_report_jv;
-
-/* Parses the whole text (RFC 8259; \u escapes to UTF-8). Errors carry the
- * line; `name` is the file name used in them. */
-int pp_report_jv_parse(const char *text, const char *name, pp_report_jv *out, pp_err *e);
-int pp_report_jv_load(const char *path, pp_report_jv *out, pp_err *e);
-void pp_report_jv_free(pp_report_jv *v);
-/* Member of an object by name (NULL when absent or v is not an object). */
-const pp_report_jv *pp_report_jv_get(const pp_report_jv *v, const char *key);
-/* Dotted path "a.b.c" through objects. */
-const pp_report_jv *pp_report_jv_path(const pp_report_jv *v, const char *path);
-/* Typed access with a default when absent or of another type. */
-double pp_report_jv_num(const pp_report_jv *v, const char *path, double dflt);
-const char *pp_report_jv_str(const pp_report_jv *v, const char *path, const char *dflt);
 
 /* ---- the report ------------------------------------------------------------- */
 /* Power of the network on one hardware variant, in mW. */
@@ -178,7 +153,7 @@ const pp_report_pann_point *pp_report_pann_find(const pp_report_pann *s, const c
  * from that value (NULL or null: not present; PP_EPARSE naming `name` on
  * another format). */
 void pp_report_pann_json(pp_json *j, const pp_report_pann *s);
-int pp_report_pann_parse(const pp_report_jv *s, pp_report_pann *d, const char *name, pp_err *e);
+int pp_report_pann_parse(const pp_jv *s, pp_report_pann *d, const char *name, pp_err *e);
 /* DIR/pann_compare.csv: one row per point (written by pp_report_write_all
  * when r->pann.present). */
 int pp_report_write_pann_csv(const pp_report *r, const char *path, pp_err *e);

@@ -89,8 +89,9 @@ typedef struct pp_retrain_opts {
   int delay_max_steps;    /* 0: 16; negative: no delay phase */
   int refine_retrains;    /* retrains per phase spent bisecting after a failed step (0: none) */
   double delay_min_step_ps; /* finest delay bisection step (0: 1 ps) */
-  /* The delay phase runs from each of the last delay_starts accepted power
-   * steps, latest first (0 or 1: the last only, the paper's way): a power
+  /* The delay phase runs from the kept power step and then from earlier
+   * accepted ladder (not bisection) steps, latest first, delay_starts in all
+   * (0 or 1: the kept one only, the paper's way): a power
    * phase that spent the budget on few weights leaves the delay phase nothing
    * to remove, an earlier step may trade weights for delay. The kept result
    * is the accepted step of lowest score over all of them. */

@@ -27,6 +27,7 @@ typedef struct pp_err {
   int status;      /* the PP_E* code of the first error, PP_OK when none */
   char file[256];  /* input file the error is about, "" when none */
   int line;        /* 1-based line in that file, 0 when not applicable */
+  int col;         /* 1-based column on that line, 0 when not known */
   char msg[768];   /* what was wrong / what was expected */
 } pp_err;
 
@@ -34,13 +35,17 @@ void pp_err_clear(pp_err *e);
 /* Sets e (when e is non-NULL and holds no earlier error) and returns status. */
 int pp_err_set(pp_err *e, int status, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same with the column (for readers that know it, e.g. JSON). */
+int pp_err_set_at(pp_err *e, int status, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 #ifdef __clang_analyzer__
 /* For clang-tidy's path analysis only: it cannot see into err.c, and would
  * otherwise follow `return pp_err_set(e, PP_ENOMEM, ...)` as if it returned
  * PP_OK, reporting every error path as a success path. */
 #define pp_err_set(e, status, ...) (pp_err_set((e), (status), __VA_ARGS__), (status))
+#define pp_err_set_at(e, status, ...) (pp_err_set_at((e), (status), __VA_ARGS__), (status))
 #endif
-/* "file:line: msg" (parts omitted when empty) into buf. */
+/* "file:line:col: msg" (parts omitted when empty) into buf. */
 const char *pp_err_format(const pp_err *e, char *buf, size_t n);
 
 /* Checked allocation helpers: NULL on failure (callers set PP_ENOMEM). */
@@ -57,7 +62,8 @@ double pp_rng_normal(pp_rng *r);              /* standard normal (Box-Muller) */
 void pp_rng_shuffle_u32(pp_rng *r, uint32_t *a, size_t n);
 
 /* ---- JSON writer --------------------------------------------------------- */
-/* Streams JSON with correct commas and escaping; nesting up to 32 levels. */
+/* Streams JSON with correct commas and escaping; nesting up to 32 levels.
+ * The reader is in pp/util_json.h. */
 typedef struct pp_json {
   FILE *f;
   int depth;
@@ -73,6 +79,7 @@ void pp_json_arr_end(pp_json *j);
 void pp_json_key(pp_json *j, const char *key);
 void pp_json_str(pp_json *j, const char *s);
 void pp_json_int(pp_json *j, long long v);
+void pp_json_uint(pp_json *j, unsigned long long v); /* seeds: all 64 bits */
 void pp_json_num(pp_json *j, double v); /* %.17g, NaN/Inf written as null */
 void pp_json_bool(pp_json *j, int v);
 void pp_json_null(pp_json *j);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "pp/characterize.h"
+#include "pp/macgen.h"
+#include "pp/verilog.h"
 
 void pp_char_mac_spec_default(pp_char_mac_spec *s) {
   memset(s, 0, sizeof *s);
@@ -49,15 +51,18 @@ int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out
     if (s->path[i]) {
       snprintf(out->path[i], sizeof out->path[i], "%s", s->path[i]);
       snprintf(out->desc[i], sizeof out->desc[i], "%s", s->path[i]);
+      if ((rc = pp_netlist_read(out->path[i], out->lib, NULL, &out->nl[i], e))) break;
     } else {
       pp_mac_opts g = s->gen;
       g.part = part_code[i];
       snprintf(out->path[i], sizeof out->path[i], "%s/%s", s->work_dir, part_file[i]);
       snprintf(out->desc[i], sizeof out->desc[i], "builtin:%s:%s:w%d:a%d:p%d", arch_name(&g), part_name[i], g.w_bits,
                g.a_bits, g.p_bits);
-      if ((rc = pp_mac_generate(&g, out->lib, out->path[i], e))) break;
+      /* the file is a result beside the others; the netlist is built in
+       * memory, the same one reading the file back would give */
+      if ((rc = pp_mac_generate(&g, out->lib, out->path[i], e)) || (rc = pp_mac_build(&g, out->lib, &out->nl[i], e)))
+        break;
     }
-    if ((rc = pp_netlist_read(out->path[i], out->lib, NULL, &out->nl[i], e))) break;
     rc = pp_sim_model_new(out->nl[i], &s->sim, &out->m[i], e);
   }
   if (rc) pp_char_mac_free(out);

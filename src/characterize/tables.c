@@ -1,14 +1,20 @@
 /* characterize/tables: the power and delay table files (CSV, JSON, binary with
- * CRC) and their readers; every other module reads the tables through here. */
+ * CRC) and their readers; every other module reads the tables through here.
+ * power.json is read strictly (util's JSON reader, then types, ranges,
+ * required members and power_uw checked against its parts), since a wrong
+ * number here silently becomes a wrong milliwatt figure downstream. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "pp/characterize.h"
+#include "pp/util_json.h"
 
 /* ---- power table ---------------------------------------------------------- */
 
@@ -70,7 +76,7 @@ void pp_char_power_json(const pp_char_power *p, pp_json *j) {
   pp_json_key(j, "transitions");
   pp_json_int(j, p->transitions);
   pp_json_key(j, "seed");
-  pp_json_int(j, (long long)p->seed);
+  pp_json_uint(j, p->seed); /* all 64 bits; the reader keeps integers exact */
   pp_json_key(j, "uniform");
   pp_json_bool(j, p->uniform);
   pp_json_obj_end(j);
@@ -133,13 +139,6 @@ int pp_char_power_write_json(const pp_char_power *p, const char *path, pp_err *e
   pp_char_power_json(p, &j);
   pp_json_end(&j);
   return pp_outfile_commit(&o, e);
-}
-
-static int line_of(const char *text, const char *at) {
-  int line = 1;
-  for (const char *s = text; s < at; s++)
-    if (*s == '\n') line++;
-  return line;
 }
 
 static int parse_num(const char *s, double *v, const char **end) {
@@ -253,105 +252,205 @@ static int read_csv(const char *text, const char *path, pp_char_power *p, pp_err
   return PP_OK;
 }
 
-/* Finds "key": at any depth; returns the character after the colon. Enough
- * for the files pp_char_power_write_json writes (keys are unique). */
-static const char *json_find(const char *text, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\"", key);
-  const char *s = text;
-  while ((s = strstr(s, pat))) {
-    const char *c = s + strlen(pat);
-    while (isspace((unsigned char)*c)) c++;
-    if (*c == ':') return c + 1;
-    s++;
-  }
-  return NULL;
-}
+/* ---- power.json, read strictly ------------------------------------------ */
 
-static int json_num_key(const char *text, const char *key, double *v, const char *path, pp_err *e, int required) {
-  const char *c = json_find(text, key);
-  if (!c) return required ? pp_err_set(e, PP_EPARSE, path, 0, "missing key \"%s\"", key) : PP_OK;
-  const char *end;
-  while (isspace((unsigned char)*c)) c++;
-  if (!strncmp(c, "null", 4)) return PP_OK;
-  if (parse_num(c, v, &end)) return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "\"%s\": expected a number", key);
-  return PP_OK;
-}
+/* Bounds that no real MAC comes near, so that a corrupt value (1e308) cannot
+ * turn into inf mW further on: 1 kW per MAC, a 1 ms clock, 100 V. */
+#define POWER_MAX_UW 1e9
+#define CLOCK_MAX_PS 1e9
+#define VOLTAGE_MAX_V 100.0
+/* power_uw[w] must equal dynamic_uw[w] + leakage_uw to this relative error
+ * (the writer stores the sum with %.17g, so a file it wrote matches exactly). */
+#define POWER_SUM_RTOL 1e-9
 
-static int json_str_key(const char *text, const char *key, char *dst, size_t n) {
-  const char *c = json_find(text, key);
-  if (!c) return -1;
-  while (isspace((unsigned char)*c)) c++;
-  if (*c != '"') return -1;
-  c++;
-  size_t k = 0;
-  while (*c && *c != '"' && k + 1 < n) {
-    if (*c == '\\' && c[1]) c++;
-    dst[k++] = *c++;
-  }
-  dst[k] = 0;
-  return 0;
-}
-
-static int read_json(const char *text, const char *path, pp_char_power *p, pp_err *e) {
-  char fmt[128];
-  if (json_str_key(text, "format", fmt, sizeof fmt) ||
-      (strcmp(fmt, PP_CHAR_POWER_FORMAT) && strcmp(fmt, PP_CHAR_POWER_FORMAT_OLD)))
-    return pp_err_set(e, PP_EPARSE, path, 1, "expected \"format\": \"%s\"", PP_CHAR_POWER_FORMAT);
-  int rc;
-  if ((rc = json_num_key(text, "leakage_uw", &p->leak_uw, path, e, 1))) return rc;
-  if ((rc = json_num_key(text, "clock_ps", &p->clock_ps, path, e, 1))) return rc;
-  if ((rc = json_num_key(text, "voltage", &p->voltage, path, e, 0))) return rc;
-  if ((rc = json_num_key(text, "seconds", &p->seconds, path, e, 0))) return rc;
-  double d = 0;
-  if ((rc = json_num_key(text, "transitions", &d, path, e, 0))) return rc;
-  p->transitions = (long)d;
-  d = 0;
-  if ((rc = json_num_key(text, "seed", &d, path, e, 0))) return rc;
-  p->seed = (uint64_t)d;
-  const char *u = json_find(text, "uniform");
-  if (u) {
-    while (isspace((unsigned char)*u)) u++;
-    p->uniform = !strncmp(u, "true", 4);
-  }
-  json_str_key(text, "source", p->source, sizeof p->source);
-  json_str_key(text, "netlist", p->netlist, sizeof p->netlist);
-  json_str_key(text, "lib", p->lib, sizeof p->lib);
-  const char *c = json_find(text, "dynamic_uw");
-  if (!c) return pp_err_set(e, PP_EPARSE, path, 0, "missing key \"dynamic_uw\"");
-  while (isspace((unsigned char)*c)) c++;
-  if (*c != '{') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "\"dynamic_uw\": expected an object");
-  c++;
-  double dyn[256] = {0};
-  unsigned char seen[256] = {0};
-  int lo = 1000, hi = -1000;
-  for (;;) {
-    while (isspace((unsigned char)*c) || *c == ',') c++;
-    if (*c == '}') break;
+/* One {"<weight>": µW, ...} map: every key a weight in -128..127 written as
+ * an integer, every value a finite power in [0, POWER_MAX_UW]. at[w + 128]
+ * points to the value (NULL when the weight is absent). */
+static int read_wmap(const pp_jv_ctx *c, const pp_jv *m, const char *name, const pp_jv **at) {
+  char path[64];
+  for (int w = 0; w < 256; w++) at[w] = NULL;
+  for (size_t i = 0; i < m->n; i++) {
+    const char *k = m->keys[i];
     char *end;
-    if (*c != '"') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected \"<weight>\": <µW>");
-    long w = strtol(c + 1, &end, 10);
-    if (end == c + 1 || *end != '"' || w < -128 || w > 127)
-      return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected a weight value in -128..127 as key");
-    c = end + 1;
-    while (isspace((unsigned char)*c)) c++;
-    if (*c != ':') return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected ':'");
-    c++;
+    errno = 0;
+    long w = strtol(k, &end, 10);
+    char canon[16];
+    snprintf(canon, sizeof canon, "%ld", w);
+    snprintf(path, sizeof path, "%s.%.16s", name, k);
+    if (end == k || *end || errno || w < -128 || w > 127 || strcmp(canon, k))
+      return pp_jv_fail(c, &m->items[i], path, "expected a weight value in -128..127 as the member name");
+    if (at[w + 128]) return pp_jv_fail(c, &m->items[i], path, "weight %ld listed twice", w);
     double v;
-    const char *ce;
-    if (parse_num(c, &v, &ce) || v < 0)
-      return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "expected a non-negative power in µW");
-    c = ce;
-    if (seen[w + 128]) return pp_err_set(e, PP_EPARSE, path, line_of(text, c), "weight %ld listed twice", w);
-    seen[w + 128] = 1;
-    dyn[w + 128] = v;
-    if (w < lo) lo = (int)w;
-    if (w > hi) hi = (int)w;
+    int rc = pp_jv_check_num(c, &m->items[i], path, 0, POWER_MAX_UW, &v);
+    if (rc) return rc;
+    at[w + 128] = &m->items[i];
   }
-  rc = finish_table(p, seen, lo, hi, path, e);
-  if (rc) return rc;
-  for (int i = 0; i < p->n_w; i++) p->dyn_uw[i] = dyn[p->w_min + i + 128];
   return PP_OK;
+}
+
+/* A number that must be > 0 (and at most hi). */
+static int want_positive(const pp_jv_ctx *c, const pp_jv *o, const char *key, int flags, double hi, double *out) {
+  double v = *out;
+  int rc = pp_jv_want_num(c, o, "", key, flags, 0, hi, &v);
+  if (rc) return rc;
+  if (v == 0) return pp_jv_fail(c, pp_jv_get(o, key), key, "expected a number > 0, got 0");
+  *out = v;
+  return PP_OK;
+}
+
+static int want_text(const pp_jv_ctx *c, const pp_jv *o, const char *at, const char *key, int flags, char *dst,
+                     size_t n) {
+  const char *s = NULL;
+  int rc = pp_jv_want_str(c, o, at, key, flags, &s);
+  if (rc || !s) return rc;
+  if (strlen(s) >= n) {
+    char path[64];
+    snprintf(path, sizeof path, "%s.%s", at, key);
+    return pp_jv_fail(c, pp_jv_get(o, key), path, "expected at most %zu bytes, got %zu", n - 1, strlen(s));
+  }
+  snprintf(dst, n, "%s", s);
+  return PP_OK;
+}
+
+/* inputs, options and assumptions: how the table was made. Files with the
+ * old format name may lack them; current files always carry them. */
+static int read_provenance(const pp_jv_ctx *c, const pp_jv *root, int old, pp_char_power *p) {
+  const int req = old ? PP_JV_OPTIONAL : 0;
+  const pp_jv *in, *op, *as;
+  int rc;
+  if ((rc = pp_jv_want(c, root, "", "inputs", req, PP_JV_OBJ, &in))) return rc;
+  if (in && ((rc = want_text(c, in, "inputs", "source", req, p->source, sizeof p->source)) ||
+             (rc = want_text(c, in, "inputs", "netlist", req, p->netlist, sizeof p->netlist)) ||
+             (rc = want_text(c, in, "inputs", "lib", req, p->lib, sizeof p->lib))))
+    return rc;
+  if ((rc = pp_jv_want(c, root, "", "options", req, PP_JV_OBJ, &op))) return rc;
+  if (op) {
+    int64_t t = p->transitions;
+    if ((rc = pp_jv_want_int(c, op, "options", "transitions", req, 0, LONG_MAX, &t))) return rc;
+    p->transitions = (long)t;
+    /* A seed is 64 bits; writers before pp_json_uint stored seeds >= 2^63 as
+     * negative int64, which is the same bit pattern. */
+    const pp_jv *sv = pp_jv_get(op, "seed");
+    if (sv && sv->type == PP_JV_NUM && !(sv->ints & PP_JV_UINT64) && (sv->ints & PP_JV_INT64))
+      p->seed = (uint64_t)sv->i64;
+    else if ((rc = pp_jv_want_u64(c, op, "options", "seed", req, &p->seed)))
+      return rc;
+    if ((rc = pp_jv_want_bool(c, op, "options", "uniform", req, &p->uniform))) return rc;
+  }
+  p->input_slew_ps = -1; /* not recorded */
+  if ((rc = pp_jv_want(c, root, "", "assumptions", PP_JV_OPTIONAL, PP_JV_OBJ, &as)) || !as) return rc;
+  const pp_jv *wm;
+  const char *dm = NULL;
+  if ((rc = pp_jv_want_num(c, as, "assumptions", "input_slew_ps", 0, 0, DBL_MAX, &p->input_slew_ps)) ||
+      (rc = pp_jv_want_num(c, as, "assumptions", "output_load_ff", 0, 0, DBL_MAX, &p->output_load_ff)) ||
+      (rc = pp_jv_want(c, as, "assumptions", "wire_model", 0, PP_JV_OBJ, &wm)) ||
+      (rc = pp_jv_want_num(c, wm, "assumptions.wire_model", "cap_ff", 0, 0, DBL_MAX, &p->wire_cap_ff)) ||
+      (rc = pp_jv_want_num(c, wm, "assumptions.wire_model", "cap_per_fanout_ff", 0, 0, DBL_MAX,
+                           &p->wire_cap_per_fanout_ff)) ||
+      (rc = pp_jv_want_str(c, as, "assumptions", "delay_model", 0, &dm)))
+    return rc;
+  if (strcmp(dm, "inertial") && strcmp(dm, "transport"))
+    return pp_jv_fail(c, pp_jv_get(as, "delay_model"), "assumptions.delay_model",
+                      "expected \"inertial\" or \"transport\", got \"%.40s\"", dm);
+  p->inertial = !strcmp(dm, "inertial");
+  return PP_OK;
+}
+
+/* max_nonzero / min_nonzero, when present: the weight and power the writer
+ * derived from the table; a mismatch means the file was edited by hand. */
+static int check_extreme(const pp_jv_ctx *c, const pp_jv *root, const char *key, const pp_char_power *p, int want) {
+  const pp_jv *o;
+  int rc = pp_jv_want(c, root, "", key, PP_JV_OPTIONAL, PP_JV_OBJ, &o);
+  if (rc || !o) return rc;
+  int64_t w = 0;
+  double pw = 0;
+  if ((rc = pp_jv_want_int(c, o, key, "weight", 0, p->w_min, p->w_min + p->n_w - 1, &w)) ||
+      (rc = pp_jv_want_num(c, o, key, "power_uw", 0, 0, POWER_MAX_UW, &pw)))
+    return rc;
+  char path[64];
+  snprintf(path, sizeof path, "%s.weight", key);
+  if (w != want)
+    return pp_jv_fail(c, pp_jv_get(o, "weight"), path, "expected %d (from dynamic_uw), got %lld", want, (long long)w);
+  double t = pp_char_power_total(p, want);
+  snprintf(path, sizeof path, "%s.power_uw", key);
+  if (fabs(pw - t) > POWER_SUM_RTOL * fabs(t))
+    return pp_jv_fail(c, pp_jv_get(o, "power_uw"), path, "expected %.17g (dynamic_uw + leakage_uw), got %.17g", t, pw);
+  return PP_OK;
+}
+
+static int read_json_tree(const pp_jv_ctx *c, const pp_jv *root, pp_char_power *p) {
+  const char *fmt = NULL;
+  int rc = pp_jv_want_str(c, root, "", "format", 0, &fmt);
+  if (rc) return rc;
+  int old = !strcmp(fmt, PP_CHAR_POWER_FORMAT_OLD);
+  if (!old && strcmp(fmt, PP_CHAR_POWER_FORMAT))
+    return pp_jv_fail(c, pp_jv_get(root, "format"), "format", "expected \"%s\", got \"%.40s\"", PP_CHAR_POWER_FORMAT,
+                      fmt);
+  const int req = old ? PP_JV_OPTIONAL : 0;
+  if ((rc = want_positive(c, root, "clock_ps", 0, CLOCK_MAX_PS, &p->clock_ps)) ||
+      /* 0: the library gave no nom_voltage (the tools then use their default) */
+      (rc = pp_jv_want_num(c, root, "", "voltage", req, 0, VOLTAGE_MAX_V, &p->voltage)) ||
+      (rc = pp_jv_want_num(c, root, "", "leakage_uw", 0, 0, POWER_MAX_UW, &p->leak_uw)) ||
+      (rc = pp_jv_want_num(c, root, "", "seconds", PP_JV_OPTIONAL, 0, DBL_MAX, &p->seconds)) ||
+      (rc = read_provenance(c, root, old, p)))
+    return rc;
+  const pp_jv *dm, *pm;
+  const pp_jv *dyn[256], *tot[256];
+  if ((rc = pp_jv_want(c, root, "", "dynamic_uw", 0, PP_JV_OBJ, &dm)) || (rc = read_wmap(c, dm, "dynamic_uw", dyn)))
+    return rc;
+  unsigned char seen[256];
+  int lo = 1000, hi = -1000;
+  for (int w = -128; w <= 127; w++) {
+    seen[w + 128] = dyn[w + 128] != NULL;
+    if (seen[w + 128] && w < lo) lo = w;
+    if (seen[w + 128] && w > hi) hi = w;
+  }
+  if (hi < lo) return pp_jv_fail(c, dm, "dynamic_uw", "expected at least one weight");
+  for (int w = lo; w <= hi; w++)
+    if (!seen[w + 128]) {
+      char path[32];
+      snprintf(path, sizeof path, "dynamic_uw.%d", w);
+      return pp_jv_fail(c, dm, path, "missing; expected every weight from %d to %d", lo, hi);
+    }
+  if ((rc = finish_table(p, seen, lo, hi, c->file, c->e))) return rc;
+  for (int i = 0; i < p->n_w; i++) p->dyn_uw[i] = dyn[p->w_min + i + 128]->num;
+  /* power_uw: the same weights, each the sum of its parts */
+  if ((rc = pp_jv_want(c, root, "", "power_uw", req, PP_JV_OBJ, &pm)) || !pm) return rc;
+  if ((rc = read_wmap(c, pm, "power_uw", tot))) return rc;
+  for (int w = -128; w <= 127; w++) {
+    char path[32];
+    snprintf(path, sizeof path, "power_uw.%d", w);
+    if (tot[w + 128] && !dyn[w + 128])
+      return pp_jv_fail(c, tot[w + 128], path, "weight %d is not in dynamic_uw; expected the same weights", w);
+    if (!dyn[w + 128]) continue;
+    if (!tot[w + 128]) return pp_jv_fail(c, pm, path, "missing; expected a power for every weight of dynamic_uw");
+    double want = dyn[w + 128]->num + p->leak_uw, got = tot[w + 128]->num;
+    if (fabs(got - want) > POWER_SUM_RTOL * fabs(want))
+      return pp_jv_fail(c, tot[w + 128], path,
+                        "expected dynamic_uw + leakage_uw = %.17g (relative tolerance %g), got %.17g", want,
+                        POWER_SUM_RTOL, got);
+  }
+  if ((rc = check_extreme(c, root, "max_nonzero", p, pp_char_power_argmax_nonzero(p))) ||
+      (rc = check_extreme(c, root, "min_nonzero", p, pp_char_power_argmin_nonzero(p))))
+    return rc;
+  const pp_jv *z = pp_jv_get(root, "zero_power_uw");
+  if (z && p->w_min <= 0 && p->w_min + p->n_w > 0) {
+    double zv, t = pp_char_power_total(p, 0);
+    if ((rc = pp_jv_check_num(c, z, "zero_power_uw", 0, POWER_MAX_UW, &zv))) return rc;
+    if (fabs(zv - t) > POWER_SUM_RTOL * fabs(t))
+      return pp_jv_fail(c, z, "zero_power_uw", "expected power_uw.0 = %.17g, got %.17g", t, zv);
+  }
+  return PP_OK;
+}
+
+static int read_json(const char *text, size_t len, const char *path, pp_char_power *p, pp_err *e) {
+  pp_jv root;
+  int rc = pp_jv_parse_n(text, len, path, &root, e);
+  if (rc) return rc;
+  pp_jv_ctx c = {path, e};
+  rc = read_json_tree(&c, &root, p);
+  pp_jv_free(&root);
+  return rc;
 }
 
 int pp_char_power_read(const char *path, pp_char_power *p, pp_err *e) {
@@ -362,7 +461,7 @@ int pp_char_power_read(const char *path, pp_char_power *p, pp_err *e) {
   if (rc) return rc;
   const char *s = text;
   while (isspace((unsigned char)*s)) s++;
-  rc = *s == '{' ? read_json(text, path, p, e) : read_csv(text, path, p, e);
+  rc = *s == '{' ? read_json(text, len, path, p, e) : read_csv(text, path, p, e);
   free(text);
   if (!rc && !(p->leak_uw >= 0)) rc = pp_err_set(e, PP_EPARSE, path, 0, "leakage must be >= 0");
   return rc;

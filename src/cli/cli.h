@@ -4,6 +4,7 @@
 #ifndef PP_CLI_H
 #define PP_CLI_H
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
 #include "pp/util.h"

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "pp/characterize.h"
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 int pp_cli_fail(const char *cmd, const pp_err *e) {
   char buf[1200];
@@ -95,18 +96,7 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
   if (st) return st;
   pp_cli_assume_apply(*lib, s->output_load_ff, s->wire_cap_ff, s->wire_cap_per_fanout_ff);
   if (s->path) st = pp_netlist_read(s->path, *lib, s->top, nl, e);
-  else {
-    /* the generator writes a file; the netlist is read back like any other */
-    char tmp[] = "/tmp/powerprune-mac-XXXXXX";
-    int fd = mkstemp(tmp);
-    if (fd < 0) st = pp_err_set(e, PP_EIO, tmp, 0, "cannot create a temporary file");
-    else {
-      close(fd);
-      st = pp_mac_generate(&s->mo, *lib, tmp, e);
-      if (!st) st = pp_netlist_read(tmp, *lib, NULL, nl, e);
-      remove(tmp);
-    }
-  }
+  else st = pp_mac_build(&s->mo, *lib, nl, e);
   if (st) {
     pp_netlist_free(*nl);
     pp_lib_free(*lib);

@@ -14,6 +14,7 @@
 #include "opt.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static const char *USAGE =
     "usage: powerprune check power [options]\n"

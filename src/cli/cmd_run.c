@@ -121,6 +121,9 @@ int pp_cmd_run(int argc, char **argv) {
               "5000; quick 1000"),
       PP_OPT_INT("refine", &o.refine_retrains, 0, 64, "N", "bisection retrains per phase after a failed step",
                  .def = "3; quick 2"),
+      PP_OPT_INT("delay-starts", &o.delay_starts, 0, 8, "N",
+                 "run the delay phase from the kept power step and N-1 earlier ladder steps,\n"
+                 "keep the lowest estimated Optimized-HW power (1: the paper's way)"),
       POS_INT("candidates", &o.candidates, "N", "delay sets per threshold ranked by proxy accuracy", "6"),
       PP_OPT_FLAG("prune-global", &o.prune_global, "one magnitude threshold over all layers (default: each layer)"),
       POS_INT("epochs", &o.epochs, "N", "float training epochs", "10; resnet20/dwnet 30; quick 2"),

@@ -156,13 +156,13 @@ static int stage_train(flow_ctx *c, pp_err *e) {
     if (rc) return rc;
     pp_flow_opt(&os, "model_file", "%s", id);
   } else pp_flow_opt(&os, "epochs", "%d", c->epochs);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, "01-train", &os, &res, e);
   if (done < 0) return done;
   if (done) {
-    c->acc_float = pp_report_jv_num(&res, "accuracy_pct", NAN);
-    c->dec_float = pp_report_jv_num(&res, "decision_accuracy_pct", NAN);
-    pp_report_jv_free(&res);
+    c->acc_float = pp_jv_num(&res, "accuracy_pct", NAN);
+    c->dec_float = pp_jv_num(&res, "decision_accuracy_pct", NAN);
+    pp_jv_free(&res);
     return PP_OK;
   }
   double t0 = pp_now();
@@ -214,14 +214,14 @@ static int stage_quant(flow_ctx *c, const char *name, double sparsity, const cha
     pp_flow_opt(&os, "sparsity", "%.4f", sparsity);
     pp_flow_opt(&os, "pruning", "%s", c->o->prune_global ? "global" : "per layer");
   }
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
   if (done < 0) return done;
   if (done) {
-    *acc = pp_report_jv_num(&res, "accuracy_pct", NAN);
-    *dec = pp_report_jv_num(&res, "decision_accuracy_pct", NAN);
-    if (sp_out) *sp_out = pp_report_jv_num(&res, "sparsity", NAN);
-    pp_report_jv_free(&res);
+    *acc = pp_jv_num(&res, "accuracy_pct", NAN);
+    *dec = pp_jv_num(&res, "decision_accuracy_pct", NAN);
+    if (sp_out) *sp_out = pp_jv_num(&res, "sparsity", NAN);
+    pp_jv_free(&res);
     return isfinite(*dec) ? PP_OK : pp_err_set(e, PP_EPARSE, name, 0, "stage file has no decision accuracy");
   }
   double t0 = pp_now();
@@ -308,14 +308,14 @@ static int stage_prune(flow_ctx *c, pp_err *e) {
   pp_flow_opts_str os = {0};
   pp_flow_opt(&os, "sparsity", "%.4f", chosen);
   pp_flow_opt(&os, "auto", "%d", o->sparsity_auto);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, "03-prune", &os, &res, e);
   if (done < 0) return done;
   if (done) {
-    c->acc_pruned = pp_report_jv_num(&res, "accuracy_pct", NAN);
-    c->dec_pruned = pp_report_jv_num(&res, "decision_accuracy_pct", NAN);
-    c->sparsity = pp_report_jv_num(&res, "sparsity", NAN);
-    pp_report_jv_free(&res);
+    c->acc_pruned = pp_jv_num(&res, "accuracy_pct", NAN);
+    c->dec_pruned = pp_jv_num(&res, "decision_accuracy_pct", NAN);
+    c->sparsity = pp_jv_num(&res, "sparsity", NAN);
+    pp_jv_free(&res);
     return isfinite(c->dec_pruned) ? PP_OK : pp_err_set(e, PP_EPARSE, "03-prune", 0, "stage file has no decision accuracy");
   }
   double t0 = pp_now();
@@ -368,13 +368,13 @@ static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W
   pp_flow_opt(&os, "epochs", "%d", c->retrain_epochs);
   /* a step's key chains on the previous step checked, which is the one it starts from or a rejected sibling;
    * the options name everything the step depends on */
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
   if (done < 0) return done;
   if (done) {
-    *acc = pp_report_jv_num(&res, "decision_accuracy_pct", NAN);
-    step_test_put(c, tag, pp_report_jv_num(&res, "accuracy_pct", NAN));
-    pp_report_jv_free(&res);
+    *acc = pp_jv_num(&res, "decision_accuracy_pct", NAN);
+    step_test_put(c, tag, pp_jv_num(&res, "accuracy_pct", NAN));
+    pp_jv_free(&res);
     return isfinite(*acc) ? PP_OK : pp_err_set(e, PP_EPARSE, name, 0, "stage file has no decision accuracy");
   }
   double t0 = pp_now();

@@ -27,14 +27,14 @@ static void usage_json(pp_json *j, const char *key, const pp_est_usage *u) {
   pp_json_obj_end(j);
 }
 
-static int usage_read(const pp_report_jv *v, const char *key, pp_est_usage *u, pp_err *e) {
-  const pp_report_jv *o = pp_report_jv_get(v, key), *m = pp_report_jv_get(o, "mac_cycles");
+static int usage_read(const pp_jv *v, const char *key, pp_est_usage *u, pp_err *e) {
+  const pp_jv *o = pp_jv_get(v, key), *m = pp_jv_get(o, "mac_cycles");
   if (!o || !m || m->type != PP_JV_ARR || m->n != 255)
     return pp_err_set(e, PP_EPARSE, key, 0, "stage result lacks the array usage");
   memset(u, 0, sizeof *u);
-  u->rows = u->cols = (int)pp_report_jv_num(o, "array", 0);
-  u->cycles = pp_report_jv_num(o, "cycles", 0);
-  u->gated_pe_cycles = pp_report_jv_num(o, "gated_pe_cycles", 0);
+  u->rows = u->cols = (int)pp_jv_num(o, "array", 0);
+  u->cycles = pp_jv_num(o, "cycles", 0);
+  u->gated_pe_cycles = pp_jv_num(o, "gated_pe_cycles", 0);
   u->w_min = -127;
   u->n_w = 255;
   for (int i = 0; i < 255; i++) u->mac_cycles[i] = m->items[i].num;
@@ -59,17 +59,17 @@ static int stage_trace(flow_ctx *c, const char *name, const char *tag, int plots
   pp_flow_opt(&os, "images", "%d", c->trace_images);
   pp_flow_opt(&os, "array", "%d", c->array);
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)c->o->seed);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, name, &os, &res, e);
   if (done < 0) return done;
   if (done) {
     int rc = usage_read(&res, "usage", u, e);
     if (!rc && plots) {
-      const pp_report_jv *m = pp_report_jv_get(&res, "activation_mass");
+      const pp_jv *m = pp_jv_get(&res, "activation_mass");
       for (size_t i = 0; m && m->type == PP_JV_ARR && i < m->n && i < 256; i++) c->act_mass[i] = m->items[i].num;
       weight_saliency(u, c->usage_w);
     }
-    pp_report_jv_free(&res);
+    pp_jv_free(&res);
     return rc;
   }
   double t0 = pp_now();
@@ -157,13 +157,13 @@ static int stage_power(flow_ctx *c, pp_err *e) {
   if (rc) return rc;
   pp_flow_opt(&os, "transitions", "%d", c->transitions);
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)c->o->seed);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, "06-characterize", &os, &res, e);
   if (done < 0) return done;
   char p[4300];
   pp_flow_path(&c->L, "power.json", p, sizeof p);
   if (done) {
-    pp_report_jv_free(&res);
+    pp_jv_free(&res);
     return pp_char_power_read(p, &c->P, e);
   }
   double t0 = pp_now();
@@ -188,13 +188,13 @@ static int stage_timing(flow_ctx *c, pp_err *e) {
   int rc = mac_opts(c, &os, 1, e);
   if (rc) return rc;
   pp_flow_opt(&os, "tick_ps", "%g", c->tick_ps);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, "07-timing", &os, &res, e);
   if (done < 0) return done;
   char p[4300];
   pp_flow_path(&c->L, "delay.ppdelay", p, sizeof p);
   if (done) {
-    pp_report_jv_free(&res);
+    pp_jv_free(&res);
     return pp_char_delay_read(p, &c->D, e);
   }
   double t0 = pp_now();

@@ -185,7 +185,7 @@ static void stage_file(const pp_flow_ledger *l, const char *name, char *buf, siz
   snprintf(buf, n, "%s/stages/%s.json", l->dir, name);
 }
 
-int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_report_jv *result,
+int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_jv *result,
                         pp_err *e) {
   memset(result, 0, sizeof *result);
   if (opts->overflow) return pp_err_set(e, PP_EINTERNAL, "", 0, "stage %s: options too long", name);
@@ -199,31 +199,31 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
   if (l->force) return 0;
   struct stat sb;
   if (stat(path, &sb) != 0) return 0;
-  pp_report_jv v;
+  pp_jv v;
   pp_err e2;
   pp_err_clear(&e2);
-  if (pp_report_jv_load(path, &v, &e2)) {
+  if (pp_jv_load(path, &v, &e2)) {
     char buf[1200];
     pp_flow_log(l, "stage %s: cannot read %s (%s): running it again", name, path, pp_err_format(&e2, buf, sizeof buf));
     return 0;
   }
-  int ok = !strcmp(pp_report_jv_str(&v, "format", ""), PP_FLOW_STAGE_FORMAT) &&
-           !strcmp(pp_report_jv_str(&v, "stage", ""), name);
+  int ok = !strcmp(pp_jv_str(&v, "format", ""), PP_FLOW_STAGE_FORMAT) &&
+           !strcmp(pp_jv_str(&v, "stage", ""), name);
   if (!ok)
     pp_flow_log(l, "stage %s: %s is not a %s file of this stage: running it again", name, path, PP_FLOW_STAGE_FORMAT);
-  if (ok && strcmp(pp_report_jv_str(&v, "key", ""), want)) {
+  if (ok && strcmp(pp_jv_str(&v, "key", ""), want)) {
     pp_flow_log(l, "stage %s: options or an earlier stage changed since %s: running it again", name, path);
     ok = 0;
   }
   /* every file the stage made must still hold what it held then */
-  const pp_report_jv *files = pp_report_jv_get(&v, "files");
+  const pp_jv *files = pp_jv_get(&v, "files");
   if (ok && (!files || files->type != PP_JV_ARR)) ok = 0;
   for (size_t i = 0; ok && i < files->n; i++) {
-    const pp_report_jv *f = &files->items[i];
-    const char *rel = pp_report_jv_str(f, "name", "");
-    double want_bytes = pp_report_jv_num(f, "bytes", -1);
-    const char *want_crc = pp_report_jv_str(f, "crc32", "");
-    if (f->type != PP_JV_OBJ || !*rel || want_bytes < 0 || strlen(want_crc) != 8) {
+    const pp_jv *f = &files->items[i];
+    const char *rel = pp_jv_str(f, "name", "");
+    uint64_t want_bytes = 0; /* exact: a size is an integer, not a double */
+    const char *want_crc = pp_jv_str(f, "crc32", "");
+    if (f->type != PP_JV_OBJ || !*rel || pp_jv_uint64(f, "bytes", &want_bytes) || strlen(want_crc) != 8) {
       pp_flow_log(l, "stage %s: %s lists a file without its size and CRC: running it again", name, path);
       ok = 0;
       break;
@@ -239,25 +239,25 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
       break;
     }
     snprintf(got, sizeof got, "%08" PRIx32, crc);
-    if ((double)bytes != want_bytes || strcmp(got, want_crc)) {
+    if (bytes != want_bytes || strcmp(got, want_crc)) {
       pp_flow_log(l,
-                  "stage %s: %s changed since the stage made it (%" PRIu64 " bytes, CRC %s; recorded %.0f bytes, CRC %s): "
+                  "stage %s: %s changed since the stage made it (%" PRIu64 " bytes, CRC %s; recorded %" PRIu64 " bytes, CRC %s): "
                   "running it again",
                   name, fp, bytes, got, want_bytes, want_crc);
       ok = 0;
     }
   }
-  const pp_report_jv *res = pp_report_jv_get(&v, "result");
+  const pp_jv *res = pp_jv_get(&v, "result");
   if (ok && (!res || res->type != PP_JV_OBJ)) ok = 0;
   if (!ok) {
-    pp_report_jv_free(&v);
+    pp_jv_free(&v);
     return 0;
   }
   /* hand the result object over, free the rest */
   size_t k = (size_t)(res - v.items);
   *result = *res;
   memset(&v.items[k], 0, sizeof v.items[k]);
-  pp_report_jv_free(&v);
+  pp_jv_free(&v);
   l->nskipped++;
   pp_flow_log(l, "stage %s: done already (%s), skipped", name, path);
   (void)e;
@@ -269,11 +269,11 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
   /* the key was chained by pp_flow_stage_check: l->chain is this stage's key */
   char path[4400];
   stage_file(l, name, path, sizeof path);
-  pp_report_jv chk;
-  int rc = pp_report_jv_parse(result_json, name, &chk, e);
+  pp_jv chk;
+  int rc = pp_jv_parse(result_json, name, &chk, e);
   if (rc) return rc;
   int obj = chk.type == PP_JV_OBJ;
-  pp_report_jv_free(&chk);
+  pp_jv_free(&chk);
   if (!obj) return pp_err_set(e, PP_EINTERNAL, "", 0, "stage %s: result is not a JSON object", name);
   /* size and CRC of what the stage made, so that a rerun trusts content, not existence */
   int nf = 0;
@@ -331,7 +331,7 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
     pp_json_key(&j, "name");
     pp_json_str(&j, files[i]);
     pp_json_key(&j, "bytes");
-    pp_json_int(&j, (long long)sizes[i]);
+    pp_json_uint(&j, sizes[i]);
     pp_json_key(&j, "crc32");
     pp_json_str(&j, crc);
     pp_json_obj_end(&j);

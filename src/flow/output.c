@@ -345,9 +345,10 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   if (isfinite(c->rt.delay_threshold_ps)) kv(c, "delay_threshold_kept", "%.0f ps", c->rt.delay_threshold_ps);
   else kv(c, "delay_threshold_kept", "none (no delay step accepted)");
   kv(c, "kept_step", "%s", c->rt.best_tag[0] ? c->rt.best_tag : "none (pruned network)");
-  kv(c, "delay_phase_starts", "from each of the last %d accepted power steps; kept the lowest estimated Optimized-HW "
-     "power (%.2f mW, no retraining: pruned usage moved to the allowed values, scaled voltage), which started from %s",
-     o->delay_starts > 1 ? o->delay_starts : 1, c->rt.score / 1000, c->rt.delay_from_tag[0] ? c->rt.delay_from_tag : "the pruned network");
+  kv(c, "delay_phase_starts", "from the kept power step and up to %d earlier accepted ladder steps; kept the lowest "
+     "estimated Optimized-HW power (%.2f mW, no retraining: pruned usage moved to the allowed values, scaled voltage), "
+     "which started from %s",
+     o->delay_starts > 1 ? o->delay_starts - 1 : 0, c->rt.score / 1000, c->rt.delay_from_tag[0] ? c->rt.delay_from_tag : "the pruned network");
   kv(c, "float_accuracy", "%.2f%%", c->acc_float);
   kv(c, "clock", "%.1f ps", c->P.clock_ps);
   kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm.vth, c->vm.alpha,

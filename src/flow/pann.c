@@ -175,15 +175,15 @@ int flow_stage_pann(flow_ctx *c, pp_err *e) {
   pp_flow_opt(&os, "accum", "%s", g->cmp.accum == PP_PANN_SPLIT ? "split" : "signed");
   pp_flow_opt(&os, "bias_corr", "%d", g->cmp.bias_corr);
   pp_flow_opt(&os, "K_ref", "%d", g->cmp.K_ref);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&c->L, "21-pann", &os, &res, e);
   if (done < 0) {
     rc = done;
     goto out0;
   }
   if (done) {
-    rc = pp_report_pann_parse(pp_report_jv_get(&res, "pann"), &c->pann, "stages/21-pann.json", e);
-    pp_report_jv_free(&res);
+    rc = pp_report_pann_parse(pp_jv_get(&res, "pann"), &c->pann, "stages/21-pann.json", e);
+    pp_jv_free(&res);
     if (!rc && !c->pann.present) rc = pp_err_set(e, PP_EPARSE, "stages/21-pann.json", 0, "stage result has no points");
     goto out0;
   }

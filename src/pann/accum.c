@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pann_internal.h"
 
@@ -107,14 +106,7 @@ int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_da
   mo.p_bits = o->acc_bits;
   mo.adder = o->adder_arch;
   mo.part = PP_MAC_ADDER;
-  const char *tmp = getenv("TMPDIR");
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/pp_pann_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!st && !mkdtemp(dir)) st = pp_err_set(e, PP_EIO, dir, 0, "cannot create a temporary directory");
-  else if (!st) {
-    st = pann_part_build(lib, &mo, dir, ports, 2, &p, e);
-    rmdir(dir);
-  }
+  if (!st) st = pann_part_build(lib, &mo, ports, 2, &p, e);
   /* the streams of all layers, per accumulator; each layer's share of the
    * simulated transitions follows its share of the stream */
   long total[3] = {0, 0, 0};

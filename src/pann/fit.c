@@ -1,5 +1,5 @@
 /* pann/fit: fits the bit-flip models to the gate-level simulator. For each
- * width the MAC parts are generated (pp_mac_generate), read back, and the
+ * width the MAC parts are built in memory (pp_mac_build), and the
  * timed event engine gives the energy of every transition of a stream; the
  * same stream's flip features go into the least-squares fit. Streams mix
  * uniform random operands, weight-stationary runs with ReLU-like zero
@@ -9,10 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/pann.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 #include "pann_internal.h"
 
 void pann_part_free(part *p) {
@@ -22,14 +23,10 @@ void pann_part_free(part *p) {
   memset(p, 0, sizeof *p);
 }
 
-int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *dir, const char *const *ports, int nports,
-                      part *p, pp_err *e) {
+int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *const *ports, int nports, part *p,
+                    pp_err *e) {
   memset(p, 0, sizeof *p);
-  char path[512];
-  snprintf(path, sizeof path, "%s/part_%d_%d_%d_%d.v", dir, mo->part, mo->w_bits, mo->a_bits, mo->p_bits);
-  int st = pp_mac_generate(mo, lib, path, e);
-  if (!st) st = pp_netlist_read(path, lib, NULL, &p->nl, e);
-  unlink(path);
+  int st = pp_mac_build(mo, lib, &p->nl, e);
   if (st) return st;
   pp_sim_opts so;
   pp_sim_opts_default(&so);
@@ -58,6 +55,7 @@ int pann_part_stream(part *p, const int64_t *vals, long n, double *E, pp_err *e)
     free(b);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
   }
+  // NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): callers pass n x p->nports values
   for (int k = 0; k < p->nports; k++) pp_sim_bits_set_port(p->sm, a, p->port[k], vals[k]);
   for (long t = 1; t < n; t++) {
     for (int k = 0; k < p->nports; k++) pp_sim_bits_set_port(p->sm, b, p->port[k], vals[t * p->nports + k]);
@@ -176,7 +174,7 @@ static void acc_stream(pp_rng *r, int in_bits, int B, int64_t xmax, int pann_rep
   }
 }
 
-static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, const char *dir, pp_rng *r,
+static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, pp_rng *r,
                     pp_pann_mult_model *mm, double **gX, double **gy, long *gn, double *mean_random, pp_err *e) {
   pp_mac_opts mo;
   pp_mac_opts_default(&mo);
@@ -186,7 +184,7 @@ static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, const c
   mo.part = PP_MAC_MULT;
   part p;
   const char *ports[2] = {"w", "a"};
-  int st = pann_part_build(lib, &mo, dir, ports, 2, &p, e);
+  int st = pann_part_build(lib, &mo, ports, 2, &p, e);
   if (st) return st;
   long n = o->samples + 1;
   int64_t *v = malloc(sizeof(int64_t) * 2 * (size_t)n);
@@ -236,7 +234,7 @@ out:
 
 /* Fits an accumulator model on the adder part (w_bits, a_bits) -> addend of
  * w_bits + a_bits bits. pann: PANN-style repeated unsigned addends of xbits. */
-static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab, int xbits, int pann, const char *dir,
+static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab, int xbits, int pann,
                    pp_rng *r, pp_pann_acc_model *am, pp_err *e) {
   pp_mac_opts mo;
   pp_mac_opts_default(&mo);
@@ -248,7 +246,7 @@ static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab,
   mo.part = PP_MAC_ADDER;
   part p;
   const char *ports[2] = {"prod", "p"};
-  int st = pann_part_build(lib, &mo, dir, ports, 2, &p, e);
+  int st = pann_part_build(lib, &mo, ports, 2, &p, e);
   if (st) return st;
   int in_bits = wb + ab;
   long n = o->samples + 1;
@@ -307,10 +305,6 @@ int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw,
   memset(pw, 0, sizeof *pw);
   memset(cl, 0, sizeof *cl);
   pw->acc_bits = o->acc_bits;
-  const char *tmp = getenv("TMPDIR");
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/pp_pann_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir)) return pp_err_set(e, PP_EIO, dir, 0, "cannot create a temporary directory");
   pp_rng r;
   pp_rng_seed(&r, o->seed);
   double *gX = NULL, *gy = NULL;
@@ -318,11 +312,11 @@ int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw,
   int st = PP_OK;
   for (int b = o->min_bits; b <= o->max_bits; b++) {
     int i = b - 2;
-    if ((st = fit_mult(lib, o, b, dir, &r, &pw->mult[i], &gX, &gy, &gn, &cl->mult_random_fj[i], e))) break;
-    if ((st = fit_acc(lib, o, b, b, 2 * b, 0, dir, &r, &pw->acc[i], e))) break;
+    if ((st = fit_mult(lib, o, b, &r, &pw->mult[i], &gX, &gy, &gn, &cl->mult_random_fj[i], e))) break;
+    if ((st = fit_acc(lib, o, b, b, 2 * b, 0, &r, &pw->acc[i], e))) break;
     int wb, ab;
     pann_adder_widths(b, &wb, &ab);
-    if ((st = fit_acc(lib, o, wb, ab, b, 1, dir, &r, &pw->add[i], e))) break;
+    if ((st = fit_acc(lib, o, wb, ab, b, 1, &r, &pw->add[i], e))) break;
     pw->have[i] = 1;
   }
   if (!st && gn > 2) {
@@ -335,7 +329,6 @@ int pp_pann_fit(const pp_lib *lib, const pp_pann_fit_opts *o, pp_pann_power *pw,
   }
   free(gX);
   free(gy);
-  rmdir(dir);
   if (st) return st;
   /* claims from the fitted models and the direct random-stream means */
   double bw[7], mr[7], ea[7];

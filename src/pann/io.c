@@ -1,12 +1,15 @@
 /* pann/io: the fitted power models as JSON (written by `powerprune pann fit`)
- * and read back, so that quantize/compare can reuse one fit. The reader is a
- * small JSON parser for this file's shape; errors name the file and line. */
-#include <ctype.h>
-#include <math.h>
+ * and read back, so that quantize/compare can reuse one fit. The reader checks
+ * the file against its schema (types, integer widths, finite coefficients,
+ * non-negative leakage) on util's JSON reader; errors name the file, the
+ * line:column and the member's path. */
+#include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pp/pann.h"
+#include "pp/util_json.h"
 
 #define PANN_POWER_FORMAT "powerprune-pann-power/1"
 
@@ -127,267 +130,109 @@ void pp_pann_power_json(pp_json *j, const pp_pann_power *pw, const pp_pann_claim
   pp_json_obj_end(j);
 }
 
-/* ---- a small JSON reader ------------------------------------------------------- */
-enum { JV_NULL, JV_NUM, JV_STR, JV_ARR, JV_OBJ, JV_BOOL };
-typedef struct jv {
-  int type;
-  double num;
-  char *str;
-  struct jv *items; /* arrays/objects */
-  char **keys;      /* objects */
-  int n;
-  int line;
-} jv;
+/* ---- the reader (util's JSON reader, checked against this file's schema) --- */
 
-typedef struct jp {
-  const char *s, *file;
-  int line, depth;
-  pp_err *e;
-} jp;
-
-static void jv_free(jv *v) {
-  for (int i = 0; i < v->n; i++) {
-    jv_free(&v->items[i]);
-    if (v->keys) free(v->keys[i]);
-  }
-  free(v->items);
-  free(v->keys);
-  free(v->str);
-}
-
-static void ws(jp *p) {
-  while (*p->s && isspace((unsigned char)*p->s)) {
-    if (*p->s == '\n') p->line++;
-    p->s++;
-  }
-}
-
-static int jerr(jp *p, const char *what) {
-  return pp_err_set(p->e, PP_EPARSE, p->file, p->line, "expected %s", what);
-}
-
-static int parse_str(jp *p, char **out) {
-  if (*p->s != '"') return jerr(p, "a string");
-  p->s++;
-  size_t cap = 16, n = 0;
-  char *b = malloc(cap);
-  if (!b) return PP_ENOMEM;
-  while (*p->s && *p->s != '"') {
-    char c = *p->s++;
-    if (c == '\\') {
-      c = *p->s++;
-      if (c == 'n') c = '\n';
-      else if (c == 't') c = '\t';
-      else if (c == 'u') { /* keep it simple: non-ASCII escapes become '?' */
-        for (int i = 0; i < 4 && *p->s; i++) p->s++;
-        c = '?';
-      } else if (!c) break;
-    }
-    if (n + 2 > cap) {
-      char *nb = realloc(b, cap *= 2);
-      if (!nb) {
-        free(b);
-        return PP_ENOMEM;
-      }
-      b = nb;
-    }
-    b[n++] = c;
-  }
-  if (*p->s != '"') {
-    free(b);
-    return jerr(p, "a closing '\"'");
-  }
-  p->s++;
-  b[n] = 0;
-  *out = b;
-  return PP_OK;
-}
-
-static int parse_val(jp *p, jv *v) {
-  memset(v, 0, sizeof *v);
-  ws(p);
-  v->line = p->line;
-  if (++p->depth > 64) return jerr(p, "less nesting");
-  int st = PP_OK;
-  char c = *p->s;
-  if (c == '{' || c == '[') {
-    int obj = c == '{';
-    v->type = obj ? JV_OBJ : JV_ARR;
-    p->s++;
-    ws(p);
-    if (*p->s == (obj ? '}' : ']')) {
-      p->s++;
-      p->depth--;
-      return PP_OK;
-    }
-    int cap = 0;
-    for (;;) {
-      if (v->n == cap) {
-        cap = cap ? 2 * cap : 8;
-        jv *ni = realloc(v->items, sizeof(jv) * (size_t)cap);
-        if (!ni) return PP_ENOMEM;
-        v->items = ni;
-        if (obj) {
-          char **nk = realloc(v->keys, sizeof(char *) * (size_t)cap);
-          if (!nk) return PP_ENOMEM;
-          v->keys = nk;
-        }
-      }
-      ws(p);
-      if (obj) {
-        char *k;
-        if ((st = parse_str(p, &k))) return st;
-        v->keys[v->n] = k;
-        ws(p);
-        if (*p->s != ':') {
-          memset(&v->items[v->n], 0, sizeof(jv));
-          v->n++;
-          return jerr(p, "':' after an object key");
-        }
-        p->s++;
-      }
-      st = parse_val(p, &v->items[v->n]);
-      v->n++;
-      if (st) return st;
-      ws(p);
-      if (*p->s == ',') {
-        p->s++;
-        continue;
-      }
-      if (*p->s == (obj ? '}' : ']')) {
-        p->s++;
-        break;
-      }
-      return jerr(p, obj ? "',' or '}'" : "',' or ']'");
-    }
-  } else if (c == '"') {
-    v->type = JV_STR;
-    st = parse_str(p, &v->str);
-  } else if (!strncmp(p->s, "null", 4)) {
-    v->type = JV_NULL;
-    v->num = NAN;
-    p->s += 4;
-  } else if (!strncmp(p->s, "true", 4) || !strncmp(p->s, "false", 5)) {
-    v->type = JV_BOOL;
-    v->num = *p->s == 't';
-    p->s += *p->s == 't' ? 4 : 5;
-  } else {
-    char *end;
-    v->type = JV_NUM;
-    v->num = strtod(p->s, &end);
-    if (end == p->s) return jerr(p, "a JSON value");
-    p->s = end;
-  }
-  p->depth--;
-  return st;
-}
-
-static const jv *get(const jv *o, const char *k) {
-  if (!o || o->type != JV_OBJ) return NULL;
-  for (int i = 0; i < o->n; i++)
-    if (!strcmp(o->keys[i], k)) return &o->items[i];
-  return NULL;
-}
-
-static int need_num(const jv *o, const char *k, double *out, const char *file, pp_err *e) {
-  const jv *v = get(o, k);
-  if (!v || (v->type != JV_NUM && v->type != JV_NULL))
-    return pp_err_set(e, PP_EPARSE, file, o ? o->line : 0, "expected a number \"%s\"", k);
-  *out = v->num;
-  return PP_OK;
-}
-
-static int need_coefs(const jv *o, double *c, int n, const char *file, pp_err *e) {
-  const jv *a = get(o, "c");
-  if (!a || a->type != JV_ARR || a->n != n)
-    return pp_err_set(e, PP_EPARSE, file, o ? o->line : 0, "expected \"c\": an array of %d coefficients", n);
-  for (int i = 0; i < n; i++) {
-    if (a->items[i].type != JV_NUM) return pp_err_set(e, PP_EPARSE, file, a->items[i].line, "expected a number");
-    c[i] = a->items[i].num;
-  }
-  return PP_OK;
-}
-
-static int read_stats(const jv *o, const char *key, pp_pann_fit_stats *s, const char *file, pp_err *e) {
-  const jv *v = get(o, key);
+static int read_stats(const pp_jv_ctx *c, const pp_jv *o, const char *at, const char *key, pp_pann_fit_stats *s) {
+  const pp_jv *v;
+  char p[160];
   memset(s, 0, sizeof *s);
-  if (!v) return PP_OK; /* optional */
-  double n = 0;
-  int st = need_num(v, "n", &n, file, e);
-  if (!st) st = need_num(v, "r2", &s->r2, file, e);
-  if (!st) st = need_num(v, "mean_rel_err", &s->mean_rel_err, file, e);
-  if (!st) st = need_num(v, "rmse_fj", &s->rmse, file, e);
-  if (!st) st = need_num(v, "mean_meas_fj", &s->mean_meas, file, e);
-  if (!st) st = need_num(v, "mean_pred_fj", &s->mean_pred, file, e);
-  if (!st) st = need_num(v, "mean_err_rel", &s->mean_err_rel, file, e);
+  int st = pp_jv_want(c, o, at, key, PP_JV_OPTIONAL, PP_JV_OBJ, &v);
+  if (st || !v) return st; /* optional */
+  snprintf(p, sizeof p, "%s.%s", at, key);
+  int64_t n = 0;
+  const int f = PP_JV_NULLABLE; /* NaN statistics (no samples) are written as null */
+  if ((st = pp_jv_want_int(c, v, p, "n", 0, 0, INT32_MAX, &n)) ||
+      (st = pp_jv_want_num(c, v, p, "r2", f, -DBL_MAX, DBL_MAX, &s->r2)) ||
+      (st = pp_jv_want_num(c, v, p, "mean_rel_err", f, -DBL_MAX, DBL_MAX, &s->mean_rel_err)) ||
+      (st = pp_jv_want_num(c, v, p, "rmse_fj", f, 0, DBL_MAX, &s->rmse)) ||
+      (st = pp_jv_want_num(c, v, p, "mean_meas_fj", f, -DBL_MAX, DBL_MAX, &s->mean_meas)) ||
+      (st = pp_jv_want_num(c, v, p, "mean_pred_fj", f, -DBL_MAX, DBL_MAX, &s->mean_pred)) ||
+      (st = pp_jv_want_num(c, v, p, "mean_err_rel", f, -DBL_MAX, DBL_MAX, &s->mean_err_rel)))
+    return st;
   s->n = (long)n;
+  return PP_OK;
+}
+
+static int read_coefs(const pp_jv_ctx *c, const pp_jv *o, const char *at, double *out, int n) {
+  const pp_jv *a;
+  char p[160];
+  snprintf(p, sizeof p, "%s.c", at);
+  int st = pp_jv_want(c, o, at, "c", PP_JV_OPTIONAL, PP_JV_ARR, &a);
+  if (st) return st;
+  if (!a) return pp_jv_fail(c, o, p, "missing; expected an array of %d coefficients", n);
+  if (a->n != (size_t)n) return pp_jv_fail(c, a, p, "expected an array of %d coefficients, got %zu", n, a->n);
+  for (int i = 0; i < n && !st; i++) {
+    snprintf(p, sizeof p, "%s.c[%d]", at, i);
+    st = pp_jv_check_num(c, &a->items[i], p, -DBL_MAX, DBL_MAX, &out[i]);
+  }
   return st;
 }
 
-static int read_acc(const jv *w, const char *key, pp_pann_acc_model *a, const char *file, pp_err *e) {
-  const jv *o = get(w, key);
-  if (!o || o->type != JV_OBJ) return pp_err_set(e, PP_EPARSE, file, w->line, "expected an object \"%s\"", key);
-  double ib, ab;
-  int st = need_num(o, "in_bits", &ib, file, e);
-  if (!st) st = need_num(o, "acc_bits", &ab, file, e);
-  if (!st) st = need_coefs(o, a->c, PP_PANN_ACC_NF, file, e);
-  if (!st) st = need_num(o, "leak_nw", &a->leak_nw, file, e);
-  if (!st) st = read_stats(o, "fit", &a->fit, file, e);
-  if (!st) st = read_stats(o, "check", &a->check, file, e);
+static int read_acc(const pp_jv_ctx *c, const pp_jv *w, const char *at, const char *key, pp_pann_acc_model *a) {
+  const pp_jv *o;
+  char p[160];
+  int64_t ib = 0, ab = 0;
+  int st = pp_jv_want(c, w, at, key, 0, PP_JV_OBJ, &o);
   if (st) return st;
-  if (ib < 2 || ib > 40 || ab < 2 || ab > 62 || ib > ab)
-    return pp_err_set(e, PP_EPARSE, file, o->line, "expected 2 <= in_bits <= acc_bits <= 62");
+  snprintf(p, sizeof p, "%s.%s", at, key);
+  if ((st = pp_jv_want_int(c, o, p, "in_bits", 0, 2, 40, &ib)) ||
+      (st = pp_jv_want_int(c, o, p, "acc_bits", 0, 2, 62, &ab)) ||
+      (st = read_coefs(c, o, p, a->c, PP_PANN_ACC_NF)) ||
+      (st = pp_jv_want_num(c, o, p, "leak_nw", 0, 0, DBL_MAX, &a->leak_nw)) ||
+      (st = read_stats(c, o, p, "fit", &a->fit)) || (st = read_stats(c, o, p, "check", &a->check)))
+    return st;
+  if (ib > ab) return pp_jv_fail(c, o, p, "expected in_bits <= acc_bits, got %lld > %lld", (long long)ib, (long long)ab);
   a->in_bits = (int)ib;
   a->acc_bits = (int)ab;
   return PP_OK;
 }
 
+static int read_width(const pp_jv_ctx *c, const pp_jv *w, const char *at, pp_pann_power *pw) {
+  const pp_jv *m;
+  char p[160];
+  int64_t b = 0, wb = 0, abb = 0;
+  int st = pp_jv_want_int(c, w, at, "bits", 0, 2, 8, &b);
+  if (st) return st;
+  int k = (int)b - 2;
+  if (pw->have[k]) return pp_jv_fail(c, w, at, "bits %d listed twice; expected each width once", (int)b);
+  if ((st = pp_jv_want(c, w, at, "mult", 0, PP_JV_OBJ, &m))) return st;
+  snprintf(p, sizeof p, "%s.mult", at);
+  if ((st = pp_jv_want_int(c, m, p, "w_bits", 0, 1, 32, &wb)) || (st = pp_jv_want_int(c, m, p, "a_bits", 0, 1, 32, &abb)) ||
+      (st = read_coefs(c, m, p, pw->mult[k].c, PP_PANN_MULT_NF)) ||
+      (st = pp_jv_want_num(c, m, p, "leak_nw", 0, 0, DBL_MAX, &pw->mult[k].leak_nw)) ||
+      (st = read_stats(c, m, p, "fit", &pw->mult[k].fit)) || (st = read_stats(c, m, p, "check", &pw->mult[k].check)))
+    return st;
+  pw->mult[k].w_bits = (int)wb;
+  pw->mult[k].a_bits = (int)abb;
+  if ((st = read_acc(c, w, at, "acc", &pw->acc[k])) || (st = read_acc(c, w, at, "add", &pw->add[k]))) return st;
+  pw->have[k] = 1;
+  return PP_OK;
+}
+
 int pp_pann_power_parse(const char *text, const char *file, pp_pann_power *pw, pp_err *e) {
   memset(pw, 0, sizeof *pw);
-  jp p = {text, file, 1, 0, e};
-  jv root;
-  int st = parse_val(&p, &root);
-  if (st) {
-    jv_free(&root);
-    if (st == PP_ENOMEM) return pp_err_set(e, PP_ENOMEM, file, 0, "out of memory");
-    return st;
-  }
-  const jv *f = get(&root, "format");
-  const jv *ws_ = get(&root, "widths");
-  double ab = 0;
-  if (!f || f->type != JV_STR || strcmp(f->str, PANN_POWER_FORMAT)) {
-    st = pp_err_set(e, PP_EPARSE, file, root.line, "expected \"format\": \"%s\"", PANN_POWER_FORMAT);
-  } else if (!ws_ || ws_->type != JV_ARR) {
-    st = pp_err_set(e, PP_EPARSE, file, root.line, "expected \"widths\": an array");
-  } else if (!(st = need_num(&root, "acc_bits", &ab, file, e))) {
+  pp_jv root;
+  int st = pp_jv_parse(text, file, &root, e);
+  if (st) return st;
+  pp_jv_ctx c = {file, e};
+  const char *fmt = NULL;
+  const pp_jv *ws;
+  int64_t ab = 0;
+  if (!(st = pp_jv_want_str(&c, &root, "", "format", 0, &fmt)) && strcmp(fmt, PANN_POWER_FORMAT))
+    st = pp_jv_fail(&c, pp_jv_get(&root, "format"), "format", "expected \"%s\", got \"%s\"", PANN_POWER_FORMAT, fmt);
+  if (!st) st = pp_jv_want(&c, &root, "", "widths", 0, PP_JV_ARR, &ws);
+  if (!st) st = pp_jv_want_int(&c, &root, "", "acc_bits", 0, 2, 62, &ab);
+  if (!st) {
     pw->acc_bits = (int)ab;
-    for (int i = 0; i < ws_->n && !st; i++) {
-      const jv *w = &ws_->items[i];
-      double b;
-      if ((st = need_num(w, "bits", &b, file, e))) break;
-      if (b < 2 || b > 8 || b != floor(b)) {
-        st = pp_err_set(e, PP_EPARSE, file, w->line, "expected \"bits\" in 2..8");
-        break;
-      }
-      int k = (int)b - 2;
-      const jv *m = get(w, "mult");
-      if (!m || m->type != JV_OBJ) {
-        st = pp_err_set(e, PP_EPARSE, file, w->line, "expected an object \"mult\"");
-        break;
-      }
-      double wb, abb;
-      if ((st = need_num(m, "w_bits", &wb, file, e)) || (st = need_num(m, "a_bits", &abb, file, e)) ||
-          (st = need_coefs(m, pw->mult[k].c, PP_PANN_MULT_NF, file, e)) ||
-          (st = need_num(m, "leak_nw", &pw->mult[k].leak_nw, file, e)) ||
-          (st = read_stats(m, "fit", &pw->mult[k].fit, file, e)) || (st = read_stats(m, "check", &pw->mult[k].check, file, e)))
-        break;
-      pw->mult[k].w_bits = (int)wb;
-      pw->mult[k].a_bits = (int)abb;
-      if ((st = read_acc(w, "acc", &pw->acc[k], file, e)) || (st = read_acc(w, "add", &pw->add[k], file, e))) break;
-      pw->have[k] = 1;
+    for (size_t i = 0; i < ws->n && !st; i++) {
+      char at[32];
+      snprintf(at, sizeof at, "widths[%zu]", i);
+      if (ws->items[i].type != PP_JV_OBJ) st = pp_jv_fail(&c, &ws->items[i], at, "expected an object");
+      else st = read_width(&c, &ws->items[i], at, pw);
     }
   }
-  jv_free(&root);
+  pp_jv_free(&root);
+  if (st) memset(pw, 0, sizeof *pw);
   return st;
 }
 

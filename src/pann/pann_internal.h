@@ -14,10 +14,10 @@ typedef struct part {
   int nports;
 } part;
 
-/* Generates the part mo in dir (file removed after reading), builds the
- * simulation model and finds the named input ports. */
-int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *dir, const char *const *ports, int nports,
-                    part *p, pp_err *e);
+/* Builds the part mo (pp_mac_build), its simulation model, and finds the
+ * named input ports. */
+int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *const *ports, int nports, part *p,
+                    pp_err *e);
 void pann_part_free(part *p);
 /* Energies (fJ) of the n-1 transitions of a stream of input vectors (n x nports). */
 int pann_part_stream(part *p, const int64_t *vals, long n, double *E, pp_err *e);

@@ -102,41 +102,41 @@ void pp_report_pann_json(pp_json *j, const pp_report_pann *s) {
 }
 
 /* A width or count: null (not a fixed width) reads as 0, nonsense as -1 (validation rejects it). */
-static int jv_count(const pp_report_jv *q, const char *key) {
-  double v = pp_report_jv_num(q, key, 0);
+static int jv_count(const pp_jv *q, const char *key) {
+  double v = pp_jv_num(q, key, 0);
   if (isnan(v)) return 0;
   return v >= 0 && v <= 1e9 ? (int)v : -1;
 }
 
-int pp_report_pann_parse(const pp_report_jv *s, pp_report_pann *d, const char *name, pp_err *e) {
+int pp_report_pann_parse(const pp_jv *s, pp_report_pann *d, const char *name, pp_err *e) {
   memset(d, 0, sizeof *d);
   if (!s || s->type == PP_JV_NULL) return PP_OK; /* a run without the comparison */
-  const char *fmt = pp_report_jv_str(s, "format", "");
+  const char *fmt = pp_jv_str(s, "format", "");
   if (s->type != PP_JV_OBJ || strcmp(fmt, PP_REPORT_PANN_FORMAT))
     return pp_err_set(e, PP_EPARSE, name, 0, "pann section: format is \"%s\", expected \"%s\"", fmt,
                       PP_REPORT_PANN_FORMAT);
-  report_copy(d->models, sizeof d->models, pp_report_jv_str(s, "models", ""));
-  report_copy(d->accum, sizeof d->accum, pp_report_jv_str(s, "accumulation", ""));
-  report_copy(d->figure, sizeof d->figure, pp_report_jv_str(s, "figure", ""));
-  d->float_acc = pp_report_jv_num(s, "float_acc_pct", NAN);
+  report_copy(d->models, sizeof d->models, pp_jv_str(s, "models", ""));
+  report_copy(d->accum, sizeof d->accum, pp_jv_str(s, "accumulation", ""));
+  report_copy(d->figure, sizeof d->figure, pp_jv_str(s, "figure", ""));
+  d->float_acc = pp_jv_num(s, "float_acc_pct", NAN);
   d->test_images = jv_count(s, "test_images");
   d->energy_images = jv_count(s, "energy_images");
-  const pp_report_jv *a = pp_report_jv_get(s, "points");
+  const pp_jv *a = pp_jv_get(s, "points");
   if (!a || a->type != PP_JV_ARR)
     return pp_err_set(e, PP_EPARSE, name, 0, "pann section: \"points\" is missing or not an array");
   for (size_t i = 0; i < a->n; i++) {
-    const pp_report_jv *q = &a->items[i];
+    const pp_jv *q = &a->items[i];
     pp_report_pann_point p;
     memset(&p, 0, sizeof p);
-    report_copy(p.method, sizeof p.method, pp_report_jv_str(q, "method", ""));
+    report_copy(p.method, sizeof p.method, pp_jv_str(q, "method", ""));
     p.budget_bits = jv_count(q, "budget_bits");
     p.w_bits = jv_count(q, "w_bits");
     p.a_bits = jv_count(q, "a_bits");
-    p.R = pp_report_jv_num(q, "R", NAN);
+    p.R = pp_jv_num(q, "R", NAN);
     /* "budget_fj": summary.json files written before the names followed pann_compare.csv */
-    p.budget_fj = pp_report_jv_num(q, "budget_fj_per_mac", pp_report_jv_num(q, "budget_fj", NAN));
-    p.power_fj = pp_report_jv_num(q, "energy_fj_per_mac", NAN);
-    p.acc = pp_report_jv_num(q, "accuracy_pct", NAN);
+    p.budget_fj = pp_jv_num(q, "budget_fj_per_mac", pp_jv_num(q, "budget_fj", NAN));
+    p.power_fj = pp_jv_num(q, "energy_fj_per_mac", NAN);
+    p.acc = pp_jv_num(q, "accuracy_pct", NAN);
     int rc = pp_report_pann_add(d, &p, e);
     if (rc) return rc;
   }

@@ -634,71 +634,71 @@ void pp_report_remove_all(const char *dir) {
 }
 
 /* ---- reading summary.json back --------------------------------------------------- */
-static void read_hw(const pp_report_jv *v, const char *name, pp_report_hw *h) {
-  const pp_report_jv *o = pp_report_jv_get(v, name);
-  h->orig_mw = pp_report_jv_num(o, "orig_mw", NAN);
-  h->pruned_mw = pp_report_jv_num(o, "pruned_mw", NAN);
-  h->prop_nv_mw = pp_report_jv_num(o, "prop_nominal_voltage_mw", NAN);
-  h->prop_mw = pp_report_jv_num(o, "prop_mw", NAN);
+static void read_hw(const pp_jv *v, const char *name, pp_report_hw *h) {
+  const pp_jv *o = pp_jv_get(v, name);
+  h->orig_mw = pp_jv_num(o, "orig_mw", NAN);
+  h->pruned_mw = pp_jv_num(o, "pruned_mw", NAN);
+  h->prop_nv_mw = pp_jv_num(o, "prop_nominal_voltage_mw", NAN);
+  h->prop_mw = pp_jv_num(o, "prop_mw", NAN);
 }
 
 int pp_report_load(const char *path, pp_report *r, pp_err *e) {
-  pp_report_jv v;
-  int rc = pp_report_jv_load(path, &v, e);
+  pp_jv v;
+  int rc = pp_jv_load(path, &v, e);
   if (rc) return rc;
   pp_report_init(r);
-  const char *fmt = pp_report_jv_str(&v, "format", "");
+  const char *fmt = pp_jv_str(&v, "format", "");
   if (strcmp(fmt, PP_REPORT_FORMAT)) {
     rc = pp_err_set(e, PP_EPARSE, path, 0, "format is \"%s\", expected \"%s\"", fmt, PP_REPORT_FORMAT);
     goto out;
   }
-  report_copy(r->network, sizeof r->network, pp_report_jv_str(&v, "network", ""));
-  report_copy(r->dataset, sizeof r->dataset, pp_report_jv_str(&v, "dataset", ""));
-  r->acc_orig = pp_report_jv_num(&v, "accuracy_pct.orig", NAN);
-  r->acc_pruned = pp_report_jv_num(&v, "accuracy_pct.pruned", NAN);
-  r->acc_prop = pp_report_jv_num(&v, "accuracy_pct.prop", NAN);
+  report_copy(r->network, sizeof r->network, pp_jv_str(&v, "network", ""));
+  report_copy(r->dataset, sizeof r->dataset, pp_jv_str(&v, "dataset", ""));
+  r->acc_orig = pp_jv_num(&v, "accuracy_pct.orig", NAN);
+  r->acc_pruned = pp_jv_num(&v, "accuracy_pct.pruned", NAN);
+  r->acc_prop = pp_jv_num(&v, "accuracy_pct.prop", NAN);
   read_hw(&v, "standard_hw", &r->std);
   read_hw(&v, "optimized_hw", &r->opt);
-  r->n_weights = (int)pp_report_jv_num(&v, "selected.weights", 0);
-  r->n_acts = (int)pp_report_jv_num(&v, "selected.activations", 0);
-  report_copy(r->weights_file, sizeof r->weights_file, pp_report_jv_str(&v, "selected.weights_file", ""));
-  report_copy(r->acts_file, sizeof r->acts_file, pp_report_jv_str(&v, "selected.activations_file", ""));
-  r->max_delay_orig_ps = pp_report_jv_num(&v, "delay_ps.orig", NAN);
-  r->max_delay_prop_ps = pp_report_jv_num(&v, "delay_ps.prop", NAN);
-  r->v_nominal = pp_report_jv_num(&v, "voltage.nominal_v", NAN);
-  r->v_scaled = pp_report_jv_num(&v, "voltage.scaled_v", NAN);
-  r->sparsity = pp_report_jv_num(&v, "sparsity", NAN);
-  r->seconds = pp_report_jv_num(&v, "seconds", NAN);
-  r->decision_images = (int)pp_report_jv_num(&v, "decision_images", 0);
-  r->budget_pts = pp_report_jv_num(&v, "budget_points.total", NAN);
-  r->spent_pruning = pp_report_jv_num(&v, "budget_points.pruning", NAN);
-  r->spent_power = pp_report_jv_num(&v, "budget_points.power_phase", NAN);
-  r->spent_delay = pp_report_jv_num(&v, "budget_points.delay_phase", NAN);
-  r->accepted_steps = (int)pp_report_jv_num(&v, "accepted_steps", -1);
-  report_copy(r->headline, sizeof r->headline, pp_report_jv_str(&v, "headline", ""));
-  const pp_report_jv *a = pp_report_jv_get(&v, "steps");
+  r->n_weights = (int)pp_jv_num(&v, "selected.weights", 0);
+  r->n_acts = (int)pp_jv_num(&v, "selected.activations", 0);
+  report_copy(r->weights_file, sizeof r->weights_file, pp_jv_str(&v, "selected.weights_file", ""));
+  report_copy(r->acts_file, sizeof r->acts_file, pp_jv_str(&v, "selected.activations_file", ""));
+  r->max_delay_orig_ps = pp_jv_num(&v, "delay_ps.orig", NAN);
+  r->max_delay_prop_ps = pp_jv_num(&v, "delay_ps.prop", NAN);
+  r->v_nominal = pp_jv_num(&v, "voltage.nominal_v", NAN);
+  r->v_scaled = pp_jv_num(&v, "voltage.scaled_v", NAN);
+  r->sparsity = pp_jv_num(&v, "sparsity", NAN);
+  r->seconds = pp_jv_num(&v, "seconds", NAN);
+  r->decision_images = (int)pp_jv_num(&v, "decision_images", 0);
+  r->budget_pts = pp_jv_num(&v, "budget_points.total", NAN);
+  r->spent_pruning = pp_jv_num(&v, "budget_points.pruning", NAN);
+  r->spent_power = pp_jv_num(&v, "budget_points.power_phase", NAN);
+  r->spent_delay = pp_jv_num(&v, "budget_points.delay_phase", NAN);
+  r->accepted_steps = (int)pp_jv_num(&v, "accepted_steps", -1);
+  report_copy(r->headline, sizeof r->headline, pp_jv_str(&v, "headline", ""));
+  const pp_jv *a = pp_jv_get(&v, "steps");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
-    const pp_report_jv *s = &a->items[i];
+    const pp_jv *s = &a->items[i];
     pp_report_step st = {0};
-    st.phase = !strcmp(pp_report_jv_str(s, "phase", "power"), "delay");
-    st.threshold = pp_report_jv_num(s, "threshold", NAN);
-    st.n_weights = (int)pp_report_jv_num(s, "weights", 0);
-    st.n_acts = (int)pp_report_jv_num(s, "activations", 0);
-    st.max_delay_ps = pp_report_jv_num(s, "max_delay_ps", NAN);
-    st.accuracy = pp_report_jv_num(s, "accuracy_pct", NAN);
-    const pp_report_jv *acc = pp_report_jv_get(s, "accepted");
+    st.phase = !strcmp(pp_jv_str(s, "phase", "power"), "delay");
+    st.threshold = pp_jv_num(s, "threshold", NAN);
+    st.n_weights = (int)pp_jv_num(s, "weights", 0);
+    st.n_acts = (int)pp_jv_num(s, "activations", 0);
+    st.max_delay_ps = pp_jv_num(s, "max_delay_ps", NAN);
+    st.accuracy = pp_jv_num(s, "accuracy_pct", NAN);
+    const pp_jv *acc = pp_jv_get(s, "accepted");
     st.accepted = acc && acc->type == PP_JV_BOOL && acc->num != 0;
     if ((rc = pp_report_add_step(r, &st, e))) goto out;
   }
-  a = pp_report_jv_get(&v, "figures");
+  a = pp_jv_get(&v, "figures");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++)
-    if ((rc = pp_report_add_figure(r, pp_report_jv_str(&a->items[i], "file", ""),
-                                   pp_report_jv_str(&a->items[i], "caption", ""), e)))
+    if ((rc = pp_report_add_figure(r, pp_jv_str(&a->items[i], "file", ""),
+                                   pp_jv_str(&a->items[i], "caption", ""), e)))
       goto out;
-  a = pp_report_jv_get(&v, "inputs");
+  a = pp_jv_get(&v, "inputs");
   for (size_t i = 0; a && a->type == PP_JV_OBJ && i < a->n; i++)
     if (a->items[i].type == PP_JV_STR && (rc = pp_report_add_kv(r, a->keys[i], a->items[i].str, e))) goto out;
-  if ((rc = pp_report_pann_parse(pp_report_jv_get(&v, "pann"), &r->pann, path, e))) goto out;
+  if ((rc = pp_report_pann_parse(pp_jv_get(&v, "pann"), &r->pann, path, e))) goto out;
   rc = pp_report_validate(r, e);
   if (rc) {
     char msg[768];
@@ -710,6 +710,6 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
     rc = PP_EPARSE;
   }
 out:
-  pp_report_jv_free(&v);
+  pp_jv_free(&v);
   return rc;
 }

@@ -322,7 +322,7 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   /* ---- phase 2: delay threshold, from the last delay_starts accepted power steps ---- */
   if (!ops->select_delay || !ops->max_delay || dmax_steps < 0) return PP_OK;
   int nstarts = o->delay_starts > 1 ? o->delay_starts : 1;
-  /* the starts: the kept power state, then earlier accepted power steps, latest first */
+  /* the starts: the kept power state, then earlier accepted ladder steps, latest first */
   kept from[8], best;
   int ns = 0;
   kept_save(r, &from[ns]);
@@ -330,7 +330,8 @@ int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retra
   ns++;
   for (int i = r->nsteps - 1; i >= 0 && ns < nstarts && ns < 8; i--) {
     const pp_retrain_step *ps = &r->steps[i];
-    if (ps->phase || !ps->accepted || !strcmp(ps->tag, r->best_tag)) continue;
+    /* ladder steps only: bisection steps sit next to the kept one and would start nearly the same phase */
+    if (ps->phase || !ps->accepted || ps->refine || !strcmp(ps->tag, r->best_tag)) continue;
     kept *k = &from[ns++];
     pp_retrain_power_set(o->power_uw, ps->threshold, k->W);
     memset(k->A, 1, sizeof k->A);

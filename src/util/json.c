@@ -84,6 +84,11 @@ void pp_json_int(pp_json *j, long long v) {
   fprintf(j->f, "%lld", v);
 }
 
+void pp_json_uint(pp_json *j, unsigned long long v) {
+  pre_value(j);
+  fprintf(j->f, "%llu", v);
+}
+
 void pp_json_num(pp_json *j, double v) {
   pre_value(j);
   if (!isfinite(v)) fputs("null", j->f);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pp/characterize.h"
+#include "pp/macgen.h"
 #include "pp_test.h"
 
 static char g_dir[64];

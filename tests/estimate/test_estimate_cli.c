@@ -110,6 +110,38 @@ static void test_cli_estimate(void **st) {
   assert_int_equal(RUN("--trace", P("stats.bin"), "--json"), 2);
   assert_int_equal(RUN("--trace", P("stats.bin"), "--power", P("power.csv"), "--delay-orig-ps", "180", "--json"), 2);
   assert_int_equal(RUN("--help"), 0);
+  /* a power.json whose power_uw disagrees with its parts: exit 3, the member named */
+  {
+    pp_char_power p;
+    memset(&p, 0, sizeof p);
+    p.w_min = -1;
+    p.n_w = 3;
+    p.dyn_uw[0] = p.dyn_uw[1] = p.dyn_uw[2] = 5;
+    p.leak_uw = 1;
+    p.clock_ps = 100;
+    p.voltage = 0.8;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_char_power_write_json(&p, P("pj.json"), &e), PP_OK);
+    char *t;
+    assert_int_equal(pp_read_file(P("pj.json"), &t, NULL, &e), PP_OK);
+    char *pu = strstr(t, "\"power_uw\": {");
+    assert_non_null(pu);
+    char *six = strstr(pu, "\"1\": 6.0");
+    assert_non_null(six);
+    six[6] = '7'; /* 7.0 where dynamic 5 + leakage 1 = 6 */
+    FILE *f = fopen(P("pj.json"), "w");
+    assert_non_null(f);
+    fputs(t, f);
+    fclose(f);
+    free(t);
+    assert_int_equal(RUN("--trace", P("stats.bin"), "--power", P("pj.json"), "--json"), 3);
+    char *err;
+    assert_int_equal(pp_read_file(P("stderr.txt"), &err, NULL, &e), PP_OK);
+    if (!strstr(err, "pj.json:") || !strstr(err, "\"power_uw.1\": expected dynamic_uw + leakage_uw = 6"))
+      fail_msg("unclear message: %s", err);
+    free(err);
+  }
 }
 
 /* The power-gated PE-cycles come from each layer's tiling, the computation

@@ -101,37 +101,37 @@ static char *slurp(const char *rel) {
   return t;
 }
 
-static void load(const char *sub, pp_report_jv *v) {
+static void load(const char *sub, pp_jv *v) {
   char p[512];
   pp_err e;
   pp_err_clear(&e);
   snprintf(p, sizeof p, "%s/out-%s/summary.json", dir, sub);
-  assert_int_equal(pp_report_jv_load(p, v, &e), PP_OK);
+  assert_int_equal(pp_jv_load(p, v, &e), PP_OK);
 }
 
 static void test_test_labels_change_no_decision(void **st) {
   (void)st;
   run("good");
   run("mislabelled");
-  pp_report_jv g, m;
+  pp_jv g, m;
   load("good", &g);
   load("mislabelled", &m);
   /* the test accuracy is what the labels changed */
-  double tg = pp_report_jv_num(&g, "accuracy_pct.orig", NAN), tm = pp_report_jv_num(&m, "accuracy_pct.orig", NAN);
+  double tg = pp_jv_num(&g, "accuracy_pct.orig", NAN), tm = pp_jv_num(&m, "accuracy_pct.orig", NAN);
   assert_true(tg > 30 && tm < 20);
   /* the decision images are recorded, held out of the training file */
-  assert_int_equal((int)pp_report_jv_num(&g, "decision_images", 0), nval);
-  assert_true(pp_report_jv_get(&g, "decision_images_disjoint_from_test") != NULL);
+  assert_int_equal((int)pp_jv_num(&g, "decision_images", 0), nval);
+  assert_true(pp_jv_get(&g, "decision_images_disjoint_from_test") != NULL);
   /* the budget adds up: pruning + power + delay = the decision loss of the kept network */
-  double bp = pp_report_jv_num(&g, "budget_points.pruning", NAN), bw = pp_report_jv_num(&g, "budget_points.power_phase", NAN),
-         bd = pp_report_jv_num(&g, "budget_points.delay_phase", NAN);
+  double bp = pp_jv_num(&g, "budget_points.pruning", NAN), bw = pp_jv_num(&g, "budget_points.power_phase", NAN),
+         bd = pp_jv_num(&g, "budget_points.delay_phase", NAN);
   assert_true(isfinite(bp) && isfinite(bw) && isfinite(bd));
   /* every decision is the same */
-  assert_true(pp_report_jv_num(&g, "sparsity", NAN) == pp_report_jv_num(&m, "sparsity", NAN));
-  assert_true(bp == pp_report_jv_num(&m, "budget_points.pruning", NAN));
-  assert_true(bw == pp_report_jv_num(&m, "budget_points.power_phase", NAN));
-  assert_true(bd == pp_report_jv_num(&m, "budget_points.delay_phase", NAN));
-  const pp_report_jv *sg = pp_report_jv_get(&g, "steps"), *sm = pp_report_jv_get(&m, "steps");
+  assert_true(pp_jv_num(&g, "sparsity", NAN) == pp_jv_num(&m, "sparsity", NAN));
+  assert_true(bp == pp_jv_num(&m, "budget_points.pruning", NAN));
+  assert_true(bw == pp_jv_num(&m, "budget_points.power_phase", NAN));
+  assert_true(bd == pp_jv_num(&m, "budget_points.delay_phase", NAN));
+  const pp_jv *sg = pp_jv_get(&g, "steps"), *sm = pp_jv_get(&m, "steps");
   assert_non_null(sg);
   assert_non_null(sm);
   assert_true(sg->n >= 2);
@@ -139,8 +139,8 @@ static void test_test_labels_change_no_decision(void **st) {
   for (size_t i = 0; i < sg->n; i++) {
     const char *keys[] = {"threshold", "weights", "activations", "max_delay_ps", "accuracy_pct"};
     for (int k = 0; k < 5; k++)
-      assert_true(pp_report_jv_num(&sg->items[i], keys[k], NAN) == pp_report_jv_num(&sm->items[i], keys[k], NAN));
-    assert_true(pp_report_jv_get(&sg->items[i], "accepted")->num == pp_report_jv_get(&sm->items[i], "accepted")->num);
+      assert_true(pp_jv_num(&sg->items[i], keys[k], NAN) == pp_jv_num(&sm->items[i], keys[k], NAN));
+    assert_true(pp_jv_get(&sg->items[i], "accepted")->num == pp_jv_get(&sm->items[i], "accepted")->num);
   }
   const char *files[] = {"allowed_weights.txt", "allowed_activations.txt"};
   for (int k = 0; k < 2; k++) {
@@ -156,9 +156,9 @@ static void test_test_labels_change_no_decision(void **st) {
     free(x);
     free(y);
   }
-  assert_int_equal((int)pp_report_jv_num(&g, "selected.weights", -1), (int)pp_report_jv_num(&m, "selected.weights", -2));
-  pp_report_jv_free(&g);
-  pp_report_jv_free(&m);
+  assert_int_equal((int)pp_jv_num(&g, "selected.weights", -1), (int)pp_jv_num(&m, "selected.weights", -2));
+  pp_jv_free(&g);
+  pp_jv_free(&m);
 }
 
 /* The delay candidates' proxy (accuracy with weights and activations snapped to the allowed sets, no

@@ -55,12 +55,12 @@ static void run_flow(int a, int b, int c, run_out *out) {
   pp_flow_opts_str o1 = {0};
   pp_flow_opt(&o1, "a", "%d", a);
   pp_flow_opt(&o1, "b", "%d", b);
-  pp_report_jv res;
+  pp_jv res;
   int done = pp_flow_stage_check(&l, "01-make", &o1, &res, &e);
   assert_true(done >= 0);
   if (done) {
-    out->made = pp_report_jv_num(&res, "value", -1);
-    pp_report_jv_free(&res);
+    out->made = pp_jv_num(&res, "value", -1);
+    pp_jv_free(&res);
   } else {
     out->ran_make = 1;
     out->made = a * b;
@@ -78,8 +78,8 @@ static void run_flow(int a, int b, int c, run_out *out) {
   pp_flow_opt(&o2, "c", "%d", c);
   done = pp_flow_stage_check(&l, "02-use", &o2, &res, &e);
   if (done) {
-    out->used = pp_report_jv_num(&res, "value", -1);
-    pp_report_jv_free(&res);
+    out->used = pp_jv_num(&res, "value", -1);
+    pp_jv_free(&res);
   } else {
     out->ran_use = 1;
     char p[512], *t;
@@ -168,21 +168,21 @@ static void test_resume(void **st) {
   assert_non_null(strstr(logbuf, "cannot read"));
 
   /* the stage file records the options that produced it */
-  pp_report_jv v;
+  pp_jv v;
   pp_err e;
   pp_err_clear(&e);
-  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
-  assert_string_equal(pp_report_jv_str(&v, "options.a", ""), "2");
-  assert_string_equal(pp_report_jv_str(&v, "options.b", ""), "4");
-  assert_true(pp_report_jv_num(&v, "result.value", 0) == 8);
-  assert_int_equal(strlen(pp_report_jv_str(&v, "key", "")), 16);
-  const pp_report_jv *fl = pp_report_jv_get(&v, "files");
+  assert_int_equal(pp_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_jv_str(&v, "options.a", ""), "2");
+  assert_string_equal(pp_jv_str(&v, "options.b", ""), "4");
+  assert_true(pp_jv_num(&v, "result.value", 0) == 8);
+  assert_int_equal(strlen(pp_jv_str(&v, "key", "")), 16);
+  const pp_jv *fl = pp_jv_get(&v, "files");
   assert_non_null(fl);
   assert_int_equal(fl->n, 1);
-  assert_string_equal(pp_report_jv_str(&fl->items[0], "name", ""), "data.txt");
-  assert_true(pp_report_jv_num(&fl->items[0], "bytes", 0) == 2);
-  assert_int_equal(strlen(pp_report_jv_str(&fl->items[0], "crc32", "")), 8);
-  pp_report_jv_free(&v);
+  assert_string_equal(pp_jv_str(&fl->items[0], "name", ""), "data.txt");
+  assert_true(pp_jv_num(&fl->items[0], "bytes", 0) == 2);
+  assert_int_equal(strlen(pp_jv_str(&fl->items[0], "crc32", "")), 8);
+  pp_jv_free(&v);
 }
 
 static void test_force_and_keys(void **st) {
@@ -195,7 +195,7 @@ static void test_force_and_keys(void **st) {
   assert_int_equal(l.force, 1);
   pp_flow_opts_str o = {0};
   pp_flow_opt(&o, "a", "%d", 1);
-  pp_report_jv res;
+  pp_jv res;
   assert_int_equal(pp_flow_stage_check(&l, "x", &o, &res, &e), 0);
   assert_int_equal(pp_flow_stage_commit(&l, "x", &o, "{}", NULL, 0, &e), PP_OK);
   assert_int_equal(pp_flow_stage_check(&l, "x", &o, &res, &e), 0); /* forced */

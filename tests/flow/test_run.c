@@ -86,11 +86,11 @@ static void check_pann(void) {
   pp_err_clear(&e);
   char p[512];
   snprintf(p, sizeof p, "%s/out/summary.json", dir);
-  pp_report_jv v;
-  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
-  const pp_report_jv *sec = pp_report_jv_get(&v, "pann");
+  pp_jv v;
+  assert_int_equal(pp_jv_load(p, &v, &e), PP_OK);
+  const pp_jv *sec = pp_jv_get(&v, "pann");
   assert_non_null(sec);
-  assert_string_equal(pp_report_jv_str(sec, "format", ""), PP_REPORT_PANN_FORMAT);
+  assert_string_equal(pp_jv_str(sec, "format", ""), PP_REPORT_PANN_FORMAT);
   pp_report_pann s;
   assert_int_equal(pp_report_pann_parse(sec, &s, p, &e), PP_OK);
   assert_true(s.present);
@@ -100,8 +100,8 @@ static void check_pann(void) {
   assert_true(pp->power_fj > 0 && i8->power_fj > 0);
   assert_true(pp->power_fj < i8->power_fj);
   /* placed at the accuracies the flow measured */
-  assert_true(fabs(i8->acc - pp_report_jv_num(&v, "accuracy_pct.orig", NAN)) < 1e-9);
-  assert_true(fabs(pp->acc - pp_report_jv_num(&v, "accuracy_pct.prop", NAN)) < 1e-9);
+  assert_true(fabs(i8->acc - pp_jv_num(&v, "accuracy_pct.orig", NAN)) < 1e-9);
+  assert_true(fabs(pp->acc - pp_jv_num(&v, "accuracy_pct.prop", NAN)) < 1e-9);
   /* plain b-bit and PANN at every budget of the quick sweep (2..3 bits) */
   int nu = 0, np = 0;
   for (int i = 0; i < s.npts; i++) {
@@ -138,7 +138,7 @@ static void check_pann(void) {
   char *svg = slurp("out/pann_accuracy_power.svg");
   assert_non_null(strstr(svg, "<svg"));
   free(svg);
-  pp_report_jv_free(&v);
+  pp_jv_free(&v);
 }
 
 /* The one JSON convention and the data beside every figure, over a folder:
@@ -158,13 +158,13 @@ static void check_folder(const char *rel, int *njson, int *nsvg) {
     char p[1200];
     snprintf(p, sizeof p, "%s/%s", d, de->d_name);
     if (n > 5 && !strcmp(de->d_name + n - 5, ".json")) {
-      pp_report_jv v;
+      pp_jv v;
       pp_err e;
       pp_err_clear(&e);
-      if (pp_report_jv_load(p, &v, &e)) fail_msg("%s does not parse: %s", p, e.msg);
-      const char *fmt = pp_report_jv_str(&v, "format", "");
+      if (pp_jv_load(p, &v, &e)) fail_msg("%s does not parse: %s", p, e.msg);
+      const char *fmt = pp_jv_str(&v, "format", "");
       if (regexec(&re, fmt, 0, NULL, 0)) fail_msg("%s: format '%s' is not powerprune-<kind>/<version>", p, fmt);
-      pp_report_jv_free(&v);
+      pp_jv_free(&v);
       (*njson)++;
     } else if (n > 4 && !strcmp(de->d_name + n - 4, ".svg")) {
       char base[1000], why[512] = "";
@@ -185,29 +185,29 @@ static void check_folder(const char *rel, int *njson, int *nsvg) {
 /* `run --json` printed one JSON object and nothing else: the result row. */
 static void check_run_json(void) {
   char *out = slurp("stdout.txt");
-  pp_report_jv v;
+  pp_jv v;
   pp_err e;
   pp_err_clear(&e);
-  if (pp_report_jv_parse(out, "stdout", &v, &e)) fail_msg("run --json stdout is not one JSON document: %s", e.msg);
-  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_RESULT_FORMAT);
+  if (pp_jv_parse(out, "stdout", &v, &e)) fail_msg("run --json stdout is not one JSON document: %s", e.msg);
+  assert_string_equal(pp_jv_str(&v, "format", ""), PP_REPORT_RESULT_FORMAT);
   for (int k = 0; k < 2; k++) {
     const char *hw = k ? "optimized_hw" : "standard_hw";
-    const pp_report_jv *h = pp_report_jv_get(&v, hw);
+    const pp_jv *h = pp_jv_get(&v, hw);
     assert_non_null(h);
-    assert_true(pp_report_jv_num(h, "orig_mw", NAN) > 0);
-    assert_true(pp_report_jv_num(h, "prop_mw", NAN) > 0);
+    assert_true(pp_jv_num(h, "orig_mw", NAN) > 0);
+    assert_true(pp_jv_num(h, "prop_mw", NAN) > 0);
   }
-  assert_true(pp_report_jv_num(&v, "delay_ps.orig", NAN) > 0);
-  assert_true(pp_report_jv_num(&v, "voltage.scaled_v", NAN) > 0);
-  assert_true(pp_report_jv_num(&v, "selected.weights", 0) >= 1);
-  const char *sum = pp_report_jv_str(&v, "files.summary", "");
+  assert_true(pp_jv_num(&v, "delay_ps.orig", NAN) > 0);
+  assert_true(pp_jv_num(&v, "voltage.scaled_v", NAN) > 0);
+  assert_true(pp_jv_num(&v, "selected.weights", 0) >= 1);
+  const char *sum = pp_jv_str(&v, "files.summary", "");
   assert_int_equal(access(sum, R_OK), 0);
   /* the same numbers as summary.json */
-  pp_report_jv s;
-  assert_int_equal(pp_report_jv_load(sum, &s, &e), PP_OK);
-  assert_true(pp_report_jv_num(&s, "optimized_hw.prop_mw", NAN) == pp_report_jv_num(&v, "optimized_hw.prop_mw", 1));
-  pp_report_jv_free(&s);
-  pp_report_jv_free(&v);
+  pp_jv s;
+  assert_int_equal(pp_jv_load(sum, &s, &e), PP_OK);
+  assert_true(pp_jv_num(&s, "optimized_hw.prop_mw", NAN) == pp_jv_num(&v, "optimized_hw.prop_mw", 1));
+  pp_jv_free(&s);
+  pp_jv_free(&v);
   free(out);
 }
 
@@ -216,47 +216,47 @@ static void check_report(void) {
   pp_err_clear(&e);
   char p[512];
   snprintf(p, sizeof p, "%s/out/summary.json", dir);
-  pp_report_jv v;
-  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
-  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
+  pp_jv v;
+  assert_int_equal(pp_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
   /* reductions computed from the powers shown */
   const char *hw[2] = {"standard_hw", "optimized_hw"};
   for (int k = 0; k < 2; k++) {
-    const pp_report_jv *h = pp_report_jv_get(&v, hw[k]);
-    double o = pp_report_jv_num(h, "orig_mw", NAN), pr = pp_report_jv_num(h, "prop_mw", NAN);
-    double nv = pp_report_jv_num(h, "prop_nominal_voltage_mw", NAN);
+    const pp_jv *h = pp_jv_get(&v, hw[k]);
+    double o = pp_jv_num(h, "orig_mw", NAN), pr = pp_jv_num(h, "prop_mw", NAN);
+    double nv = pp_jv_num(h, "prop_nominal_voltage_mw", NAN);
     assert_true(o > 0 && pr > 0 && nv >= pr);
-    assert_true(fabs(pp_report_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
-    assert_true(fabs(pp_report_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
+    assert_true(fabs(pp_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
+    assert_true(fabs(pp_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
   }
   /* Optimized HW gates what Standard HW burns */
-  assert_true(pp_report_jv_num(&v, "optimized_hw.prop_mw", 0) <= pp_report_jv_num(&v, "standard_hw.prop_mw", 0));
-  double a0 = pp_report_jv_num(&v, "accuracy_pct.orig", NAN), a1 = pp_report_jv_num(&v, "accuracy_pct.prop", NAN);
+  assert_true(pp_jv_num(&v, "optimized_hw.prop_mw", 0) <= pp_jv_num(&v, "standard_hw.prop_mw", 0));
+  double a0 = pp_jv_num(&v, "accuracy_pct.orig", NAN), a1 = pp_jv_num(&v, "accuracy_pct.prop", NAN);
   assert_true(a0 >= 0 && a0 <= 100 && a1 >= 0 && a1 <= 100);
   /* selected counts match the allowed-set files */
   uint8_t mask[256];
   int nw = -1, na = -1;
-  snprintf(p, sizeof p, "%s/out/%s", dir, pp_report_jv_str(&v, "selected.weights_file", "?"));
+  snprintf(p, sizeof p, "%s/out/%s", dir, pp_jv_str(&v, "selected.weights_file", "?"));
   assert_int_equal(pp_select_read_values(p, -127, 127, mask, &nw, &e), PP_OK);
-  snprintf(p, sizeof p, "%s/out/%s", dir, pp_report_jv_str(&v, "selected.activations_file", "?"));
+  snprintf(p, sizeof p, "%s/out/%s", dir, pp_jv_str(&v, "selected.activations_file", "?"));
   assert_int_equal(pp_select_read_values(p, 0, 255, mask, &na, &e), PP_OK);
-  assert_int_equal(nw, (int)pp_report_jv_num(&v, "selected.weights", -1));
-  assert_int_equal(na, (int)pp_report_jv_num(&v, "selected.activations", -1));
+  assert_int_equal(nw, (int)pp_jv_num(&v, "selected.weights", -1));
+  assert_int_equal(na, (int)pp_jv_num(&v, "selected.activations", -1));
   /* the delay claimed is what the allowed sets give on the delay table */
-  assert_true(pp_report_jv_num(&v, "delay_ps.prop", 1e9) <= pp_report_jv_num(&v, "delay_ps.orig", 0));
+  assert_true(pp_jv_num(&v, "delay_ps.prop", 1e9) <= pp_jv_num(&v, "delay_ps.orig", 0));
   /* the options that produced it are recorded */
-  assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "3");
-  assert_string_equal(pp_report_jv_str(&v, "inputs.quick", ""), "yes");
+  assert_string_equal(pp_jv_str(&v, "inputs.seed", ""), "3");
+  assert_string_equal(pp_jv_str(&v, "inputs.quick", ""), "yes");
   /* decisions on images held out of the training set (synthetic: a quarter of it, at least 200) */
-  assert_int_equal((int)pp_report_jv_num(&v, "decision_images", 0), 200);
-  assert_true(isfinite(pp_report_jv_num(&v, "budget_points.pruning", NAN)));
+  assert_int_equal((int)pp_jv_num(&v, "decision_images", 0), 200);
+  assert_true(isfinite(pp_jv_num(&v, "budget_points.pruning", NAN)));
   /* every figure is on disk and shown in report.html, relatively */
   char *html = slurp("out/report.html");
-  const pp_report_jv *figs = pp_report_jv_get(&v, "figures");
+  const pp_jv *figs = pp_jv_get(&v, "figures");
   assert_non_null(figs);
   assert_true(figs->n >= 6);
   for (size_t i = 0; i < figs->n; i++) {
-    const char *f = pp_report_jv_str(&figs->items[i], "file", "");
+    const char *f = pp_jv_str(&figs->items[i], "file", "");
     char rel[512], src[600];
     snprintf(rel, sizeof rel, "out/%s", f);
     char *svg = slurp(rel);
@@ -268,7 +268,7 @@ static void check_report(void) {
   /* the report says what happened, first, and links each figure's data */
   assert_non_null(strstr(html, "<p class=summary>PowerPruning kept <strong>"));
   assert_non_null(strstr(html, "<a href=\"power_per_weight.csv\">"));
-  if (pp_report_jv_num(&v, "selected.weights", 0) == 255 && pp_report_jv_num(&v, "selected.activations", 0) == 256)
+  if (pp_jv_num(&v, "selected.weights", 0) == 255 && pp_jv_num(&v, "selected.activations", 0) == 256)
     assert_non_null(strstr(html, "Warning: no PowerPruning step was accepted"));
   free(html);
   int nj = 0, ns = 0;
@@ -282,19 +282,19 @@ static void check_report(void) {
   assert_non_null(row);
   row++;
   char expect[128];
-  snprintf(expect, sizeof expect, ",%.2f,", pp_report_jv_num(&v, "standard_hw.reduction_pct", NAN));
+  snprintf(expect, sizeof expect, ",%.2f,", pp_jv_num(&v, "standard_hw.reduction_pct", NAN));
   assert_non_null(strstr(row, expect));
   snprintf(expect, sizeof expect, ",%d,%d,", nw, na);
   assert_non_null(strstr(row, expect));
   free(csv);
-  pp_report_jv_free(&v);
+  pp_jv_free(&v);
   check_pann();
   /* the stage files record their options */
   snprintf(p, sizeof p, "%s/out/stages/01-train.json", dir);
-  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
-  assert_string_equal(pp_report_jv_str(&v, "options.model", ""), "lenet5");
-  assert_string_equal(pp_report_jv_str(&v, "options.seed", ""), "3");
-  pp_report_jv_free(&v);
+  assert_int_equal(pp_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_jv_str(&v, "options.model", ""), "lenet5");
+  assert_string_equal(pp_jv_str(&v, "options.seed", ""), "3");
+  pp_jv_free(&v);
 }
 
 static int count(const char *text, const char *needle) {

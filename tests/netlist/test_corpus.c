@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 #define CORPUS PP_SOURCE_DIR "/tests/netlist/corpus/"
 

@@ -246,6 +246,31 @@ static void test_power_json_roundtrip(void **st) {
   assert_string_equal(e.file, "m.json");
   assert_true(e.line > 1);
   assert_non_null(strstr(e.msg, "coefficients"));
+  /* non-finite, null or mistyped values are rejected with the member's path */
+  static const struct {
+    const char *from, *to, *what;
+  } edits[] = {
+      {"\"leak_nw\": ", "\"leak_nw\": 1e999, \"x\": ", "finite"},
+      {"\"leak_nw\": ", "\"leak_nw\": null, \"x\": ", "\"widths[0].mult.leak_nw\": expected a finite number >= 0, got null"},
+      {"\"leak_nw\": ", "\"leak_nw\": -1, \"x\": ", "got -1"},
+      {"\"c\": [", "\"c\": [\"1\", ", "\"widths[0].mult.c\": expected an array of 6 coefficients, got 7"},
+      {"\"in_bits\": ", "\"in_bits\": 2.5, \"x\": ", "\"widths[0].acc.in_bits\": expected an integer in [2, 40], got 2.5"},
+      {"\"bits\": 3", "\"bits\": 4", "bits 4 listed twice"},
+  };
+  for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
+    const char *at = strstr(buf, edits[k].from);
+    assert_non_null(at);
+    size_t pre = (size_t)(at - buf), nf = strlen(edits[k].from);
+    char *t = malloc(strlen(buf) + strlen(edits[k].to) + 1);
+    assert_non_null(t);
+    memcpy(t, buf, pre);
+    strcpy(t + pre, edits[k].to);
+    strcat(t, at + nf);
+    pp_err_clear(&e);
+    assert_int_equal(pp_pann_power_parse(t, "m.json", &back, &e), PP_EPARSE);
+    if (!strstr(e.msg, edits[k].what) || e.line < 2 || e.col < 1) fail_msg("edit %zu: %d:%d: %s", k, e.line, e.col, e.msg);
+    free(t);
+  }
   pp_err_clear(&e);
   assert_int_equal(pp_pann_power_parse("{\"format\": \"other\"}", "x.json", &back, &e), PP_EPARSE);
   pp_err_clear(&e);

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/pann.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static pp_lib *LIB;
 static pp_pann_power PW;

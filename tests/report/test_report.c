@@ -15,13 +15,13 @@
 
 static void test_jv_parses_values(void **st) {
   (void)st;
-  pp_report_jv v;
+  pp_jv v;
   pp_err e;
   pp_err_clear(&e);
   const char *t = "{\"a\": [1, -2.5e1, true, false, null], \"b\": {\"c\": \"x\\n\\u00e9\\ud83d\\ude00\"},"
                   " \"d\": 0.125}";
-  assert_int_equal(pp_report_jv_parse(t, "t.json", &v, &e), PP_OK);
-  const pp_report_jv *a = pp_report_jv_get(&v, "a");
+  assert_int_equal(pp_jv_parse(t, "t.json", &v, &e), PP_OK);
+  const pp_jv *a = pp_jv_get(&v, "a");
   assert_non_null(a);
   assert_int_equal(a->type, PP_JV_ARR);
   assert_int_equal(a->n, 5);
@@ -29,11 +29,11 @@ static void test_jv_parses_values(void **st) {
   assert_true(a->items[1].num == -25.0);
   assert_int_equal(a->items[2].type, PP_JV_BOOL);
   assert_int_equal(a->items[4].type, PP_JV_NULL);
-  assert_string_equal(pp_report_jv_str(&v, "b.c", ""), "x\n\xc3\xa9\xf0\x9f\x98\x80");
-  assert_true(pp_report_jv_num(&v, "d", 0) == 0.125);
-  assert_true(pp_report_jv_num(&v, "missing.x", 7) == 7);
-  assert_true(isnan(pp_report_jv_num(&v, "a", NAN))); /* wrong type gives the default */
-  pp_report_jv_free(&v);
+  assert_string_equal(pp_jv_str(&v, "b.c", ""), "x\n\xc3\xa9\xf0\x9f\x98\x80");
+  assert_true(pp_jv_num(&v, "d", 0) == 0.125);
+  assert_true(pp_jv_num(&v, "missing.x", 7) == 7);
+  assert_true(isnan(pp_jv_num(&v, "a", NAN))); /* wrong type gives the default */
+  pp_jv_free(&v);
 }
 
 static void test_jv_errors_have_lines(void **st) {
@@ -42,10 +42,10 @@ static void test_jv_errors_have_lines(void **st) {
                        "{\n\n\"a\": \"\\q\"}", ""};
   int lines[] = {2, 1, 1, 1, 1, 1, 1, 3, 1};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    pp_report_jv v;
+    pp_jv v;
     pp_err e;
     pp_err_clear(&e);
-    assert_int_equal(pp_report_jv_parse(bad[i], "bad.json", &v, &e), PP_EPARSE);
+    assert_int_equal(pp_jv_parse(bad[i], "bad.json", &v, &e), PP_EPARSE);
     assert_string_equal(e.file, "bad.json");
     assert_int_equal(e.line, lines[i]);
     assert_non_null(strstr(e.msg, "invalid JSON"));
@@ -133,21 +133,21 @@ static void test_write_parse_consistent(void **st) {
   /* summary.json: parses, versioned, reductions computed from the powers in it */
   char p[512];
   snprintf(p, sizeof p, "%s/summary.json", dir);
-  pp_report_jv v;
-  assert_int_equal(pp_report_jv_load(p, &v, &e), PP_OK);
-  assert_string_equal(pp_report_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
+  pp_jv v;
+  assert_int_equal(pp_jv_load(p, &v, &e), PP_OK);
+  assert_string_equal(pp_jv_str(&v, "format", ""), PP_REPORT_FORMAT);
   const char *hw[2] = {"standard_hw", "optimized_hw"};
   for (int k = 0; k < 2; k++) {
-    const pp_report_jv *h = pp_report_jv_get(&v, hw[k]);
-    double o = pp_report_jv_num(h, "orig_mw", NAN), pr = pp_report_jv_num(h, "prop_mw", NAN);
-    double nv = pp_report_jv_num(h, "prop_nominal_voltage_mw", NAN);
-    assert_true(fabs(pp_report_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
-    assert_true(fabs(pp_report_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
+    const pp_jv *h = pp_jv_get(&v, hw[k]);
+    double o = pp_jv_num(h, "orig_mw", NAN), pr = pp_jv_num(h, "prop_mw", NAN);
+    double nv = pp_jv_num(h, "prop_nominal_voltage_mw", NAN);
+    assert_true(fabs(pp_jv_num(h, "reduction_pct", NAN) - (o - pr) / o * 100) < 1e-9);
+    assert_true(fabs(pp_jv_num(h, "voltage_share_pct", NAN) - (nv - pr) / o * 100) < 1e-9);
   }
-  assert_true(pp_report_jv_num(&v, "selected.weights", 0) == 32);
-  assert_true(pp_report_jv_num(&v, "delay_ps.reduction", 0) == 40);
-  assert_string_equal(pp_report_jv_str(&v, "inputs.seed", ""), "1");
-  pp_report_jv_free(&v);
+  assert_true(pp_jv_num(&v, "selected.weights", 0) == 32);
+  assert_true(pp_jv_num(&v, "delay_ps.reduction", 0) == 40);
+  assert_string_equal(pp_jv_str(&v, "inputs.seed", ""), "1");
+  pp_jv_free(&v);
 
   /* table.csv: header + one row with the same numbers */
   char *csv = slurp("table.csv");
@@ -302,14 +302,14 @@ static void test_pann_section(void **st) {
   pp_err_clear(&e);
   assert_int_equal(pp_report_validate(&r, &e), PP_EINVAL);
   assert_non_null(strstr(e.msg, "(pann)"));
-  pp_report_jv v;
-  assert_int_equal(pp_report_jv_parse("{\"format\": \"powerprune-pann-section/0\", \"points\": []}", "x.json", &v, &e),
+  pp_jv v;
+  assert_int_equal(pp_jv_parse("{\"format\": \"powerprune-pann-section/0\", \"points\": []}", "x.json", &v, &e),
                    PP_OK);
   pp_report_pann s;
   pp_err_clear(&e);
   assert_int_equal(pp_report_pann_parse(&v, &s, "x.json", &e), PP_EPARSE);
   assert_string_equal(e.file, "x.json");
-  pp_report_jv_free(&v);
+  pp_jv_free(&v);
 }
 
 int main(void) {

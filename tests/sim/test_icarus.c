@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "nlbuild.h"
+#include "pp/macgen.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 #include "pp_hostile.h"
 
 static pp_lib *LIB;

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static int asan(void) { return getenv("PP_ASAN") != NULL; }
 

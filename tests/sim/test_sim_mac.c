@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/verilog.h"
 
 static pp_lib *LIB;
 

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pp/macgen.h"
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 #include "pp_test.h"
 
 static pp_lib *g_lib;
@@ -193,6 +195,90 @@ static void test_check_catches_errors(void **st) {
 }
 
 /* Libraries with other cell names and fewer functions. */
+/* Asserts that two netlists are the same graph: ports, nets (names,
+ * drivers, fanout, loads) and gates (names, cells, pins, levels). */
+static void assert_same_netlist(const pp_netlist *a, const pp_netlist *b) {
+  assert_string_equal(a->top, b->top);
+  assert_int_equal(a->n_nets, b->n_nets);
+  assert_int_equal(a->n_gates, b->n_gates);
+  assert_int_equal(a->n_levels, b->n_levels);
+  assert_int_equal(a->n_inputs, b->n_inputs);
+  assert_int_equal(a->n_outputs, b->n_outputs);
+  for (int i = 0; i < a->n_inputs + a->n_outputs; i++) {
+    const pp_port *pa = i < a->n_inputs ? &a->inputs[i] : &a->outputs[i - a->n_inputs];
+    const pp_port *pb = i < a->n_inputs ? &b->inputs[i] : &b->outputs[i - a->n_inputs];
+    assert_string_equal(pa->name, pb->name);
+    assert_int_equal(pa->width, pb->width);
+    assert_memory_equal(pa->bits, pb->bits, sizeof(int) * (size_t)pa->width);
+  }
+  for (int n = 0; n < a->n_nets; n++) {
+    const pp_net *x = &a->nets[n], *y = &b->nets[n];
+    assert_string_equal(x->name, y->name);
+    assert_int_equal(x->drv_kind, y->drv_kind);
+    assert_int_equal(x->drv_gate, y->drv_gate);
+    assert_int_equal(x->drv_out, y->drv_out);
+    assert_int_equal(x->n_fanout, y->n_fanout);
+    assert_int_equal(x->is_output, y->is_output);
+    assert_true(x->load_ff == y->load_ff);
+    if (x->n_fanout) {
+      assert_memory_equal(x->fanout, y->fanout, sizeof(int) * (size_t)x->n_fanout);
+      assert_memory_equal(x->fanout_pin, y->fanout_pin, sizeof(int) * (size_t)x->n_fanout);
+    }
+  }
+  for (int g = 0; g < a->n_gates; g++) {
+    const pp_gate *x = &a->gates[g], *y = &b->gates[g];
+    assert_string_equal(x->name, y->name);
+    assert_int_equal(x->cell, y->cell);
+    assert_int_equal(x->level, y->level);
+    assert_memory_equal(x->in, y->in, sizeof x->in);
+    assert_memory_equal(x->out, y->out, sizeof x->out);
+  }
+}
+
+/* pp_mac_build (in memory) gives the netlist that generating to a file and
+ * reading it back gives, for several architectures, parts and widths, and
+ * the same error for options the generator refuses. */
+static void test_build_in_memory(void **st) {
+  (void)st;
+  static const int cfg[][6] = {
+      /* mult, adder, part, w, a, p */
+      {PP_MULT_ARRAY, PP_ADDER_RIPPLE, PP_MAC_FULL, 8, 8, 22}, {PP_MULT_BOOTH, PP_ADDER_PREFIX, PP_MAC_FULL, 8, 8, 22},
+      {PP_MULT_BOOTH, PP_ADDER_RIPPLE, PP_MAC_MULT, 5, 3, 8},  {PP_MULT_ARRAY, PP_ADDER_PREFIX, PP_MAC_ADDER, 4, 4, 12},
+      {PP_MULT_ARRAY, PP_ADDER_PREFIX, PP_MAC_FULL, 2, 8, 10},
+  };
+  char buf[1200];
+  for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
+    pp_mac_opts o;
+    pp_mac_opts_default(&o);
+    o.mult = cfg[c][0];
+    o.adder = cfg[c][1];
+    o.part = cfg[c][2];
+    o.w_bits = cfg[c][3];
+    o.a_bits = cfg[c][4];
+    o.p_bits = cfg[c][5];
+    pp_err e;
+    pp_err_clear(&e);
+    pp_netlist *file_nl = NULL, *mem_nl = NULL;
+    if (pp_mac_generate(&o, g_lib, g_tmp, &e) || pp_netlist_read(g_tmp, g_lib, NULL, &file_nl, &e))
+      fail_msg("file route: %s", pp_err_format(&e, buf, sizeof buf));
+    if (pp_mac_build(&o, g_lib, &mem_nl, &e)) fail_msg("pp_mac_build: %s", pp_err_format(&e, buf, sizeof buf));
+    assert_same_netlist(file_nl, mem_nl);
+    pp_netlist_free(file_nl);
+    pp_netlist_free(mem_nl);
+  }
+  pp_mac_opts o;
+  pp_mac_opts_default(&o);
+  o.p_bits = 12; /* below w_bits + a_bits */
+  pp_err e1, e2;
+  pp_err_clear(&e1);
+  pp_err_clear(&e2);
+  pp_netlist *nl = (pp_netlist *)&o; /* must come back NULL */
+  assert_int_equal(pp_mac_generate(&o, g_lib, g_tmp, &e1), PP_EINVAL);
+  assert_int_equal(pp_mac_build(&o, g_lib, &nl, &e2), PP_EINVAL);
+  assert_null(nl);
+  assert_string_equal(e1.msg, e2.msg);
+}
+
 static void test_other_libraries(void **st) {
   (void)st;
   static const char *nor_only =
@@ -335,7 +421,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_architectures), cmocka_unit_test(test_widths_and_parts),
       cmocka_unit_test(test_eval64_on_mac),         cmocka_unit_test(test_check_catches_errors),
-      cmocka_unit_test(test_write_roundtrip),
+      cmocka_unit_test(test_write_roundtrip),        cmocka_unit_test(test_build_in_memory),
       cmocka_unit_test(test_other_libraries),       cmocka_unit_test(test_cli),
       cmocka_unit_test(test_yosys),
   };

@@ -1,10 +1,10 @@
-/* netlist/maccheck: proves a MAC netlist exact by exhaustive simulation:
+/* macgen/maccheck: proves a MAC netlist exact by exhaustive simulation:
  * every (weight, activation) pair with seeded random partial sums and edge
  * cases, 64 vectors per pass through pp_netlist_eval64. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "pp/netlist.h"
+#include "pp/macgen.h"
 
 typedef struct {
   long long w, a, p, prod;

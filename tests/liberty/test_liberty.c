@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pp/netlist.h"
+#include "pp/liberty.h"
 
 #define FIX PP_SOURCE_DIR "/tests/netlist/fixtures/"
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pp/netlist.h"
+#include "pp/verilog.h"
 
 #define FIX PP_SOURCE_DIR "/tests/netlist/fixtures/"
 

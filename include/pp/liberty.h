@@ -1,0 +1,115 @@
+/* liberty: the cell library model and its reader. A Liberty (.lib) file is
+ * read into pp_lib: cells, pins, capacitances, leakage, pin functions as
+ * truth tables, timing() and internal_power() with scalar or NLDM tables, and
+ * the bilinear table lookup.
+ *
+ * Units inside the model are fixed, whatever the file used: time in ps,
+ * capacitance in fF, energy in fJ, leakage power in nW, voltage in V, area in
+ * the library's area unit. The reader converts on load. */
+#ifndef PP_LIBERTY_H
+#define PP_LIBERTY_H
+
+#include <stdint.h>
+
+#include "pp/util.h"
+
+/* A scalar or NLDM lookup table. The model stores it as (slew, load) so that
+ * lookups never care about the template's variable order: index_slew in ps,
+ * index_load in fF, values[i_slew * n_load + i_load]. A scalar has
+ * n_slew = n_load = 1. n_slew == 0 means "absent". */
+typedef struct pp_lut {
+  int n_slew, n_load;
+  double *index_slew;
+  double *index_load;
+  double *values;
+} pp_lut;
+
+/* Bilinear interpolation, linear extrapolation outside the table (as
+ * commercial timers do); a 1-wide axis is constant along it. */
+double pp_lut_eval(const pp_lut *t, double slew_ps, double load_ff);
+
+enum { PP_SENSE_POSITIVE = 0, PP_SENSE_NEGATIVE = 1, PP_SENSE_NON_UNATE = 2 };
+
+typedef struct pp_lib_timing {
+  int related_pin; /* index into the cell's pins */
+  int sense;       /* PP_SENSE_* */
+  pp_lut cell_rise, cell_fall;             /* ps */
+  pp_lut rise_transition, fall_transition; /* ps */
+} pp_lib_timing;
+
+/* internal_power groups, as the library lists them: on an output pin, energy
+ * per output edge caused by related_pin; on an input pin (related_pin -1),
+ * energy per input edge. A group naming several related pins becomes one
+ * entry per pin; groups differing only in their `when` state are kept in file
+ * order (several entries may share a related_pin; use the first). */
+typedef struct pp_lib_power {
+  int related_pin;            /* -1 when the group names none */
+  pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
+} pp_lib_power;
+
+enum { PP_PIN_INPUT = 0, PP_PIN_OUTPUT = 1, PP_PIN_INOUT = 2, PP_PIN_INTERNAL = 3 };
+
+typedef struct pp_lib_pin {
+  char *name;
+  int dir;              /* PP_PIN_* */
+  double cap;           /* fF (input pins) */
+  char *function;       /* Liberty function text of an output pin, NULL otherwise */
+  /* Output pins of combinational cells: truth table over the cell's input
+   * pins (bit i of the row index = value of input number i, in the order of
+   * pp_lib_cell.inputs). Cells have at most PP_LIB_MAX_INPUTS inputs. */
+  uint64_t truth;
+  pp_lib_timing *timings;
+  int n_timings;
+  pp_lib_power *powers;
+  int n_powers;
+} pp_lib_pin;
+
+#define PP_LIB_MAX_INPUTS 6
+
+typedef struct pp_lib_cell {
+  char *name;
+  double area;
+  double leakage_nw;    /* cell_leakage_power */
+  pp_lib_pin *pins;
+  int n_pins;
+  int inputs[PP_LIB_MAX_INPUTS]; /* pin indices of the inputs, in truth-table order */
+  int n_inputs;
+  int outputs[4];                /* pin indices of the outputs */
+  int n_outputs;
+  int is_sequential;             /* has an ff/latch group: not usable in the combinational graph */
+  /* NULL when the cell can stand in the gate graph; otherwise why not (static
+   * text, e.g. "has a tri-state output", "has more than 6 inputs"). Such
+   * cells are read (so real libraries load) but cannot be instantiated. */
+  const char *unsupported;
+} pp_lib_cell;
+
+typedef struct pp_lib {
+  char *name;
+  char *path;            /* file it was read from */
+  double voltage;        /* nom_voltage (V) */
+  pp_lib_cell *cells;
+  int n_cells;
+  /* Default input slew (ps) for primary inputs and the wire-load estimate
+   * added to every net: wire_cap_ff + wire_cap_per_fanout_ff * fanout.
+   * Liberty has no standard attribute for these, so the reader takes them
+   * from the library-level attributes pp_default_input_slew (time unit),
+   * pp_wire_cap and pp_wire_cap_per_fanout (capacitive_load_unit), which
+   * other tools ignore. Without them: default_slew_ps = the smallest input
+   * slew index of the library's delay tables, wire caps = 0. */
+  double default_slew_ps;
+  double wire_cap_ff, wire_cap_per_fanout_ff;
+  /* Load (fF) a primary output drives (the next stage's input): attribute
+   * pp_output_load, else the input capacitance of the smallest inverter. */
+  double output_load_ff;
+} pp_lib;
+
+int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
+int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp_err *e);
+void pp_lib_free(pp_lib *lib);
+int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
+int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
+/* The project's own library, data/pp_cells.lib: $PP_LIB if set, else found by
+ * pp_data_path (installed copy, build tree, source tree). */
+const char *pp_lib_default_path(void);
+
+#endif
