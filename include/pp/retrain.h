@@ -10,6 +10,10 @@
  * refine_retrains retrains per phase. The best accepted step is kept. The
  * delay phase may start from several accepted power steps (delay_starts),
  * the kept result then being the one a score callback rates cheapest.
+ * Phase 3 spends what the budget has left on sparsity: it prunes the kept
+ * network further in steps (the pruned weights go to zero, which every set
+ * allows, so the kept sets and their max delay stand) and retrains while the
+ * accuracy holds, then bisects.
  *
  * Every accuracy here is the caller's decision accuracy (validation data held
  * out of the training set); this module never sees test data.
@@ -29,10 +33,10 @@
 #define PP_RETRAIN_MAX_STEPS 160 /* power ladder + bisection, and delay_starts delay ladders */
 
 typedef struct pp_retrain_step {
-  int phase;           /* 0: power threshold, 1: delay threshold */
+  int phase;           /* 0: power threshold, 1: delay threshold, 2: sparsity */
   int index;           /* step number within the phase, from 0 */
-  char tag[32];        /* "power-03", "delay-01": names the trained model */
-  double threshold;    /* µW (phase 0) or ps (phase 1) */
+  char tag[32];        /* "power-03", "delay-01", "sparsity-00": names the trained model */
+  double threshold;    /* µW (phase 0), ps (phase 1) or the sparsity (phase 2, a fraction) */
   int n_weights;       /* allowed weight values, zero included */
   int n_acts;          /* allowed activation values */
   double max_delay_ps; /* max MAC delay over the allowed combinations (NaN when unknown) */
@@ -64,6 +68,11 @@ typedef struct pp_retrain_ops {
    * from several power steps (delay_starts). NULL: the lowest max delay, then
    * the fewest weights. */
   int (*score)(void *user, const uint8_t *W, const uint8_t *A, double max_delay_ps, double *cost, pp_err *e);
+  /* Like train, but first prunes the model of from_tag to `sparsity` (the
+   * fraction of conv/fc weights at zero; those already zero stay zero).
+   * NULL: no phase 3. */
+  int (*prune)(void *user, const char *tag, const char *from_tag, double sparsity, const uint8_t *W,
+               const uint8_t *A, double *accuracy, pp_err *e);
 } pp_retrain_ops;
 
 typedef struct pp_retrain_opts {
@@ -85,6 +94,8 @@ typedef struct pp_retrain_opts {
   int power_divisions;    /* 0: 16 */
   int power_max_steps;    /* 0: 32 */
   int min_weights;        /* stop the power phase before fewer values remain (0: 3) */
+  int min_acts;           /* a delay threshold whose selected set keeps fewer activation values is infeasible
+                           * (ends the ladder; 0: 2) */
   double delay_step_ps;   /* 0: 10 */
   int delay_max_steps;    /* 0: 16; negative: no delay phase */
   int refine_retrains;    /* retrains per phase spent bisecting after a failed step (0: none) */
@@ -96,6 +107,15 @@ typedef struct pp_retrain_opts {
    * to remove, an earlier step may trade weights for delay. The kept result
    * is the accepted step of lowest score over all of them. */
   int delay_starts;
+  /* Phase 3 (with ops->prune): from sparsity_start up in sparsity_step steps
+   * while the accuracy stays >= base - tolerance, at most sparsity_max_steps
+   * ladder steps and up to sparsity_max; a failed step is bisected (finest
+   * 0.01) within refine_retrains. The budget the power and delay phases left
+   * goes to zero weights, which the array's clock gating turns into power. */
+  double sparsity_start;  /* sparsity of the starting network; NaN: no phase 3 */
+  double sparsity_step;   /* 0: 0.05 */
+  double sparsity_max;    /* 0: 0.95 */
+  int sparsity_max_steps; /* 0: 8 */
 } pp_retrain_opts;
 
 typedef struct pp_retrain_result {
@@ -107,14 +127,16 @@ typedef struct pp_retrain_result {
   double power_threshold_uw;
   double delay_threshold_ps; /* NaN when no delay step was kept */
   char best_tag[32];         /* the kept step's model ("" : the starting network) */
-  /* the loss budget: accuracy at the start, after the power phase and at the
-   * end; spent_power + spent_delay == start - accuracy exactly */
-  double start_accuracy, power_accuracy;
-  double spent_power, spent_delay; /* points (negative: the phase gained accuracy) */
+  /* the loss budget: accuracy at the start, after the power phase, after the
+   * delay phase and at the end; spent_power + spent_delay + spent_sparsity ==
+   * start - accuracy exactly */
+  double start_accuracy, power_accuracy, delay_accuracy;
+  double spent_power, spent_delay, spent_sparsity; /* points (negative: the phase gained accuracy) */
+  double sparsity;           /* of the kept network after phase 3 (sparsity_start when it kept no step) */
   char delay_from_tag[32];   /* the power step the kept result's delay phase started from ("": none) */
   double score;              /* ops->score of the kept result (NaN without one) */
   int accepted_steps;        /* accepted steps of both phases */
-  int refine_used[2];        /* bisection retrains of the power and the delay phase */
+  int refine_used[3];        /* bisection retrains of the power, the delay and the sparsity phase */
   int nsteps;
   pp_retrain_step steps[PP_RETRAIN_MAX_STEPS];
 } pp_retrain_result;
@@ -123,7 +145,7 @@ void pp_retrain_opts_default(pp_retrain_opts *o);
 /* Weights allowed by a power threshold: P[w] <= thr, plus zero; returns the count. */
 int pp_retrain_power_set(const double *power_uw, double thr_uw, uint8_t *W);
 int pp_retrain_count(const uint8_t *set, int n);
-/* Runs phase 1 then phase 2. */
+/* Runs phase 1, phase 2, then phase 3. */
 int pp_retrain_run(const pp_retrain_opts *o, const pp_retrain_ops *ops, pp_retrain_result *r, pp_err *e);
 
 #endif

@@ -85,7 +85,7 @@ static void test_scripted_sequence(void **st) {
   /* power: accept, accept, reject; delay: accept, accept, reject */
   const double acc[] = {90.0, 89.8, 88.0, 89.7, 89.2, 85.0, 0, 0, 0, 0};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL};
+  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90.0;
@@ -143,7 +143,7 @@ static void test_count_schedule(void **st) {
   make_power(p);
   const double acc[] = {90, 90, 90, 90};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, NULL, NULL, NULL, NULL}; /* no delay phase */
+  pp_retrain_ops ops = {&s, cb_script, NULL, NULL, NULL, NULL, NULL}; /* no delay phase */
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90;
@@ -178,7 +178,7 @@ static void test_nothing_accepted_keeps_start(void **st) {
   make_power(p);
   const double acc[] = {50, 50, 50};
   script s = {.acc = acc};
-  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL};
+  pp_retrain_ops ops = {&s, cb_script, cb_select, cb_max_delay, NULL, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = 90;
@@ -220,7 +220,7 @@ static int cb_fn(void *u, const char *tag, const char *from, const uint8_t *W, c
 
 static void check_budget(const pp_retrain_result *r, double start) {
   assert_true(r->start_accuracy == start);
-  assert_true(fabs(r->spent_power + r->spent_delay - (r->start_accuracy - r->accuracy)) < 1e-12);
+  assert_true(fabs(r->spent_power + r->spent_delay + r->spent_sparsity - (r->start_accuracy - r->accuracy)) < 1e-12);
   double pa = r->start_accuracy;
   for (int k = 0; k < r->nsteps; k++)
     if (r->steps[k].phase == 0 && r->steps[k].accepted) pa = r->steps[k].accuracy;
@@ -234,7 +234,7 @@ static void test_power_bisection(void **st) {
   const int counts[] = {128, 32};
   for (int refine = 0; refine <= 5; refine++) {
     fn_trainer t = {.min_w = 70, .min_delay = 0};
-    pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL, NULL};
+    pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL, NULL, NULL};
     pp_retrain_opts o;
     pp_retrain_opts_default(&o);
     o.base_accuracy = 90;
@@ -281,7 +281,7 @@ static void test_delay_bisection(void **st) {
   const int counts[] = {200};
   for (int refine = 0; refine <= 4; refine++) {
     fn_trainer t = {.min_w = 1, .min_delay = 151};
-    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL, NULL};
+    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL, NULL, NULL};
     pp_retrain_opts o;
     pp_retrain_opts_default(&o);
     o.base_accuracy = 90;
@@ -441,7 +441,7 @@ static void test_real_training(void **st) {
   s.nck = 1;
   double p[255];
   make_power(p);
-  pp_retrain_ops ops = {&s, cb_synth, cb_select, cb_max_delay, NULL, NULL};
+  pp_retrain_ops ops = {&s, cb_synth, cb_select, cb_max_delay, NULL, NULL, NULL};
   pp_retrain_opts o;
   pp_retrain_opts_default(&o);
   o.base_accuracy = base;
@@ -513,7 +513,7 @@ static void test_delay_starts(void **st) {
   pp_retrain_result one, three, noscore;
   for (int k = 0; k < 3; k++) {
     int calls = 0;
-    pp_retrain_ops ops = {&calls, cb_starts, cb_select, cb_max_delay, NULL, k == 2 ? NULL : cb_cost_delay};
+    pp_retrain_ops ops = {&calls, cb_starts, cb_select, cb_max_delay, NULL, k == 2 ? NULL : cb_cost_delay, NULL};
     pp_retrain_opts o;
     pp_retrain_opts_default(&o);
     o.base_accuracy = 90;
@@ -560,6 +560,159 @@ static void test_delay_starts(void **st) {
   assert_true(noscore.max_delay_ps == three.max_delay_ps);
 }
 
+/* ---- phase 3: sparsity, on a pruning trainer whose accuracy falls past a knee ---- */
+typedef struct {
+  double knee; /* accuracy 90 up to this sparsity, then 2 points per 0.01 */
+  int calls, prunes;
+  double last_sparsity;
+  char from[32];
+  uint8_t W[255], A[256];
+} prune_trainer;
+
+static int cb_pt_train(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                       pp_err *e) {
+  (void)tag, (void)from, (void)W, (void)A, (void)e;
+  prune_trainer *t = u;
+  t->calls++;
+  *acc = 89.8; /* every power and delay step holds */
+  return PP_OK;
+}
+
+static int cb_pt_prune(void *u, const char *tag, const char *from, double sparsity, const uint8_t *W,
+                       const uint8_t *A, double *acc, pp_err *e) {
+  (void)tag, (void)e;
+  prune_trainer *t = u;
+  t->calls++;
+  t->prunes++;
+  /* sparsity only goes up, from the kept model, within the kept sets */
+  assert_true(sparsity > t->last_sparsity - 0.2);
+  snprintf(t->from, sizeof t->from, "%s", from ? from : "");
+  memcpy(t->W, W, 255);
+  memcpy(t->A, A, 256);
+  *acc = sparsity <= t->knee + 1e-9 ? 89.8 - (sparsity - 0.5) : 90.0 - 200 * (sparsity - t->knee);
+  t->last_sparsity = sparsity;
+  return PP_OK;
+}
+
+static void test_sparsity_phase(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {64};
+  for (int refine = 0; refine <= 3; refine++) {
+    prune_trainer t = {.knee = 0.72};
+    pp_retrain_ops ops = {&t, cb_pt_train, cb_select, cb_max_delay, NULL, NULL, cb_pt_prune};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.start_accuracy = 89.9;
+    o.tolerance = 1.0;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 1;
+    o.delay_max_steps = 1;
+    o.refine_retrains = refine;
+    o.sparsity_start = 0.5;
+    pp_retrain_result r;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+    /* the ladder 0.55, 0.60, 0.65, 0.70 holds, 0.75 fails; bisection then closes in steps of 0.01 */
+    int nl = 0, nb = 0;
+    double s_acc = 0.5, s_fail = 1;
+    char kept_before[32] = "";
+    for (int k = 0; k < r.nsteps; k++) {
+      const pp_retrain_step *s = &r.steps[k];
+      if (s->phase != 2) {
+        if (s->accepted) snprintf(kept_before, sizeof kept_before, "%s", s->tag);
+        continue;
+      }
+      assert_true(s->threshold > s_acc && s->threshold < s_fail);
+      assert_int_equal(s->accepted, s->threshold <= 0.72 + 1e-9);
+      /* the sets and the max delay of the delay phase's result stand */
+      assert_true(s->max_delay_ps == r.max_delay_ps);
+      if (s->refine) nb++;
+      else nl++;
+      if (s->accepted) s_acc = s->threshold;
+      else s_fail = s->threshold;
+    }
+    assert_int_equal(nl, 5);
+    assert_int_equal(nb, r.refine_used[2]);
+    assert_true(nb <= refine);
+    assert_true(fabs(r.sparsity - s_acc) < 1e-12);
+    if (refine == 0) assert_true(fabs(r.sparsity - 0.70) < 1e-9);
+    if (refine >= 2) assert_true(fabs(r.sparsity - 0.72) < 1e-9);
+    assert_true(strncmp(r.best_tag, "sparsity-", 9) == 0);
+    assert_true(kept_before[0] != 0); /* the first prune started from the delay phase's kept step */
+    assert_true(fabs(r.accuracy - (89.8 - (r.sparsity - 0.5))) < 1e-9);
+    assert_int_equal(pp_retrain_count(t.W, 255), pp_retrain_count(r.W, 255));
+    check_budget(&r, 89.9);
+    assert_true(fabs(r.spent_sparsity - (r.delay_accuracy - r.accuracy)) < 1e-12);
+    assert_true(r.spent_sparsity > 0);
+  }
+  /* without a starting sparsity, or without the callback, there is no phase 3 */
+  prune_trainer t = {.knee = 0.72};
+  pp_retrain_ops ops = {&t, cb_pt_train, NULL, NULL, NULL, NULL, cb_pt_prune};
+  pp_retrain_opts o;
+  pp_retrain_opts_default(&o);
+  o.base_accuracy = 90;
+  o.power_uw = p;
+  o.power_counts = counts;
+  o.n_power_counts = 1;
+  pp_retrain_result r;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+  assert_int_equal(t.prunes, 0);
+  assert_true(isnan(r.sparsity) && r.spent_sparsity == 0);
+  o.sparsity_start = 1.0; /* not a sparsity a network can start from */
+  assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_EINVAL);
+}
+
+/* The activation floor: no delay step keeps fewer activation values than min_acts. */
+static void test_min_acts(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {64};
+  for (int floor_a = 0; floor_a <= 250; floor_a += 50) {
+    fn_trainer t = {.min_w = 0, .min_delay = 0};
+    pp_retrain_ops ops = {&t, cb_fn, cb_select, cb_max_delay, NULL, NULL, NULL};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 1;
+    o.min_acts = floor_a;
+    o.refine_retrains = 2;
+    pp_retrain_result r;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_OK);
+    int nd = 0;
+    for (int k = 0; k < r.nsteps; k++)
+      if (r.steps[k].phase == 1) nd++, assert_true(r.steps[k].n_acts >= (floor_a > 2 ? floor_a : 2));
+    assert_true(pp_retrain_count(r.A, 256) >= (floor_a > 2 ? floor_a : 2));
+    if (floor_a == 0) {
+      int lo = 256;
+      for (int k = 0; k < r.nsteps; k++)
+        if (r.steps[k].phase == 1 && r.steps[k].n_acts < lo) lo = r.steps[k].n_acts;
+      assert_true(nd > 0 && lo < 200); /* without a floor the selector does drop activations */
+    }
+  }
+  pp_retrain_opts o;
+  pp_retrain_opts_default(&o);
+  o.power_uw = p;
+  o.min_acts = 257;
+  fn_trainer t = {0};
+  pp_retrain_ops ops = {&t, cb_fn, NULL, NULL, NULL, NULL, NULL};
+  pp_retrain_result r;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scripted_sequence),
@@ -568,6 +721,8 @@ int main(void) {
       cmocka_unit_test(test_power_bisection),
       cmocka_unit_test(test_delay_bisection),
       cmocka_unit_test(test_delay_starts),
+      cmocka_unit_test(test_sparsity_phase),
+      cmocka_unit_test(test_min_acts),
       cmocka_unit_test(test_real_training),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
