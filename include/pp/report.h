@@ -28,8 +28,8 @@ typedef struct pp_report_hw {
 
 /* One retraining step of the threshold-lowering loops (Figs. 8 and 9). */
 typedef struct pp_report_step {
-  int phase;           /* 0: power threshold, 1: delay threshold */
-  double threshold;    /* µW (phase 0) or ps (phase 1) */
+  int phase;           /* 0: power threshold, 1: delay threshold, 2: sparsity (final pruning) */
+  double threshold;    /* µW (phase 0), ps (phase 1) or a fraction of zero weights (phase 2) */
   int n_weights;       /* allowed weight values, zero included */
   int n_acts;          /* allowed activation values */
   double max_delay_ps; /* max MAC delay over the allowed combinations */
@@ -98,6 +98,7 @@ typedef struct pp_report {
   double max_delay_orig_ps, max_delay_prop_ps;
   double v_nominal, v_scaled; /* volts */
   double sparsity;   /* fraction of zero weights after conventional pruning */
+  double sparsity_final; /* ... of the proposed network (the final pruning phase may raise it; NaN: unknown) */
   char weights_file[256]; /* allowed-set files, relative to the folder */
   char acts_file[256];
   int nsteps;
@@ -111,13 +112,16 @@ typedef struct pp_report {
    * training file (disjoint from the test images); the budget is in decision
    * accuracy points against the unpruned int8 network */
   int decision_images;  /* 0: not recorded */
-  double budget_pts, spent_pruning, spent_power, spent_delay;
+  double budget_pts, spent_pruning, spent_power, spent_delay, spent_sparsity;
   int accepted_steps;   /* PowerPruning steps accepted (-1: not recorded) */
   char headline[512];   /* said first in report.html ("" none) */
   pp_report_pann pann; /* present == 0: the run skipped the comparison */
 } pp_report;
 
 void pp_report_init(pp_report *r);
+/* "power", "delay", "sparsity"; the phase of such a name (-1: none). */
+const char *pp_report_phase_name(int phase);
+int pp_report_phase_of(const char *name);
 int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp_err *e);
 int pp_report_add_kv(pp_report *r, const char *key, const char *value, pp_err *e);
 int pp_report_add_step(pp_report *r, const pp_report_step *s, pp_err *e);

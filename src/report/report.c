@@ -12,11 +12,21 @@ void pp_report_init(pp_report *r) {
   r->v_nominal = r->v_scaled = NAN;
   r->acc_orig = r->acc_pruned = r->acc_prop = NAN;
   r->max_delay_orig_ps = r->max_delay_prop_ps = NAN;
-  r->sparsity = NAN;
+  r->sparsity = r->sparsity_final = NAN;
   r->seconds = NAN;
-  r->budget_pts = r->spent_pruning = r->spent_power = r->spent_delay = NAN;
+  r->budget_pts = r->spent_pruning = r->spent_power = r->spent_delay = r->spent_sparsity = NAN;
   r->accepted_steps = -1;
   r->std.pruned_mw = r->opt.pruned_mw = NAN;
+}
+
+static const char *const report_phases[3] = {"power", "delay", "sparsity"};
+
+const char *pp_report_phase_name(int phase) { return phase >= 0 && phase < 3 ? report_phases[phase] : "?"; }
+
+int pp_report_phase_of(const char *name) {
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(name, report_phases[i])) return i;
+  return -1;
 }
 
 void report_copy(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
@@ -235,6 +245,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_str(&j, PP_REPORT_FORMAT);
   row_members(&j, r);
   report_jnum(&j, "sparsity", r->sparsity);
+  report_jnum(&j, "sparsity_final", r->sparsity_final);
   report_jnum(&j, "seconds", r->seconds);
   if (r->decision_images > 0) {
     pp_json_key(&j, "decision_images");
@@ -247,6 +258,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
     report_jnum(&j, "pruning", r->spent_pruning);
     report_jnum(&j, "power_phase", r->spent_power);
     report_jnum(&j, "delay_phase", r->spent_delay);
+    report_jnum(&j, "sparsity_phase", r->spent_sparsity);
     pp_json_obj_end(&j);
     pp_json_key(&j, "accepted_steps");
     pp_json_int(&j, r->accepted_steps);
@@ -261,7 +273,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
     const pp_report_step *s = &r->steps[i];
     pp_json_obj_begin(&j);
     pp_json_key(&j, "phase");
-    pp_json_str(&j, s->phase ? "delay" : "power");
+    pp_json_str(&j, pp_report_phase_name(s->phase));
     report_jnum(&j, "threshold", s->threshold);
     pp_json_key(&j, "weights");
     pp_json_int(&j, s->n_weights);
@@ -408,6 +420,7 @@ static void narrative(FILE *f, const pp_report *r) {
   int acc_any = 0, acc_p = 0, acc_d = 0, n_p = 0, n_d = 0;
   for (int i = 0; i < r->nsteps; i++) {
     const pp_report_step *s = &r->steps[i];
+    if (s->phase > 1) continue; /* final pruning is not a PowerPruning step */
     (s->phase ? &n_d : &n_p)[0]++;
     if (s->accepted) acc_any = 1, (s->phase ? &acc_d : &acc_p)[0]++;
   }
@@ -506,8 +519,9 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
             "<p>Every choice (sparsity, each accepted step, the delay candidates) was made on %d decision images "
             "held out of the training file; the accuracies of Table I are on the test images, which no choice "
             "read. Loss budget %.2f points of decision accuracy: pruning spent %.2f, the power phase %.2f, the "
-            "delay phase %.2f; the steps below show decision accuracy.</p>\n",
-            r->decision_images, r->budget_pts, r->spent_pruning, r->spent_power, r->spent_delay);
+            "delay phase %.2f, the final pruning phase %.2f; the steps below show decision accuracy.</p>\n",
+            r->decision_images, r->budget_pts, r->spent_pruning, r->spent_power, r->spent_delay,
+            isfinite(r->spent_sparsity) ? r->spent_sparsity : 0.0);
 
   fputs("<h2>Results (the columns of the paper's Table I)</h2>\n<table>\n<tr><th rowspan=2 class=l>Network-Dataset</th>"
         "<th colspan=2>Accuracy [%]</th><th colspan=3>Standard HW [mW]</th><th colspan=3>Optimized HW [mW]</th>"
@@ -559,6 +573,9 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
   fprintf(f, "<p>Max MAC delay %.0f ps before selection, %.0f ps after; supply %s V.", r->max_delay_orig_ps,
           r->max_delay_prop_ps, vf);
   if (isfinite(r->sparsity)) fprintf(f, " Zero weights after conventional pruning: %.1f%%.", r->sparsity * 100);
+  if (isfinite(r->sparsity_final) && isfinite(r->sparsity) && r->sparsity_final > r->sparsity + 1e-6)
+    fprintf(f, " The final pruning phase spent the budget left on sparsity: %.1f%% zero weights in the proposed "
+            "network.", r->sparsity_final * 100);
   fputs(" Allowed values: ", f);
   fputs("<a href=\"", f);
   report_url_esc(f, r->weights_file);
@@ -585,8 +602,12 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
           f);
     for (int i = 0; i < r->nsteps; i++) {
       const pp_report_step *s = &r->steps[i];
-      fprintf(f, "<tr><td class=l>%s</td><td>%.1f %s</td><td>%d</td><td>%d</td>", s->phase ? "delay" : "power",
-              s->threshold, s->phase ? "ps" : "&micro;W", s->n_weights, s->n_acts);
+      if (s->phase == 2)
+        fprintf(f, "<tr><td class=l>sparsity</td><td>%.2f</td><td>%d</td><td>%d</td>", s->threshold, s->n_weights,
+                s->n_acts);
+      else
+        fprintf(f, "<tr><td class=l>%s</td><td>%.1f %s</td><td>%d</td><td>%d</td>", pp_report_phase_name(s->phase),
+                s->threshold, s->phase ? "ps" : "&micro;W", s->n_weights, s->n_acts);
       report_td_num(f, "%.0f", s->max_delay_ps);
       report_td_num(f, "%.2f", s->accuracy);
       fprintf(f, "<td class=l>%s</td></tr>\n", s->accepted ? "yes" : "no");
@@ -668,19 +689,26 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->v_nominal = pp_jv_num(&v, "voltage.nominal_v", NAN);
   r->v_scaled = pp_jv_num(&v, "voltage.scaled_v", NAN);
   r->sparsity = pp_jv_num(&v, "sparsity", NAN);
+  r->sparsity_final = pp_jv_num(&v, "sparsity_final", NAN);
   r->seconds = pp_jv_num(&v, "seconds", NAN);
   r->decision_images = (int)pp_jv_num(&v, "decision_images", 0);
   r->budget_pts = pp_jv_num(&v, "budget_points.total", NAN);
   r->spent_pruning = pp_jv_num(&v, "budget_points.pruning", NAN);
   r->spent_power = pp_jv_num(&v, "budget_points.power_phase", NAN);
   r->spent_delay = pp_jv_num(&v, "budget_points.delay_phase", NAN);
+  r->spent_sparsity = pp_jv_num(&v, "budget_points.sparsity_phase", NAN);
   r->accepted_steps = (int)pp_jv_num(&v, "accepted_steps", -1);
   report_copy(r->headline, sizeof r->headline, pp_jv_str(&v, "headline", ""));
   const pp_jv *a = pp_jv_get(&v, "steps");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
     const pp_jv *s = &a->items[i];
     pp_report_step st = {0};
-    st.phase = !strcmp(pp_jv_str(s, "phase", "power"), "delay");
+    st.phase = pp_report_phase_of(pp_jv_str(s, "phase", "power"));
+    if (st.phase < 0) {
+      rc = pp_err_set(e, PP_EPARSE, path, 0, "steps[%zu]: phase \"%s\", expected power, delay or sparsity", i,
+                      pp_jv_str(s, "phase", ""));
+      goto out;
+    }
     st.threshold = pp_jv_num(s, "threshold", NAN);
     st.n_weights = (int)pp_jv_num(s, "weights", 0);
     st.n_acts = (int)pp_jv_num(s, "activations", 0);
