@@ -68,6 +68,16 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
  * size and CRC-32, and must still match for a later run to skip the stage. */
 int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, const char *result_json,
                          const char *const *files, double seconds, pp_err *e);
+/* A side stage: checked and committed like any other, keyed on the stages
+ * before it, but the stages after it neither chain on it nor count it (the
+ * stage count seeds their training), so that whether it runs changes nothing
+ * else. pp_flow_side_end restores what pp_flow_side_begin saved. */
+typedef struct pp_flow_mark {
+  uint64_t chain;
+  int nstages;
+} pp_flow_mark;
+void pp_flow_side_begin(const pp_flow_ledger *l, pp_flow_mark *m);
+void pp_flow_side_end(pp_flow_ledger *l, const pp_flow_mark *m);
 /* DIR/<rel> into buf. */
 const char *pp_flow_path(const pp_flow_ledger *l, const char *rel, char *buf, size_t n);
 
@@ -93,10 +103,14 @@ typedef struct pp_flow_opts {
   double sparsity;         /* conventional pruning target, fraction of zero weights (used when !sparsity_auto) */
   int sparsity_auto;       /* 1 (default): the highest sparsity of the model's grid whose fine-tuned decision
                             * accuracy loses at most prune_share * tolerance points against int8 */
+  int final_prune;         /* 1 (default): after the delay phase, the loss budget left goes to more sparsity
+                            * (pp_retrain_opts phase 3: pruned weights become the always-allowed zero) */
   double prune_share;      /* share of the loss budget pruning may spend under sparsity_auto (0: 1/2) */
   int val_images;          /* decision images held out of the training file (0: 5000; quick 1000; at most
                             * a fifth of the training file) */
   int refine_retrains;     /* bisection retrains per phase after a failed step (-1: 3; quick 2; 0: none) */
+  int min_activations;     /* delay phase: sets keeping fewer activation values are not candidates, and a
+                            * threshold where every candidate does is infeasible (0: 2) */
   int candidates;          /* delay-selection candidates per threshold ranked by the proxy (0: 6; 1: no ranking) */
   int prune_global;        /* one magnitude threshold over all layers instead of each layer to the
                             * sparsity (per layer prunes the convolutions, where the MACs are) */
@@ -115,7 +129,7 @@ typedef struct pp_flow_opts {
   int power_divisions;     /* > 0: power thresholds in equal µW steps over the P[w] range instead of counts */
   int power_counts[32];    /* weight values each power step keeps (0-terminated; empty: 192, 128, 96, 64,
                             * 48, 32, 24, 16; quick: 96, 32) */
-  int no_pann;             /* skip stage 21-pann (PowerPruning beside PANN and plain low-bit quantization) */
+  int no_pann;             /* skip stages 01-pann and 21-pann (PowerPruning beside PANN and plain low-bit) */
   int pann_samples;        /* transitions per part when fitting the bit-flip models (0: 3000; quick 400) */
   int force;               /* redo every stage */
   const char *cache_dir;   /* trained float models, delay tables and bit-flip power models reused across folders;

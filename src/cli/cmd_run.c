@@ -124,6 +124,11 @@ int pp_cmd_run(int argc, char **argv) {
       PP_OPT_INT("delay-starts", &o.delay_starts, 0, 8, "N",
                  "run the delay phase from the kept power step and N-1 earlier ladder steps,\n"
                  "keep the lowest estimated Optimized-HW power (1: the paper's way)"),
+      PP_OPT_BOOL("final-prune", &o.final_prune,
+                  "after the delay phase, spend the loss budget left on more\n"
+                  "sparsity in steps of 0.05 (zero is always an allowed weight)"),
+      PP_OPT_INT("min-activations", &o.min_activations, 2, 256, "N",
+                 "the delay phase keeps at least N activation values", .def = "2"),
       POS_INT("candidates", &o.candidates, "N", "delay sets per threshold ranked by proxy accuracy", "6"),
       PP_OPT_FLAG("prune-global", &o.prune_global, "one magnitude threshold over all layers (default: each layer)"),
       POS_INT("epochs", &o.epochs, "N", "float training epochs", "10; resnet20/dwnet 30; quick 2"),
@@ -149,8 +154,9 @@ int pp_cmd_run(int argc, char **argv) {
                  "instead: N equal steps in uW over the range of P[w]", .flags = PP_OPT_NODEF),
       PP_OPT_FLAG("no-pann", &o.no_pann,
                   "skip the comparison with PANN and plain low-bit quantization\n"
-                  "(stage 21-pann: bit-flip power models fitted to the gate-level\n"
-                  "simulator, cached; table, plot, pann_compare.csv)"),
+                  "(stage 01-pann: bit-flip power models fitted to the gate-level\n"
+                  "simulator, cached, and the float model quantized; stage 21-pann:\n"
+                  "the run's networks on those models; table, plot, pann_compare.csv)"),
       POS_INT("pann-samples", &o.pann_samples, "N", "transitions per MAC part when fitting those models",
               "3000; quick 400"),
       PP_OPT_FLAG("force", &o.force, "redo every stage"),

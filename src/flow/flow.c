@@ -26,6 +26,7 @@ void pp_flow_opts_default(pp_flow_opts *o) {
   o->delay_starts = 3;
   o->sparsity = 0.6;
   o->sparsity_auto = 1;
+  o->final_prune = 1;
   o->refine_retrains = -1;
   /* Booth: the power of its weight values follows their Booth digits (powers of two are cheap, as in the
    * paper's Fig. 2) and weight 0 does not glitch, so its delay floor is the adder's path alone */
@@ -354,9 +355,10 @@ static double step_test_get(const flow_ctx *c, const char *tag) {
   return NAN;
 }
 
-static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
-                    pp_err *e) {
-  flow_ctx *c = u;
+/* One retraining step: the model of step `from` (NULL: the pruned network), pruned further to `sparsity` when it
+ * is >= 0, retrained with weights restricted to W and activations to A; stage 10-<tag>. */
+static int retrain_step(flow_ctx *c, const char *tag, const char *from, double sparsity, const uint8_t *W,
+                        const uint8_t *A, double *acc, pp_err *e) {
   char name[64], wh[80], ah[80];
   snprintf(name, sizeof name, "10-%s", tag);
   flow_mask_hex(W, 255, wh);
@@ -366,6 +368,10 @@ static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W
   pp_flow_opt(&os, "weights", "%s", wh);
   pp_flow_opt(&os, "activations", "%s", ah);
   pp_flow_opt(&os, "epochs", "%d", c->retrain_epochs);
+  if (sparsity >= 0) {
+    pp_flow_opt(&os, "sparsity", "%.4f", sparsity);
+    pp_flow_opt(&os, "prune_global", "%d", c->o->prune_global);
+  }
   /* a step's key chains on the previous step checked, which is the one it starts from or a rejected sibling;
    * the options name everything the step depends on */
   pp_jv res;
@@ -386,6 +392,7 @@ static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W
   memcpy(m->q.a_allowed, A, 256);
   m->q.w_allowed[127] = 1;
   m->q.a_allowed[0] = 1;
+  if (sparsity >= 0 && (rc = pp_nn_prune(m, sparsity, c->o->prune_global, e))) goto out;
   pp_nn_train_opts t;
   pp_nn_train_defaults(&t);
   train_opts(c, &t, c->retrain_epochs, t.lr * 0.1, 10 + (uint64_t)c->L.nstages);
@@ -397,8 +404,8 @@ static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W
   flow_membuf mb;
   if ((rc = flow_membuf_open(&mb))) goto out;
   char extra[128];
-  snprintf(extra, sizeof extra, "\"weights\":%d,\"activations\":%d", pp_retrain_count(W, 255),
-           pp_retrain_count(A, 256));
+  snprintf(extra, sizeof extra, "\"weights\":%d,\"activations\":%d,\"sparsity\":%.6f", pp_retrain_count(W, 255),
+           pp_retrain_count(A, 256), pp_nn_sparsity(m));
   result_acc(mb.f, *acc, test_acc, extra);
   char rel[128];
   snprintf(rel, sizeof rel, "model_%s.ppnn", tag);
@@ -407,6 +414,16 @@ static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W
 out:
   pp_nn_model_free(m);
   return rc;
+}
+
+static int cb_train(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                    pp_err *e) {
+  return retrain_step(u, tag, from, -1, W, A, acc, e);
+}
+
+static int cb_prune(void *u, const char *tag, const char *from, double sparsity, const uint8_t *W, const uint8_t *A,
+                    double *acc, pp_err *e) {
+  return retrain_step(u, tag, from, sparsity, W, A, acc, e);
 }
 
 static void sets_from_masks(const uint8_t *W, const uint8_t *A, pp_select_sets *s) {
@@ -475,7 +492,11 @@ static int cb_select(void *u, double thr, const char *from, const uint8_t *Win, 
     char p[4300];
     if ((rc = pp_nn_model_load(mpath(c, from ? from : "pruned", p, sizeof p), &m, e))) goto out;
     double bacc = -1;
+    /* sets under the activation floor are not candidates, unless no set meets it (the step is then infeasible) */
+    int any_floor = 0;
+    for (int i = 0; i < nc; i++) any_floor |= pp_select_count_a(&cand[i]) >= c->min_acts;
     for (int i = 0; i < nc; i++) {
+      if (any_floor && pp_select_count_a(&cand[i]) < c->min_acts) continue;
       int dup = 0;
       for (int j = 0; j < i && !dup; j++)
         dup = !memcmp(cand[j].w_keep, cand[i].w_keep, 255) && !memcmp(cand[j].a_keep, cand[i].a_keep, 256);
@@ -499,9 +520,10 @@ out:
 
 static void cb_step(void *u, const pp_retrain_step *s) {
   flow_ctx *c = u;
-  flow_log(c, "%s: threshold %.1f %s, %d weights, %d activations, max delay %.0f ps: decision accuracy %.2f%% (%s)%s", s->tag,
-           s->threshold, s->phase ? "ps" : "uW", s->n_weights, s->n_acts, s->max_delay_ps, s->accuracy,
-           s->accepted ? "kept" : "below tolerance", s->refine ? " (bisection)" : "");
+  static const char *const unit[3] = {"uW", "ps", "sparsity"};
+  flow_log(c, "%s: threshold %.*f %s, %d weights, %d activations, max delay %.0f ps: decision accuracy %.2f%% (%s)%s",
+           s->tag, s->phase == 2 ? 2 : 1, s->threshold, unit[s->phase], s->n_weights, s->n_acts, s->max_delay_ps,
+           s->accuracy, s->accepted ? "kept" : "below tolerance", s->refine ? " (bisection)" : "");
 }
 
 static int cb_score(void *u, const uint8_t *W, const uint8_t *A, double max_delay_ps, double *cost, pp_err *e) {
@@ -527,7 +549,10 @@ static int stage_retrain(flow_ctx *c, pp_err *e) {
   }
   ro.delay_step_ps = c->o->delay_step_ps > 0 ? c->o->delay_step_ps : 10;
   ro.delay_starts = c->o->delay_starts;
-  pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step, cb_score};
+  ro.min_acts = c->min_acts;
+  if (c->o->final_prune) ro.sparsity_start = c->sparsity;
+  if (c->o->quick) ro.sparsity_max_steps = 2;
+  pp_retrain_ops ops = {c, cb_train, cb_select, cb_max_delay, cb_step, cb_score, cb_prune};
   int rc = pp_retrain_run(&ro, &ops, &c->rt, e);
   if (rc) return rc;
   c->acc_final = c->rt.best_tag[0] ? step_test_get(c, c->rt.best_tag) : c->acc_pruned;
@@ -651,6 +676,7 @@ static void resolve(flow_ctx *c) {
   c->refine_retrains = o->refine_retrains >= 0 ? o->refine_retrains : (o->quick ? 2 : 3);
   c->prune_share = o->prune_share > 0 ? o->prune_share : 0.5;
   c->n_cand = o->candidates > 0 ? o->candidates : 6;
+  c->min_acts = o->min_activations > 1 ? o->min_activations : 2;
   pp_select_opts so;
   pp_select_opts_default(&so);
   c->select_method = so.method;
@@ -689,12 +715,13 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
   if ((rc = flow_check_inputs(&c, e))) goto out;
   if ((rc = load_data(&c, e))) goto out;
   if ((rc = stage_train(&c, e))) goto out;
+  if ((rc = flow_stage_pann_sweep(&c, e))) goto out; /* PANN and plain low-bit quantization of the float model */
   if ((rc = stage_quant(&c, "02-qat", -1, "int8", &c.dec_int8, &c.acc_int8, NULL, e))) goto out;
   if ((rc = stage_prune(&c, e))) goto out;
   if ((rc = flow_stage_hw(&c, e))) goto out;      /* trace, characterize, timing */
   if ((rc = stage_retrain(&c, e))) goto out;
   if ((rc = flow_stage_final(&c, e))) goto out;   /* trace of the result, estimate */
-  if ((rc = flow_stage_pann(&c, e))) goto out;    /* beside PANN and plain low-bit quantization */
+  if ((rc = flow_stage_pann(&c, e))) goto out;    /* the run's networks beside them */
   c.seconds = pp_now() - t_start;
   rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
 out:

@@ -43,6 +43,7 @@ typedef struct flow_ctx {
   double prune_share;        /* share of --tolerance conventional pruning may spend under --sparsity auto */
   int n_sparsity_tried;
   double sparsity_tried[8], sparsity_tried_dec[8]; /* the auto search's probes and their decision accuracies */
+  int min_acts;              /* delay phase: fewest activation values a selected set may keep */
   int n_cand;                /* delay-selection candidates ranked by the proxy per threshold */
   /* test accuracy of each retrained step, by tag (for the report; decisions never read it) */
   char step_tag[PP_RETRAIN_MAX_STEPS][32];
@@ -88,7 +89,8 @@ int flow_check_inputs(flow_ctx *c, pp_err *e);
 /* the built-in MAC's multiplier and adder (PP_MULT_*, PP_ADDER_*) as the flow generates it */
 void flow_mac_arch(flow_ctx *c, int *mult, int *adder);
 /* pann.c: PowerPruning beside PANN and plain low-bit quantization */
-int flow_stage_pann(flow_ctx *c, pp_err *e);
+int flow_stage_pann_sweep(flow_ctx *c, pp_err *e); /* 01-pann, a side stage after 01-train */
+int flow_stage_pann(flow_ctx *c, pp_err *e);       /* 21-pann: the run's networks beside it */
 /* output.c */
 int flow_write_report(flow_ctx *c, pp_err *e);
 

@@ -264,6 +264,16 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
   return 1;
 }
 
+void pp_flow_side_begin(const pp_flow_ledger *l, pp_flow_mark *m) {
+  m->chain = l->chain;
+  m->nstages = l->nstages;
+}
+
+void pp_flow_side_end(pp_flow_ledger *l, const pp_flow_mark *m) {
+  l->chain = m->chain;
+  l->nstages = m->nstages;
+}
+
 int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, const char *result_json,
                          const char *const *files, double seconds, pp_err *e) {
   /* the key was chained by pp_flow_stage_check: l->chain is this stage's key */

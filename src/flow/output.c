@@ -273,12 +273,14 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   r->v_nominal = c->vm.v_nom;
   r->v_scaled = m->v_scaled;
   r->sparsity = c->sparsity;
+  r->sparsity_final = isfinite(c->rt.sparsity) ? c->rt.sparsity : c->sparsity;
   r->seconds = c->seconds;
   r->decision_images = c->val.n;
   r->budget_pts = o->tolerance;
   r->spent_pruning = c->dec_int8 - c->dec_pruned;
   r->spent_power = c->rt.spent_power;
   r->spent_delay = c->rt.spent_delay;
+  r->spent_sparsity = c->rt.spent_sparsity;
   r->accepted_steps = c->rt.accepted_steps;
   if (!c->rt.accepted_steps)
     snprintf(r->headline, sizeof r->headline,
@@ -323,8 +325,13 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "accuracy_shown", "Table I: test images; steps, figures and every decision: decision images");
   kv(c, "decision_accuracy", "int8 %.2f%%, pruned %.2f%%, kept step %.2f%%", c->dec_int8, c->dec_pruned,
      c->rt.accuracy);
-  kv(c, "refinement", "up to %d bisection retrains per phase (used: power %d, delay %d)", c->refine_retrains,
-     c->rt.refine_used[0], c->rt.refine_used[1]);
+  kv(c, "refinement", "up to %d bisection retrains per phase (used: power %d, delay %d, sparsity %d)",
+     c->refine_retrains, c->rt.refine_used[0], c->rt.refine_used[1], c->rt.refine_used[2]);
+  if (o->final_prune)
+    kv(c, "final_pruning", "sparsity %.2f -> %.2f in steps of 0.05 (bisected to 0.01) while the decision accuracy "
+       "stays within the %.2f-point budget; spent %.2f points", c->sparsity, r->sparsity_final, o->tolerance,
+       c->rt.spent_sparsity);
+  else kv(c, "final_pruning", "off (--no-final-prune)");
   kv(c, "delay_candidates", "%d per threshold, ranked by proxy accuracy on %d decision images", c->n_cand,
      c->val.n < 2000 ? c->val.n : 2000);
   kv(c, "tolerance", "%.2f points (delay phase), %.2f points (power phase)", o->tolerance, o->power_tolerance);
@@ -353,7 +360,7 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "clock", "%.1f ps", c->P.clock_ps);
   kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm.vth, c->vm.alpha,
      c->vm.leak_k);
-  kv(c, "pann_comparison", "%s", c->pann.present ? "yes (stage 21-pann)" : "no (--no-pann)");
+  kv(c, "pann_comparison", "%s", c->pann.present ? "yes (stages 01-pann and 21-pann)" : "no (--no-pann)");
   r->pann = c->pann;
   int rc;
   if (pp_plot_available()) {

@@ -1,5 +1,5 @@
-/* flow/pann: PowerPruning beside PANN and plain low-bit quantization (stage
- * 21-pann). The bit-flip power models of module pann are fitted on the run's
+/* flow/pann: PowerPruning beside PANN and plain low-bit quantization (stages
+ * 01-pann and 21-pann). The bit-flip power models of module pann are fitted on the run's
  * cell library and MAC architecture (or read from the shared cache: fitting
  * simulates every part at gate level); the run's float model is quantized to
  * plain b bits and to PANN at each b-bit budget (pp_pann_compare_run); the
@@ -92,7 +92,7 @@ static int get_power(flow_ctx *c, const pann_cfg *g, pp_pann_power *pw, pp_err *
   pp_err e2;
   pp_err_clear(&e2);
   if (cached && access(cp, R_OK) == 0 && !pp_pann_power_load(cp, pw, &e2)) {
-    flow_log(c, "stage 21-pann: using the cached bit-flip power models %s", cp);
+    flow_log(c, "stage 01-pann: using the cached bit-flip power models %s", cp);
     char *text = NULL;
     size_t len = 0;
     int rc = pp_read_file(cp, &text, &len, e);
@@ -105,7 +105,7 @@ static int get_power(flow_ctx *c, const pann_cfg *g, pp_pann_power *pw, pp_err *
     free(text);
     return rc;
   }
-  flow_log(c, "stage 21-pann: fitting the bit-flip power models to the gate-level simulator (%s multiplier, %s "
+  flow_log(c, "stage 01-pann: fitting the bit-flip power models to the gate-level simulator (%s multiplier, %s "
               "adder, widths 2..8, %d transitions per part)",
            mult_name(g->fit.mult_arch), adder_name(g->fit.adder_arch), g->fit.samples);
   pp_lib *lib;
@@ -150,41 +150,59 @@ static int run_point(flow_ctx *c, const char *tag, const char *method, double ac
   return rc;
 }
 
-int flow_stage_pann(flow_ctx *c, pp_err *e) {
+/* Records a PANN stage with its points (and the models file it read or wrote). */
+static int commit_pann(flow_ctx *c, const char *name, const pp_flow_opts_str *os, const pp_report_pann *s, double t0,
+                       pp_err *e) {
+  flow_membuf mb;
+  int rc = flow_membuf_open(&mb);
+  if (rc) return rc;
+  pp_json j;
+  pp_json_init(&j, mb.f, 0);
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "pann");
+  pp_report_pann_json(&j, s);
+  pp_json_obj_end(&j);
+  const char *files[] = {"pann_power.json", NULL};
+  return flow_commit(c, name, os, &mb, files, t0, e);
+}
+
+/* The stage options both PANN stages share. */
+static void pann_opts_str(const pann_cfg *g, pp_flow_opts_str *os) {
+  fit_opts_str(g, os);
+  pp_flow_opt(os, "calib_images", "%d", g->cmp.calib_images);
+  pp_flow_opt(os, "val_images", "%d", g->cmp.val_images);
+  pp_flow_opt(os, "energy_images", "%d", g->cmp.energy_images);
+  pp_flow_opt(os, "baseline_bits", "%d..%d", g->cmp.min_bits, g->cmp.max_bits);
+  pp_flow_opt(os, "accum", "%s", g->cmp.accum == PP_PANN_SPLIT ? "split" : "signed");
+  pp_flow_opt(os, "bias_corr", "%d", g->cmp.bias_corr);
+  pp_flow_opt(os, "K_ref", "%d", g->cmp.K_ref);
+}
+
+/* Stage 01-pann: plain b-bit and PANN from the float model. It reads nothing the run decides later, so it is a
+ * side stage (pp_flow_side_begin): its key covers the float model, the MAC, the library and its own options
+ * only, a change of --tolerance or --sparsity does not redo it, and running it or not (--no-pann) changes no
+ * other stage's key or seed. */
+int flow_stage_pann_sweep(flow_ctx *c, pp_err *e) {
   memset(&c->pann, 0, sizeof c->pann);
-  if (c->o->no_pann) {
-    flow_log(c, "stage 21-pann: not run (--no-pann)");
-    /* files of an earlier run with the comparison would contradict this report */
-    static const char *stale[] = {"pann_compare.csv", "pann_accuracy_power.svg", "pann_accuracy_power.png"};
-    for (int i = 0; i < 3; i++) {
-      char p[4300];
-      unlink(pp_flow_path(&c->L, stale[i], p, sizeof p));
-    }
-    return PP_OK;
-  }
+  if (c->o->no_pann) return PP_OK;
   pann_cfg *g = calloc(1, sizeof *g);
   if (!g) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  pp_flow_mark mark;
+  pp_flow_side_begin(&c->L, &mark);
   int rc = pann_config(c, g, e);
   if (rc) goto out0;
   pp_flow_opts_str os = {0};
-  fit_opts_str(g, &os);
-  pp_flow_opt(&os, "calib_images", "%d", g->cmp.calib_images);
-  pp_flow_opt(&os, "val_images", "%d", g->cmp.val_images);
-  pp_flow_opt(&os, "energy_images", "%d", g->cmp.energy_images);
-  pp_flow_opt(&os, "baseline_bits", "%d..%d", g->cmp.min_bits, g->cmp.max_bits);
-  pp_flow_opt(&os, "accum", "%s", g->cmp.accum == PP_PANN_SPLIT ? "split" : "signed");
-  pp_flow_opt(&os, "bias_corr", "%d", g->cmp.bias_corr);
-  pp_flow_opt(&os, "K_ref", "%d", g->cmp.K_ref);
+  pann_opts_str(g, &os);
   pp_jv res;
-  int done = pp_flow_stage_check(&c->L, "21-pann", &os, &res, e);
+  int done = pp_flow_stage_check(&c->L, "01-pann", &os, &res, e);
   if (done < 0) {
     rc = done;
     goto out0;
   }
   if (done) {
-    rc = pp_report_pann_parse(pp_jv_get(&res, "pann"), &c->pann, "stages/21-pann.json", e);
+    rc = pp_report_pann_parse(pp_jv_get(&res, "pann"), &c->pann, "stages/01-pann.json", e);
     pp_jv_free(&res);
-    if (!rc && !c->pann.present) rc = pp_err_set(e, PP_EPARSE, "stages/21-pann.json", 0, "stage result has no points");
+    if (!rc && !c->pann.present) rc = pp_err_set(e, PP_EPARSE, "stages/01-pann.json", 0, "stage result has no points");
     goto out0;
   }
   double t0 = pp_now();
@@ -200,14 +218,13 @@ int flow_stage_pann(flow_ctx *c, pp_err *e) {
   char p[4300];
   if ((rc = pp_nn_model_load(pp_flow_path(&c->L, "model_float.ppnn", p, sizeof p), &m, e))) goto out;
   if (m->q.qat) pp_nn_set_qat(m, 0, 0);
-  flow_log(c, "stage 21-pann: plain %d..%d-bit and PANN at each budget from the float model, %d test images", 
+  flow_log(c, "stage 01-pann: plain %d..%d-bit and PANN at each budget from the float model, %d test images",
            g->cmp.min_bits, g->cmp.max_bits, c->test.n);
   if ((rc = pp_pann_compare_run(m, &c->train, &c->test, pw, &g->cmp, &cmp, e))) goto out;
   pp_report_pann *s = &c->pann;
   s->float_acc = cmp.float_acc;
   s->test_images = cmp.test_images;
-  int ne = g->cmp.energy_images < cmp.test_images ? g->cmp.energy_images : cmp.test_images;
-  s->energy_images = ne;
+  s->energy_images = g->cmp.energy_images < cmp.test_images ? g->cmp.energy_images : cmp.test_images;
   snprintf(s->accum, sizeof s->accum, "%s", g->cmp.accum == PP_PANN_SPLIT ? "split" : "signed");
   snprintf(s->models, sizeof s->models,
            "parts generated in %s: %s multiplier and %s accumulator adder (%d bits) at widths 2..8, %d transitions "
@@ -230,28 +247,70 @@ int flow_stage_pann(flow_ctx *c, pp_err *e) {
     rc = pp_report_pann_add(s, &pt, e);
   }
   if (rc) goto out;
+  rc = commit_pann(c, "01-pann", &os, s, t0, e);
+out:
+  pp_nn_model_free(m);
+  pp_pann_compare_free(&cmp);
+  free(pw);
+out0:
+  pp_flow_side_end(&c->L, &mark);
+  free(g);
+  return rc;
+}
+
+/* Stage 21-pann: the run's own networks (int8, pruned, PowerPruning) on the models of 01-pann, added to its
+ * points. */
+int flow_stage_pann(flow_ctx *c, pp_err *e) {
+  if (c->o->no_pann) {
+    flow_log(c, "stage 21-pann: not run (--no-pann)");
+    /* files of an earlier run with the comparison would contradict this report */
+    static const char *stale[] = {"pann_compare.csv", "pann_accuracy_power.svg", "pann_accuracy_power.png"};
+    for (int i = 0; i < 3; i++) {
+      char p[4300];
+      unlink(pp_flow_path(&c->L, stale[i], p, sizeof p));
+    }
+    return PP_OK;
+  }
+  pann_cfg *g = calloc(1, sizeof *g);
+  if (!g) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  int rc = pann_config(c, g, e);
+  if (rc) goto out0;
+  pp_flow_opts_str os = {0};
+  pann_opts_str(g, &os);
+  pp_jv res;
+  int done = pp_flow_stage_check(&c->L, "21-pann", &os, &res, e);
+  if (done < 0) {
+    rc = done;
+    goto out0;
+  }
+  if (done) {
+    rc = pp_report_pann_parse(pp_jv_get(&res, "pann"), &c->pann, "stages/21-pann.json", e);
+    pp_jv_free(&res);
+    if (!rc && !c->pann.present) rc = pp_err_set(e, PP_EPARSE, "stages/21-pann.json", 0, "stage result has no points");
+    goto out0;
+  }
+  double t0 = pp_now();
+  pp_pann_power *pw = calloc(1, sizeof *pw);
+  if (!pw) {
+    rc = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+    goto out0;
+  }
+  char p[4300];
+  /* the models stage 01-pann wrote (and its ledger entry checks) */
+  if ((rc = pp_pann_power_load(pp_flow_path(&c->L, "pann_power.json", p, sizeof p), pw, e))) goto out;
+  pp_report_pann *s = &c->pann;
+  int ne = s->energy_images;
   flow_log(c, "stage 21-pann: the run's networks on the same models (%d images)", ne);
   if ((rc = run_point(c, "int8", "int8", c->acc_int8, pw, g, ne, s, e)) ||
       (rc = run_point(c, "pruned", "pruned", c->acc_pruned, pw, g, ne, s, e)) ||
       (rc = run_point(c, "final", "powerpruning", c->acc_final, pw, g, ne, s, e)))
     goto out;
-  flow_membuf mb;
-  if ((rc = flow_membuf_open(&mb))) goto out;
-  pp_json j;
-  pp_json_init(&j, mb.f, 0);
-  pp_json_obj_begin(&j);
-  pp_json_key(&j, "pann");
-  pp_report_pann_json(&j, s);
-  pp_json_obj_end(&j);
-  const char *files[] = {"pann_power.json", NULL};
-  rc = flow_commit(c, "21-pann", &os, &mb, files, t0, e);
+  rc = commit_pann(c, "21-pann", &os, s, t0, e);
   const pp_report_pann_point *a = pp_report_pann_find(s, "int8"), *b = pp_report_pann_find(s, "powerpruning");
   if (!rc && a && b)
     flow_log(c, "bit-flip models: int8 %.2f fJ/MAC at %.2f%%, PowerPruning %.2f fJ/MAC at %.2f%%", a->power_fj, a->acc,
              b->power_fj, b->acc);
 out:
-  pp_nn_model_free(m);
-  pp_pann_compare_free(&cmp);
   free(pw);
 out0:
   free(g);
