@@ -108,6 +108,9 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
 void pp_lib_free(pp_lib *lib);
 int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
+/* Wire capacitance (fF) of a net with `fanout` load pins, the wire model
+ * above (every builder of net loads and every oracle script uses this). */
+double pp_lib_wire_cap(const pp_lib *lib, int fanout);
 /* The project's own library, data/pp_cells.lib: $PP_LIB if set, else found by
  * pp_data_path (installed copy, build tree, source tree). */
 const char *pp_lib_default_path(void);

@@ -100,6 +100,13 @@ int pp_sim_output_net(const pp_sim_model *m, int i);
  * `out`, in ticks: d_r for a rising input edge, d_f for a falling one.
  * Returns -1 when the output is unconnected or an argument is out of range. */
 int pp_sim_arc_delay(const pp_sim_model *m, int gate, int out, int in, int *d_r, int *d_f);
+/* The same arc's delays for the shortest paths (ticks), per edge pair:
+ * d[2 * in_rise + out_rise], -1 when that input edge cannot cause that
+ * output edge. Each is the fastest timing group's lookup at the input net's
+ * fastest slew of that edge (fastest slews propagate like the worst ones,
+ * with min for max); a non-unate arc gives all four. Pairs no timing group
+ * covers take the pin delay above. */
+int pp_sim_arc_min_delay(const pp_sim_model *m, int gate, int out, int in, int d[4]);
 /* Worst rise/fall slew (ps) the model propagated to a net. */
 void pp_sim_net_slew(const pp_sim_model *m, int net, double *rise_ps, double *fall_ps);
 
@@ -189,8 +196,11 @@ int pp_sim_ts_exact(const pp_sim_model *m);
 void pp_sim_wide_set_port(const pp_sim_model *m, uint64_t *words, int port, int lane, int64_t value);
 
 /* ---- static timing ---- */
-/* Longest and shortest paths with the model's pin delays, rise and fall
- * separately with each pin's unateness taken from the cell function. */
+/* Longest and shortest paths, rise and fall separately with each pin's
+ * unateness taken from the cell function. Longest: the model's pin delays
+ * (so they bound every engine's settle time). Shortest: the per-edge-pair
+ * arcs of pp_sim_arc_min_delay, the min over the input edges that can cause
+ * each output edge. */
 typedef struct pp_sta_stage {
   int gate;            /* -1 for the starting primary input */
   int net;             /* net reached by this stage */

@@ -486,6 +486,10 @@ int pp_lib_find_cell(const pp_lib *lib, const char *name) {
   return -1;
 }
 
+double pp_lib_wire_cap(const pp_lib *lib, int fanout) {
+  return lib->wire_cap_ff + lib->wire_cap_per_fanout_ff * fanout;
+}
+
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name) {
   for (int i = 0; i < c->n_pins; i++)
     if (!strcmp(c->pins[i].name, name)) return i;

@@ -60,7 +60,7 @@ int pp_netlist_finish_loads(pp_netlist *nl, double out_load) {
   }
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *net = &nl->nets[n];
-    net->load_ff += nl->lib->wire_cap_ff + nl->lib->wire_cap_per_fanout_ff * net->n_fanout;
+    net->load_ff += pp_lib_wire_cap(nl->lib, net->n_fanout);
     if (net->is_output) net->load_ff += out_load;
   }
   return PP_OK;

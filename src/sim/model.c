@@ -149,6 +149,38 @@ static void arc_eval(const pp_lib_timing *t, double sr, double sf, double C, dou
   }
 }
 
+static double lut_or_nan(const pp_lut *t, double slew, double load) {
+  if (!t || t->n_slew <= 0 || t->n_load <= 0) return NAN;
+  return pp_lut_eval(t, slew, load);
+}
+
+/* The four edge-to-edge delays of one arc for the shortest paths, d[2 *
+ * in_rise + out_rise] (NAN: the sense rules that pair out), at input slews
+ * (sr, sf), and the fastest output slews it gives. A non-unate arc keeps its
+ * four lookups apart: an output rise is caused by either input edge through
+ * cell_rise, a fall through cell_fall. */
+static void arc_eval_min(const pp_lib_timing *t, double sr, double sf, double C, double d[4], double *trise,
+                         double *tfall) {
+  d[0] = d[1] = d[2] = d[3] = NAN;
+  int pos = t->sense == PP_SENSE_POSITIVE || t->sense == PP_SENSE_NON_UNATE;
+  int neg = t->sense == PP_SENSE_NEGATIVE || t->sense == PP_SENSE_NON_UNATE;
+  double tr = HUGE_VAL, tf = HUGE_VAL;
+  if (pos) {
+    d[3] = lut_or_nan(&t->cell_rise, sr, C);
+    d[0] = lut_or_nan(&t->cell_fall, sf, C);
+    tr = fmin(tr, lut(&t->rise_transition, sr, C));
+    tf = fmin(tf, lut(&t->fall_transition, sf, C));
+  }
+  if (neg) {
+    d[1] = lut_or_nan(&t->cell_rise, sf, C);
+    d[2] = lut_or_nan(&t->cell_fall, sr, C);
+    tr = fmin(tr, lut(&t->rise_transition, sf, C));
+    tf = fmin(tf, lut(&t->fall_transition, sr, C));
+  }
+  *trise = tr;
+  *tfall = tf;
+}
+
 void pp_sim_model_free(pp_sim_model *m) {
   if (!m) return;
   free(m->in_net);
@@ -169,6 +201,9 @@ void pp_sim_model_free(pp_sim_model *m) {
   free(m->pin_pos);
   free(m->pin_node);
   free(m->pin_unate);
+  free(m->pin_arc_min);
+  free(m->slew_r_min);
+  free(m->slew_f_min);
   free(m->pin_er);
   free(m->pin_ef);
   free(m->net_node);
@@ -231,7 +266,8 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
       !ALLOC(m->pin_er, n_pins) || !ALLOC(m->pin_ef, n_pins) || !ALLOC(m->net_node, nn) ||
       !ALLOC(m->net_const, nn) || !ALLOC(m->fo_start, nn + 1) || !ALLOC(m->fo_pin, n_pins) ||
       !ALLOC(m->net_ecap, nn) || !ALLOC(m->slew_r, nn) || !ALLOC(m->slew_f, nn) ||
-      !ALLOC(m->net_out_bit, nn) || !ALLOC(m->net_in_bit, nn) || !ALLOC(m->progs, lib->n_cells * 4)) {
+      !ALLOC(m->net_out_bit, nn) || !ALLOC(m->pin_arc_min, 4 * (size_t)n_pins) || !ALLOC(m->slew_r_min, nn) ||
+      !ALLOC(m->slew_f_min, nn) || !ALLOC(m->net_in_bit, nn) || !ALLOC(m->progs, lib->n_cells * 4)) {
     pp_sim_model_free(m);
     return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory building the simulation model");
   }
@@ -285,6 +321,7 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
     m->net_const[n] = (int8_t)(net->drv_kind == PP_DRV_CONST0 ? 0 : net->drv_kind == PP_DRV_CONST1 ? 1 : -1);
     m->net_ecap[n] = 0.5 * net->load_ff * v2;
     m->slew_r[n] = m->slew_f[n] = in_slew;
+    m->slew_r_min[n] = m->slew_f_min[n] = in_slew;
   }
 
   /* nodes and pins, in topological order; slews propagate as we go */
@@ -312,14 +349,20 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
       /* worst arc of the pin, for inputs without their own timing group */
       double wr = 0, wf = 0;
       int have[PP_LIB_MAX_INPUTS] = {0};
-      double sr_out = 0, sf_out = 0;
+      double sr_out = 0, sf_out = 0, sr_min = HUGE_VAL, sf_min = HUGE_VAL;
+      double amin[PP_LIB_MAX_INPUTS][4];
       for (int i = 0; i < gt->n_in; i++) {
         int inet = gt->in[i];
         int cpin = cell->inputs[i];
+        amin[i][0] = amin[i][1] = amin[i][2] = amin[i][3] = NAN;
         for (int t = 0; t < op->n_timings; t++) {
           const pp_lib_timing *tm = &op->timings[t];
           if (tm->related_pin != cpin) continue;
-          double r, f, tr, tf;
+          double r, f, tr, tf, d4[4];
+          arc_eval_min(tm, m->slew_r_min[inet], m->slew_f_min[inet], C, d4, &tr, &tf);
+          sr_min = fmin(sr_min, tr), sf_min = fmin(sf_min, tf);
+          for (int q = 0; q < 4; q++) /* several groups (when states): the fastest */
+            if (!isnan(d4[q]) && (isnan(amin[i][q]) || d4[q] < amin[i][q])) amin[i][q] = d4[q];
           arc_eval(tm, m->slew_r[inet], m->slew_f[inet], C, &r, &f, &tr, &tf);
           wr = fmax(wr, r), wf = fmax(wf, f);
           sr_out = fmax(sr_out, tr), sf_out = fmax(sf_out, tf);
@@ -344,6 +387,17 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
         m->pin_node[p] = nd;
         m->pin_unate[p] = (uint8_t)unateness(op->truth, gt->n_in, i);
         if (!have[i]) m->pin_dr[p] = m->pin_df[p] = to_ticks(fmax(wr, wf), m->tick);
+        /* shortest-path arcs: the edge pairs the function allows; a pair no
+         * timing group gives falls back to the engines' pin delay */
+        int u = m->pin_unate[p];
+        for (int q = 0; q < 4; q++) {
+          int in_rise = q >> 1, out_rise = q & 1;
+          int same = in_rise == out_rise;
+          int ok = u == UNATE_BI || (u == UNATE_POS && same) || (u == UNATE_NEG && !same);
+          int32_t v = -1;
+          if (ok) v = isnan(amin[i][q]) ? (in_rise ? m->pin_dr[p] : m->pin_df[p]) : to_ticks(amin[i][q], m->tick);
+          m->pin_arc_min[4 * (size_t)p + q] = v;
+        }
         if (m->pin_dr[p] > maxd) maxd = m->pin_dr[p];
         if (m->pin_df[p] > maxd) maxd = m->pin_df[p];
         /* internal energy charged to this pin */
@@ -362,8 +416,12 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
         }
       }
       if (op->n_timings == 0) sr_out = sf_out = in_slew;
+      if (!(sr_min < HUGE_VAL)) sr_min = sr_out;
+      if (!(sf_min < HUGE_VAL)) sf_min = sf_out;
       m->slew_r[onet] = sr_out;
       m->slew_f[onet] = sf_out;
+      m->slew_r_min[onet] = sr_min;
+      m->slew_f_min[onet] = sf_min;
       pn += gt->n_in;
       nd++;
     }
@@ -440,6 +498,18 @@ int pp_sim_arc_delay(const pp_sim_model *m, int gate, int out, int in, int *d_r,
   int p = m->node_pin0[nd] + in;
   *d_r = m->pin_dr[p];
   *d_f = m->pin_df[p];
+  return 0;
+}
+
+int pp_sim_arc_min_delay(const pp_sim_model *m, int gate, int out, int in, int d[4]) {
+  int dr, df;
+  if (pp_sim_arc_delay(m, gate, out, in, &dr, &df)) return -1;
+  const pp_gate *g = &m->nl->gates[gate];
+  int nd = m->gate_node0[gate];
+  for (int k = 0; k < out; k++)
+    if (g->out[k] >= 0) nd++;
+  int p = m->node_pin0[nd] + in;
+  for (int q = 0; q < 4; q++) d[q] = m->pin_arc_min[4 * (size_t)p + q];
   return 0;
 }
 

@@ -36,6 +36,12 @@ struct pp_sim_model {
   /* pins = one per node input: the arc's delay line */
   int *pin_net, *pin_dr, *pin_df, *pin_pos, *pin_node;
   uint8_t *pin_unate;
+  /* Shortest-path STA only: per pin 4 arc delays (ticks) [2 * in_rise +
+   * out_rise], each the fastest timing group at the net's fastest slews;
+   * -1 where the input edge cannot cause that output edge. The engines (and
+   * the longest paths) use pin_dr/pin_df, whose non-unate entries are the
+   * worst of the four lookups. */
+  int32_t *pin_arc_min;
   double *pin_er, *pin_ef; /* internal energy (fJ) of an output rise/fall charged to this pin */
   /* nets */
   int *net_node;        /* driving node, -1 for inputs/constants */
@@ -43,6 +49,7 @@ struct pp_sim_model {
   int *fo_start, *fo_pin; /* CSR: pins reading the net */
   double *net_ecap;     /* 0.5 C V^2 (fJ) */
   double *slew_r, *slew_f;
+  double *slew_r_min, *slew_f_min; /* fastest slews, for pin_arc_min */
   int *net_out_bit;     /* an output bit the net drives, -1 if none */
   int *net_in_bit;      /* the input bit the net is, -1 if none */
   int max_pin_delay;    /* ticks */

@@ -1,7 +1,10 @@
 /* sim/sta: static timing with the simulation model's pin delays. Rise and
  * fall arrivals propagate separately; which pin edge can move an output edge
  * follows the cell function's unateness in that pin, so every dynamic change
- * the engines report is bounded by these arrivals (see sim.h). */
+ * the engines report is bounded by these arrivals (see sim.h). The shortest
+ * paths use the model's per-edge-pair arcs at the fastest slews instead, as
+ * a timer's min analysis does: a non-unate arc's min is not its worst
+ * lookup. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +25,19 @@ static void propagate(const pp_sim_model *m, int32_t *ar, int32_t *af, int longe
     for (int p = m->node_pin0[d]; p < m->node_pin0[d + 1]; p++) {
       int x = m->pin_net[p], u = m->pin_unate[p];
       if (u == UNATE_NONE) continue;
+      if (!longest) { /* per edge pair: pin_arc_min[2 * in_rise + out_rise] */
+        const int32_t *d4 = &m->pin_arc_min[4 * (size_t)p];
+        for (int q = 0; q < 4; q++) {
+          int32_t a = (q >> 1) ? ar[x] : af[x];
+          if (d4[q] < 0 || a == none) continue;
+          int32_t v = a + d4[q];
+          if (q & 1) {
+            if (orr == none || v < orr) orr = v;
+          } else if (off == none || v < off)
+            off = v;
+        }
+        continue;
+      }
       int32_t pr = ar[x] == none ? none : ar[x] + m->pin_dr[p]; /* pin rises */
       int32_t pf = af[x] == none ? none : af[x] + m->pin_df[p]; /* pin falls */
       /* candidates for the output rise: (value, pin edge) */

@@ -166,7 +166,7 @@ static void nb_finish(nb *b) {
   double out_cap = inv >= 0 ? lib->cells[inv].pins[lib->cells[inv].inputs[0]].cap : 0;
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *x = &nl->nets[n];
-    x->load_ff += lib->wire_cap_ff + lib->wire_cap_per_fanout_ff * x->n_fanout;
+    x->load_ff += pp_lib_wire_cap(lib, x->n_fanout);
     if (x->is_output) x->load_ff += out_cap;
   }
 }

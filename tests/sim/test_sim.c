@@ -426,6 +426,78 @@ static void test_sta_hand(void **st) {
   nb_free(&b);
 }
 
+static int ticks_of(double ps) {
+  double t = floor(ps + 0.5);
+  return t < 1 ? 1 : (int)t;
+}
+
+static const pp_lib_timing *timing_of(const pp_lib_cell *c, const char *in_pin) {
+  const pp_lib_pin *o = &c->pins[c->outputs[0]];
+  int ip = pp_lib_find_pin(c, in_pin);
+  for (int t = 0; t < o->n_timings; t++)
+    if (o->timings[t].related_pin == ip) return &o->timings[t];
+  return NULL;
+}
+
+/* Shortest paths through a non-unate arc, by hand from the library's tables:
+ * XOR2 (a, b) -> y, then INV -> z. The min to y is the faster of the XOR's
+ * cell_rise and cell_fall (not the worst of four, which the longest path
+ * keeps); the min to z follows each edge: y rises then z falls, or y falls
+ * then z rises, the INV looked up at y's fastest slew of that edge. */
+static void test_sta_min_non_unate(void **st) {
+  (void)st;
+  nb b;
+  nb_init(&b, LIB);
+  int a = nb_input(&b, "a", 1);
+  int c = nb_input(&b, "b", 1);
+  int y = nb_g2(&b, "XOR2_X1", a, c);
+  int z = nb_g1(&b, "INV_X1", y);
+  int outs[2] = {y, z};
+  nb_output(&b, "y", outs, 2);
+  nb_finish(&b);
+  pp_sim_model *m = model_of(&b.nl, 0);
+  pp_sta *s;
+  pp_err e;
+  assert_int_equal(pp_sta_run(m, &s, &e), PP_OK);
+  const pp_lib_cell *xc = &LIB->cells[pp_lib_find_cell(LIB, "XOR2_X1")];
+  const pp_lib_cell *ic = &LIB->cells[pp_lib_find_cell(LIB, "INV_X1")];
+  const pp_lib_timing *tx = timing_of(xc, "A"), *ti = timing_of(ic, "A");
+  assert_non_null(tx);
+  assert_non_null(ti);
+  assert_int_equal(tx->sense, PP_SENSE_NON_UNATE);
+  double s0 = LIB->default_slew_ps, cy = b.nl.nets[y].load_ff, cz = b.nl.nets[z].load_ff;
+  double xr = pp_lut_eval(&tx->cell_rise, s0, cy), xf = pp_lut_eval(&tx->cell_fall, s0, cy);
+  double yr_slew = pp_lut_eval(&tx->rise_transition, s0, cy), yf_slew = pp_lut_eval(&tx->fall_transition, s0, cy);
+  /* y rises (either input edge, cell_rise) then z falls; y falls then z rises */
+  int via_rise = ticks_of(xr) + ticks_of(pp_lut_eval(&ti->cell_fall, yr_slew, cz));
+  int via_fall = ticks_of(xf) + ticks_of(pp_lut_eval(&ti->cell_rise, yf_slew, cz));
+  int min_y = ticks_of(xr) < ticks_of(xf) ? ticks_of(xr) : ticks_of(xf);
+  int min_z = via_rise < via_fall ? via_rise : via_fall;
+  int no = s->n_out_bits;
+  assert_true(fabs(s->min_ps[0 * no + 0] - min_y) < 1e-9);
+  assert_true(fabs(s->min_ps[0 * no + 1] - min_z) < 1e-9);
+  /* the four edge pairs of the XOR arc are distinct lookups */
+  int d4[4], dr, df;
+  assert_int_equal(pp_sim_arc_min_delay(m, 0, 0, 0, d4), 0);
+  assert_int_equal(d4[3], ticks_of(xr));
+  assert_int_equal(d4[1], ticks_of(xr));
+  assert_int_equal(d4[2], ticks_of(xf));
+  assert_int_equal(d4[0], ticks_of(xf));
+  /* the longest path keeps the engines' worst-of-four pin delay */
+  pp_sim_arc_delay(m, 0, 0, 0, &dr, &df);
+  assert_true(dr >= d4[3] && dr >= d4[2] && dr == df);
+  assert_true(fabs(s->max_ps[0 * no + 0] - dr) < 1e-9);
+  assert_true(s->min_ps[0] < s->max_ps[0]);
+  /* an inverter has no path rise -> rise */
+  assert_int_equal(pp_sim_arc_min_delay(m, 1, 0, 0, d4), 0);
+  assert_int_equal(d4[3], -1);
+  assert_int_equal(d4[0], -1);
+  assert_true(d4[1] >= 1 && d4[2] >= 1);
+  pp_sta_free(s);
+  pp_sim_model_free(m);
+  nb_free(&b);
+}
+
 /* Random circuits: every settle time is within [min, max] STA of the
  * switching inputs. */
 static void test_settle_within_sta(void **st) {
@@ -516,6 +588,7 @@ int main(void) {
       cmocka_unit_test(test_prog_matches_truth), cmocka_unit_test(test_inverter_chain),
       cmocka_unit_test(test_glitch_pulse),       cmocka_unit_test(test_inertial),
       cmocka_unit_test(test_random_engines_agree), cmocka_unit_test(test_sta_hand),
+      cmocka_unit_test(test_sta_min_non_unate),
       cmocka_unit_test(test_settle_within_sta),  cmocka_unit_test(test_ports_adder),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
