@@ -52,7 +52,7 @@ enum { PP_PIN_INPUT = 0, PP_PIN_OUTPUT = 1, PP_PIN_INOUT = 2, PP_PIN_INTERNAL = 
 typedef struct pp_lib_pin {
   char *name;
   int dir;              /* PP_PIN_* */
-  double cap;           /* fF (input pins) */
+  double cap;           /* fF (input pins): capacitance, else the larger of rise/fall */
   char *function;       /* Liberty function text of an output pin, NULL otherwise */
   /* Output pins of combinational cells: truth table over the cell's input
    * pins (bit i of the row index = value of input number i, in the order of
@@ -62,6 +62,9 @@ typedef struct pp_lib_pin {
   int n_timings;
   pp_lib_power *powers;
   int n_powers;
+  /* fF: the load the pin presents to a rising / falling net
+   * (rise_capacitance / fall_capacitance, each else capacitance) */
+  double cap_rise, cap_fall;
 } pp_lib_pin;
 
 #define PP_LIB_MAX_INPUTS 6

@@ -30,6 +30,11 @@ typedef struct pp_net {
   int n_fanout;
   double load_ff;   /* sum of fanout pin caps + wire-load estimate + output port load */
   int is_output;    /* drives a primary output bit */
+  /* The load a rising / falling transition of the net sees (fF): the fanout
+   * pins' rise_capacitance / fall_capacitance + the same wire and port
+   * loads. Delay and slew lookups use these, energy uses load_ff. Builders
+   * that leave both 0 get load_ff for both (the simulation model's rule). */
+  double load_rise_ff, load_fall_ff;
 } pp_net;
 
 typedef struct pp_gate {

@@ -12,7 +12,8 @@
  * Slews: primary inputs and constants have slew opts.input_slew_ps (default
  * lib->default_slew_ps) for both edges. Gates are visited in topological
  * order; for each arc (input pin i -> output pin o) the cell's timing group
- * of o with related_pin i gives, at the output net's load C (net.load_ff),
+ * of o with related_pin i gives, at the output net's load C (net.load_rise_ff for
+ * the rise lookups, net.load_fall_ff for the fall ones),
  *   sense positive:  rise arc = cell_rise(slew_rise(in), C), fall arc = cell_fall(slew_fall(in), C)
  *   sense negative:  rise arc = cell_rise(slew_fall(in), C), fall arc = cell_fall(slew_rise(in), C)
  *   non-unate:       both = max of the four (cell_rise|cell_fall) x (slew_rise|slew_fall) lookups

@@ -89,7 +89,7 @@ static int read_pin_attrs(cell_rd *r, const lnode *n, pp_lib_pin *p) {
   ictx *c = r->c;
   int rc;
   double rcap = 0, fcap = 0;
-  int has_cap = 0;
+  int has_cap = 0, has_r = 0, has_f = 0;
   for (const lnode *m = n->child; m; m = m->next) {
     if (m->kind != N_SIMPLE) continue;
     if (!strcmp(m->name, "direction")) {
@@ -105,8 +105,10 @@ static int read_pin_attrs(cell_rd *r, const lnode *n, pp_lib_pin *p) {
       has_cap = 1;
     } else if (!strcmp(m->name, "rise_capacitance")) {
       if ((rc = LIB_NONNEG(c, m, m->value, &rcap))) return rc;
+      has_r = 1;
     } else if (!strcmp(m->name, "fall_capacitance")) {
       if ((rc = LIB_NONNEG(c, m, m->value, &fcap))) return rc;
+      has_f = 1;
     } else if (!strcmp(m->name, "function")) {
       free(p->function);
       p->function = strdup(m->value);
@@ -120,6 +122,8 @@ static int read_pin_attrs(cell_rd *r, const lnode *n, pp_lib_pin *p) {
                       "pin '%.60s' of cell '%.60s' has no direction (expected 'direction : input;' or output)", p->name,
                       r->cell->name);
   if (!has_cap) p->cap = rcap > fcap ? rcap : fcap;
+  p->cap_rise = (has_r ? rcap : p->cap) * c->cap_ff;
+  p->cap_fall = (has_f ? fcap : p->cap) * c->cap_ff;
   p->cap *= c->cap_ff;
   return PP_OK;
 }

@@ -37,6 +37,8 @@ int pp_netlist_finish_loads(pp_netlist *nl, double out_load) {
     free(nl->nets[n].fanout_pin);
     nl->nets[n].fanout = NULL;
     nl->nets[n].fanout_pin = NULL;
+    nl->nets[n].load_rise_ff = nl->nets[n].load_ff;
+    nl->nets[n].load_fall_ff = nl->nets[n].load_ff;
   }
   for (int k = 0; k < nl->n_gates; k++)
     for (int q = 0; q < nl->gates[k].n_in; q++) nl->nets[nl->gates[k].in[q]].n_fanout++;
@@ -56,12 +58,16 @@ int pp_netlist_finish_loads(pp_netlist *nl, double out_load) {
       net->fanout_pin[net->n_fanout] = q;
       net->n_fanout++;
       net->load_ff += cell->pins[cell->inputs[q]].cap;
+      net->load_rise_ff += cell->pins[cell->inputs[q]].cap_rise;
+      net->load_fall_ff += cell->pins[cell->inputs[q]].cap_fall;
     }
   }
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *net = &nl->nets[n];
-    net->load_ff += pp_lib_wire_cap(nl->lib, net->n_fanout);
-    if (net->is_output) net->load_ff += out_load;
+    double extra = pp_lib_wire_cap(nl->lib, net->n_fanout) + (net->is_output ? out_load : 0);
+    net->load_ff += extra;
+    net->load_rise_ff += extra;
+    net->load_fall_ff += extra;
   }
   return PP_OK;
 }

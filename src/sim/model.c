@@ -127,25 +127,26 @@ static int to_ticks(double ps, double tick) {
   return (int)t;
 }
 
-/* Delays and output slews of one arc with input slews (sr, sf) at load C. */
-static void arc_eval(const pp_lib_timing *t, double sr, double sf, double C, double *rise, double *fall,
+/* Delays and output slews of one arc with input slews (sr, sf); an output
+ * rise is looked up at the net's rising load Cr, a fall at Cf. */
+static void arc_eval(const pp_lib_timing *t, double sr, double sf, double Cr, double Cf, double *rise, double *fall,
                      double *trise, double *tfall) {
   if (t->sense == PP_SENSE_POSITIVE) {
-    *rise = lut(&t->cell_rise, sr, C);
-    *fall = lut(&t->cell_fall, sf, C);
-    *trise = lut(&t->rise_transition, sr, C);
-    *tfall = lut(&t->fall_transition, sf, C);
+    *rise = lut(&t->cell_rise, sr, Cr);
+    *fall = lut(&t->cell_fall, sf, Cf);
+    *trise = lut(&t->rise_transition, sr, Cr);
+    *tfall = lut(&t->fall_transition, sf, Cf);
   } else if (t->sense == PP_SENSE_NEGATIVE) {
-    *rise = lut(&t->cell_rise, sf, C);
-    *fall = lut(&t->cell_fall, sr, C);
-    *trise = lut(&t->rise_transition, sf, C);
-    *tfall = lut(&t->fall_transition, sr, C);
+    *rise = lut(&t->cell_rise, sf, Cr);
+    *fall = lut(&t->cell_fall, sr, Cf);
+    *trise = lut(&t->rise_transition, sf, Cr);
+    *tfall = lut(&t->fall_transition, sr, Cf);
   } else {
-    double a = fmax(lut(&t->cell_rise, sr, C), lut(&t->cell_rise, sf, C));
-    double b = fmax(lut(&t->cell_fall, sr, C), lut(&t->cell_fall, sf, C));
+    double a = fmax(lut(&t->cell_rise, sr, Cr), lut(&t->cell_rise, sf, Cr));
+    double b = fmax(lut(&t->cell_fall, sr, Cf), lut(&t->cell_fall, sf, Cf));
     *rise = *fall = fmax(a, b);
-    *trise = fmax(lut(&t->rise_transition, sr, C), lut(&t->rise_transition, sf, C));
-    *tfall = fmax(lut(&t->fall_transition, sr, C), lut(&t->fall_transition, sf, C));
+    *trise = fmax(lut(&t->rise_transition, sr, Cr), lut(&t->rise_transition, sf, Cr));
+    *tfall = fmax(lut(&t->fall_transition, sr, Cf), lut(&t->fall_transition, sf, Cf));
   }
 }
 
@@ -159,23 +160,23 @@ static double lut_or_nan(const pp_lut *t, double slew, double load) {
  * (sr, sf), and the fastest output slews it gives. A non-unate arc keeps its
  * four lookups apart: an output rise is caused by either input edge through
  * cell_rise, a fall through cell_fall. */
-static void arc_eval_min(const pp_lib_timing *t, double sr, double sf, double C, double d[4], double *trise,
-                         double *tfall) {
+static void arc_eval_min(const pp_lib_timing *t, double sr, double sf, double Cr, double Cf, double d[4],
+                         double *trise, double *tfall) {
   d[0] = d[1] = d[2] = d[3] = NAN;
   int pos = t->sense == PP_SENSE_POSITIVE || t->sense == PP_SENSE_NON_UNATE;
   int neg = t->sense == PP_SENSE_NEGATIVE || t->sense == PP_SENSE_NON_UNATE;
   double tr = HUGE_VAL, tf = HUGE_VAL;
   if (pos) {
-    d[3] = lut_or_nan(&t->cell_rise, sr, C);
-    d[0] = lut_or_nan(&t->cell_fall, sf, C);
-    tr = fmin(tr, lut(&t->rise_transition, sr, C));
-    tf = fmin(tf, lut(&t->fall_transition, sf, C));
+    d[3] = lut_or_nan(&t->cell_rise, sr, Cr);
+    d[0] = lut_or_nan(&t->cell_fall, sf, Cf);
+    tr = fmin(tr, lut(&t->rise_transition, sr, Cr));
+    tf = fmin(tf, lut(&t->fall_transition, sf, Cf));
   }
   if (neg) {
-    d[1] = lut_or_nan(&t->cell_rise, sf, C);
-    d[2] = lut_or_nan(&t->cell_fall, sr, C);
-    tr = fmin(tr, lut(&t->rise_transition, sf, C));
-    tf = fmin(tf, lut(&t->fall_transition, sr, C));
+    d[1] = lut_or_nan(&t->cell_rise, sf, Cr);
+    d[2] = lut_or_nan(&t->cell_fall, sr, Cf);
+    tr = fmin(tr, lut(&t->rise_transition, sf, Cr));
+    tf = fmin(tf, lut(&t->fall_transition, sr, Cf));
   }
   *trise = tr;
   *tfall = tf;
@@ -337,7 +338,10 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
       int onet = gt->out[k];
       if (onet < 0) continue;
       const pp_lib_pin *op = &cell->pins[cell->outputs[k]];
-      double C = nl->nets[onet].load_ff;
+      const pp_net *on = &nl->nets[onet];
+      /* per-edge loads; hand-built nets that set only load_ff use it for both */
+      int per_edge = on->load_rise_ff != 0 || on->load_fall_ff != 0;
+      double Cr = per_edge ? on->load_rise_ff : on->load_ff, Cf = per_edge ? on->load_fall_ff : on->load_ff;
       m->node_gate[nd] = g;
       m->node_outpos[nd] = k;
       m->node_net[nd] = onet;
@@ -359,11 +363,11 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
           const pp_lib_timing *tm = &op->timings[t];
           if (tm->related_pin != cpin) continue;
           double r, f, tr, tf, d4[4];
-          arc_eval_min(tm, m->slew_r_min[inet], m->slew_f_min[inet], C, d4, &tr, &tf);
+          arc_eval_min(tm, m->slew_r_min[inet], m->slew_f_min[inet], Cr, Cf, d4, &tr, &tf);
           sr_min = fmin(sr_min, tr), sf_min = fmin(sf_min, tf);
           for (int q = 0; q < 4; q++) /* several groups (when states): the fastest */
             if (!isnan(d4[q]) && (isnan(amin[i][q]) || d4[q] < amin[i][q])) amin[i][q] = d4[q];
-          arc_eval(tm, m->slew_r[inet], m->slew_f[inet], C, &r, &f, &tr, &tf);
+          arc_eval(tm, m->slew_r[inet], m->slew_f[inet], Cr, Cf, &r, &f, &tr, &tf);
           wr = fmax(wr, r), wf = fmax(wf, f);
           sr_out = fmax(sr_out, tr), sf_out = fmax(sf_out, tf);
           /* the sense decides which input edge each arc delay belongs to */
@@ -411,8 +415,8 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
         if (pw) {
           int inet = gt->in[i];
           double s = fmax(m->slew_r[inet], m->slew_f[inet]);
-          m->pin_er[p] = lut(&pw->rise_power, s, C);
-          m->pin_ef[p] = lut(&pw->fall_power, s, C);
+          m->pin_er[p] = lut(&pw->rise_power, s, Cr);
+          m->pin_ef[p] = lut(&pw->fall_power, s, Cf);
         }
       }
       if (op->n_timings == 0) sr_out = sf_out = in_slew;

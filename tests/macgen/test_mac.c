@@ -220,6 +220,7 @@ static void assert_same_netlist(const pp_netlist *a, const pp_netlist *b) {
     assert_int_equal(x->n_fanout, y->n_fanout);
     assert_int_equal(x->is_output, y->is_output);
     assert_true(x->load_ff == y->load_ff);
+    assert_true(x->load_rise_ff == y->load_rise_ff && x->load_fall_ff == y->load_fall_ff);
     if (x->n_fanout) {
       assert_memory_equal(x->fanout, y->fanout, sizeof(int) * (size_t)x->n_fanout);
       assert_memory_equal(x->fanout_pin, y->fanout_pin, sizeof(int) * (size_t)x->n_fanout);

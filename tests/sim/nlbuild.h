@@ -147,7 +147,7 @@ static void nb_finish(nb *b) {
     nl->nets[n].fanout = calloc((size_t)nl->n_gates * 6 + 1, sizeof(int));
     nl->nets[n].fanout_pin = calloc((size_t)nl->n_gates * 6 + 1, sizeof(int));
     nl->nets[n].n_fanout = 0;
-    nl->nets[n].load_ff = 0;
+    nl->nets[n].load_ff = nl->nets[n].load_rise_ff = nl->nets[n].load_fall_ff = 0;
   }
   int lv = 0;
   for (int g = 0; g < nl->n_gates; g++) {
@@ -159,6 +159,8 @@ static void nb_finish(nb *b) {
       x->fanout[x->n_fanout] = g;
       x->fanout_pin[x->n_fanout++] = i;
       x->load_ff += c->pins[c->inputs[i]].cap;
+      x->load_rise_ff += c->pins[c->inputs[i]].cap_rise;
+      x->load_fall_ff += c->pins[c->inputs[i]].cap_fall;
     }
   }
   nl->n_levels = lv + 1;
@@ -166,8 +168,10 @@ static void nb_finish(nb *b) {
   double out_cap = inv >= 0 ? lib->cells[inv].pins[lib->cells[inv].inputs[0]].cap : 0;
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *x = &nl->nets[n];
-    x->load_ff += pp_lib_wire_cap(lib, x->n_fanout);
-    if (x->is_output) x->load_ff += out_cap;
+    double extra = pp_lib_wire_cap(lib, x->n_fanout) + (x->is_output ? out_cap : 0);
+    x->load_ff += extra;
+    x->load_rise_ff += extra;
+    x->load_fall_ff += extra;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nlbuild.h"
+#include "pp/verilog.h"
 #include "pp/sim.h"
 #include "sim/sim_internal.h"
 
@@ -498,6 +499,62 @@ static void test_sta_min_non_unate(void **st) {
   nb_free(&b);
 }
 
+/* rise_capacitance / fall_capacitance, by hand: a -> INV -> n -> LD -> y,
+ * where LD's input presents 1 fF to a rising net, 5 fF to a falling one
+ * (capacitance 3 fF, which energy keeps using). The INV's tables are linear
+ * in the load: cell_rise = 2 + 10 C, cell_fall = 3 + 5 C (ps, C in fF). */
+static const char *EDGE_LIB =
+    "library(edge) {\n time_unit : \"1ps\";\n capacitive_load_unit(1, ff);\n pp_output_load : 0;\n"
+    " lu_table_template(ld) { variable_1 : total_output_net_capacitance; index_1(\"0, 10\"); }\n"
+    " cell(INV) { area : 1;\n  pin(A) { direction : input; capacitance : 1; }\n"
+    "  pin(Y) { direction : output; function : \"!A\";\n"
+    "   timing() { related_pin : \"A\"; timing_sense : negative_unate;\n"
+    "    cell_rise(ld) { values(\"2, 102\"); } cell_fall(ld) { values(\"3, 53\"); }\n"
+    "    rise_transition(ld) { values(\"1, 21\"); } fall_transition(ld) { values(\"1, 11\"); } } } }\n"
+    " cell(LD) { area : 1;\n  pin(A) { direction : input; capacitance : 3; rise_capacitance : 1; fall_capacitance : 5; }\n"
+    "  pin(Y) { direction : output; function : \"A\";\n"
+    "   timing() { related_pin : \"A\"; timing_sense : positive_unate;\n"
+    "    cell_rise(ld) { values(\"1, 1\"); } cell_fall(ld) { values(\"1, 1\"); } } } }\n"
+    "}\n";
+
+static void test_edge_loads(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  pp_lib *lib;
+  assert_int_equal(pp_lib_parse(EDGE_LIB, "edge.lib", &lib, &e), PP_OK);
+  const pp_lib_pin *la = &lib->cells[pp_lib_find_cell(lib, "LD")].pins[0];
+  assert_true(fabs(la->cap - 3) < 1e-12 && fabs(la->cap_rise - 1) < 1e-12 && fabs(la->cap_fall - 5) < 1e-12);
+  const pp_lib_pin *ia = &lib->cells[pp_lib_find_cell(lib, "INV")].pins[0];
+  assert_true(fabs(ia->cap_rise - 1) < 1e-12 && fabs(ia->cap_fall - 1) < 1e-12); /* fall back to capacitance */
+  pp_netlist *nl;
+  const char *v = "module t(a, y);\n input a;\n output y;\n wire n;\n INV u1(.A(a), .Y(n));\n LD u2(.A(n), .Y(y));\nendmodule\n";
+  assert_int_equal(pp_netlist_parse(v, "t.v", lib, NULL, &nl, &e), PP_OK);
+  int n = -1;
+  for (int k = 0; k < nl->n_nets; k++)
+    if (!strcmp(nl->nets[k].name, "n")) n = k;
+  assert_true(n >= 0);
+  assert_true(fabs(nl->nets[n].load_ff - 3) < 1e-12);
+  assert_true(fabs(nl->nets[n].load_rise_ff - 1) < 1e-12);
+  assert_true(fabs(nl->nets[n].load_fall_ff - 5) < 1e-12);
+  pp_sim_model *m = model_of(nl, 0);
+  int dr, df;
+  assert_int_equal(pp_sim_arc_delay(m, 0, 0, 0, &dr, &df), 0);
+  assert_int_equal(dr, 3 + 5 * 5); /* a rises: n falls into 5 fF */
+  assert_int_equal(df, 2 + 10 * 1); /* a falls: n rises into 1 fF */
+  double sr, sf;
+  pp_sim_net_slew(m, n, &sr, &sf);
+  assert_true(fabs(sr - (1 + 2 * 1)) < 1e-9 && fabs(sf - (1 + 1 * 5)) < 1e-9);
+  pp_sta *s;
+  assert_int_equal(pp_sta_run(m, &s, &e), PP_OK);
+  assert_true(fabs(s->max_ps[0] - (28 + 1)) < 1e-9);
+  assert_true(fabs(s->min_ps[0] - (12 + 1)) < 1e-9);
+  pp_sta_free(s);
+  pp_sim_model_free(m);
+  pp_netlist_free(nl);
+  pp_lib_free(lib);
+}
+
 /* Random circuits: every settle time is within [min, max] STA of the
  * switching inputs. */
 static void test_settle_within_sta(void **st) {
@@ -588,7 +645,7 @@ int main(void) {
       cmocka_unit_test(test_prog_matches_truth), cmocka_unit_test(test_inverter_chain),
       cmocka_unit_test(test_glitch_pulse),       cmocka_unit_test(test_inertial),
       cmocka_unit_test(test_random_engines_agree), cmocka_unit_test(test_sta_hand),
-      cmocka_unit_test(test_sta_min_non_unate),
+      cmocka_unit_test(test_sta_min_non_unate), cmocka_unit_test(test_edge_loads),
       cmocka_unit_test(test_settle_within_sta),  cmocka_unit_test(test_ports_adder),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
