@@ -114,6 +114,9 @@ typedef struct pp_char_mac_spec {
   /* overrides of the library's load assumptions (< 0: keep): load on each
    * primary output, wire-load estimate cap + cap_per_fanout x fanout (fF) */
   double output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
+  /* the wire model (pp_lib_use_wire_load): NULL or "library", "none", or a
+   * wire_load group of the library; applied before the overrides above */
+  const char *wire_load;
 } pp_char_mac_spec;
 void pp_char_mac_spec_default(pp_char_mac_spec *s);
 

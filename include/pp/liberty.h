@@ -86,6 +86,20 @@ typedef struct pp_lib_cell {
   const char *unsupported;
 } pp_lib_cell;
 
+/* A wire_load group: a net with n load pins gets a wire of length
+ * L(n) from the fanout_length table, interpolated inside it and continued
+ * with `slope` outside it (0 without a table, as OpenSTA), never below 0;
+ * its capacitance is L * cap_per_length_ff. Resistance is kept, unused (the
+ * delay model has no wire RC). */
+typedef struct pp_lib_wire_load {
+  char *name;
+  double cap_per_length_ff; /* capacitance per unit length, fF */
+  double res_per_length;    /* resistance per unit length, the library's unit */
+  double slope;             /* length per fanout beyond the table */
+  double *fanout, *length;  /* n_points fanout_length pairs, fanouts increasing */
+  int n_points;
+} pp_lib_wire_load;
+
 typedef struct pp_lib {
   char *name;
   char *path;            /* file it was read from */
@@ -104,6 +118,12 @@ typedef struct pp_lib {
   /* Load (fF) a primary output drives (the next stage's input): attribute
    * pp_output_load, else the input capacitance of the smallest inverter. */
   double output_load_ff;
+  /* wire_load groups; wire_load is the one every net's wire capacitance adds
+   * (pp_lib_wire_cap): the reader sets default_wire_load's, -1 when the
+   * library names none; pp_lib_use_wire_load changes it. */
+  pp_lib_wire_load *wire_loads;
+  int n_wire_loads;
+  int wire_load;
 } pp_lib;
 
 int pp_lib_read(const char *path, pp_lib **out, pp_err *e);
@@ -111,9 +131,23 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
 void pp_lib_free(pp_lib *lib);
 int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
-/* Wire capacitance (fF) of a net with `fanout` load pins, the wire model
- * above (every builder of net loads and every oracle script uses this). */
-double pp_lib_wire_cap(const pp_lib *lib, int fanout);
+/* Wire capacitance (fF) of a net with `fanout` cell input pins that drives
+ * out_ports primary outputs: wire_cap_ff + wire_cap_per_fanout_ff * fanout
+ * + the selected wire_load's at fanout + out_ports loads (a top-level output
+ * port is a load of the wire, as OpenSTA counts it). Every builder of net
+ * loads and every oracle script uses this. */
+double pp_lib_wire_cap(const pp_lib *lib, int fanout, int out_ports);
+/* Length of wire_load w's wire for a fanout (see pp_lib_wire_load). */
+double pp_lib_wire_load_length(const pp_lib_wire_load *w, double fanout);
+int pp_lib_find_wire_load(const pp_lib *lib, const char *name); /* index or -1 */
+/* The wire model of --wire-load: "library" (or NULL) keeps what the library
+ * says (its default_wire_load and pp_wire_cap attributes); "none" drops all
+ * wire capacitance (both); another word selects that wire_load group
+ * (PP_EINVAL naming the groups there are when there is none of that name).
+ * Call before the netlist's loads are built. */
+int pp_lib_use_wire_load(pp_lib *lib, const char *choice, pp_err *e);
+/* Name of the selected wire_load group, NULL for none. */
+const char *pp_lib_wire_load_name(const pp_lib *lib);
 /* The project's own library, data/pp_cells.lib: $PP_LIB if set, else found by
  * pp_data_path (installed copy, build tree, source tree). */
 const char *pp_lib_default_path(void);

@@ -40,6 +40,11 @@ int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out
   int rc = pp_lib_read(lp, &out->lib, e);
   if (rc) return rc;
   /* before any netlist is read: the reader computes each net's load from these */
+  if ((rc = pp_lib_use_wire_load(out->lib, s->wire_load, e))) {
+    pp_lib_free(out->lib);
+    out->lib = NULL;
+    return rc;
+  }
   if (s->output_load_ff >= 0) out->lib->output_load_ff = s->output_load_ff;
   if (s->wire_cap_ff >= 0) out->lib->wire_cap_ff = s->wire_cap_ff;
   if (s->wire_cap_per_fanout_ff >= 0) out->lib->wire_cap_per_fanout_ff = s->wire_cap_per_fanout_ff;

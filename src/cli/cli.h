@@ -36,6 +36,7 @@ typedef struct pp_cli_netlist_src {
   /* assumptions overriding the library's (< 0: keep): load on each primary
    * output and the wire-load estimate cap + cap_per_fanout x fanout (fF) */
   double output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
+  const char *wire_load; /* --wire-load: NULL or "library", "none", a wire_load group */
 } pp_cli_netlist_src;
 void pp_cli_netlist_src_default(pp_cli_netlist_src *s);
 /* Applies the overrides (< 0: keep) to a library read for this run, before

@@ -94,6 +94,13 @@ int pp_cli_netlist_load(const pp_cli_netlist_src *s, pp_lib **lib, pp_netlist **
   *nl = NULL;
   int st = pp_lib_read(pp_cli_netlist_lib_path(s), lib, e);
   if (st) return st;
+  /* the wire model first: "none" clears the library's linear estimate, which
+   * an explicit --wire-cap then sets again */
+  if ((st = pp_lib_use_wire_load(*lib, s->wire_load, e))) {
+    pp_lib_free(*lib);
+    *lib = NULL;
+    return st;
+  }
   pp_cli_assume_apply(*lib, s->output_load_ff, s->wire_cap_ff, s->wire_cap_per_fanout_ff);
   if (s->path) st = pp_netlist_read(s->path, *lib, s->top, nl, e);
   else st = pp_mac_build(&s->mo, *lib, nl, e);
@@ -130,6 +137,11 @@ void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *s
   pp_json_num(j, lib->wire_cap_ff);
   pp_json_key(j, "cap_per_fanout_ff");
   pp_json_num(j, lib->wire_cap_per_fanout_ff);
+  /* the Liberty wire_load group every net's wire adds, null for none */
+  pp_json_key(j, "wire_load");
+  const char *wl = pp_lib_wire_load_name(lib);
+  if (wl) pp_json_str(j, wl);
+  else pp_json_null(j);
   pp_json_obj_end(j);
   pp_json_key(j, "delay_model");
   pp_json_str(j, so->inertial ? "inertial" : "transport");

@@ -34,7 +34,8 @@ int pp_cmd_sta(int argc, char **argv) {
                   "records the input slew, output load, wire and delay model)"),
       PP_OPT_GROUP("The library's defaults: input slew pp_default_input_slew, else its smallest table slew;\n"
                    "output load pp_output_load, else the input capacitance of the smallest inverter;\n"
-                   "wire load of a net cap + per-fanout x fanout, pp_wire_cap and pp_wire_cap_per_fanout, else 0."),
+                   "wire load of a net cap + per-fanout x fanout, pp_wire_cap and pp_wire_cap_per_fanout, else 0,\n"
+                   "plus the default_wire_load group's capacitance at the net's fanout (output ports count)."),
       PP_OPT_END(),
   };
   int npos = 0, prc = pp_opt_parse(cmd, USAGE, opts, argc, argv, &npos);
@@ -157,9 +158,10 @@ int pp_cmd_sta(int argc, char **argv) {
   } else {
     printf("netlist %s (%s), %d gates, library %s, tick %g ps\n", src.path ? src.path : "built-in MAC", nl->top, nl->n_gates,
            lib->name, so.tick_ps);
-    printf("assumed: input slew %g ps, output load %g fF, wire %g fF + %g fF per fanout\n",
+    const char *wl = pp_lib_wire_load_name(lib);
+    printf("assumed: input slew %g ps, output load %g fF, wire %g fF + %g fF per fanout%s%s\n",
            so.input_slew_ps >= 0 ? so.input_slew_ps : lib->default_slew_ps, lib->output_load_ff, lib->wire_cap_ff,
-           lib->wire_cap_per_fanout_ff);
+           lib->wire_cap_per_fanout_ff, wl ? " + wire_load " : "", wl ? wl : "");
     if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
       bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);
       bit_name(&nl->outputs[oport[s->crit_out_bit]], obit[s->crit_out_bit], ob, sizeof ob);

@@ -106,8 +106,9 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
       PP_OPT_INT("a-bits", &(mo)->a_bits, 2, 8, "N", "activation bits of the generated MAC"), \
       PP_OPT_INT("p-bits", &(mo)->p_bits, 4, (p_max), "N", "partial-sum bits of the generated MAC")
 /* The assumptions of every timing and power command: so is a pp_sim_opts *,
- * the three loads are doubles (< 0: the library's value). */
-#define PP_OPTS_ASSUME(so, output_load, wire_cap, wire_cap_per_fanout)                                         \
+ * the three loads are doubles (< 0: the library's value), wire_load a
+ * const char * (NULL: "library", see pp_lib_use_wire_load). */
+#define PP_OPTS_ASSUME(so, output_load, wire_cap, wire_cap_per_fanout, wire_load)                              \
   PP_OPT_DOUBLE("input-slew", &(so)->input_slew_ps, 0, PP_OPT_INF, "PS", "slew of every primary input",        \
                 .def = "the library's"),                                                                       \
       PP_OPT_DOUBLE("output-load", output_load, 0, PP_OPT_INF, "FF", "load on each primary output",           \
@@ -116,6 +117,10 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
                     .def = "the library's"),                                                                   \
       PP_OPT_DOUBLE("wire-cap-per-fanout", wire_cap_per_fanout, 0, PP_OPT_INF, "FF",                           \
                     "wire-load estimate: cap per fanout", .def = "the library's"),                             \
+      PP_OPT_STRING("wire-load", wire_load, "none|library|NAME",                                              \
+                    "wire model: none, the library's (default_wire_load and pp_wire_cap*),\n"               \
+                    "or the library's wire_load group NAME (with --wire-cap* added)",                      \
+                    .def = "library"),                                                                       \
       PP_OPT_ENUM("delay-model", &(so)->inertial, pp_opt_delay_model_choices, "how gate delays filter pulses")
 
 /* The MAC of characterize and timing, a pp_char_mac_spec *s: --lib, --netlist,
@@ -125,7 +130,7 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
   PP_OPT_PATH("lib", &(s)->lib_path, "FILE", "Liberty library", .def = "the built-in one"),                  \
       PP_OPT_PATH("netlist", &(s)->path[0], "FILE", "MAC netlist (ports w, a, p -> y)", .def = "generated"), \
       PP_OPT_MULT(&(s)->gen.mult), PP_OPT_ADDER(&(s)->gen.adder), PP_OPTS_MAC_SIZES(&(s)->gen, 31),          \
-      PP_OPTS_ASSUME(&(s)->sim, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff)
+      PP_OPTS_ASSUME(&(s)->sim, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff, &(s)->wire_load)
 
 /* Where the netlist of sim and sta comes from, a pp_cli_netlist_src *s, and
  * the simulation options so (pp_sim_opts *): --lib, --top, the built-in MAC's
@@ -135,7 +140,7 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
       PP_OPT_STRING("top", &(s)->top, "NAME", "top module", .def = "the one nothing instantiates"),         \
       PP_OPT_PART(&(s)->mo.part), PP_OPT_MULT(&(s)->mo.mult), PP_OPT_ADDER(&(s)->mo.adder),                  \
       PP_OPT_DOUBLE("tick", &(so)->tick_ps, 0, PP_OPT_INF, "PS", "time quantum in ps", .flags = PP_OPT_LO_OPEN), \
-      PP_OPTS_ASSUME(so, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff)
+      PP_OPTS_ASSUME(so, &(s)->output_load_ff, &(s)->wire_cap_ff, &(s)->wire_cap_per_fanout_ff, &(s)->wire_load)
 
 /* Parses argv[1..argc-1] (argv[0] is the subcommand) against opts:
  * "--name VALUE", "--name=VALUE", "-x VALUE", "--no-name" for BOOL, "--"

@@ -81,6 +81,12 @@ extern const tbl_range LIB_TBL_TRANSITION, LIB_TBL_DELAY, LIB_TBL_ENERGY;
 int lib_read_table(ictx *c, const tmpl_set *ts, const lnode *g, double vscale, const tbl_range *range, pp_lut *t);
 void lib_lut_free(pp_lut *t);
 
+/* ---- wire loads (lib_wire.c) -------------------------------------------------- */
+
+/* The library's wire_load groups and default_wire_load (lib->wire_load). */
+int lib_read_wire_loads(ictx *c, const lnode *lg, pp_lib *lib);
+void lib_wire_loads_free(pp_lib *lib);
+
 /* ---- pin functions (lib_func.c) --------------------------------------------- */
 
 typedef struct {

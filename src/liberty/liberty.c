@@ -38,6 +38,7 @@ void pp_lib_free(pp_lib *lib) {
   if (!lib) return;
   for (int i = 0; i < lib->n_cells; i++) cell_free(&lib->cells[i]);
   free(lib->cells);
+  lib_wire_loads_free(lib);
   free(lib->name);
   free(lib->path);
   free(lib);
@@ -462,6 +463,7 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
   lib->voltage = 0;
   int has_slew = 0;
   if ((rc = read_lib_attrs(&c, lg, lib, &has_slew))) goto done;
+  if ((rc = lib_read_wire_loads(&c, lg, lib))) goto done;
   if ((rc = read_cells(&c, &ts, lg, lib))) goto done;
   fill_defaults(lib, has_slew);
 done:
@@ -488,10 +490,6 @@ int pp_lib_find_cell(const pp_lib *lib, const char *name) {
   for (int i = 0; i < lib->n_cells; i++)
     if (!strcmp(lib->cells[i].name, name)) return i;
   return -1;
-}
-
-double pp_lib_wire_cap(const pp_lib *lib, int fanout) {
-  return lib->wire_cap_ff + lib->wire_cap_per_fanout_ff * fanout;
 }
 
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name) {

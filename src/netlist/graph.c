@@ -64,7 +64,7 @@ int pp_netlist_finish_loads(pp_netlist *nl, double out_load) {
   }
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *net = &nl->nets[n];
-    double extra = pp_lib_wire_cap(nl->lib, net->n_fanout) + (net->is_output ? out_load : 0);
+    double extra = pp_lib_wire_cap(nl->lib, net->n_fanout, net->is_output != 0) + (net->is_output ? out_load : 0);
     net->load_ff += extra;
     net->load_rise_ff += extra;
     net->load_fall_ff += extra;

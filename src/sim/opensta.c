@@ -126,7 +126,7 @@ static int write_script(const pp_sim_model *m, const pp_opensta_opts *o, double 
   /* wire capacitance of every net, as our netlist reader estimated it */
   for (int q = 0; q < nl->n_nets; q++) {
     const pp_net *net = &nl->nets[q];
-    double wire = pp_lib_wire_cap(lib, net->n_fanout);
+    double wire = pp_lib_wire_cap(lib, net->n_fanout, net->is_output != 0);
     if (!(wire > 0) || (net->drv_kind != PP_DRV_GATE && net->drv_kind != PP_DRV_INPUT)) continue;
     fprintf(f, "set_load %.17g [pp_one net [get_nets ", wire);
     bad |= put_word(f, net->name);

@@ -43,6 +43,7 @@ typedef struct {
   pp_mac_opts mo;
   pp_sim_opts so;
   double load, wire, wire_fo;
+  const char *wire_load;
 } vals;
 
 static int count_cb(const char *cmd, const pp_opt *o, const char *arg) {
@@ -85,7 +86,7 @@ static void vals_default(vals *v) {
       PP_OPT_ADDER(&(v).mo.adder),                                                                  \
       PP_OPT_PART(&(v).mo.part),                                                                    \
       PP_OPTS_MAC_SIZES(&(v).mo, 31),                                                               \
-      PP_OPTS_ASSUME(&(v).so, &(v).load, &(v).wire, &(v).wire_fo),                                 \
+      PP_OPTS_ASSUME(&(v).so, &(v).load, &(v).wire, &(v).wire_fo, &(v).wire_load),                                 \
       PP_OPT_END()}
 
 static int parse(vals *v, int argc, char **argv, int *npos) {

@@ -260,6 +260,23 @@ static void test_bad_files(void **st) {
        " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
        "   timing(){ related_pin : \"I\";\n    rise_transition(t) {\n values(\"1,-0.001\"); }\n   }\n  }\n }\n}\n",
        8, "expected a transition time in [0, 1e9] ps"},
+      {"negative wire_load capacitance",
+       "library(x) {\n wire_load(\"w\") {\n  capacitance : -0.1;\n }\n}\n", 3, "'capacitance' is -0.1"},
+      {"negative wire_load length",
+       "library(x) {\n wire_load(\"w\") {\n  fanout_length(1, -2);\n }\n}\n", 3, "expected a value >= 0"},
+      {"wire_load fanouts not increasing",
+       "library(x) {\n wire_load(\"w\") {\n  fanout_length(2, 1);\n  fanout_length(1, 2);\n }\n}\n", 4,
+       "must increase"},
+      {"unknown default_wire_load", "library(x) {\n wire_load(\"w\") { slope : 1; }\n default_wire_load : \"v\";\n}\n", 3,
+       "default_wire_load 'v' names no wire_load group"},
+      {"negative fall capacitance",
+       "library(x) {\n cell(A) {\n  pin(I){ direction : input;\n fall_capacitance : -0.5; }\n }\n}\n", 4,
+       "expected a value >= 0"},
+      {"nan in table",
+       "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition; index_1(\"1,2\"); }\n"
+       " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
+       "   timing(){ related_pin : \"I\";\n    cell_rise(t) {\n values(\"1,nan\"); }\n   }\n  }\n }\n}\n",
+       8, "nan"},
       {"negative index",
        "library(x) {\n lu_table_template(t){ variable_1 : input_net_transition;\n index_1(\"-1,2\"); }\n"
        " cell(A) {\n  pin(I){direction:input;}\n  pin(Y){direction:output; function:\"!I\";\n"
@@ -285,6 +302,47 @@ static void test_bad_files(void **st) {
   pp_err_clear(&e);
   assert_int_equal(pp_lib_read("/nonexistent/x.lib", &lib, &e), PP_EIO);
   assert_string_equal(e.file, "/nonexistent/x.lib");
+}
+
+/* wire_load groups: the fanout -> length table interpolated inside,
+ * continued with the slope outside (never below 0), none without a table;
+ * capacitance per length in the library's unit (pF here); the default
+ * group is selected, --wire-load's choices change it. */
+static void test_wire_loads(void **st) {
+  (void)st;
+  const char *text = "library(w) {\n capacitive_load_unit(1, pf);\n pp_wire_cap : 0.001;\n"
+                     " wire_load(\"a\") { capacitance : 0.002; resistance : 5; slope : 1.5;\n"
+                     "  fanout_length(1, 1.0); fanout_length(2, 2.2); fanout_length(4, 4.0); }\n"
+                     " wire_load(\"b\") { capacitance : 0.001; slope : 9; }\n"
+                     " default_wire_load : \"a\";\n"
+                     " cell(I) { pin(A){direction:input; capacitance:0.001;} pin(Y){direction:output; function:\"!A\";} }\n}\n";
+  pp_lib *lib;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_lib_parse(text, "w.lib", &lib, &e), PP_OK);
+  assert_int_equal(lib->n_wire_loads, 2);
+  assert_int_equal(lib->wire_load, 0);
+  assert_string_equal(pp_lib_wire_load_name(lib), "a");
+  const pp_lib_wire_load *a = &lib->wire_loads[0];
+  assert_true(fabs(a->cap_per_length_ff - 2.0) < 1e-12);
+  assert_int_equal(a->n_points, 3);
+  assert_true(fabs(pp_lib_wire_load_length(a, 1) - 1.0) < 1e-12);
+  assert_true(fabs(pp_lib_wire_load_length(a, 3) - 3.1) < 1e-12);   /* between 2.2 and 4.0 */
+  assert_true(fabs(pp_lib_wire_load_length(a, 6) - 7.0) < 1e-12);   /* 4.0 + 2 x 1.5 */
+  assert_true(fabs(pp_lib_wire_load_length(a, 0) - 0.0) < 1e-12);   /* 1.0 - 1.5 < 0 */
+  assert_true(pp_lib_wire_load_length(&lib->wire_loads[1], 3) == 0); /* no table */
+  /* 2 pins + 1 output port: fanout 3 for the table, 2 for pp_wire_cap_per_fanout */
+  assert_true(fabs(pp_lib_wire_cap(lib, 2, 1) - (1.0 + 3.1 * 2.0)) < 1e-9);
+  assert_int_equal(pp_lib_use_wire_load(lib, "library", &e), PP_OK);
+  assert_int_equal(lib->wire_load, 0);
+  assert_int_equal(pp_lib_use_wire_load(lib, "b", &e), PP_OK);
+  assert_string_equal(pp_lib_wire_load_name(lib), "b");
+  assert_int_equal(pp_lib_use_wire_load(lib, "none", &e), PP_OK);
+  assert_null(pp_lib_wire_load_name(lib));
+  assert_true(pp_lib_wire_cap(lib, 2, 1) == 0);
+  assert_int_equal(pp_lib_use_wire_load(lib, "zz", &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "a, b"));
+  pp_lib_free(lib);
 }
 
 /* Real published libraries, where the machine has them. */
@@ -327,7 +385,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_our_library),        cmocka_unit_test(test_fixture_units_and_tables),
       cmocka_unit_test(test_function_truth_tables), cmocka_unit_test(test_bad_files),
-      cmocka_unit_test(test_published_libraries),
+      cmocka_unit_test(test_published_libraries), cmocka_unit_test(test_wire_loads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

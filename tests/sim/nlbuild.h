@@ -168,7 +168,7 @@ static void nb_finish(nb *b) {
   double out_cap = inv >= 0 ? lib->cells[inv].pins[lib->cells[inv].inputs[0]].cap : 0;
   for (int n = 0; n < nl->n_nets; n++) {
     pp_net *x = &nl->nets[n];
-    double extra = pp_lib_wire_cap(lib, x->n_fanout) + (x->is_output ? out_cap : 0);
+    double extra = pp_lib_wire_cap(lib, x->n_fanout, x->is_output != 0) + (x->is_output ? out_cap : 0);
     x->load_ff += extra;
     x->load_rise_ff += extra;
     x->load_fall_ff += extra;
