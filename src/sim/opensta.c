@@ -127,7 +127,11 @@ static int write_script(const pp_sim_model *m, const pp_opensta_opts *o, double 
   for (int q = 0; q < nl->n_nets; q++) {
     const pp_net *net = &nl->nets[q];
     double wire = pp_lib_wire_cap(lib, net->n_fanout, net->is_output != 0);
-    if (!(wire > 0) || (net->drv_kind != PP_DRV_GATE && net->drv_kind != PP_DRV_INPUT)) continue;
+    /* a net's set_load also stops OpenSTA estimating the wire from the
+     * library's default_wire_load: ours is already in `wire`, so a library
+     * with wire_load groups gets set_load 0 too */
+    if ((!(wire > 0) && lib->n_wire_loads == 0) || (net->drv_kind != PP_DRV_GATE && net->drv_kind != PP_DRV_INPUT))
+      continue;
     fprintf(f, "set_load %.17g [pp_one net [get_nets ", wire);
     bad |= put_word(f, net->name);
     fprintf(f, "] ");
