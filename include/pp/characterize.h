@@ -47,6 +47,7 @@ typedef struct pp_char_power {
    * < 0: not recorded, the object is then left out) */
   double input_slew_ps, output_load_ff, wire_cap_ff, wire_cap_per_fanout_ff;
   int inertial;
+  char wire_load[64];   /* the Liberty wire_load group nets added, "" for none */
 } pp_char_power;
 
 static inline double pp_char_power_total(const pp_char_power *p, int w) {

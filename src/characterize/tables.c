@@ -93,6 +93,9 @@ void pp_char_power_json(const pp_char_power *p, pp_json *j) {
     pp_json_num(j, p->wire_cap_ff);
     pp_json_key(j, "cap_per_fanout_ff");
     pp_json_num(j, p->wire_cap_per_fanout_ff);
+    pp_json_key(j, "wire_load");
+    if (p->wire_load[0]) pp_json_str(j, p->wire_load);
+    else pp_json_null(j);
     pp_json_obj_end(j);
     pp_json_key(j, "delay_model");
     pp_json_str(j, p->inertial ? "inertial" : "transport");
@@ -349,6 +352,10 @@ static int read_provenance(const pp_jv_ctx *c, const pp_jv *root, int old, pp_ch
                            &p->wire_cap_per_fanout_ff)) ||
       (rc = pp_jv_want_str(c, as, "assumptions", "delay_model", 0, &dm)))
     return rc;
+  const char *wl = NULL; /* optional: files before wire_load groups were read have none */
+  if ((rc = pp_jv_want_str(c, wm, "assumptions.wire_model", "wire_load", PP_JV_OPTIONAL | PP_JV_NULLABLE, &wl)))
+    return rc;
+  snprintf(p->wire_load, sizeof p->wire_load, "%s", wl ? wl : "");
   if (strcmp(dm, "inertial") && strcmp(dm, "transport"))
     return pp_jv_fail(c, pp_jv_get(as, "delay_model"), "assumptions.delay_model",
                       "expected \"inertial\" or \"transport\", got \"%.40s\"", dm);

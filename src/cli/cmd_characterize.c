@@ -102,6 +102,7 @@ int pp_cmd_characterize(int argc, char **argv) {
     p.output_load_ff = mac.lib->output_load_ff;
     p.wire_cap_ff = mac.lib->wire_cap_ff;
     p.wire_cap_per_fanout_ff = mac.lib->wire_cap_per_fanout_ff;
+    snprintf(p.wire_load, sizeof p.wire_load, "%s", pp_lib_wire_load_name(mac.lib) ? pp_lib_wire_load_name(mac.lib) : "");
     p.inertial = spec.sim.inertial;
     char path[4200];
     snprintf(path, sizeof path, "%s/power.csv", out_dir);

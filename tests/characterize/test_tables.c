@@ -130,6 +130,7 @@ static void test_power_json_strict(void **st) {
   fill_power(&p);
   p.input_slew_ps = 20;
   p.output_load_ff = 1.5;
+  snprintf(p.wire_load, sizeof p.wire_load, "%s", "wl_small");
   char js[128], f[128];
   path_in(js, sizeof js, "strict.json");
   path_in(f, sizeof f, "edited.json");
@@ -140,6 +141,7 @@ static void test_power_json_strict(void **st) {
   assert_int_equal(pp_read_file(js, &text, NULL, &e), PP_OK);
   assert_int_equal(pp_char_power_read(js, &q, &e), PP_OK);
   assert_true(q.input_slew_ps == 20 && q.output_load_ff == 1.5 && q.inertial == 0);
+  assert_string_equal(q.wire_load, "wl_small"); /* the wire_load group the nets added */
   static const struct {
     const char *after, *from, *to;
     int same_line; /* the error is at the edited line (else at the enclosing object) */
