@@ -118,7 +118,6 @@ static void test_wire_load_option(void **st) {
                         "  wire_load (\"big\") { capacitance : 2; slope : 2; fanout_length (1, 2); }\n"
                         "  default_wire_load : \"small\";\n",
                         path);
-  free(lib);
   /* the library's linear estimate is gone: only the wire_load group is left */
   int code;
   const char *a0[] = {"sta", "--json", "--lib", path, NULL};
@@ -143,6 +142,15 @@ static void test_wire_load_option(void **st) {
   free(run(bad, &code));
   assert_int_not_equal(code, 0);
   remove(path);
+  /* a non-physical wire estimate is a parse error, not a 24 ps critical path */
+  write_with_wire_loads(lib, "  pp_wire_cap : -100;\n", path);
+  const char *neg[] = {"sta", "--lib", path, NULL};
+  char *tn = run(neg, &code);
+  assert_int_equal(code, 3);
+  assert_null(strstr(tn, "critical path"));
+  free(tn);
+  remove(path);
+  free(lib);
 }
 
 int main(void) {
