@@ -663,6 +663,17 @@ static void read_hw(const pp_jv *v, const char *name, pp_report_hw *h) {
   h->prop_mw = pp_jv_num(o, "prop_mw", NAN);
 }
 
+/* An integer member of summary.json: a count outside int (or a fraction)
+ * would be undefined behaviour when converted, so it is a parse error. A
+ * missing member gives dflt. */
+static int load_int(const pp_jv *v, const char *key, int dflt, int *out, const char *path, pp_err *e) {
+  double x = pp_jv_num(v, key, dflt);
+  if (!(x >= -1 && x <= 1e9) || x != floor(x))
+    return pp_err_set(e, PP_EPARSE, path, 0, "\"%s\": expected an integer count, got %g", key, x);
+  *out = (int)x;
+  return PP_OK;
+}
+
 int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   pp_jv v;
   int rc = pp_jv_load(path, &v, e);
@@ -680,8 +691,9 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->acc_prop = pp_jv_num(&v, "accuracy_pct.prop", NAN);
   read_hw(&v, "standard_hw", &r->std);
   read_hw(&v, "optimized_hw", &r->opt);
-  r->n_weights = (int)pp_jv_num(&v, "selected.weights", 0);
-  r->n_acts = (int)pp_jv_num(&v, "selected.activations", 0);
+  if ((rc = load_int(&v, "selected.weights", 0, &r->n_weights, path, e)) ||
+      (rc = load_int(&v, "selected.activations", 0, &r->n_acts, path, e)))
+    goto out;
   report_copy(r->weights_file, sizeof r->weights_file, pp_jv_str(&v, "selected.weights_file", ""));
   report_copy(r->acts_file, sizeof r->acts_file, pp_jv_str(&v, "selected.activations_file", ""));
   r->max_delay_orig_ps = pp_jv_num(&v, "delay_ps.orig", NAN);
@@ -691,13 +703,13 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->sparsity = pp_jv_num(&v, "sparsity", NAN);
   r->sparsity_final = pp_jv_num(&v, "sparsity_final", NAN);
   r->seconds = pp_jv_num(&v, "seconds", NAN);
-  r->decision_images = (int)pp_jv_num(&v, "decision_images", 0);
+  if ((rc = load_int(&v, "decision_images", 0, &r->decision_images, path, e))) goto out;
   r->budget_pts = pp_jv_num(&v, "budget_points.total", NAN);
   r->spent_pruning = pp_jv_num(&v, "budget_points.pruning", NAN);
   r->spent_power = pp_jv_num(&v, "budget_points.power_phase", NAN);
   r->spent_delay = pp_jv_num(&v, "budget_points.delay_phase", NAN);
   r->spent_sparsity = pp_jv_num(&v, "budget_points.sparsity_phase", NAN);
-  r->accepted_steps = (int)pp_jv_num(&v, "accepted_steps", -1);
+  if ((rc = load_int(&v, "accepted_steps", -1, &r->accepted_steps, path, e))) goto out;
   report_copy(r->headline, sizeof r->headline, pp_jv_str(&v, "headline", ""));
   const pp_jv *a = pp_jv_get(&v, "steps");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
@@ -710,8 +722,8 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
       goto out;
     }
     st.threshold = pp_jv_num(s, "threshold", NAN);
-    st.n_weights = (int)pp_jv_num(s, "weights", 0);
-    st.n_acts = (int)pp_jv_num(s, "activations", 0);
+    if ((rc = load_int(s, "weights", 0, &st.n_weights, path, e)) || (rc = load_int(s, "activations", 0, &st.n_acts, path, e)))
+      goto out;
     st.max_delay_ps = pp_jv_num(s, "max_delay_ps", NAN);
     st.accuracy = pp_jv_num(s, "accuracy_pct", NAN);
     const pp_jv *acc = pp_jv_get(s, "accepted");
