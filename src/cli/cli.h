@@ -19,6 +19,10 @@ enum {
   PP_EXIT_INTERNAL = 5  /* bug or resource exhaustion */
 };
 
+/* The run file every `powerprune run` writes as OUT/run.json (opt.h's run
+ * files) and `run --config` reads back. */
+#define PP_CLI_RUN_FORMAT "powerprune-run/1"
+
 /* Prints "powerprune <cmd>: file:line: message" and returns the exit code
  * that matches e->status. */
 int pp_cli_fail(const char *cmd, const pp_err *e);
