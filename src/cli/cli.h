@@ -82,6 +82,7 @@ int pp_cmd_estimate(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
 int pp_cmd_pann(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
+int pp_cmd_compare(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_import(int argc, char **argv);
 int pp_cmd_export(int argc, char **argv);
