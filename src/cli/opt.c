@@ -313,6 +313,7 @@ static int apply_member(const char *cmd, const pp_opt *o, const pp_jv *v, const 
       *(const char **)o->dst = v->str; /* the caller keeps the tree while the value is used */
       return 0;
     case PP_OT_ENUM:
+      if (v->type == PP_JV_NULL) return 0;
       choices_text(o->choices, ", ", " or ", words, sizeof words);
       if (v->type == PP_JV_STR)
         for (const pp_opt_choice *ch = o->choices; ch->name; ch++)
@@ -320,7 +321,7 @@ static int apply_member(const char *cmd, const pp_opt *o, const pp_jv *v, const 
             *(int *)o->dst = ch->value;
             return 0;
           }
-      return pp_jv_fail(c, v, path, "expected %s", words);
+      return pp_jv_fail(c, v, path, "expected null, %s", words);
     case PP_OT_CALLBACK: {
       char text[1024];
       if (v->type == PP_JV_NULL) return 0;
