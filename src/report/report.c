@@ -328,22 +328,29 @@ void report_csv_str(FILE *f, const char *s) {
   } else fputs(s, f);
 }
 
-int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
-  pp_outfile o;
-  int rc = pp_outfile_open(&o, path, e);
-  if (rc) return rc;
-  FILE *f = o.f;
+const char *pp_report_csv_header(void) { return csv_header; }
+void pp_report_csv_str(FILE *f, const char *s) { report_csv_str(f, s); }
+
+void pp_report_csv_row(FILE *f, const pp_report *r) {
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
-  fprintf(f, "%s\n", csv_header);
   report_csv_str(f, r->network);
   fputc(',', f);
   report_csv_str(f, r->dataset);
-  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f\n", r->acc_orig, r->acc_prop,
+  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f", r->acc_orig, r->acc_prop,
           r->std.orig_mw, r->std.prop_mw, pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw), r->opt.orig_mw,
           r->opt.prop_mw, pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw), r->n_weights, r->n_acts,
           r->max_delay_orig_ps - r->max_delay_prop_ps, vf, pp_report_voltage_share_pct(&r->std),
           pp_report_voltage_share_pct(&r->opt));
+}
+
+int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  fprintf(o.f, "%s\n", csv_header);
+  pp_report_csv_row(o.f, r);
+  fputc('\n', o.f);
   return pp_outfile_commit(&o, e);
 }
 
@@ -653,6 +660,10 @@ void pp_report_remove_all(const char *dir) {
     remove(p);
   }
 }
+
+void pp_report_html_esc(FILE *f, const char *s) { report_html_esc(f, s); }
+void pp_report_url_esc(FILE *f, const char *s) { report_url_esc(f, s); }
+void pp_report_fig_links(FILE *f, const char *svg) { report_fig_links(f, svg); }
 
 /* ---- reading summary.json back --------------------------------------------------- */
 static void read_hw(const pp_jv *v, const char *name, pp_report_hw *h) {
