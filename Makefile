@@ -7,7 +7,7 @@
 #   make lint       cppcheck over the sources
 #   make tidy       clang-tidy 14 (checks in .clang-tidy) over the sources
 #   make install    install under PREFIX (/usr/local): bin, lib, include, share/powerprune
-#   make fuzz       fuzz the Liberty/Verilog readers (libFuzzer; FUZZ_SECS per target)
+#   make fuzz       fuzz every file reader (libFuzzer; FUZZ_SECS per target)
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
@@ -92,7 +92,7 @@ bench-mac: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_mac
 	$(BUILD)/bench_mac
 
-# Fuzz the Liberty and Verilog readers with libFuzzer (clang), FUZZ_SECS per target.
+# Fuzz every file reader with libFuzzer (clang), FUZZ_SECS per target (fuzz/run.sh).
 FUZZ_SECS ?= 600
 fuzz:
 	sh fuzz/run.sh $(FUZZ_SECS)

@@ -1,31 +1,55 @@
 #!/bin/sh
-# Fuzzes the Liberty and Verilog readers with libFuzzer (clang), niced.
-#   sh fuzz/run.sh [SECONDS_PER_TARGET]        (default 600)
-# Builds fuzz/build/fuzz_{liberty,verilog} with ASan+UBSan, seeds from
-# tests/netlist/corpus and the project's data files, and leaves new
-# inputs in fuzz/build/corpus_*; crashes land in fuzz/build/ as crash-*.
-# Copy small interesting inputs into tests/netlist/corpus/ (test_corpus
-# parses every file there and requires a clean result).
+# Fuzzes every file reader of the project with libFuzzer (clang), niced.
+#   sh fuzz/run.sh [SECONDS_PER_TARGET] [READER...]   (default 600 s, all readers)
+#   FUZZ_RUNS=N sh fuzz/run.sh 0                       N inputs per target, seed 1:
+#                                                      the same inputs every time (CI)
+# Builds fuzz/build (CMake, -DPP_FUZZ=ON: ASan+UBSan, checksums skipped) with one
+# binary fuzz_<reader> per reader of fuzz/fuzz_readers.c. Each corpus starts from
+# the seed files tests/util/test_fuzz_readers writes (real files made by the
+# project's own writers), the data files and tests/netlist/corpus; new inputs stay
+# in fuzz/build/corpus_<reader>, crashes land in fuzz/build/ as crash-*. No
+# -max_len: libFuzzer takes the largest seed's size, so whole real files mutate.
+# Exit status: non-zero when a target found a crash, a leak or a timeout.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-600}
+[ $# -gt 0 ] && shift
+readers=${*:-"liberty verilog idx cifar model onnx stats delay power pann summary values json"}
 out=fuzz/build
-mkdir -p "$out"
 CC=${CC:-clang}
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -Isrc -DPP_SOURCE_DIR=\"$(pwd)\""
-src="src/liberty/*.c src/netlist/*.c src/verilog/*.c src/util/err.c src/util/file.c src/util/rng.c src/util/json.c src/util/progress.c src/util/datadir.c"
-for t in liberty verilog; do
-  $CC $flags -o "$out/fuzz_$t" "fuzz/fuzz_$t.c" $src -lm -lz
-  mkdir -p "$out/corpus_$t"
-  case $t in
-    liberty) seeds="tests/netlist/corpus/lib tests/netlist/fixtures/small.lib data/pp_cells.lib" ;;
-    verilog) seeds="tests/netlist/corpus/v tests/netlist/fixtures/adder2.v" ;;
+cmake -S . -B "$out" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPP_FUZZ=ON -DPP_WERROR=OFF >/dev/null
+targets=""
+for r in $readers; do targets="$targets fuzz_$r"; done
+make --no-print-directory -C "$out" -j"$(nproc)" test_fuzz_readers $targets >/dev/null
+rm -rf "$out/seeds"
+PP_FUZZ_SEEDS_OUT="$(pwd)/$out/seeds" "$out/test_fuzz_readers" >/dev/null 2>&1 || true
+status=0
+for r in $readers; do
+  c="$out/corpus_$r"
+  mkdir -p "$c"
+  [ -d "$out/seeds/$r" ] && cp "$out/seeds/$r/"* "$c/"
+  [ -d "fuzz/corpus/$r" ] && cp "fuzz/corpus/$r/"* "$c/"
+  case $r in
+    liberty) for f in tests/netlist/corpus/lib/* tests/netlist/fixtures/small.lib data/pp_cells.lib; do
+               [ -f "$f" ] && cp "$f" "$c/"; done ;;
+    verilog) for f in tests/netlist/corpus/v/*; do [ -f "$f" ] && cp "$f" "$c/"; done ;;
   esac
-  for s in $seeds; do [ -e "$s" ] && cp -r "$s" "$out/corpus_$t/" 2>/dev/null || true; done
-  # seed directories must be flat for libFuzzer
-  find "$out/corpus_$t" -mindepth 2 -type f -exec cp {} "$out/corpus_$t/" \; 2>/dev/null || true
   dict=""
-  [ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
-  nice -n 15 "$out/fuzz_$t" $dict -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$out/" -print_final_stats=1 "$out/corpus_$t" 2>&1 | tail -25
+  [ -f "fuzz/$r.dict" ] && dict="-dict=fuzz/$r.dict"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    limit="-runs=$FUZZ_RUNS -seed=1"
+    echo "fuzz_$r: $FUZZ_RUNS inputs"
+  else
+    limit="-max_total_time=$secs"
+    echo "fuzz_$r: $secs s"
+  fi
+  # shellcheck disable=SC2086
+  if ! nice -n 15 "$out/fuzz_$r" $dict $limit -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$out/$r-" -print_final_stats=1 "$c" >"$out/fuzz_$r.log" 2>&1; then
+    status=1
+    tail -40 "$out/fuzz_$r.log"
+  else
+    grep -E "^(stat::number_of_executed_units|Done)" "$out/fuzz_$r.log" || true
+  fi
 done
+exit $status

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential cmake pkg-config libcmocka-dev libopenblas-dev zlib1g-dev \
       yosys iverilog opensta gnuplot-nox dataset-fashion-mnist qflow-tech-osu018 \
-      cppcheck clang-tidy-14 \
+      cppcheck clang-tidy-14 clang-14 libclang-rt-14-dev \
       protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx python3-torch"
 missing=""
 for p in $PKGS; do

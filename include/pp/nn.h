@@ -74,8 +74,13 @@ typedef struct pp_nn_data {
  * PP_EPARSE with the file and what was expected. */
 int pp_nn_data_load(const char *name, const char *dir, pp_nn_data *train, pp_nn_data *test,
                     pp_err *e);
-/* One IDX image file and its label file (either may be .gz). */
+/* One IDX image file and its label file (either may be .gz), of a set with
+ * PP_NN_IDX_CLASSES classes (Fashion-MNIST, MNIST): a label outside
+ * 0..classes-1 is PP_EPARSE naming the image and byte. The _n form takes the
+ * class count (2..256) for other IDX sets. */
+#define PP_NN_IDX_CLASSES 10
 int pp_nn_data_load_idx(const char *images, const char *labels, pp_nn_data *d, pp_err *e);
+int pp_nn_data_load_idx_n(const char *images, const char *labels, int classes, pp_nn_data *d, pp_err *e);
 /* A learnable synthetic set: `classes` random templates (seeded) plus noise,
  * n images of c x h x w. */
 int pp_nn_data_synthetic(int n, int c, int h, int w, int classes, uint64_t seed, pp_nn_data *d,

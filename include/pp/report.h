@@ -11,6 +11,7 @@
 #define PP_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pp/util.h"
 #include "pp/util_json.h"
@@ -143,6 +144,18 @@ int pp_report_validate(const pp_report *r, pp_err *e);
  * dir/pann_compare.csv when the report has the PANN comparison). */
 int pp_report_write_json(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e);
+/* table.csv's header (no newline) and r's row under it (no newline): what
+ * table.csv holds and `powerprune compare` puts one row per run of. */
+const char *pp_report_csv_header(void);
+void pp_report_csv_row(FILE *f, const pp_report *r);
+/* The escapes report.html and table.csv use, for pages built beside them
+ * (compare.html): s as one CSV field (quoted when it holds , " or a newline),
+ * as HTML text, as a relative URL; and " Data: BASE.csv; also BASE.pdf,
+ * BASE.png." linking what module plot writes beside the figure BASE.svg. */
+void pp_report_csv_str(FILE *f, const char *s);
+void pp_report_html_esc(FILE *f, const char *s);
+void pp_report_url_esc(FILE *f, const char *s);
+void pp_report_fig_links(FILE *f, const char *svg);
 int pp_report_write_html(const pp_report *r, const char *path, pp_err *e);
 int pp_report_write_all(const pp_report *r, const char *dir, pp_err *e);
 /* Removes what pp_report_write_all writes, so that a run that fails leaves

@@ -19,6 +19,10 @@ enum {
   PP_EXIT_INTERNAL = 5  /* bug or resource exhaustion */
 };
 
+/* The run file every `powerprune run` writes as OUT/run.json (opt.h's run
+ * files) and `run --config` reads back. */
+#define PP_CLI_RUN_FORMAT "powerprune-run/1"
+
 /* Prints "powerprune <cmd>: file:line: message" and returns the exit code
  * that matches e->status. */
 int pp_cli_fail(const char *cmd, const pp_err *e);
@@ -79,6 +83,7 @@ int pp_cmd_estimate(int argc, char **argv);
 int pp_cmd_run(int argc, char **argv);
 int pp_cmd_pann(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
+int pp_cmd_compare(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_import(int argc, char **argv);
 int pp_cmd_export(int argc, char **argv);

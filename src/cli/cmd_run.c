@@ -46,6 +46,8 @@ static int seed_cb(const char *cmd, const pp_opt *o, const char *v) {
   return 0;
 }
 
+static void seed_fmt(pp_json *j, const pp_opt *o) { pp_json_uint(j, *(const uint64_t *)o->dst); }
+
 /* --sparsity auto|F */
 static int sparsity_cb(const char *cmd, const pp_opt *o, const char *v) {
   pp_flow_opts *f = o->dst;
@@ -59,6 +61,13 @@ static int sparsity_cb(const char *cmd, const pp_opt *o, const char *v) {
   f->sparsity = d;
   f->sparsity_auto = 0;
   return 0;
+}
+
+/* "auto" or the fraction */
+static void sparsity_fmt(pp_json *j, const pp_opt *o) {
+  const pp_flow_opts *f = o->dst;
+  if (f->sparsity_auto) pp_json_str(j, "auto");
+  else pp_json_num(j, f->sparsity);
 }
 
 /* --power-counts 128,64,32 */
@@ -78,6 +87,33 @@ static int power_counts_cb(const char *cmd, const pp_opt *o, const char *v) {
   return 0;
 }
 
+/* [128, 64, 32], null when none were given (the flow's default ladder) */
+static void power_counts_fmt(pp_json *j, const pp_opt *o) {
+  const int *counts = o->dst;
+  if (!counts[0]) {
+    pp_json_null(j);
+    return;
+  }
+  pp_json_arr_begin(j);
+  for (int k = 0; k < 31 && counts[k]; k++) pp_json_int(j, counts[k]);
+  pp_json_arr_end(j);
+}
+
+/* Writes DIR/run.json: every option of the table that the run used. */
+static int write_run_file(const char *dir, const pp_opt *opts, pp_err *e) {
+  char p[4200];
+  pp_outfile f;
+  int rc = pp_mkdirs(dir, e);
+  if (rc) return rc;
+  snprintf(p, sizeof p, "%s/run.json", dir);
+  if ((rc = pp_outfile_open(&f, p, e))) return rc;
+  pp_json j;
+  pp_json_init(&j, f.f, 1);
+  pp_opt_json_write(&j, PP_CLI_RUN_FORMAT, opts);
+  pp_json_end(&j);
+  return pp_outfile_commit(&f, e);
+}
+
 static void logger(void *u, const char *msg) {
   (void)u;
   fprintf(stderr, "powerprune run: %s\n", msg);
@@ -88,9 +124,10 @@ int pp_cmd_run(int argc, char **argv) {
   pp_flow_opts_default(&o);
   o.out_dir = "powerprune-out";
   o.log = logger;
-  int json = 0, model = choice_of(models, o.model), data = choice_of(datas, o.data);
+  int json = 0, dry_run = 0, model = choice_of(models, o.model), data = choice_of(datas, o.data);
   int mult = choice_of(pp_opt_mult_choices, o.mult_arch), adder = choice_of(pp_opt_adder_choices, o.adder_arch);
   int method = choice_of(select_methods, o.select_method);
+  const char *config = NULL;
 #define POS_INT(name, p, arg, h, d) PP_OPT_INT(name, p, 1, 100000000, arg, h, .def = (d))
   pp_opt opts[] = {
       PP_OPT_PATH("out", &o.out_dir, "DIR", "output folder"),
@@ -106,7 +143,7 @@ int pp_cmd_run(int argc, char **argv) {
       PP_OPT_MULT(&mult),
       PP_OPT_ADDER(&adder),
       PP_OPT_FLAG("quick", &o.quick, "fewer epochs, images and transitions (a smoke test)"),
-      PP_OPT_CALLBACK("seed", &o.seed, seed_cb, "S", "seed of every random choice", .def = "1"),
+      PP_OPT_CALLBACK("seed", &o.seed, seed_cb, "S", "seed of every random choice", .def = "1", .fmt = seed_fmt),
       PP_OPT_DOUBLE("tolerance", &o.tolerance, 0, PP_OPT_INF, "PTS", "accuracy points the delay phase may lose"),
       PP_OPT_DOUBLE("power-tolerance", &o.power_tolerance, 0, PP_OPT_INF, "PTS",
                     "accuracy points the power phase may lose"),
@@ -114,7 +151,7 @@ int pp_cmd_run(int argc, char **argv) {
                       "conventional pruning: auto picks the highest sparsity of\n"
                       "the model's grid whose decision accuracy loses at most half of\n"
                       "--tolerance; F: this fraction of zero weights",
-                      .def = "auto"),
+                      .def = "auto", .fmt = sparsity_fmt),
       POS_INT("val-images", &o.val_images, "N",
               "decision images held out of the training file: every\n"
               "choice reads them, the test set only the report",
@@ -149,7 +186,7 @@ int pp_cmd_run(int argc, char **argv) {
                     .flags = PP_OPT_LO_OPEN, .def = "1; quick 4"),
       PP_OPT_CALLBACK("power-counts", o.power_counts, power_counts_cb, "LIST",
                       "weight values each power-threshold step keeps, e.g. 128,64,32",
-                      .def = "192,128,96,64,48,32,24,16; quick 96,32"),
+                      .def = "192,128,96,64,48,32,24,16; quick 96,32", .fmt = power_counts_fmt),
       PP_OPT_INT("power-steps", &o.power_divisions, 1, 100000000, "N",
                  "instead: N equal steps in uW over the range of P[w]", .flags = PP_OPT_NODEF),
       PP_OPT_FLAG("no-pann", &o.no_pann,
@@ -159,22 +196,36 @@ int pp_cmd_run(int argc, char **argv) {
                   "the run's networks on those models; table, plot, pann_compare.csv)"),
       POS_INT("pann-samples", &o.pann_samples, "N", "transitions per MAC part when fitting those models",
               "3000; quick 400"),
-      PP_OPT_FLAG("force", &o.force, "redo every stage"),
+      PP_OPT_FLAG("force", &o.force, "redo every stage", .flags = PP_OPT_NOSAVE),
       PP_OPT_PATH("cache", &o.cache_dir, "DIR", "reuse trained float models, delay tables and power models",
                   .def = "$PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune"),
       PP_OPT_FLAG("no-cache", &o.no_cache, "neither read nor write the cache"),
       PP_OPT_FLAG("json", &json,
                   "print the result as one JSON object on stdout (Table I's numbers\n"
-                  "in mW, delays, voltages, counts, the file paths; format\n" PP_REPORT_RESULT_FORMAT ")"),
+                  "in mW, delays, voltages, counts, the file paths; format\n" PP_REPORT_RESULT_FORMAT ")",
+                  .flags = PP_OPT_NOSAVE),
+      PP_OPT_PATH("config", &config, "FILE",
+                  "take the options from a run file (the OUT/run.json every run\n"
+                  "writes: format " PP_CLI_RUN_FORMAT "); options given here win",
+                  .flags = PP_OPT_NOSAVE),
+      PP_OPT_FLAG("dry-run", &dry_run,
+                  "print the effective options as the run.json the run would\n"
+                  "write (null: the default the flow works out) and exit",
+                  .flags = PP_OPT_NOSAVE),
       PP_OPT_GROUP("examples:\n"
                    "  powerprune run --quick --out quick-out\n"
                    "  powerprune run --out demo-out                 (what 'make demo' runs)\n"
-                   "  powerprune run --model resnet20 --data cifar10 --data-dir ~/cifar-10-batches-bin --out r20"),
+                   "  powerprune run --model resnet20 --data cifar10 --data-dir ~/cifar-10-batches-bin --out r20\n"
+                   "  powerprune run --config r20/run.json --tolerance 2 --out r20-tol2 (the same run, one change)"),
       PP_OPT_END(),
   };
 #undef POS_INT
-  int prc = pp_opt_parse("run", USAGE, opts, argc, argv, NULL);
+  unsigned char seen[sizeof opts / sizeof opts[0]] = {0};
+  int prc = pp_opt_parse_seen("run", USAGE, opts, argc, argv, NULL, seen);
   if (prc) return prc == PP_OPT_HELP ? PP_EXIT_OK : prc;
+  /* the file's options under the command line's; its strings live in cfg until the end */
+  static pp_jv cfg;
+  if (config && (prc = pp_opt_json_load("run", PP_CLI_RUN_FORMAT, opts, config, seen, &cfg))) return prc;
   o.model = pp_opt_choice_name(models, model);
   o.data = pp_opt_choice_name(datas, data);
   o.mult_arch = pp_opt_choice_name(pp_opt_mult_choices, mult);
@@ -201,6 +252,15 @@ int pp_cmd_run(int argc, char **argv) {
     if (pp_lib_read(o.lib_file, &lib, &e)) return pp_cli_fail("run", &e);
     pp_lib_free(lib);
   }
+  if (dry_run) {
+    pp_json j;
+    pp_json_init(&j, stdout, 1);
+    pp_opt_json_write(&j, PP_CLI_RUN_FORMAT, opts);
+    pp_json_end(&j);
+    pp_jv_free(&cfg);
+    return PP_EXIT_OK;
+  }
+  if (write_run_file(o.out_dir, opts, &e)) return pp_cli_fail("run", &e);
   static pp_report r;
   if (pp_flow_run(&o, &r, &e)) return pp_cli_fail("run", &e);
   char vf[64];
@@ -225,5 +285,6 @@ int pp_cmd_run(int argc, char **argv) {
     pp_report_summary_json(&j, &r, o.out_dir);
     pp_json_end(&j);
   }
+  pp_jv_free(&cfg);
   return PP_EXIT_OK;
 }

@@ -27,6 +27,7 @@ static const pp_cmd commands[] = {
     {"pann", pp_cmd_pann, "PANN: bit-flip power model and multiplication-free quantization"},
     {"check", pp_cmd_check, "cross-checks against independent tools: power against OpenSTA"},
     {"report", pp_cmd_report, "write report.html, tables and figures from a run folder"},
+    {"compare", pp_cmd_compare, "runs side by side: Table I rows, differing options, power-accuracy plot"},
     {"import", pp_cmd_import, "read an ONNX model into a powerprune model file"},
     {"export", pp_cmd_export, "write a model as ONNX (float, or int8 QuantizeLinear/DequantizeLinear)"},
 };

@@ -128,7 +128,18 @@ static const pp_opt *find_short(const pp_opt *opts, char c) {
   return NULL;
 }
 
+size_t pp_opt_count(const pp_opt *opts) {
+  size_t n = 0;
+  while (opts[n].type != PP_OT_END) n++;
+  return n;
+}
+
 int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos) {
+  return pp_opt_parse_seen(cmd, usage, opts, argc, argv, npos, NULL);
+}
+
+int pp_opt_parse_seen(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos,
+                      unsigned char *seen) {
   int n = 0, only_pos = 0;
   for (int i = 1; i < argc && argv[i]; i++) { /* argv[argc] is NULL; so may a caller's be earlier */
     char *a = argv[i];
@@ -159,6 +170,7 @@ int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int arg
       return pp_cli_usage(cmd, "unknown option '%s'", a);
     }
     char lab[128];
+    if (seen) seen[o - opts] = 1;
     if (a[1] == '-') opt_label(o, lab, sizeof lab);
     else snprintf(lab, sizeof lab, "-%c", a[1]);
     if (!takes_value(o)) {
@@ -180,6 +192,216 @@ int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int arg
   }
   if (npos) *npos = n;
   return 0;
+}
+
+/* ---- run files ---------------------------------------------------------------- */
+/* Whether o has a member in a run file. */
+static int saved(const pp_opt *o) {
+  if (o->type == PP_OT_GROUP || o->type == PP_OT_END || !o->long_name || (o->flags & PP_OPT_NOSAVE)) return 0;
+  return o->type != PP_OT_CALLBACK || o->fmt != NULL;
+}
+
+void pp_opt_json_write(pp_json *j, const char *format, const pp_opt *opts) {
+  pp_json_obj_begin(j);
+  pp_json_key(j, "format");
+  pp_json_str(j, format);
+  pp_json_key(j, "options");
+  pp_json_obj_begin(j);
+  for (const pp_opt *o = opts; o->type != PP_OT_END; o++) {
+    if (!saved(o)) continue;
+    pp_json_key(j, o->long_name);
+    switch (o->type) {
+      case PP_OT_FLAG:
+      case PP_OT_BOOL: pp_json_bool(j, *(const int *)o->dst != 0); break;
+      case PP_OT_INT: {
+        int v = *(const int *)o->dst;
+        if (in_range(o, v)) pp_json_int(j, v);
+        else pp_json_null(j); /* a sentinel: the command works the default out */
+        break;
+      }
+      case PP_OT_DOUBLE: {
+        double v = *(const double *)o->dst;
+        if (isfinite(v) && in_range(o, v)) pp_json_num(j, v);
+        else pp_json_null(j);
+        break;
+      }
+      case PP_OT_STRING:
+      case PP_OT_PATH: {
+        const char *v = *(const char *const *)o->dst;
+        if (v) pp_json_str(j, v);
+        else pp_json_null(j);
+        break;
+      }
+      case PP_OT_ENUM: {
+        const char *w = pp_opt_choice_name(o->choices, *(const int *)o->dst);
+        if (strcmp(w, "?")) pp_json_str(j, w);
+        else pp_json_null(j);
+        break;
+      }
+      case PP_OT_CALLBACK: o->fmt(j, o); break;
+      default: pp_json_null(j); break;
+    }
+  }
+  pp_json_obj_end(j);
+  pp_json_obj_end(j);
+}
+
+static int jv_scalar_text(const pp_jv *v, char *buf, size_t n) {
+  int w;
+  switch (v->type) {
+    case PP_JV_NULL: w = snprintf(buf, n, "%s", ""); break;
+    case PP_JV_BOOL: w = snprintf(buf, n, "%s", v->num != 0 ? "true" : "false"); break;
+    case PP_JV_STR: w = snprintf(buf, n, "%s", v->str); break;
+    case PP_JV_NUM:
+      if (v->ints & PP_JV_INT64) w = snprintf(buf, n, "%lld", (long long)v->i64);
+      else if (v->ints & PP_JV_UINT64) w = snprintf(buf, n, "%llu", (unsigned long long)v->u64);
+      else w = snprintf(buf, n, "%.17g", v->num);
+      break;
+    default: return -1;
+  }
+  return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int pp_opt_jv_text(const pp_jv *v, char *buf, size_t n) {
+  if (v->type != PP_JV_ARR) return jv_scalar_text(v, buf, n);
+  size_t len = 0;
+  if (n) buf[0] = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    if (v->items[i].type == PP_JV_ARR || v->items[i].type == PP_JV_OBJ) return -1;
+    if (i) {
+      if (len + 1 >= n) return -1;
+      buf[len++] = ',';
+      buf[len] = 0;
+    }
+    if (jv_scalar_text(&v->items[i], buf + len, n - len)) return -1;
+    len += strlen(buf + len);
+  }
+  return 0;
+}
+
+/* One member of a run file's options into o (c names the file). */
+static int apply_member(const char *cmd, const pp_opt *o, const pp_jv *v, const pp_jv_ctx *c, const char *path) {
+  char rt[96], words[256];
+  int rc = 0;
+  switch (o->type) {
+    case PP_OT_FLAG:
+    case PP_OT_BOOL: {
+      if (v->type != PP_JV_BOOL) return pp_jv_fail(c, v, path, "expected true or false");
+      *(int *)o->dst = v->num != 0;
+      return 0;
+    }
+    case PP_OT_INT: {
+      if (v->type == PP_JV_NULL) return 0;
+      range_text(o, rt, sizeof rt);
+      if (v->type != PP_JV_NUM || !(v->ints & PP_JV_INT64) || !in_range(o, (double)v->i64))
+        return pp_jv_fail(c, v, path, "expected null or a whole number%s", rt);
+      *(int *)o->dst = (int)v->i64;
+      return 0;
+    }
+    case PP_OT_DOUBLE:
+      if (v->type == PP_JV_NULL) return 0;
+      range_text(o, rt, sizeof rt);
+      if (v->type != PP_JV_NUM || !isfinite(v->num) || !in_range(o, v->num))
+        return pp_jv_fail(c, v, path, "expected null or a finite number%s", rt);
+      *(double *)o->dst = v->num;
+      return 0;
+    case PP_OT_STRING:
+    case PP_OT_PATH:
+      if (v->type == PP_JV_NULL) return 0;
+      if (v->type != PP_JV_STR || (o->type == PP_OT_PATH && !*v->str))
+        return pp_jv_fail(c, v, path, "expected null or a %s", o->type == PP_OT_PATH ? "file name" : "string");
+      *(const char **)o->dst = v->str; /* the caller keeps the tree while the value is used */
+      return 0;
+    case PP_OT_ENUM:
+      if (v->type == PP_JV_NULL) return 0;
+      choices_text(o->choices, ", ", " or ", words, sizeof words);
+      if (v->type == PP_JV_STR)
+        for (const pp_opt_choice *ch = o->choices; ch->name; ch++)
+          if (!strcmp(ch->name, v->str)) {
+            *(int *)o->dst = ch->value;
+            return 0;
+          }
+      return pp_jv_fail(c, v, path, "expected null, %s", words);
+    case PP_OT_CALLBACK: {
+      char text[1024];
+      if (v->type == PP_JV_NULL) return 0;
+      if (o->flags & PP_OPT_NOARG) {
+        if (v->type != PP_JV_BOOL) return pp_jv_fail(c, v, path, "expected true or false");
+        rc = v->num != 0 ? o->cb(cmd, o, NULL) : 0;
+      } else {
+        if (v->type == PP_JV_OBJ || v->type == PP_JV_BOOL || pp_opt_jv_text(v, text, sizeof text))
+          return pp_jv_fail(c, v, path, "expected null or a value of --%s (%s)", o->long_name,
+                            o->argh ? o->argh : "VALUE");
+        rc = o->cb(cmd, o, text);
+      }
+      /* the callback printed what it takes; the error says where it came from */
+      return rc ? pp_jv_fail(c, v, path, "not a value of --%s", o->long_name) : 0;
+    }
+    default: return 0;
+  }
+}
+
+int pp_opt_json_apply(const char *cmd, const pp_opt *opts, const pp_jv *obj, const char *file,
+                      const unsigned char *seen) {
+  pp_err e;
+  pp_err_clear(&e);
+  pp_jv_ctx c = {file, &e};
+  if (obj->type != PP_JV_OBJ) {
+    pp_jv_fail(&c, obj, "options", "expected an object");
+    return pp_cli_fail(cmd, &e);
+  }
+  for (size_t i = 0; i < obj->n; i++) {
+    const pp_opt *o = NULL;
+    char path[160];
+    snprintf(path, sizeof path, "options.%s", obj->keys[i]);
+    for (const pp_opt *q = opts; q->type != PP_OT_END && !o; q++)
+      if (saved(q) && !strcmp(q->long_name, obj->keys[i])) o = q;
+    if (!o) {
+      pp_jv_fail(&c, &obj->items[i], path, "unknown option (see 'powerprune %s --help')", cmd);
+      return pp_cli_fail(cmd, &e);
+    }
+    if (seen && seen[o - opts]) continue; /* the command line wins */
+    if (apply_member(cmd, o, &obj->items[i], &c, path)) return pp_cli_fail(cmd, &e);
+  }
+  return 0;
+}
+
+int pp_opt_json_load(const char *cmd, const char *format, const pp_opt *opts, const char *path,
+                     const unsigned char *seen, pp_jv *tree) {
+  pp_jv v;
+  int rc;
+  pp_err e;
+  pp_err_clear(&e);
+  pp_jv_ctx c = {path, &e};
+  const char *fmt = NULL;
+  const pp_jv *opt = NULL;
+  memset(tree, 0, sizeof *tree);
+  if (pp_jv_load(path, &v, &e)) return pp_cli_fail(cmd, &e);
+  if (v.type != PP_JV_OBJ) {
+    pp_jv_fail(&c, &v, "(top level)", "expected an object {\"format\": \"%s\", \"options\": {...}}", format);
+    goto fail;
+  }
+  for (size_t i = 0; i < v.n; i++)
+    if (strcmp(v.keys[i], "format") && strcmp(v.keys[i], "options")) {
+      pp_jv_fail(&c, &v.items[i], v.keys[i], "unknown key; a run file holds only \"format\" and \"options\"");
+      goto fail;
+    }
+  if (pp_jv_want_str(&c, &v, "", "format", 0, &fmt)) goto fail;
+  if (strcmp(fmt, format)) {
+    pp_jv_fail(&c, pp_jv_get(&v, "format"), "format", "is \"%s\", expected \"%s\"", fmt, format);
+    goto fail;
+  }
+  if (pp_jv_want(&c, &v, "", "options", 0, PP_JV_OBJ, &opt)) goto fail;
+  if ((rc = pp_opt_json_apply(cmd, opts, opt, path, seen))) {
+    pp_jv_free(&v);
+    return rc;
+  }
+  *tree = v;
+  return 0;
+fail:
+  rc = pp_cli_fail(cmd, &e);
+  pp_jv_free(&v);
+  return rc;
 }
 
 /* The default of o as help prints it, or NULL for none. */

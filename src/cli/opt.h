@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "pp/util_json.h"
+
 typedef enum {
   PP_OT_END = 0,  /* ends a table */
   PP_OT_GROUP,    /* a heading or paragraph in --help (help: the text) */
@@ -27,6 +29,7 @@ typedef enum {
 #define PP_OPT_NOARG 2u   /* a callback option that takes no value */
 #define PP_OPT_NODEF 4u   /* print no default (the value is not one the user chooses) */
 #define PP_OPT_HI_OPEN 8u /* the upper bound itself is out of range ("< hi") */
+#define PP_OPT_NOSAVE 16u /* not a setting of the result (--json, --force, --config): never in a run file */
 
 /* One allowed word of an enum option and the value it stores; a list ends
  * with {NULL, 0}. */
@@ -39,6 +42,9 @@ typedef struct pp_opt pp_opt;
 /* A callback option's handler: arg is the value (NULL with PP_OPT_NOARG).
  * Returns 0, or PP_EXIT_USAGE after printing one usage error. */
 typedef int (*pp_opt_cb)(const char *cmd, const pp_opt *o, const char *arg);
+/* A callback option's value as a run file holds it: writes exactly one JSON
+ * value that pp_opt_jv_text turns back into what the callback accepts. */
+typedef void (*pp_opt_fmt)(pp_json *j, const pp_opt *o);
 
 struct pp_opt {
   const char *long_name; /* without "--"; NULL for a short-only option */
@@ -47,6 +53,7 @@ struct pp_opt {
   const char *help; /* may hold '\n' for more lines */
   const pp_opt_choice *choices; /* ENUM */
   pp_opt_cb cb;                 /* CALLBACK */
+  pp_opt_fmt fmt;               /* CALLBACK: its value in a run file (NULL: never saved) */
   const char *def;              /* the default as help prints it, instead of the destination's value */
   double lo, hi;                /* range of INT and DOUBLE */
   pp_opt_type type;
@@ -151,6 +158,47 @@ extern const pp_opt_choice pp_opt_delay_model_choices[]; /* transport, inertial 
  * each get one usage error naming the option, what it takes and what was
  * given, and PP_EXIT_USAGE is returned. 0 otherwise. */
 int pp_opt_parse(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos);
+/* The same, and seen[k] = 1 for each entry opts[k] the command line gave
+ * (seen: pp_opt_count(opts) entries, zeroed by the caller): what a run file
+ * read afterwards must not override. */
+int pp_opt_parse_seen(const char *cmd, const char *usage, const pp_opt *opts, int argc, char **argv, int *npos,
+                      unsigned char *seen);
+/* Entries of the table before its PP_OPT_END. */
+size_t pp_opt_count(const pp_opt *opts);
+
+/* ---- run files ----------------------------------------------------------
+ * A run file is {"format": FORMAT, "options": {...}}: one member per entry
+ * with a long name and without PP_OPT_NOSAVE (callbacks only with a fmt),
+ * keyed by the long name as typed after "--", in table order. Values: FLAG
+ * and BOOL true/false, INT an integer, DOUBLE a number written with %.17g
+ * (reads back to the same double), STRING and PATH a string, ENUM its word,
+ * CALLBACK what its fmt writes. null means "the default the command works
+ * out itself": written for an unset string and for a number the table's
+ * range excludes (the sentinel of a default that depends on other options,
+ * such as 0 for "5000; quick 1000"), and read as "leave the default". */
+/* Writes the whole run file as one JSON object. */
+void pp_opt_json_write(pp_json *j, const char *format, const pp_opt *opts);
+/* Applies the members of a run file's "options" object obj (read from file)
+ * to the entries whose seen[k] is 0 (seen NULL: all), with the checks of the
+ * command line. Strict: an unknown key, a value of the wrong type, out of
+ * range or not among an enum's words is one error naming the file, its
+ * line:column and the key, printed; returns PP_EXIT_INPUT then, 0 otherwise.
+ * Nothing is applied after the first error. */
+int pp_opt_json_apply(const char *cmd, const pp_opt *opts, const pp_jv *obj, const char *file,
+                      const unsigned char *seen);
+/* Reads the run file at path (strict: "format" must be `format`, the only
+ * other key "options") and applies it as pp_opt_json_apply. Returns 0 or the
+ * exit code after printing one error naming path. *tree gets the parsed file,
+ * which string options now point into: the caller frees it (pp_jv_free) when
+ * done with the options (empty, safe to free, on error). */
+int pp_opt_json_load(const char *cmd, const char *format, const pp_opt *opts, const char *path,
+                     const unsigned char *seen, pp_jv *tree);
+/* A scalar JSON value (or an array of them, joined by ',') as the text the
+ * command line would give: strings as they are, integers exactly, other
+ * numbers %.17g, true/false, null as "". Returns 0, or -1 for an object, a
+ * nested array or a text longer than n - 1. */
+int pp_opt_jv_text(const pp_jv *v, char *buf, size_t n);
+
 /* The help text: usage, then one line (or more) per option with its
  * default. */
 void pp_opt_help(FILE *f, const char *usage, const pp_opt *opts);

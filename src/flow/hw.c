@@ -31,8 +31,11 @@ static int usage_read(const pp_jv *v, const char *key, pp_est_usage *u, pp_err *
   const pp_jv *o = pp_jv_get(v, key), *m = pp_jv_get(o, "mac_cycles");
   if (!o || !m || m->type != PP_JV_ARR || m->n != 255)
     return pp_err_set(e, PP_EPARSE, key, 0, "stage result lacks the array usage");
+  double size = pp_jv_num(o, "array", 0);
+  if (!(size >= 1 && size <= 65536) || size != floor(size))
+    return pp_err_set(e, PP_EPARSE, key, 0, "stage result: array size %g, expected an integer 1..65536", size);
   memset(u, 0, sizeof *u);
-  u->rows = u->cols = (int)pp_jv_num(o, "array", 0);
+  u->rows = u->cols = (int)size;
   u->cycles = pp_jv_num(o, "cycles", 0);
   u->gated_pe_cycles = pp_jv_num(o, "gated_pe_cycles", 0);
   u->w_min = -127;

@@ -32,6 +32,12 @@ static int lex_fail(lexer *L, int line, const char *fmt, const char *a, const ch
   return T_ERR;
 }
 
+static int lex_nomem(lexer *L, int line) {
+  pp_err_set(L->e, PP_ENOMEM, L->file, line, "out of memory");
+  L->tok = T_ERR;
+  return T_ERR;
+}
+
 static int is_word_char(int c) {
   return c && !isspace(c) && !strchr("{}():;,\"", c);
 }
@@ -105,7 +111,7 @@ static int lex_next(lexer *L) {
                       "");
     }
     char *buf = pp_arena_alloc(L->ar, q - L->pos + 1);
-    if (!buf) return lex_fail(L, start, "out of memory%s%s", "", "");
+    if (!buf) return lex_nomem(L, start);
     for (size_t i = L->pos + 1; i < q; i++) {
       if (L->s[i] == '\\') { /* backslash-newline inside a string is a continuation */
         size_t j = i + 1;
@@ -143,7 +149,7 @@ static int lex_next(lexer *L) {
     return lex_fail(L, L->line, "unexpected character %s%s", bad, "");
   }
   char *buf = pp_arena_alloc(L->ar, q - L->pos + 1);
-  if (!buf) return lex_fail(L, L->line, "out of memory%s%s", "", "");
+  if (!buf) return lex_nomem(L, L->line);
   memcpy(buf, L->s + L->pos, q - L->pos);
   buf[q - L->pos] = 0;
   L->pos = q;
@@ -191,7 +197,7 @@ static int parse_value(lexer *L, lnode *n, int vline) {
   if (np == 0)
     return lex_fail(L, L->tline, "expected a value after '%s :', found %s", n->name, tok_desc(L, tb, sizeof tb)), -1;
   char *v = pp_arena_alloc(L->ar, total + 1);
-  if (!v) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+  if (!v) return lex_nomem(L, L->tline), -1;
   size_t at = 0; /* the parts joined by single spaces; total counts each part and a space */
   for (int i = 0; i < np; i++) {
     size_t k = strlen(parts[i]);
@@ -216,7 +222,7 @@ static int parse_args(lexer *L, lnode *n) {
     if (L->tok != T_COMMA) {
       if (pp_grow((void **)&args, &ca, na, sizeof(char *))) {
         free(args);
-        return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+        return lex_nomem(L, L->tline), -1;
       }
       args[na++] = L->text;
     }
@@ -236,7 +242,7 @@ static int parse_args(lexer *L, lnode *n) {
   n->args = pp_arena_alloc(L->ar, sizeof(char *) * (size_t)(na ? na : 1));
   if (!n->args) {
     free(args);
-    return lex_fail(L, L->tline, "out of memory%s%s", "", ""), -1;
+    return lex_nomem(L, L->tline), -1;
   }
   if (na) memcpy(n->args, args, sizeof(char *) * (size_t)na);
   free(args);
@@ -251,7 +257,7 @@ static lnode *parse_stmt(lexer *L) {
     return lex_fail(L, L->tline, "expected an attribute or group name, found %s%s", tok_desc(L, tb, sizeof tb), ""),
            NULL;
   lnode *n = pp_arena_alloc(L->ar, sizeof *n);
-  if (!n) return lex_fail(L, L->tline, "out of memory%s%s", "", ""), NULL;
+  if (!n) return lex_nomem(L, L->tline), NULL;
   n->name = L->text;
   n->line = L->tline;
   lex_next(L);

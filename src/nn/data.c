@@ -60,7 +60,13 @@ static uint32_t be32(const uint8_t *p) {
 }
 
 int pp_nn_data_load_idx(const char *images, const char *labels, pp_nn_data *d, pp_err *e) {
+  return pp_nn_data_load_idx_n(images, labels, PP_NN_IDX_CLASSES, d, e);
+}
+
+int pp_nn_data_load_idx_n(const char *images, const char *labels, int classes, pp_nn_data *d, pp_err *e) {
   memset(d, 0, sizeof *d);
+  if (classes < 2 || classes > 256)
+    return pp_err_set(e, PP_EINVAL, labels, 0, "class count %d: expected 2..256 (IDX labels are bytes)", classes);
   uint8_t *ib = NULL, *lb = NULL;
   size_t il = 0, ll = 0;
   int st = read_gz(images, &ib, &il, e);
@@ -106,8 +112,13 @@ int pp_nn_data_load_idx(const char *images, const char *labels, pp_nn_data *d, p
                ll < 8 + (size_t)n ? "truncated" : "oversized", n, 8 + (size_t)n, ll);
     goto out;
   }
-  int mx = 0;
-  for (uint32_t i = 0; i < n; i++) mx = lb[8 + i] > mx ? lb[8 + i] : mx;
+  /* a label outside the declared classes would index past the output layer */
+  for (uint32_t i = 0; i < n; i++)
+    if (lb[8 + i] >= classes) {
+      pp_err_set(e, st, labels, 0, "label %d of image %u (byte %u): expected 0..%d, the set has %d classes", lb[8 + i], i,
+                 8 + i, classes - 1, classes);
+      goto out;
+    }
   d->x = malloc((size_t)n * h * w);
   d->y = malloc(n);
   if (!d->x || !d->y) {
@@ -117,7 +128,7 @@ int pp_nn_data_load_idx(const char *images, const char *labels, pp_nn_data *d, p
   }
   memcpy(d->x, ib + 16, (size_t)n * h * w);
   memcpy(d->y, lb + 8, n);
-  d->n = (int)n, d->c = 1, d->h = (int)h, d->w = (int)w, d->classes = mx + 1;
+  d->n = (int)n, d->c = 1, d->h = (int)h, d->w = (int)w, d->classes = classes;
   snprintf(d->name, sizeof d->name, "idx");
   st = PP_OK;
 out:

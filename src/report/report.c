@@ -328,22 +328,29 @@ void report_csv_str(FILE *f, const char *s) {
   } else fputs(s, f);
 }
 
-int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
-  pp_outfile o;
-  int rc = pp_outfile_open(&o, path, e);
-  if (rc) return rc;
-  FILE *f = o.f;
+const char *pp_report_csv_header(void) { return csv_header; }
+void pp_report_csv_str(FILE *f, const char *s) { report_csv_str(f, s); }
+
+void pp_report_csv_row(FILE *f, const pp_report *r) {
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
-  fprintf(f, "%s\n", csv_header);
   report_csv_str(f, r->network);
   fputc(',', f);
   report_csv_str(f, r->dataset);
-  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f\n", r->acc_orig, r->acc_prop,
+  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f", r->acc_orig, r->acc_prop,
           r->std.orig_mw, r->std.prop_mw, pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw), r->opt.orig_mw,
           r->opt.prop_mw, pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw), r->n_weights, r->n_acts,
           r->max_delay_orig_ps - r->max_delay_prop_ps, vf, pp_report_voltage_share_pct(&r->std),
           pp_report_voltage_share_pct(&r->opt));
+}
+
+int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
+  pp_outfile o;
+  int rc = pp_outfile_open(&o, path, e);
+  if (rc) return rc;
+  fprintf(o.f, "%s\n", csv_header);
+  pp_report_csv_row(o.f, r);
+  fputc('\n', o.f);
   return pp_outfile_commit(&o, e);
 }
 
@@ -654,6 +661,10 @@ void pp_report_remove_all(const char *dir) {
   }
 }
 
+void pp_report_html_esc(FILE *f, const char *s) { report_html_esc(f, s); }
+void pp_report_url_esc(FILE *f, const char *s) { report_url_esc(f, s); }
+void pp_report_fig_links(FILE *f, const char *svg) { report_fig_links(f, svg); }
+
 /* ---- reading summary.json back --------------------------------------------------- */
 static void read_hw(const pp_jv *v, const char *name, pp_report_hw *h) {
   const pp_jv *o = pp_jv_get(v, name);
@@ -661,6 +672,17 @@ static void read_hw(const pp_jv *v, const char *name, pp_report_hw *h) {
   h->pruned_mw = pp_jv_num(o, "pruned_mw", NAN);
   h->prop_nv_mw = pp_jv_num(o, "prop_nominal_voltage_mw", NAN);
   h->prop_mw = pp_jv_num(o, "prop_mw", NAN);
+}
+
+/* An integer member of summary.json: a count outside int (or a fraction)
+ * would be undefined behaviour when converted, so it is a parse error. A
+ * missing member gives dflt. */
+static int load_int(const pp_jv *v, const char *key, int dflt, int *out, const char *path, pp_err *e) {
+  double x = pp_jv_num(v, key, dflt);
+  if (!(x >= -1 && x <= 1e9) || x != floor(x))
+    return pp_err_set(e, PP_EPARSE, path, 0, "\"%s\": expected an integer count, got %g", key, x);
+  *out = (int)x;
+  return PP_OK;
 }
 
 int pp_report_load(const char *path, pp_report *r, pp_err *e) {
@@ -680,8 +702,9 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->acc_prop = pp_jv_num(&v, "accuracy_pct.prop", NAN);
   read_hw(&v, "standard_hw", &r->std);
   read_hw(&v, "optimized_hw", &r->opt);
-  r->n_weights = (int)pp_jv_num(&v, "selected.weights", 0);
-  r->n_acts = (int)pp_jv_num(&v, "selected.activations", 0);
+  if ((rc = load_int(&v, "selected.weights", 0, &r->n_weights, path, e)) ||
+      (rc = load_int(&v, "selected.activations", 0, &r->n_acts, path, e)))
+    goto out;
   report_copy(r->weights_file, sizeof r->weights_file, pp_jv_str(&v, "selected.weights_file", ""));
   report_copy(r->acts_file, sizeof r->acts_file, pp_jv_str(&v, "selected.activations_file", ""));
   r->max_delay_orig_ps = pp_jv_num(&v, "delay_ps.orig", NAN);
@@ -691,13 +714,13 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->sparsity = pp_jv_num(&v, "sparsity", NAN);
   r->sparsity_final = pp_jv_num(&v, "sparsity_final", NAN);
   r->seconds = pp_jv_num(&v, "seconds", NAN);
-  r->decision_images = (int)pp_jv_num(&v, "decision_images", 0);
+  if ((rc = load_int(&v, "decision_images", 0, &r->decision_images, path, e))) goto out;
   r->budget_pts = pp_jv_num(&v, "budget_points.total", NAN);
   r->spent_pruning = pp_jv_num(&v, "budget_points.pruning", NAN);
   r->spent_power = pp_jv_num(&v, "budget_points.power_phase", NAN);
   r->spent_delay = pp_jv_num(&v, "budget_points.delay_phase", NAN);
   r->spent_sparsity = pp_jv_num(&v, "budget_points.sparsity_phase", NAN);
-  r->accepted_steps = (int)pp_jv_num(&v, "accepted_steps", -1);
+  if ((rc = load_int(&v, "accepted_steps", -1, &r->accepted_steps, path, e))) goto out;
   report_copy(r->headline, sizeof r->headline, pp_jv_str(&v, "headline", ""));
   const pp_jv *a = pp_jv_get(&v, "steps");
   for (size_t i = 0; a && a->type == PP_JV_ARR && i < a->n; i++) {
@@ -710,8 +733,8 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
       goto out;
     }
     st.threshold = pp_jv_num(s, "threshold", NAN);
-    st.n_weights = (int)pp_jv_num(s, "weights", 0);
-    st.n_acts = (int)pp_jv_num(s, "activations", 0);
+    if ((rc = load_int(s, "weights", 0, &st.n_weights, path, e)) || (rc = load_int(s, "activations", 0, &st.n_acts, path, e)))
+      goto out;
     st.max_delay_ps = pp_jv_num(s, "max_delay_ps", NAN);
     st.accuracy = pp_jv_num(s, "accuracy_pct", NAN);
     const pp_jv *acc = pp_jv_get(s, "accepted");

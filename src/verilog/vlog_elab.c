@@ -77,7 +77,9 @@ static int elab_bits(elab *E, const vmod *m, const char *prefix, int depth, int 
     const vsig *s = &m->s[i];
     for (int p = 0; p < s->width; p++) {
       if (map[s->base + p] >= 0) continue;
-      int id = vlog_gnew(E, bit_name(prefix, s, p), depth);
+      char *name = bit_name(prefix, s, p);
+      if (!name) return enomem(E);
+      int id = vlog_gnew(E, name, depth);
       if (id < 0)
         return id == -2 ? pp_err_set(E->e, PP_EPARSE, E->file, m->line,
                                      "the flattened netlist has more than %d nets (module '%s' at '%s')", NL_MAX_FLAT,

@@ -12,12 +12,19 @@
 
 /* ---- lexer -------------------------------------------------------------------- */
 
+static int vlog_nomem(vlex *L, int line) {
+  pp_err_set(L->e, PP_ENOMEM, L->file, line, "out of memory");
+  L->tok = V_ERR;
+  return V_ERR;
+}
+
 static int vlog_fail(vlex *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int vlog_fail(vlex *L, int line, const char *fmt, ...) {
   char msg[600];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  /* clang 14's analyzer loses the va_start above on some inlined paths */
+  vsnprintf(msg, sizeof msg, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
   va_end(ap);
   pp_err_set(L->e, PP_EPARSE, L->file, line, "%s", msg);
   L->tok = V_ERR;
@@ -69,14 +76,14 @@ static int vlog_next(vlex *L) {
     L->text = pp_arena_strndup(L->ar, L->s + st + 1, q - st - 1);
     L->pos = q;
     L->escaped = 1;
-    return L->tok = L->text ? V_ID : vlog_fail(L, L->line, "out of memory");
+    return L->tok = L->text ? V_ID : vlog_nomem(L, L->line);
   }
   if (isalpha((unsigned char)c) || c == '_' || c == '$') {
     size_t q = st;
     while (q < L->len && (isalnum((unsigned char)L->s[q]) || L->s[q] == '_' || L->s[q] == '$')) q++;
     L->text = pp_arena_strndup(L->ar, L->s + st, q - st);
     L->pos = q;
-    return L->tok = L->text ? V_ID : vlog_fail(L, L->line, "out of memory");
+    return L->tok = L->text ? V_ID : vlog_nomem(L, L->line);
   }
   if (isdigit((unsigned char)c) || c == '\'') {
     /* number: [size] ['[sS]base digits] */
@@ -95,7 +102,7 @@ static int vlog_next(vlex *L) {
     }
     L->text = pp_arena_strndup(L->ar, L->s + st, q - st);
     L->pos = q;
-    return L->tok = L->text ? V_NUM : vlog_fail(L, L->line, "out of memory");
+    return L->tok = L->text ? V_NUM : vlog_nomem(L, L->line);
   }
   if (strchr("()[]{},;:.=#", c)) {
     L->pos++;
@@ -153,7 +160,7 @@ static int add_sig(vlex *L, vmod *m, const char *name, int dir, int ranged, int 
     if (dir != SIG_WIRE) s->dir = dir;
     return i;
   }
-  if (pp_grow((void **)&m->s, &m->cs, m->ns, sizeof(vsig))) return vlog_fail(L, line, "out of memory");
+  if (pp_grow((void **)&m->s, &m->cs, m->ns, sizeof(vsig))) return vlog_nomem(L, line);
   vsig *s = &m->s[m->ns];
   s->name = name;
   s->dir = dir;
@@ -250,7 +257,7 @@ static int const_bits(vlex *L, const char *t, int line, long long **out, int *n,
     }
   }
   for (long i = 0; i < width; i++) {
-    if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vlog_fail(L, line, "out of memory");
+    if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vlog_nomem(L, line);
     (*out)[(*n)++] = (i < nb && bits[i]) ? BIT_1 : BIT_0;
   }
   return 0;
@@ -277,7 +284,7 @@ static int parse_expr(vlex *L, vmod *m, long long **out, int *n, int *cap, int d
 
 static int push_bit(vlex *L, long long **out, int *n, int *cap, long long v) {
   if (*n >= NL_MAX_EXPR) return vlog_fail(L, L->tline, "expression wider than %d bits", NL_MAX_EXPR);
-  if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vlog_fail(L, L->tline, "out of memory");
+  if (pp_grow((void **)out, cap, *n, sizeof(long long))) return vlog_nomem(L, L->tline);
   (*out)[(*n)++] = v;
   return 0;
 }
@@ -426,7 +433,7 @@ static int parse_assign(vlex *L, vmod *m) {
     if (pp_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) {
       free(a.l.b);
       free(a.r.b);
-      return vlog_fail(L, a.line, "out of memory");
+      return vlog_nomem(L, a.line);
     }
     m->as[m->na++] = a;
     if (vlog_is_sym(L, ',')) {
@@ -489,7 +496,7 @@ static int parse_instance(vlex *L, vmod *m) {
     }
     if (pp_grow((void **)&in.c, &cc, in.nc, sizeof(vconn))) {
       free(c.bits.b);
-      rc = vlog_fail(L, L->tline, "out of memory");
+      rc = vlog_nomem(L, L->tline);
       break;
     }
     in.c[in.nc++] = c;
@@ -509,7 +516,7 @@ static int parse_instance(vlex *L, vmod *m) {
     vlog_next(L);
     rc = vlog_expect_sym(L, ';', "after the instance");
   }
-  if (!rc && pp_grow((void **)&m->ins, &m->ci, m->ni, sizeof(vinst))) rc = vlog_fail(L, in.line, "out of memory");
+  if (!rc && pp_grow((void **)&m->ins, &m->ci, m->ni, sizeof(vinst))) rc = vlog_nomem(L, in.line);
   if (rc) {
     for (int k = 0; k < in.nc; k++) free(in.c[k].bits.b);
     free(in.c);
@@ -541,7 +548,7 @@ static int parse_port_list(vlex *L, vmod *m, int line) {
       for (;;) {
         if (L->tok != V_ID) return vlog_fail(L, L->tline, "expected a port name, found %s", vlog_desc(L, b, sizeof b));
         if (add_sig(L, m, L->text, dir, ranged, msb, lsb, dl) < 0) return V_ERR;
-        if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vlog_fail(L, dl, "out of memory");
+        if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vlog_nomem(L, dl);
         m->ports[m->nports++] = L->text;
         vlog_next(L);
         if (vlog_is_sym(L, ',')) {
@@ -554,7 +561,7 @@ static int parse_port_list(vlex *L, vmod *m, int line) {
       continue;
     }
     if (L->tok != V_ID) return vlog_fail(L, L->tline, "expected a port name, found %s", vlog_desc(L, b, sizeof b));
-    if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vlog_fail(L, line, "out of memory");
+    if (pp_grow((void **)&m->ports, &m->cports, m->nports, sizeof(char *))) return vlog_nomem(L, line);
     m->ports[m->nports++] = L->text;
     vlog_next(L);
     if (vlog_is_sym(L, ',')) {
@@ -591,7 +598,7 @@ static int parse_items(vlex *L, vmod *m, int line) {
           int bad = 0;
           for (int p = 0; p < m->s[i].width && !bad; p++)
             bad = push_bit(L, &a.l.b, &a.l.n, &cl, ENC(i, p)) || push_bit(L, &a.r.b, &a.r.n, &cr, sup ? BIT_1 : BIT_0);
-          if (!bad && pp_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) bad = vlog_fail(L, line, "out of memory");
+          if (!bad && pp_grow((void **)&m->as, &m->ca, m->na, sizeof(vassign))) bad = vlog_nomem(L, line);
           if (bad) { /* not yet owned by the module */
             free(a.l.b);
             free(a.r.b);
@@ -678,7 +685,7 @@ static int parse_module(vfile *F) {
   if (L->tok != V_ID) return vlog_fail(L, L->tline, "expected a module name, found %s", vlog_desc(L, b, sizeof b));
   for (int i = 0; i < F->nm; i++)
     if (!strcmp(F->m[i].name, L->text)) return vlog_fail(L, L->tline, "module '%s' is defined twice", L->text);
-  if (pp_grow((void **)&F->m, &F->cm, F->nm, sizeof(vmod))) return vlog_fail(L, line, "out of memory");
+  if (pp_grow((void **)&F->m, &F->cm, F->nm, sizeof(vmod))) return vlog_nomem(L, line);
   vmod *m = &F->m[F->nm++];
   memset(m, 0, sizeof *m);
   m->name = L->text;

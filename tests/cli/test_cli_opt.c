@@ -282,10 +282,123 @@ static void test_help_option(void **st) {
   assert_int_equal(r, PP_OPT_HELP);
 }
 
+/* The run file of a table as text (caller frees). */
+static char *run_file_text(vals *v) {
+  TABLE(*v);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  assert_non_null(f);
+  pp_json j;
+  pp_json_init(&j, f, 0);
+  pp_opt_json_write(&j, "test-run/1", opts);
+  pp_json_end(&j);
+  fclose(f);
+  return text;
+}
+
+/* Applies the "options" of run-file text to v (seen: from a command line
+ * parsed into v first, NULL: none). Returns what pp_opt_json_apply returns;
+ * tree keeps the strings v points to. */
+static int apply_text(vals *v, const char *text, pp_jv *tree, int argc, char **argv) {
+  TABLE(*v);
+  unsigned char seen[sizeof opts / sizeof opts[0]] = {0};
+  if (argc) assert_int_equal(pp_opt_parse_seen("cmdx", NULL, opts, argc, argv, NULL, seen), 0);
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_jv_parse(text, "f.json", tree, &e), PP_OK);
+  const pp_jv *o = pp_jv_get(tree, "options");
+  assert_non_null(o);
+  return pp_opt_json_apply("cmdx", opts, o, "f.json", seen);
+}
+
+/* A run file holds every saved option and reads back to the same values,
+ * doubles bit for bit; a sentinel outside the range is null and stays the
+ * default; options seen on the command line win over the file. */
+static void test_run_file_round_trip(void **st) {
+  (void)st;
+  vals v, w;
+  vals_default(&v);
+  v.flag = 1;
+  v.plot = 0;
+  v.n = 0; /* outside 1..100: "the command works it out" */
+  v.x = 0.1 + 0.2;
+  v.y = 1e-300;
+  v.name = "a,\"b\"\n";
+  v.colour = 30;
+  v.mo.mult = PP_MULT_BOOTH;
+  char *text = run_file_text(&v);
+  pp_jv t;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_jv_parse(text, "x", &t, &e), PP_OK);
+  assert_string_equal(pp_jv_str(&t, "format", ""), "test-run/1");
+  const pp_jv *o = pp_jv_get(&t, "options");
+  assert_non_null(o);
+  assert_int_equal(pp_jv_get(o, "count")->type, PP_JV_NULL);
+  assert_int_equal(pp_jv_get(o, "out")->type, PP_JV_NULL);
+  assert_null(pp_jv_get(o, "cb")); /* a callback without fmt is not saved */
+  assert_string_equal(pp_jv_str(o, "colour", ""), "blue");
+  assert_string_equal(pp_jv_str(o, "mult", ""), "booth");
+  pp_jv_free(&t);
+
+  vals_default(&w);
+  pp_jv tree;
+  assert_int_equal(apply_text(&w, text, &tree, 0, NULL), 0);
+  assert_int_equal(w.flag, 1);
+  assert_int_equal(w.plot, 0);
+  assert_int_equal(w.n, 7); /* null: the default kept */
+  assert_memory_equal(&w.x, &v.x, sizeof w.x);
+  assert_memory_equal(&w.y, &v.y, sizeof w.y);
+  assert_string_equal(w.name, v.name);
+  assert_null(w.file);
+  assert_int_equal(w.colour, 30);
+  assert_int_equal(w.mo.mult, PP_MULT_BOOTH);
+  pp_jv_free(&tree);
+
+  /* the command line wins, the file fills the rest */
+  vals_default(&w);
+  char *argv[] = {"cmdx", "--colour", "red", "--plot"};
+  assert_int_equal(apply_text(&w, text, &tree, 4, argv), 0);
+  assert_int_equal(w.colour, 10);
+  assert_int_equal(w.plot, 1);
+  assert_int_equal(w.flag, 1);
+  assert_memory_equal(&w.x, &v.x, sizeof w.x);
+  pp_jv_free(&tree);
+  free(text);
+}
+
+/* A bad member is one error naming the file, its position and the key. */
+static void test_run_file_strict(void **st) {
+  (void)st;
+  static const struct {
+    const char *text, *key;
+  } cases[] = {
+      {"{\"options\":{\"count\":1.5}}", "options.count"},   {"{\"options\":{\"count\":101}}", "options.count"},
+      {"{\"options\":{\"frac\":\"0.5\"}}", "options.frac"}, {"{\"options\":{\"clock-ps\":0}}", "options.clock-ps"},
+      {"{\"options\":{\"colour\":\"pink\"}}", "options.colour"}, {"{\"options\":{\"plot\":1}}", "options.plot"},
+      {"{\"options\":{\"out\":\"\"}}", "options.out"},      {"{\"options\":{\"colr\":\"red\"}}", "options.colr"},
+      {"{\"options\":{\"cb\":\"x\"}}", "options.cb"},       {"{\"options\":{\"mult\":1}}", "options.mult"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    vals v;
+    vals_default(&v);
+    pp_jv tree;
+    char buf[1024];
+    int rc = 0;
+    CAPTURE_STDERR(buf, rc = apply_text(&v, cases[k].text, &tree, 0, NULL));
+    pp_jv_free(&tree);
+    assert_int_equal(rc, PP_EXIT_INPUT);
+    if (!strstr(buf, "f.json:1:") || !strstr(buf, cases[k].key)) fail_msg("%s: got '%s'", cases[k].text, buf);
+    assert_int_equal(v.n, 7);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_types), cmocka_unit_test(test_positional), cmocka_unit_test(test_errors),
       cmocka_unit_test(test_help),  cmocka_unit_test(test_help_option),
+      cmocka_unit_test(test_run_file_round_trip), cmocka_unit_test(test_run_file_strict),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -343,6 +343,15 @@ static void test_quick_run_and_resume(void **st) {
   char *table2 = slurp("out/table.csv");
   assert_string_equal(table1, table2);
   free(table2);
+  /* the run file the run wrote is that run: started from it, every stage is done already */
+  char *rj = slurp("out/run.json");
+  assert_non_null(strstr(rj, "\"format\": \"powerprune-run/1\""));
+  free(rj);
+  assert_int_equal(pp_test_cli(dir, NULL, "run", "--config", pp_test_path(dir, "out/run.json"), NULL), 0);
+  log = slurp("stderr.txt");
+  assert_true(count(log, "done already") >= 8);
+  assert_int_equal(count(log, ": done in"), 0);
+  free(log);
 
   /* interrupted: the late stages are gone; the early ones are skipped, the result is the same */
   remove_file("out/stages/20-trace-final.json");

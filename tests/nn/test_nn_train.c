@@ -212,9 +212,18 @@ static void test_idx(void **st) {
   assert_int_equal(d.n, 7);
   assert_int_equal(d.h, 4);
   assert_int_equal(d.w, 5);
-  assert_int_equal(d.classes, 3);
+  assert_int_equal(d.classes, PP_NN_IDX_CLASSES); /* the set's declared classes, not the largest label seen */
   assert_int_equal(d.x[21], 21 % 3);
   pp_nn_data_free(&d);
+  pp_err_clear(&e);
+  assert_int_equal(pp_nn_data_load_idx_n(im, lb, 3, &d, &e), PP_OK);
+  assert_int_equal(d.classes, 3);
+  pp_nn_data_free(&d);
+  /* a label beyond the classes (labels are 0,1,2,0,...): named with its image and byte */
+  pp_err_clear(&e);
+  assert_int_equal(pp_nn_data_load_idx_n(im, lb, 2, &d, &e), PP_EPARSE);
+  assert_string_equal(e.file, lb);
+  assert_non_null(strstr(e.msg, "label 2 of image 2 (byte 10): expected 0..1"));
   /* truncated image data */
   write_idx(im, 1, 0x803, 7, 3, 7 * 20 - 3);
   pp_err_clear(&e);

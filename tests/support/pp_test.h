@@ -38,4 +38,11 @@ int pp_test_cliv(const char *dir, char **out, const char *const *args);
  * cannot be read. */
 char *pp_test_slurp(const char *path);
 
+/* Writes one small valid file per reader into dir (liberty, verilog, idx,
+ * cifar, model, onnx, stats, delay, power, pann, summary, values, json: the
+ * names of fuzz/fuzz_readers.h). Returns 0, or -1 when one cannot be made. */
+int pp_test_write_seeds(const char *dir);
+/* The path of reader's seed in dir (pp_test_path buffer); NULL: unknown. */
+const char *pp_test_seed_path(const char *dir, const char *reader);
+
 #endif
