@@ -71,6 +71,8 @@ static int parse(int argc, char **argv, args *a) {
   memset(a, 0, sizeof *a);
   a->samples = 3000;
   a->acc_bits = 22;
+  a->mult = PP_MAC_MULT_DEFAULT;
+  a->adder = PP_MAC_ADDER_DEFAULT;
   a->calib = 1000;
   a->val = 2000;
   a->energy_images = 10;
