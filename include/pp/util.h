@@ -80,7 +80,12 @@ void pp_json_key(pp_json *j, const char *key);
 void pp_json_str(pp_json *j, const char *s);
 void pp_json_int(pp_json *j, long long v);
 void pp_json_uint(pp_json *j, unsigned long long v); /* seeds: all 64 bits */
-void pp_json_num(pp_json *j, double v); /* %.17g, NaN/Inf written as null */
+/* The shortest of %.15g..%.17g that parses back to v exactly (integral values as
+ * "329.0"), NaN/Inf written as null: every number of every JSON document goes
+ * through it. */
+void pp_json_num(pp_json *j, double v);
+/* The same text into buf (40 bytes hold any double); returns its length. */
+int pp_json_num_format(char *buf, size_t n, double v);
 void pp_json_bool(pp_json *j, int v);
 void pp_json_null(pp_json *j);
 void pp_json_end(pp_json *j); /* final newline */
