@@ -459,6 +459,9 @@ static void test_quick_run_and_resume(void **st) {
   remove_file("out/pann_accuracy_power.svg");
   assert_int_equal(pp_test_cli(dir, NULL, "report", out_dir, (const char *)NULL), 0);
   check_pann();
+  /* report --json: one JSON document on stdout, the same Table I row as run --json */
+  assert_int_equal(pp_test_cli(dir, NULL, "report", "--json", out_dir, (const char *)NULL), 0);
+  check_run_json();
 
   /* a changed option redoes what depends on it only */
   assert_int_equal(run("--power-tolerance", "0.25"), 0);
