@@ -176,8 +176,13 @@ typedef struct pp_progress {
   double start, last;
   long long total;
   int enabled;
+  int lines;      /* pp_progress_start_lines on a stderr that is no terminal */
+  int next_quarter; /* lines: the next 25% step to report */
 } pp_progress;
 void pp_progress_start(pp_progress *p, const char *what, long long total);
+/* The same on a terminal; elsewhere (a log, CI) plain lines at 25%, 50%, 75%
+ * and the end, so that a command of many seconds is never silent. */
+void pp_progress_start_lines(pp_progress *p, const char *what, long long total);
 void pp_progress_update(pp_progress *p, long long done);
 void pp_progress_end(pp_progress *p);
 

@@ -4,7 +4,8 @@
  * file the commands write carries such a format too. The commands run in
  * the order the README uses them, on the synthetic data set and small sizes,
  * each using what an earlier one wrote. (`run --json` and `report --json`
- * are checked by test_run, which has a run folder.) */
+ * are checked by test_run, which has a run folder.) eval and pann quantize
+ * also say on stderr how far they are. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +81,15 @@ static void json_cmd(const char *kind, const char *const *args) {
   free(out);
 }
 
+/* The last command's stderr holds s: commands of many seconds report progress there, also when stderr is a
+ * file (no terminal, so no ETA), and nothing of it reaches stdout. */
+static void stderr_has(const char *s) {
+  char *err = pp_test_slurp(pp_test_path(dir, "stderr.txt"));
+  assert_non_null(err);
+  if (!strstr(err, s)) fail_msg("stderr lacks \"%s\":\n%s", s, err);
+  free(err);
+}
+
 static int n_json_files;
 static int check_json_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb;
@@ -107,6 +117,7 @@ static void test_every_json_command(void **st) {
   RUN("train", "train", "--model", "lenet5", "--data", "synthetic", "--train-limit", "200", "--epochs", "1", "--seed",
       "1", "-o", P("m.ppnn"));
   RUN("eval", "eval", "--model-file", P("m.ppnn"), "--data", "synthetic");
+  stderr_has("powerprune eval: done in");
   RUN("trace", "trace", "--model-file", P("m.ppnn"), "--data", "synthetic", "--images", "2", "--array", "32", "-o",
       P("stats"));
   /* a MAC to check */
@@ -129,6 +140,8 @@ static void test_every_json_command(void **st) {
                    "--energy-images", "1", "--trace-images", "1", "--alloc", "uniform"
   RUN("pann-quantize", "pann", "quantize", "--model-file", P("m.ppnn"), PANN_SMALL, "--budget-bits", "4",
       "--act-bits", "4");
+  stderr_has("powerprune pann quantize: planning R for");
+  stderr_has("powerprune pann quantize: done");
   RUN("pann-compare", "pann", "compare", "--model-file", P("m.ppnn"), PANN_SMALL, "--pann-act-bits", "4", "--out",
       P("cmp"));
   RUN("pann-accum", "pann", "accum", "--model-file", P("m.ppnn"), "--data", "synthetic", "--images", "1",
