@@ -92,7 +92,7 @@ typedef struct pp_flow_opts {
   const char *mult_file;   /* its multiplier (w, a -> prod) and adder (prod, p -> y), for timing */
   const char *adder_file;
   const char *lib_file;    /* NULL: the built-in cell library */
-  const char *mult_arch;   /* built-in MAC: "array" or "booth" multiplier (default booth; NULL: the generator's) */
+  const char *mult_arch;   /* built-in MAC: "array" or "booth" multiplier (default PP_MAC_MULT_DEFAULT's name; NULL: the same) */
   const char *adder_arch;  /* built-in MAC: "ripple" or "prefix" adder (NULL: the generator's default) */
   int quick;               /* fewer epochs, images and transitions */
   uint64_t seed;

@@ -17,13 +17,23 @@
  * Ports are named w, a, p, y (and the generator adds the same names to RTL). */
 enum { PP_MULT_ARRAY = 0, PP_MULT_BOOTH = 1 };
 enum { PP_ADDER_RIPPLE = 0, PP_ADDER_PREFIX = 1 };
+/* The one default architecture: pp_mac_opts_default, every subcommand's
+ * --mult/--adder and the flow take it from here, so `sta` and `run` time the
+ * same MAC. Booth: the power of a weight value follows its Booth digits
+ * (powers of two are cheap, as in the paper's Fig. 2) and weight 0 does not
+ * glitch, so its delay floor is the adder's path alone. */
+#define PP_MAC_MULT_DEFAULT PP_MULT_BOOTH
+#define PP_MAC_ADDER_DEFAULT PP_ADDER_RIPPLE
+/* "array"/"booth" and "ripple"/"prefix" (NULL for an unknown value). */
+const char *pp_mac_mult_name(int mult);
+const char *pp_mac_adder_name(int adder);
 
 typedef struct pp_mac_opts {
   int w_bits;  /* 2..8, default 8 */
   int a_bits;  /* 2..8, default 8 */
   int p_bits;  /* default 22 */
-  int mult;    /* PP_MULT_* */
-  int adder;   /* PP_ADDER_* */
+  int mult;    /* PP_MULT_* (default PP_MAC_MULT_DEFAULT) */
+  int adder;   /* PP_ADDER_* (default PP_MAC_ADDER_DEFAULT) */
   int part;    /* PP_MAC_FULL (default), PP_MAC_MULT or PP_MAC_ADDER */
 } pp_mac_opts;
 

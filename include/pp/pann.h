@@ -262,8 +262,8 @@ double pp_pann_budget_R(const pp_pann_power *pw, int bx, double P, int K, uint64
 typedef struct pp_pann_fit_opts {
   int acc_bits;      /* accumulator width B (default 22, the project's array) */
   int samples;       /* transitions per part (default 3000) */
-  int mult_arch;     /* PP_MULT_* (default array) */
-  int adder_arch;    /* PP_ADDER_* (default ripple) */
+  int mult_arch;     /* PP_MULT_* (default PP_MAC_MULT_DEFAULT) */
+  int adder_arch;    /* PP_ADDER_* (default PP_MAC_ADDER_DEFAULT) */
   uint64_t seed;
   int min_bits, max_bits; /* widths fitted, within 2..8 */
 } pp_pann_fit_opts;

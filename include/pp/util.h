@@ -80,7 +80,12 @@ void pp_json_key(pp_json *j, const char *key);
 void pp_json_str(pp_json *j, const char *s);
 void pp_json_int(pp_json *j, long long v);
 void pp_json_uint(pp_json *j, unsigned long long v); /* seeds: all 64 bits */
-void pp_json_num(pp_json *j, double v); /* %.17g, NaN/Inf written as null */
+/* The shortest of %.15g..%.17g that parses back to v exactly (integral values as
+ * "329.0"), NaN/Inf written as null: every number of every JSON document goes
+ * through it. */
+void pp_json_num(pp_json *j, double v);
+/* The same text into buf (40 bytes hold any double); returns its length. */
+int pp_json_num_format(char *buf, size_t n, double v);
 void pp_json_bool(pp_json *j, int v);
 void pp_json_null(pp_json *j);
 void pp_json_end(pp_json *j); /* final newline */
@@ -171,8 +176,13 @@ typedef struct pp_progress {
   double start, last;
   long long total;
   int enabled;
+  int lines;      /* pp_progress_start_lines on a stderr that is no terminal */
+  int next_quarter; /* lines: the next 25% step to report */
 } pp_progress;
 void pp_progress_start(pp_progress *p, const char *what, long long total);
+/* The same on a terminal; elsewhere (a log, CI) plain lines at 25%, 50%, 75%
+ * and the end, so that a command of many seconds is never silent. */
+void pp_progress_start_lines(pp_progress *p, const char *what, long long total);
 void pp_progress_update(pp_progress *p, long long done);
 void pp_progress_end(pp_progress *p);
 

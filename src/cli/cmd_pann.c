@@ -4,9 +4,22 @@
  * b-bit quantization (and the int8 / PowerPruning networks of module nn).
  * This file holds the option table and what the actions share; each action
  * is in cmd_pann_<action>.c. */
+#include <stdarg.h>
+
 #include "pann_cli.h"
 
 FILE *pp_cli_pann_out;
+static const char *phase_action = "";
+static double phase_start;
+
+void pp_cli_pann_phase(const char *fmt, ...) {
+  char b[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b, sizeof b, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "powerprune pann %s: %s (%.1fs)\n", phase_action, b, pp_now() - phase_start);
+}
 
 static const char *USAGE =
     "usage: powerprune pann fit [options]\n"
@@ -71,6 +84,8 @@ static int parse(int argc, char **argv, args *a) {
   memset(a, 0, sizeof *a);
   a->samples = 3000;
   a->acc_bits = 22;
+  a->mult = PP_MAC_MULT_DEFAULT;
+  a->adder = PP_MAC_ADDER_DEFAULT;
   a->calib = 1000;
   a->val = 2000;
   a->energy_images = 10;
@@ -182,7 +197,7 @@ int pp_cli_pann_power(const args *a, pp_pann_power *pw, pp_pann_claims *cl, int 
   fo.mult_arch = a->mult;
   fo.adder_arch = a->adder;
   fo.seed = (uint64_t)a->seed;
-  if (isatty(2)) fprintf(stderr, "powerprune pann: fitting the power models (%d transitions per part)...\n", fo.samples);
+  pp_cli_pann_phase("fitting the power models (%d transitions per part)", fo.samples);
   st = pp_pann_fit(lib, &fo, pw, cl, e);
   pp_lib_free(lib);
   if (!st) *fitted = 1;
@@ -231,6 +246,8 @@ int pp_cmd_pann(int argc, char **argv) {
   int rc = parse(argc, argv, &a);
   if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
   pp_cli_pann_out = a.json ? stderr : stdout;
+  phase_action = a.sub;
+  phase_start = pp_now();
   if (!strcmp(a.sub, "fit")) return pp_cli_pann_fit(&a);
   if (!strcmp(a.sub, "quantize")) return pp_cli_pann_quantize(&a);
   if (!strcmp(a.sub, "compare")) return pp_cli_pann_compare(&a);

@@ -39,9 +39,9 @@ static void point_json(pp_json *j, const pp_pann_point *p) {
   pp_json_bool(j, p->greedy);
   pp_json_key(j, "budget_bits");
   pp_json_int(j, p->budget_bits);
-  pp_json_key(j, "target_fj");
+  pp_json_key(j, "target_fj_per_mac");
   pp_json_num(j, p->target_fj);
-  pp_json_key(j, "achieved_fj");
+  pp_json_key(j, "achieved_fj_per_mac");
   pp_json_num(j, p->achieved_fj);
   pp_json_key(j, "w_bits");
   if (p->w_bits) pp_json_int(j, p->w_bits);
@@ -50,11 +50,11 @@ static void point_json(pp_json *j, const pp_pann_point *p) {
   pp_json_int(j, p->a_bits);
   pp_json_key(j, "R");
   pp_json_num(j, p->R);
-  pp_json_key(j, "budget_fj");
+  pp_json_key(j, "budget_fj_per_mac");
   pp_json_num(j, p->budget_fj);
-  pp_json_key(j, "ref_fj");
+  pp_json_key(j, "ref_fj_per_mac");
   pp_json_num(j, p->ref_fj);
-  pp_json_key(j, "trace_fj");
+  pp_json_key(j, "trace_fj_per_mac");
   pp_json_num(j, p->trace_fj);
   pp_json_key(j, "val_acc_pct");
   pp_json_num(j, p->val_acc);
@@ -116,7 +116,7 @@ int pp_cli_pann_compare(const args *a) {
   /* CSV table of the chosen points */
   snprintf(path, sizeof path, "%s/pann_compare.csv", dir);
   if (pp_outfile_open(&of, path, &e)) goto fail;
-  fprintf(of.f, "method,match,budget_bits,w_bits,a_bits,R,budget_fj,target_fj,achieved_fj,ref_fj,trace_fj,val_acc_pct,test_acc_pct\n");
+  fprintf(of.f, "method,match,budget_bits,w_bits,a_bits,R,budget_fj_per_mac,target_fj_per_mac,achieved_fj_per_mac,ref_fj_per_mac,trace_fj_per_mac,val_acc_pct,test_acc_pct\n");
   fprintf(of.f, "float,,,,,,,,,,,,%.4f\n", c.float_acc);
   fprintf(of.f, "int8_nn,,8,8,8,,,,,,%.4f,,%.4f\n", int8_fj, int8_acc);
   if (ppm) fprintf(of.f, "powerpruning,,8,8,8,,,,,,%.4f,,%.4f\n", pp_fj, pp_acc);
@@ -166,7 +166,7 @@ int pp_cli_pann_compare(const args *a) {
     pp_json_obj_begin(&j);
     pp_json_key(&j, "test_acc_pct");
     pp_json_num(&j, int8_acc);
-    pp_json_key(&j, "trace_fj");
+    pp_json_key(&j, "trace_fj_per_mac");
     pp_json_num(&j, int8_fj);
     pp_json_obj_end(&j);
     pp_json_key(&j, "powerpruning");
@@ -176,7 +176,7 @@ int pp_cli_pann_compare(const args *a) {
       pp_json_str(&j, a->pp_model);
       pp_json_key(&j, "test_acc_pct");
       pp_json_num(&j, pp_acc);
-      pp_json_key(&j, "trace_fj");
+      pp_json_key(&j, "trace_fj_per_mac");
       pp_json_num(&j, pp_fj);
       pp_json_obj_end(&j);
     } else {

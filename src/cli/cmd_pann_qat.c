@@ -199,15 +199,15 @@ int pp_cli_pann_qat(const args *a) {
       pp_json_int(&j, p->a_bits);
       pp_json_key(&j, "R");
       pp_json_num(&j, p->R);
-      pp_json_key(&j, "target_fj");
+      pp_json_key(&j, "target_fj_per_mac");
       pp_json_num(&j, p->target_fj);
-      pp_json_key(&j, "trace_images_fj");
+      pp_json_key(&j, "trace_images_fj_per_mac");
       pp_json_num(&j, p->achieved_fj);
       pp_json_key(&j, "layer_R");
       pp_json_arr_begin(&j);
       for (int l = 0; l < p->nl; l++) pp_json_num(&j, p->layer_R[l]);
       pp_json_arr_end(&j);
-      pp_json_key(&j, "trace_fj");
+      pp_json_key(&j, "trace_fj_per_mac");
       pp_json_num(&j, k ? fj1 : fj0);
       pp_json_key(&j, "test_acc_pct");
       pp_json_num(&j, k ? acc1 : acc0);

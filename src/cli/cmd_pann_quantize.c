@@ -12,6 +12,7 @@ int pp_cli_pann_quantize(const args *a) {
   int fitted;
   loaded L;
   int rc = PP_EXIT_OK;
+  pp_cli_pann_phase("loading %s and %s", a->model ? a->model : "the model", a->data);
   if (pp_cli_pann_load(a, &L, &e) || pp_cli_pann_power(a, &pw, &cl, &fitted, &e)) {
     rc = pp_cli_fail("pann", &e);
     pp_cli_pann_unload(&L);
@@ -41,11 +42,17 @@ int pp_cli_pann_quantize(const args *a) {
     goto fail;
   }
   pp_pann_plan pl;
+  if (po.bx_min == po.bx_max)
+    pp_cli_pann_phase("planning R for %.3f fJ per MAC at %d-bit activations", P, po.bx_min);
+  else
+    pp_cli_pann_phase("planning R for %.3f fJ per MAC, trying %d..%d-bit activations on %d validation images", P,
+                      po.bx_min, po.bx_max, po.val_count);
   if (pp_pann_plan_run(net, &pw, a->budget_bits, P, &po, &pl, &e)) goto fail;
   int best_bx = pl.a_bits;
   double bestR = pl.R;
   double acc;
   pp_pann_energy en;
+  pp_cli_pann_phase("test accuracy on %d images and energy on %d", nt, a->energy_images < nt ? a->energy_images : nt);
   if (pp_pann_net_eval(net, &L.test, 0, nt, &acc, NULL, &e) ||
       pp_pann_net_energy(net, &pw, a->accum, &L.test, 0, a->energy_images < nt ? a->energy_images : nt, &en, &e))
     goto fail;
@@ -79,6 +86,7 @@ int pp_cli_pann_quantize(const args *a) {
     outs[0] = of.f;
   }
   if (a->json) outs[1] = stdout;
+  pp_cli_pann_phase("done");
   fflush(stdout);
   for (int k = 0; k < 2; k++) {
     if (!outs[k]) continue;

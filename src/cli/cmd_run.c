@@ -10,6 +10,7 @@
 #include "opt.h"
 #include "pp/array.h"
 #include "pp/flow.h"
+#include "pp/macgen.h"
 #include "pp/netlist.h"
 
 static const char *USAGE =
@@ -125,7 +126,9 @@ int pp_cmd_run(int argc, char **argv) {
   o.out_dir = "powerprune-out";
   o.log = logger;
   int json = 0, dry_run = 0, model = choice_of(models, o.model), data = choice_of(datas, o.data);
-  int mult = choice_of(pp_opt_mult_choices, o.mult_arch), adder = choice_of(pp_opt_adder_choices, o.adder_arch);
+  /* NULL architecture: the generator's default (pp/macgen.h), as the flow builds it */
+  int mult = o.mult_arch ? choice_of(pp_opt_mult_choices, o.mult_arch) : PP_MAC_MULT_DEFAULT;
+  int adder = o.adder_arch ? choice_of(pp_opt_adder_choices, o.adder_arch) : PP_MAC_ADDER_DEFAULT;
   int method = choice_of(select_methods, o.select_method);
   const char *config = NULL;
 #define POS_INT(name, p, arg, h, d) PP_OPT_INT(name, p, 1, 100000000, arg, h, .def = (d))
@@ -230,7 +233,7 @@ int pp_cmd_run(int argc, char **argv) {
   o.data = pp_opt_choice_name(datas, data);
   o.mult_arch = pp_opt_choice_name(pp_opt_mult_choices, mult);
   /* NULL (the library's default) stays NULL unless another value was asked for */
-  if (o.adder_arch || adder != choice_of(pp_opt_adder_choices, NULL))
+  if (o.adder_arch || adder != PP_MAC_ADDER_DEFAULT)
     o.adder_arch = pp_opt_choice_name(pp_opt_adder_choices, adder);
   if (o.select_method || method != choice_of(select_methods, NULL))
     o.select_method = pp_opt_choice_name(select_methods, method);

@@ -22,6 +22,9 @@
 /* Where the human-readable results go: stdout, or stderr with --json so that
  * stdout holds the one JSON document and nothing else. */
 extern FILE *pp_cli_pann_out;
+/* One progress line on stderr, "powerprune pann <action>: <what> (<seconds since the start>s)", before each
+ * phase of an action that takes more than a few seconds, so that it is never silent. */
+void pp_cli_pann_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The options of every action (one table in cmd_pann.c). */
 typedef struct args {

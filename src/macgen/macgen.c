@@ -14,9 +14,17 @@ void pp_mac_opts_default(pp_mac_opts *o) {
   o->w_bits = 8;
   o->a_bits = 8;
   o->p_bits = 22;
-  o->mult = PP_MULT_ARRAY;
-  o->adder = PP_ADDER_RIPPLE;
+  o->mult = PP_MAC_MULT_DEFAULT;
+  o->adder = PP_MAC_ADDER_DEFAULT;
   o->part = PP_MAC_FULL;
+}
+
+const char *pp_mac_mult_name(int mult) {
+  return mult == PP_MULT_ARRAY ? "array" : mult == PP_MULT_BOOTH ? "booth" : NULL;
+}
+
+const char *pp_mac_adder_name(int adder) {
+  return adder == PP_ADDER_RIPPLE ? "ripple" : adder == PP_ADDER_PREFIX ? "prefix" : NULL;
 }
 
 static void put_ref(FILE *f, const mb *b, int s) {

@@ -10,7 +10,7 @@
 void pp_pann_accum_defaults(pp_pann_accum_opts *o) {
   memset(o, 0, sizeof *o);
   o->acc_bits = 22;
-  o->adder_arch = PP_ADDER_RIPPLE;
+  o->adder_arch = PP_MAC_ADDER_DEFAULT;
   o->images = 2;
   o->dataflow = PP_PANN_SEQUENTIAL;
   o->max_transitions = 4000;

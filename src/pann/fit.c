@@ -79,8 +79,8 @@ void pp_pann_fit_defaults(pp_pann_fit_opts *o) {
   memset(o, 0, sizeof *o);
   o->acc_bits = 22;
   o->samples = 3000;
-  o->mult_arch = PP_MULT_ARRAY;
-  o->adder_arch = PP_ADDER_RIPPLE;
+  o->mult_arch = PP_MAC_MULT_DEFAULT;
+  o->adder_arch = PP_MAC_ADDER_DEFAULT;
   o->seed = 1;
   o->min_bits = 2;
   o->max_bits = 8;

@@ -3,6 +3,7 @@
 #include "pp/util.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void pp_json_init(pp_json *j, FILE *f, int pretty) {
   j->f = f;
@@ -89,11 +90,24 @@ void pp_json_uint(pp_json *j, unsigned long long v) {
   fprintf(j->f, "%llu", v);
 }
 
+int pp_json_num_format(char *buf, size_t n, double v) {
+  if (!isfinite(v)) return snprintf(buf, n, "null");
+  /* integral values keep a ".0" so that readers see a number of type double */
+  if (v == floor(v) && fabs(v) < 1e15) return snprintf(buf, n, "%.1f", v);
+  /* the shortest of 15..17 significant digits that reads back as the same double: 0.6, not 0.59999999999999998 */
+  int len = 0;
+  for (int prec = 15; prec <= 17; prec++) {
+    len = snprintf(buf, n, "%.*g", prec, v);
+    if (len > 0 && (size_t)len < n && strtod(buf, NULL) == v) break;
+  }
+  return len;
+}
+
 void pp_json_num(pp_json *j, double v) {
+  char b[40];
   pre_value(j);
-  if (!isfinite(v)) fputs("null", j->f);
-  else if (v == floor(v) && fabs(v) < 1e15) fprintf(j->f, "%.1f", v);
-  else fprintf(j->f, "%.17g", v);
+  pp_json_num_format(b, sizeof b, v);
+  fputs(b, j->f);
 }
 
 void pp_json_bool(pp_json *j, int v) {

@@ -211,6 +211,24 @@ static void check_run_json(void) {
   free(out);
 }
 
+/* One set of defaults (issue 17): `sta` on the built-in MAC, with no architecture given, times the MAC the run
+ * clocked, so its critical path is the run's clock period. */
+static void check_clock_is_sta(void) {
+  pp_err e;
+  pp_err_clear(&e);
+  pp_jv pw, sta;
+  assert_int_equal(pp_jv_load(pp_test_path(dir, "out/power.json"), &pw, &e), PP_OK);
+  double clock_ps = pp_jv_num(&pw, "clock_ps", NAN);
+  pp_jv_free(&pw);
+  char *out = NULL;
+  assert_int_equal(pp_test_cli(dir, &out, "sta", "--json", (const char *)NULL), 0);
+  if (pp_jv_parse(out, "sta stdout", &sta, &e)) fail_msg("sta --json stdout is not one JSON document: %s", e.msg);
+  double sta_ps = pp_jv_num(&sta, "critical_path_ps", NAN);
+  if (!(clock_ps > 0) || sta_ps != clock_ps) fail_msg("run's clock %.1f ps, sta's critical path %.1f ps", clock_ps, sta_ps);
+  pp_jv_free(&sta);
+  free(out);
+}
+
 static void check_report(void) {
   pp_err e;
   pp_err_clear(&e);
@@ -326,6 +344,7 @@ static void test_quick_run_and_resume(void **st) {
     fail_msg("powerprune run exited %d:\n%s", rc, log);
   }
   check_run_json();
+  check_clock_is_sta();
   check_report();
   char *table1 = slurp("out/table.csv");
   char *log = slurp("stderr.txt");
@@ -449,6 +468,9 @@ static void test_quick_run_and_resume(void **st) {
   remove_file("out/pann_accuracy_power.svg");
   assert_int_equal(pp_test_cli(dir, NULL, "report", out_dir, (const char *)NULL), 0);
   check_pann();
+  /* report --json: one JSON document on stdout, the same Table I row as run --json */
+  assert_int_equal(pp_test_cli(dir, NULL, "report", "--json", out_dir, (const char *)NULL), 0);
+  check_run_json();
 
   /* a changed option redoes what depends on it only */
   assert_int_equal(run("--power-tolerance", "0.25"), 0);

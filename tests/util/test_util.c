@@ -1,4 +1,5 @@
 /* Tests of util: error context, rng determinism, JSON escaping, atomic output. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +65,43 @@ static void test_json_escaping(void **st) {
   free(buf);
 }
 
+/* Numbers are written so that they read back to the same double, in as few digits as that takes, and the
+ * non-finite ones as null (what readers turn back into NaN). */
+static void test_json_numbers_round_trip(void **st) {
+  (void)st;
+  char b[40];
+  const struct {
+    double v;
+    const char *text;
+  } fixed[] = {{0.6, "0.6"},   {0.1, "0.1"},     {329.0, "329.0"}, {-2.5, "-2.5"}, {1.0 / 3, "0.3333333333333333"}, {0.1 + 0.2, "0.30000000000000004"},
+               {1e300, "1e+300"}, {NAN, "null"}, {INFINITY, "null"}, {-INFINITY, "null"}};
+  for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+    pp_json_num_format(b, sizeof b, fixed[k].v);
+    assert_string_equal(b, fixed[k].text);
+  }
+  pp_rng r;
+  pp_rng_seed(&r, 7);
+  for (int k = 0; k < 20000; k++) {
+    uint64_t bits = pp_rng_u64(&r);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    if (!isfinite(v)) continue;
+    int len = pp_json_num_format(b, sizeof b, v);
+    assert_true(len > 0 && len < (int)sizeof b);
+    assert_true(strtod(b, NULL) == v);
+    /* shortest: one digit fewer no longer reads back (unless already at 15) */
+    char shorter[400];
+    int digits = 0;
+    const char *p = b;
+    while (*p && !(*p >= '1' && *p <= '9')) p++; /* significant digits start at the first non-zero one */
+    for (; *p && *p != 'e'; p++) digits += *p >= '0' && *p <= '9';
+    if (digits > 15 && v != floor(v)) {
+      snprintf(shorter, sizeof shorter, "%.*g", digits - 1, v);
+      assert_true(strtod(shorter, NULL) != v);
+    }
+  }
+}
+
 static void test_outfile_atomic(void **st) {
   (void)st;
   char dir[] = "/tmp/pp_util_XXXXXX";
@@ -106,7 +144,8 @@ static void test_read_missing_file(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_err_keeps_first), cmocka_unit_test(test_rng_deterministic),
-      cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_outfile_atomic),
+      cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_json_numbers_round_trip),
+      cmocka_unit_test(test_outfile_atomic),
       cmocka_unit_test(test_read_missing_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
