@@ -110,8 +110,8 @@ static void opensta_paths(const pp_sim_model *m, const pp_netlist *nl, const cha
 /* Every pair's min and max against OpenSTA on a 4x4+10 MAC of library
  * lib_path: each within rel_tol (+ abs_tol ps, the tick rounding), and on
  * average within mean_tol. wire_load: see opensta_paths. */
-static void mac_paths(const char *lib_path, const char *wire_load, double tick, double rel_tol, double abs_tol,
-                      double mean_tol) {
+static void mac_paths(const char *lib_path, const char *wire_load, int mult, double tick, double rel_tol,
+                      double abs_tol, double mean_tol) {
   pp_err e;
   pp_err_clear(&e);
   pp_lib *lib;
@@ -120,6 +120,7 @@ static void mac_paths(const char *lib_path, const char *wire_load, double tick, 
   pp_mac_opts mo;
   pp_mac_opts_default(&mo);
   mo.w_bits = 4, mo.a_bits = 4, mo.p_bits = 10;
+  mo.mult = mult;
   char v[256];
   snprintf(v, sizeof v, "%s/pp_sta_mac_%d.v", P_tmpdir, (int)getpid());
   assert_int_equal(pp_mac_generate(&mo, lib, v, &e), PP_OK);
@@ -198,7 +199,7 @@ static int have_sta(void) {
 static void test_mac_paths(void **st) {
   (void)st;
   if (!have_sta()) return;
-  mac_paths(pp_lib_default_path(), NULL, 1.0, 0.05, 1.0, 0.02);
+  mac_paths(pp_lib_default_path(), NULL, PP_MAC_MULT_DEFAULT, 1.0, 0.05, 1.0, 0.02);
 }
 
 /* The project's library with a wire_load group instead of its pp_wire_cap
@@ -222,8 +223,12 @@ static void test_mac_paths_wire_load(void **st) {
                         "    fanout_length (3, 5); }\n",
                         path);
   free(lib);
-  mac_paths(path, "small", 0.01, 0.005, 0.05, 0.002);
-  mac_paths(path, "long", 0.01, 0.005, 0.05, 0.002);
+  /* the array multiplier on purpose: Booth's recoding puts non-unate arcs on
+   * the longest paths, where our max takes the worst of four lookups by
+   * design (it bounds the simulators), about 1% over OpenSTA; this test's
+   * 0.5% is about the wire model, not that */
+  mac_paths(path, "small", PP_MULT_ARRAY, 0.01, 0.005, 0.05, 0.002);
+  mac_paths(path, "long", PP_MULT_ARRAY, 0.01, 0.005, 0.05, 0.002);
   remove(path);
 }
 
