@@ -225,6 +225,12 @@ typedef struct pp_nn_epoch_stats {
 } pp_nn_epoch_stats;
 typedef void (*pp_nn_epoch_cb)(const pp_nn_epoch_stats *s, void *ctx);
 
+/* The thread count training splits each batch over (OpenMP's). Training is
+ * bit-for-bit reproducible for one count, not across counts (the gradient
+ * sums are reduced per thread), so whoever caches a trained model keys it on
+ * this number too (module flow does). */
+int pp_nn_threads(void);
+
 /* Trains m on d. Pruning masks and allowed sets in m are honoured throughout.
  * cb (may be NULL) is called after each epoch. */
 int pp_nn_train(pp_nn_model *m, const pp_nn_data *d, const pp_nn_train_opts *o, pp_nn_epoch_cb cb,

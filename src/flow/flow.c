@@ -151,6 +151,9 @@ static int stage_train(flow_ctx *c, pp_err *e) {
   pp_flow_opt(&os, "model", "%s", o->model);
   pp_flow_opt(&os, "data", "%s", c->data_desc);
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)o->seed);
+  /* training is reproducible per thread count only: every stage after this
+   * one (and the model cache) is keyed on it through the chain */
+  pp_flow_opt(&os, "threads", "%d", pp_nn_threads());
   if (o->model_file) {
     char id[4600];
     int rc = flow_file_id(o->model_file, id, sizeof id, e);

@@ -761,3 +761,5 @@ void pp_nn_set_qat(pp_nn_model *m, int on, int per_channel) {
   m->q.qat = on;
   m->q.per_channel = per_channel;
 }
+
+int pp_nn_threads(void) { return omp_get_max_threads(); }
