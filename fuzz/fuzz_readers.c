@@ -48,17 +48,18 @@ static void check_error(int rc, const pp_err *e) {
 
 static pp_lib *g_lib;
 
-int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char *dir) {
+int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char *dir, pp_err *e) {
   char path[1024], path2[1024];
-  pp_err e;
-  pp_err_clear(&e);
+  pp_err local;
+  if (!e) e = &local;
+  pp_err_clear(e);
   int rc = PP_OK;
   if (!strcmp(reader, "liberty") || !strcmp(reader, "pann") || !strcmp(reader, "json")) {
     char *text = as_text(data, size);
-    if (!text) return PP_ENOMEM;
+    if (!text) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
     if (reader[0] == 'l') {
       pp_lib *lib = NULL;
-      rc = pp_lib_parse(text, "fuzz.lib", &lib, &e);
+      rc = pp_lib_parse(text, "fuzz.lib", &lib, e);
       if (rc == PP_OK) {
         for (int i = 0; i < lib->n_cells; i++)
           for (int j = 0; j < lib->cells[i].n_pins; j++)
@@ -70,23 +71,25 @@ int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char
       pp_lib_free(lib);
     } else if (reader[0] == 'p') {
       static pp_pann_power pw;
-      rc = pp_pann_power_parse(text, "fuzz.json", &pw, &e);
+      rc = pp_pann_power_parse(text, "fuzz.json", &pw, e);
     } else {
       pp_jv v;
-      rc = pp_jv_parse_n(text, size, "fuzz.json", &v, &e);
+      rc = pp_jv_parse_n(text, size, "fuzz.json", &v, e);
       if (rc == PP_OK) pp_jv_free(&v);
     }
     free(text);
   } else if (!strcmp(reader, "verilog")) {
-    if (!g_lib && pp_lib_read(PP_SOURCE_DIR "/data/pp_cells.lib", &g_lib, &e)) abort();
+    if (!g_lib && pp_lib_read(PP_SOURCE_DIR "/data/pp_cells.lib", &g_lib, e)) return e->status;
     char *text = as_text(data, size);
-    if (!text) return PP_ENOMEM;
+    if (!text) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
     pp_netlist *nl = NULL;
-    rc = pp_netlist_parse(text, "fuzz.v", g_lib, NULL, &nl, &e);
+    rc = pp_netlist_parse(text, "fuzz.v", g_lib, NULL, &nl, e);
     if (rc == PP_OK) {
       uint8_t *v = calloc((size_t)nl->n_nets + 1, 1);
       uint64_t *w = calloc((size_t)nl->n_nets + 1, sizeof(uint64_t));
-      if (v && w) {
+      if (!v || !w) {
+        rc = pp_err_set(e, PP_ENOMEM, "fuzz.v", 0, "out of memory");
+      } else {
         pp_netlist_eval(nl, v);
         pp_netlist_eval64(nl, w);
         for (int n = 0; n < nl->n_nets; n++)
@@ -107,10 +110,11 @@ int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char
     if (cut > n) cut = n;
     snprintf(path, sizeof path, "%s/images-idx3-ubyte", dir);
     snprintf(path2, sizeof path2, "%s/labels-idx1-ubyte", dir);
-    if (write_file(path, body, cut) || write_file(path2, body + cut, n - cut)) return PP_EIO;
+    if (write_file(path, body, cut) || write_file(path2, body + cut, n - cut))
+      return pp_err_set(e, PP_EIO, dir, 0, "cannot write the input files");
     pp_nn_data d;
     memset(&d, 0, sizeof d);
-    rc = pp_nn_data_load_idx(path, path2, &d, &e);
+    rc = pp_nn_data_load_idx(path, path2, &d, e);
     pp_nn_data_free(&d);
   } else if (!strcmp(reader, "cifar")) {
     /* the same bytes as every batch of CIFAR-10 */
@@ -118,12 +122,12 @@ int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char
                                         "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
     for (int i = 0; i < 6; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-      if (write_file(path, data, size)) return PP_EIO;
+      if (write_file(path, data, size)) return pp_err_set(e, PP_EIO, path, 0, "cannot write the input");
     }
     pp_nn_data tr, te;
     memset(&tr, 0, sizeof tr);
     memset(&te, 0, sizeof te);
-    rc = pp_nn_data_load("cifar10", dir, &tr, &te, &e);
+    rc = pp_nn_data_load("cifar10", dir, &tr, &te, e);
     pp_nn_data_free(&tr);
     pp_nn_data_free(&te);
   } else {
@@ -135,37 +139,37 @@ int pp_fuzz_one(const char *reader, const uint8_t *data, size_t size, const char
     const char *file = NULL;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
       if (!strcmp(reader, files[i].reader)) file = files[i].file;
-    if (!file) return PP_EINVAL;
+    if (!file) return pp_err_set(e, PP_EINVAL, NULL, 0, "unknown reader %s", reader);
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    if (write_file(path, data, size)) return PP_EIO;
+    if (write_file(path, data, size)) return pp_err_set(e, PP_EIO, path, 0, "cannot write the input");
     if (!strcmp(reader, "model") || !strcmp(reader, "onnx")) {
       pp_nn_model *m = NULL;
-      rc = reader[0] == 'm' ? pp_nn_model_load(path, &m, &e) : pp_interop_model_load(path, NULL, &m, &e);
+      rc = reader[0] == 'm' ? pp_nn_model_load(path, &m, e) : pp_interop_model_load(path, NULL, &m, e);
       if (rc != PP_OK && m) abort();
       pp_nn_model_free(m);
     } else if (!strcmp(reader, "stats")) {
       pp_array_stats *s = NULL;
-      rc = pp_array_stats_read(path, &s, &e);
+      rc = pp_array_stats_read(path, &s, e);
       if (rc != PP_OK && s) abort();
       if (s) pp_array_stats_free(s);
     } else if (!strcmp(reader, "delay")) {
       pp_char_delay t;
       memset(&t, 0, sizeof t);
-      rc = pp_char_delay_read(path, &t, &e);
+      rc = pp_char_delay_read(path, &t, e);
       pp_char_delay_free(&t);
     } else if (!strcmp(reader, "power")) {
       static pp_char_power p;
-      rc = pp_char_power_read(path, &p, &e);
+      rc = pp_char_power_read(path, &p, e);
     } else if (!strcmp(reader, "summary")) {
       static pp_report r;
-      rc = pp_report_load(path, &r, &e);
+      rc = pp_report_load(path, &r, e);
     } else {
       uint8_t mask[255];
       int count = 0;
-      rc = pp_select_read_values(path, -127, 127, mask, &count, &e);
+      rc = pp_select_read_values(path, -127, 127, mask, &count, e);
     }
   }
-  check_error(rc, &e);
+  check_error(rc, e);
   return rc;
 }
 
@@ -177,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(g_dir, sizeof g_dir, "/tmp/pp_fuzz_%s_XXXXXX", PP_FUZZ_READER);
     if (!mkdtemp(g_dir)) abort();
   }
-  (void)pp_fuzz_one(PP_FUZZ_READER, data, size, g_dir);
+  (void)pp_fuzz_one(PP_FUZZ_READER, data, size, g_dir, NULL);
   return 0;
 }
 #endif

@@ -68,7 +68,7 @@ static void attack(const char *reader) {
   uint8_t *b = malloc(n + 1);
   assert_non_null(b);
   /* the undamaged file is read back */
-  int rc = pp_fuzz_one(reader, seed, n, g_scratch);
+  int rc = pp_fuzz_one(reader, seed, n, g_scratch, NULL);
   if (rc != PP_OK) fail_msg("%s: its own seed file is rejected (status %d)", reader, rc);
   long runs = 0, accepted = 0;
   size_t cuts = asan() ? 150 : 600;
@@ -76,7 +76,7 @@ static void attack(const char *reader) {
   for (size_t len = 0; len < n; len += (len < 64 ? 1 : step)) {
     memcpy(b, seed, len);
     fix_crc(reader, b, len);
-    accepted += pp_fuzz_one(reader, b, len, g_scratch) == PP_OK;
+    accepted += pp_fuzz_one(reader, b, len, g_scratch, NULL) == PP_OK;
     runs++;
   }
   static const uint8_t vals[] = {0x00, 0xff, '-', '9', '"'};
@@ -91,7 +91,7 @@ static void attack(const char *reader) {
     else
       for (size_t i = at; i < n && i < at + 1 + pp_rng_u64(&r) % 8; i++) b[i] = (uint8_t)pp_rng_u64(&r);
     fix_crc(reader, b, n);
-    accepted += pp_fuzz_one(reader, b, n, g_scratch) == PP_OK;
+    accepted += pp_fuzz_one(reader, b, n, g_scratch, NULL) == PP_OK;
     runs++;
   }
   print_message("%s: %zu-byte seed, %ld damaged inputs, %ld accepted\n", reader, n, runs, accepted);
@@ -114,7 +114,7 @@ static void test_regressions(void **st) {
       if (de->d_name[0] == '.') continue;
       size_t n = 0;
       uint8_t *b = load(pp_test_path(d, de->d_name), &n);
-      (void)pp_fuzz_one(pp_fuzz_readers[k], b, n, g_scratch);
+      (void)pp_fuzz_one(pp_fuzz_readers[k], b, n, g_scratch, NULL);
       free(b);
       files++;
     }
