@@ -227,6 +227,20 @@ static void test_validate_rejects(void **st) {
   pp_err_clear(&e);
   assert_int_equal(pp_report_load(p, &r, &e), PP_EPARSE);
   assert_string_equal(e.file, p);
+  /* a count that is no int (the fuzzer's 4e14, a fraction) is one clear error naming the member */
+  static const char *const bad[] = {"{\"format\": \"" PP_REPORT_FORMAT "\", \"selected\": {\"weights\": 4e14}}",
+                                    "{\"format\": \"" PP_REPORT_FORMAT "\", \"steps\": [{\"activations\": 2.5}]}"};
+  static const char *const member[] = {"\"selected.weights\": expected an integer count, got 4e+14",
+                                       "\"activations\": expected an integer count, got 2.5"};
+  for (int k = 0; k < 2; k++) {
+    f = fopen(p, "w");
+    fputs(bad[k], f);
+    fclose(f);
+    pp_err_clear(&e);
+    assert_int_equal(pp_report_load(p, &r, &e), PP_EPARSE);
+    assert_string_equal(e.file, p);
+    if (!strstr(e.msg, member[k])) fail_msg("case %d: %s", k, e.msg);
+  }
 }
 
 static void add_pann(pp_report *r) {
