@@ -449,6 +449,14 @@ static int cb_max_delay(void *u, const uint8_t *W, const uint8_t *A, double *ps,
  * weights moved to the nearest allowed value and activations to the nearest allowed level, no retraining, on
  * the first FLOW_PROXY_IMAGES decision images. It ranks candidates; only the best one is retrained. */
 #define FLOW_PROXY_IMAGES 2000
+/* A candidate is retrained only if its proxy keeps half of the margin over chance that the network it would
+ * retrain from has on the same images. Below that, one epoch of retraining does not bring it back (measured: an
+ * array multiplier, where every negative weight reaches the longest path, so a delay bound under it keeps only
+ * w >= 0: proxies at chance, 9.4%, retrained to 17-20%), and the retrain would be paid for nothing. */
+double flow_proxy_floor(double base_pct, int classes) {
+  double chance = classes > 0 ? 100.0 / classes : 0;
+  return base_pct > chance ? chance + 0.5 * (base_pct - chance) : base_pct;
+}
 static int cb_select(void *u, double thr, const char *from, const uint8_t *Win, uint8_t *Wout, uint8_t *Aout,
                      double *md, pp_err *e) {
   flow_ctx *c = u;
@@ -490,12 +498,18 @@ static int cb_select(void *u, double thr, const char *from, const uint8_t *Win, 
       goto out;
     nc += np;
   }
-  int best = 0;
-  if (nc > 1) {
+  int best = -1;
+  {
     pp_nn_model *m = NULL;
     char p[4300];
     if ((rc = pp_nn_model_load(mpath(c, from ? from : "pruned", p, sizeof p), &m, e))) goto out;
-    double bacc = -1;
+    /* the floor: the network the step retrains from, with its own sets, on the same images */
+    double base, floor_pct, bacc = -1;
+    if ((rc = pp_nn_eval_restricted(m, &c->val, FLOW_PROXY_IMAGES, m->q.w_allowed, m->q.a_allowed, &base, e))) {
+      pp_nn_model_free(m);
+      goto out;
+    }
+    floor_pct = flow_proxy_floor(base, c->val.classes);
     /* sets under the activation floor are not candidates, unless no set meets it (the step is then infeasible) */
     int any_floor = 0;
     for (int i = 0; i < nc; i++) any_floor |= pp_select_count_a(&cand[i]) >= c->min_acts;
@@ -507,12 +521,20 @@ static int cb_select(void *u, double thr, const char *from, const uint8_t *Win, 
       if (dup) continue;
       double acc;
       if ((rc = pp_nn_eval_restricted(m, &c->val, FLOW_PROXY_IMAGES, cand[i].w_keep, cand[i].a_keep, &acc, e))) break;
-      flow_log(c, "  delay %.0f ps, candidate %d: %d weights, %d activations, proxy accuracy %.2f%%", thr, i,
-               pp_select_count_w(&cand[i]), pp_select_count_a(&cand[i]), acc);
-      if (acc > bacc) bacc = acc, best = i;
+      flow_log(c, "  delay %.0f ps, candidate %d: %d weights, %d activations, proxy accuracy %.2f%%%s", thr, i,
+               pp_select_count_w(&cand[i]), pp_select_count_a(&cand[i]), acc, acc < floor_pct ? " (under the floor)" : "");
+      if (acc >= floor_pct && acc > bacc) bacc = acc, best = i;
     }
     pp_nn_model_free(m);
     if (rc) goto out;
+    if (best < 0) {
+      /* nothing worth a retrain: the step has no set, as below the delay of (0, 0 -> 0) */
+      flow_log(c, "  delay %.0f ps: no candidate reaches the proxy floor %.2f%% (the network it retrains from: %.2f%%)",
+               thr, floor_pct, base);
+      Wout[127] = Aout[0] = 1;
+      *md = pp_char_delay_at(&c->D, 0, 0, 0);
+      goto out;
+    }
   }
   memcpy(Wout, cand[best].w_keep, 255);
   memcpy(Aout, cand[best].a_keep, 256);

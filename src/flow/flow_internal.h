@@ -81,6 +81,9 @@ void flow_free_hw(flow_ctx *c);
  * max_delay_ps, without retraining: the pruned network's weight usage moved
  * to the nearest allowed value, priced at the voltage the delay allows. */
 int flow_hw_score(flow_ctx *c, const uint8_t *W, double max_delay_ps, double *cost_uw, pp_err *e);
+/* The least proxy accuracy (%) a delay candidate needs to be retrained, from the proxy of the network it would
+ * retrain from (base_pct) and the class count: half of base's margin over chance. */
+double flow_proxy_floor(double base_pct, int classes);
 /* mac.c: the MAC's tables, from the built-in or given netlist and library */
 int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);

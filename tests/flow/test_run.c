@@ -40,18 +40,20 @@ static int teardown(void **st) {
   return pp_test_rmtree(dir);
 }
 
-/* Runs the quick flow with up to two extra arguments (NULL: none), stderr
- * into dir/stderr.txt; returns the exit status. Small enough for a test,
- * large enough that every stage does real work. */
-static int run(const char *extra1, const char *extra2) {
+/* Runs the quick flow with up to four extra arguments (the first NULL ends
+ * them), stderr into dir/stderr.txt; returns the exit status. Small enough
+ * for a test, large enough that every stage does real work. */
+static int run4(const char *extra1, const char *extra2, const char *extra3, const char *extra4) {
   int asan = getenv("PP_ASAN") != NULL;
   const char *const args[] = {"run", "--quick", "--data", "synthetic", "--train-images", asan ? "300" : "600",
                               "--test-images", asan ? "100" : "200", "--epochs", "2", "--trace-images", "2",
                               "--transitions", asan ? "60" : "200", "--repeats", "2", "--power-counts", "128,48",
                               "--array", "32", "--tick-ps", "10", "--seed", "3", "--candidates", "3", "--refine", "1", "--out", out_dir, "--cache", cache_dir,
-                              extra1, extra2, NULL};
+                              extra1, extra2, extra3, extra4, NULL};
   return pp_test_cliv(dir, NULL, args);
 }
+
+static int run(const char *extra1, const char *extra2) { return run4(extra1, extra2, NULL, NULL); }
 
 /* How many files match dir/pattern. */
 static size_t count_files(const char *pattern) {
@@ -492,6 +494,19 @@ static void test_quick_run_and_resume(void **st) {
   free(table1);
 }
 
+/* With the array multiplier every negative weight reaches the longest path, so the first delay bounds keep only
+ * w >= 0 and the network falls to chance. With one candidate per bound, the flow must see that before paying for
+ * a retrain: the bound is infeasible, and no delay stage runs. */
+static void test_proxy_floor(void **st) {
+  (void)st;
+  assert_int_equal(run4("--mult", "array", "--candidates", "1"), 0);
+  char *log = slurp("stderr.txt");
+  assert_non_null(strstr(log, "(under the floor)"));
+  assert_non_null(strstr(log, "no candidate reaches the proxy floor"));
+  assert_null(strstr(log, "stage 10-delay-00"));
+  free(log);
+}
+
 static void test_bad_options(void **st) {
   (void)st;
   const char *x = pp_test_path(dir, "x");
@@ -506,6 +521,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_quick_run_and_resume),
+      cmocka_unit_test(test_proxy_floor),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
