@@ -375,6 +375,7 @@ static int retrain_step(flow_ctx *c, const char *tag, const char *from, double s
   if (sparsity >= 0) {
     pp_flow_opt(&os, "sparsity", "%.4f", sparsity);
     pp_flow_opt(&os, "prune_global", "%d", c->o->prune_global);
+    pp_flow_opt(&os, "lr", "0.3 x default, cosine");
   }
   /* a step's key chains on the previous step checked, which is the one it starts from or a rejected sibling;
    * the options name everything the step depends on */
@@ -399,7 +400,12 @@ static int retrain_step(flow_ctx *c, const char *tag, const char *from, double s
   if (sparsity >= 0 && (rc = pp_nn_prune(m, sparsity, c->o->prune_global, e))) goto out;
   pp_nn_train_opts t;
   pp_nn_train_defaults(&t);
-  train_opts(c, &t, c->retrain_epochs, t.lr * 0.1, 10 + (uint64_t)c->L.nstages);
+  /* A restricted set only moves weights to nearby allowed values: a tenth of the rate keeps what training
+   * learned. Pruning removes weights the rest must make up for, which wants a larger rate that decays to zero
+   * within the step (LeNet-5, 0.64 -> 0.70 in one epoch, three seeds, decision accuracy: constant 0.1x
+   * 88.36/88.36/89.06%, cosine 0.1x 88.16/88.36/88.12%, cosine 0.3x 88.96/89.10/89.26%). */
+  train_opts(c, &t, c->retrain_epochs, t.lr * (sparsity >= 0 ? 0.3 : 0.1), 10 + (uint64_t)c->L.nstages);
+  if (sparsity >= 0) t.schedule = PP_NN_SCHED_COSINE;
   if ((rc = pp_nn_train(m, &c->train, &t, NULL, NULL, e))) goto out;
   double test_acc;
   if ((rc = eval_model(c, m, acc, &test_acc, e))) goto out;

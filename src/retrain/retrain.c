@@ -114,13 +114,33 @@ static int sparsity_phase(const pp_retrain_opts *o, const pp_retrain_ops *ops, p
     }
     s_acc = s;
   }
-  while (!isnan(s_fail) && r->refine_used[2] < refine && s_fail - s_acc > fine + 1e-9) {
-    double s = s_acc + fine * floor((s_fail - s_acc) / (2 * fine) + 0.5);
-    if (s <= s_acc + 1e-9) s = s_acc + fine;
+  /* fail_from: the network the failed sparsity was pruned from. One retrain's accuracy varies by about half a
+   * point, and a fail pruned from an older, sparser-by-less network says little once the bisection has closed in
+   * on it: with budget left, the fail is tried again from the newest kept network, and on success the next fine
+   * step above it too (r15 default run: 0.65 from 0.60 failed at 88.82%, 0.64 from 0.63 passed at 89.84%). */
+  char fail_from[sizeof r->best_tag];
+  snprintf(fail_from, sizeof fail_from, "%s", r->best_tag);
+  while (!isnan(s_fail) && r->refine_used[2] < refine) {
+    double s;
+    if (s_fail - s_acc > fine + 1e-9) {
+      s = s_acc + fine * floor((s_fail - s_acc) / (2 * fine) + 0.5);
+      if (s <= s_acc + 1e-9) s = s_acc + fine;
+    } else if (strcmp(fail_from, r->best_tag) != 0) s = s_fail;
+    else break;
     if ((rc = try_step(o, ops, r, 2, &idx, 1, s, W, A, md, &ok, e))) return rc;
     r->refine_used[2]++;
-    if (ok) s_acc = s;
-    else s_fail = s;
+    if (!ok) {
+      s_fail = s;
+      snprintf(fail_from, sizeof fail_from, "%s", r->best_tag);
+      continue;
+    }
+    s_acc = s;
+    if (s >= s_fail - 1e-9) {
+      /* the retried fail passed: the next fine step is untried, so no network has failed it yet */
+      s_fail = s + fine;
+      fail_from[0] = '\0';
+      if (s_fail > smax + 1e-9) break;
+    }
   }
   return PP_OK;
 }

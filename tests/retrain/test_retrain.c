@@ -627,7 +627,8 @@ static void test_sparsity_phase(void **st) {
         if (s->accepted) snprintf(kept_before, sizeof kept_before, "%s", s->tag);
         continue;
       }
-      assert_true(s->threshold > s_acc && s->threshold < s_fail);
+      /* a fail is tried again only from a newer network than the one it failed from (test_sparsity_retry) */
+      assert_true(s->threshold > s_acc && s->threshold < s_fail + 1e-9);
       assert_int_equal(s->accepted, s->threshold <= 0.72 + 1e-9);
       /* the sets and the max delay of the delay phase's result stand */
       assert_true(s->max_delay_ps == r.max_delay_ps);
@@ -667,6 +668,86 @@ static void test_sparsity_phase(void **st) {
   assert_true(isnan(r.sparsity) && r.spent_sparsity == 0);
   o.sparsity_start = 1.0; /* not a sparsity a network can start from */
   assert_int_equal(pp_retrain_run(&o, &ops, &r, &e), PP_EINVAL);
+}
+
+/* ---- phase 3 on a pruner whose accuracy depends on how far each step prunes past the network it starts from:
+ * a jump of more than 0.03 past 0.60 fails, and nothing above 0.68 holds. A fail is retried from the newest kept
+ * network once the bisection has closed in on it, never twice from the same one. ---- */
+typedef struct {
+  int n;
+  char tag[64][32];
+  double sp[64];
+  char from[64][32];
+  int ok[64];
+} jump_pruner;
+
+static int cb_jump_prune(void *u, const char *tag, const char *from, double sparsity, const uint8_t *W,
+                         const uint8_t *A, double *acc, pp_err *e) {
+  (void)W, (void)A, (void)e;
+  jump_pruner *t = u;
+  assert_true(t->n < 64);
+  double base = 0.5;
+  for (int i = 0; from && i < t->n; i++)
+    if (strcmp(t->tag[i], from) == 0) base = t->sp[i];
+  int ok = sparsity <= 0.68 + 1e-9 && (sparsity <= 0.60 + 1e-9 || sparsity - base <= 0.03 + 1e-9);
+  *acc = ok ? 89.5 : 88.5;
+  snprintf(t->tag[t->n], sizeof t->tag[0], "%s", tag);
+  snprintf(t->from[t->n], sizeof t->from[0], "%s", from ? from : "");
+  t->sp[t->n] = sparsity;
+  t->ok[t->n++] = ok;
+  return PP_OK;
+}
+
+static int cb_jt_train(void *u, const char *tag, const char *from, const uint8_t *W, const uint8_t *A, double *acc,
+                       pp_err *e) {
+  (void)u, (void)tag, (void)from, (void)W, (void)A, (void)e;
+  *acc = 89.8; /* the power step holds */
+  return PP_OK;
+}
+
+static void test_sparsity_retry(void **st) {
+  (void)st;
+  double p[255];
+  make_power(p);
+  const int counts[] = {64};
+  /* refine budget -> the sparsity reached: 0.55, 0.60 hold, 0.65 from 0.60 fails; 0.63, 0.64 hold; then 0.65
+   * again from 0.64, 0.66, 0.67, 0.68 hold, 0.69 fails whatever it starts from */
+  const struct {
+    int refine;
+    double sparsity;
+    int used;
+  } want[] = {{1, 0.63, 1}, {2, 0.64, 2}, {3, 0.65, 3}, {4, 0.66, 4}, {6, 0.68, 6}, {9, 0.68, 7}};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    jump_pruner t = {0};
+    pp_retrain_ops jops = {&t, cb_jt_train, NULL, NULL, NULL, NULL, cb_jump_prune};
+    pp_retrain_opts o;
+    pp_retrain_opts_default(&o);
+    o.base_accuracy = 90;
+    o.start_accuracy = 89.9;
+    o.tolerance = 1.0;
+    o.power_uw = p;
+    o.power_counts = counts;
+    o.n_power_counts = 1;
+    o.refine_retrains = want[k].refine;
+    o.sparsity_start = 0.5;
+    pp_retrain_result r;
+    pp_err e;
+    pp_err_clear(&e);
+    assert_int_equal(pp_retrain_run(&o, &jops, &r, &e), PP_OK);
+    assert_true(fabs(r.sparsity - want[k].sparsity) < 1e-9);
+    assert_int_equal(r.refine_used[2], want[k].used);
+    /* the pruner's verdicts are the ladder's, and no (sparsity, start) pair is tried twice */
+    int np = 0;
+    for (int i = 0; i < r.nsteps; i++) {
+      if (r.steps[i].phase != 2) continue;
+      assert_true(np < t.n);
+      assert_int_equal(r.steps[i].accepted, t.ok[np]);
+      for (int j = 0; j < np; j++)
+        assert_false(fabs(t.sp[j] - t.sp[np]) < 1e-9 && strcmp(t.from[j], t.from[np]) == 0);
+      np++;
+    }
+    assert_int_equal(np, t.n);
+  }
 }
 
 /* The activation floor: no delay step keeps fewer activation values than min_acts. */
@@ -722,6 +803,7 @@ int main(void) {
       cmocka_unit_test(test_delay_bisection),
       cmocka_unit_test(test_delay_starts),
       cmocka_unit_test(test_sparsity_phase),
+      cmocka_unit_test(test_sparsity_retry),
       cmocka_unit_test(test_min_acts),
       cmocka_unit_test(test_real_training),
   };
