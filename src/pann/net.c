@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,47 +77,55 @@ void pp_pann_net_free(pp_pann_net *n) {
   free(n);
 }
 
-/* im2col of one group: col (K x B*N) from x (C x B x H x W). */
-static void im2col(const pp_nn_layer *L, int B, const float *x, int grp, double *col) {
+/* im2col of one group for images [b0, b0+nb) of a batch of B: col (K x nb*N) from x (C x B x H x W). */
+static void im2col(const pp_nn_layer *L, int B, const float *x, int grp, int b0, int nb, float *col) {
   int cg = L->ic / L->groups, kk = L->k * L->k, N = L->h * L->w;
   for (int r = 0; r < cg * kk; r++) {
     int ci = r / kk + grp * cg, ky = (r % kk) / L->k, kx = (r % kk) % L->k;
-    for (int b = 0; b < B; b++) {
-      const float *xp = x + ((size_t)ci * B + b) * L->ih * L->iw;
-      double *cp = col + (size_t)r * B * N + (size_t)b * N;
+    for (int b = 0; b < nb; b++) {
+      const float *xp = x + ((size_t)ci * B + b0 + b) * L->ih * L->iw;
+      float *cp = col + (size_t)r * nb * N + (size_t)b * N;
       /* the outputs whose input column lies inside the image: [x0, x1) */
       int st = L->stride, x0 = 0, x1 = L->w;
       while (x0 < L->w && x0 * st - L->pad + kx < 0) x0++;
       while (x1 > x0 && (x1 - 1) * st - L->pad + kx >= L->iw) x1--;
       for (int oy = 0; oy < L->h; oy++) {
         int iy = oy * st - L->pad + ky;
-        double *cr = cp + (size_t)oy * L->w;
+        float *cr = cp + (size_t)oy * L->w;
         if (iy < 0 || iy >= L->ih) {
-          for (int ox = 0; ox < L->w; ox++) cr[ox] = 0.0;
+          for (int ox = 0; ox < L->w; ox++) cr[ox] = 0.0f;
           continue;
         }
         const float *xr = xp + (size_t)iy * L->iw;
         int off = kx - L->pad;
-        for (int ox = 0; ox < x0; ox++) cr[ox] = 0.0;
+        for (int ox = 0; ox < x0; ox++) cr[ox] = 0.0f;
         for (int ox = x0; ox < x1; ox++) cr[ox] = xr[ox * st + off];
-        for (int ox = x1; ox < L->w; ox++) cr[ox] = 0.0;
+        for (int ox = x1; ox < L->w; ox++) cr[ox] = 0.0f;
       }
     }
   }
 }
 
 /* fc input (C x B x HW) as a K x B matrix, features in (c, h, w) order. */
-static void fc_gather(const pp_nn_layer *L, int B, const float *x, double *col) {
+static void fc_gather(const pp_nn_layer *L, int B, const float *x, float *col) {
   int HW = L->ih * L->iw;
   for (int c = 0; c < L->ic; c++)
     for (int b = 0; b < B; b++)
       for (int p = 0; p < HW; p++) col[((size_t)c * HW + p) * B + b] = x[((size_t)c * B + b) * HW + p];
 }
 
+/* nearbyint(v / s) clamped to [0, L]. Inside (0, L) adding and taking away 1.5 * 2^52 rounds to nearest even
+ * exactly as nearbyint does in the default rounding mode, without the libm call per activation; outside it the
+ * clamp decides, as it would on nearbyint's result. NaN stays NaN. */
 static double quant_act(double v, double s, int L) {
-  double q = nearbyint(v / s);
-  return q < 0 ? 0 : q > L ? L : q;
+  double t = v / s;
+  if (t >= L) return L;
+  if (t <= 0) return 0;
+  return (t + 0x1.8p52) - 0x1.8p52;
 }
+
+int pann_force_double;
+size_t pann_col_block_bytes = (size_t)256 << 10;
 
 typedef struct fwd_ctx {
   int calib;                  /* collect statistics */
@@ -173,6 +182,9 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
     size_t s = (size_t)n->G[i].K * n->G[i].N * BMAX;
     if (s > colmax) colmax = s;
   }
+  /* colf: the GEMM's input matrix as the float activations are; col: the same values as doubles for the
+   * double GEMM and the energy counters */
+  float *colf = malloc((colmax + 1) * sizeof(float)), *wf = NULL, *outf = NULL;
   double *col = malloc((colmax + 1) * sizeof(double));
   double *wd = NULL, *out = NULL;
   size_t wmax = 0, omax = 0;
@@ -184,7 +196,9 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
   }
   wd = malloc((wmax + 1) * sizeof(double));
   out = malloc((omax + 1) * sizeof(double));
-  if (st || !col || !wd || !out) {
+  wf = malloc((wmax + 1) * sizeof(float));
+  outf = malloc((omax + 1) * sizeof(float));
+  if (st || !col || !wd || !out || !colf || !wf || !outf) {
     st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory in the PANN forward pass");
     goto done;
   }
@@ -226,29 +240,72 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
             x = xq;
           }
           int Mg = G->M / G->groups, BN = B * G->N;
+          size_t nk = (size_t)G->K * BN;
           for (int grp = 0; grp < G->groups; grp++) {
-            if (L->type == PP_NN_L_CONV)
-              im2col(L, B, x, grp, col);
-            else
-              fc_gather(L, B, x, col);
-            if (c && c->calib)
-              for (int k = 0; k < G->K; k++) {
-                double s = 0;
-                for (int j = 0; j < BN; j++) s += col[(size_t)k * BN + j];
-                G->xmean[grp * G->K + k] += s; /* divided by the count at the end */
+            const int32_t *qg = G->q + (size_t)grp * Mg * G->K;
+            /* Integer inputs in [0, Lq] and integer weights: every partial sum of a row is an integer of at most
+             * Lq * sum|q|. Below 2^24 a float holds each one exactly, so the float GEMM (twice the lanes) gives
+             * the double GEMM's numbers to the bit, in any summation order. */
+            int exact = 0;
+            if (quant) {
+              int64_t worst = 0;
+              for (int mm = 0; mm < Mg; mm++) {
+                int64_t a = 0;
+                for (int k = 0; k < G->K; k++) a += llabs((long long)qg[(size_t)mm * G->K + k]);
+                if (a > worst) worst = a;
               }
-            for (size_t k = 0; k < (size_t)Mg * G->K; k++)
-              wd[k] = quant ? (double)G->q[(size_t)grp * Mg * G->K + k] : (double)G->w[(size_t)grp * Mg * G->K + k];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, BN, G->K, 1.0, wd, G->K, col, BN, 0.0, out, BN);
-            if (quant && c && c->pw) layer_energy(n, G, col, B, grp, c);
+              exact = !pann_force_double && worst * Lq < (INT64_C(1) << 24);
+            }
+            int need_col = !exact || (c && (c->calib || c->pw));
+            if (exact && !need_col && L->type == PP_NN_L_CONV) {
+              /* a few images at a time, so that the column matrix stays in cache (LeNet-5's conv1: 25 x 784 per
+               * image); exact sums make the split invisible */
+              int step = (int)(pann_col_block_bytes / ((size_t)G->K * G->N * sizeof(float)));
+              step = step < 1 ? 1 : step > B ? B : step;
+              for (size_t k = 0; k < (size_t)Mg * G->K; k++) wf[k] = (float)qg[k];
+              for (int b1 = 0; b1 < B; b1 += step) {
+                int nb = B - b1 < step ? B - b1 : step;
+                im2col(L, B, x, grp, b1, nb, colf);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, nb * G->N, G->K, 1.0f, wf, G->K, colf,
+                            nb * G->N, 0.0f, outf + (size_t)b1 * G->N, BN);
+              }
+            } else {
+              if (L->type == PP_NN_L_CONV)
+                im2col(L, B, x, grp, 0, B, colf);
+              else
+                fc_gather(L, B, x, colf);
+              if (need_col)
+                for (size_t k = 0; k < nk; k++) col[k] = colf[k];
+              if (c && c->calib)
+                for (int k = 0; k < G->K; k++) {
+                  double s = 0;
+                  for (int j = 0; j < BN; j++) s += col[(size_t)k * BN + j];
+                  G->xmean[grp * G->K + k] += s; /* divided by the count at the end */
+                }
+              if (exact) {
+                for (size_t k = 0; k < (size_t)Mg * G->K; k++) wf[k] = (float)qg[k];
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, BN, G->K, 1.0f, wf, G->K, colf, BN, 0.0f, outf,
+                            BN);
+              } else {
+                for (size_t k = 0; k < (size_t)Mg * G->K; k++)
+                  wd[k] = quant ? (double)qg[k] : (double)G->w[(size_t)grp * Mg * G->K + k];
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, BN, G->K, 1.0, wd, G->K, col, BN, 0.0, out, BN);
+              }
+              if (quant && c && c->pw) layer_energy(n, G, col, B, grp, c);
+            }
             const float *bias = quant ? G->bq : G->b;
             for (int mm = 0; mm < Mg; mm++) {
               int mo = grp * Mg + mm;
               double sc = quant ? G->gm[mo] * G->sx : 1.0;
-              for (int j = 0; j < BN; j++) {
-                double v = out[(size_t)mm * BN + j] * sc + bias[mo];
-                /* conv output layout M x B x N equals row mm of the GEMM; fc: O x B */
-                y[(size_t)mo * BN + j] = (float)v;
+              /* conv output layout M x B x N equals row mm of the GEMM; fc: O x B. An exact float sum converts to
+               * the double the double GEMM would give. */
+              float *yr = y + (size_t)mo * BN;
+              if (exact) {
+                const float *o = outf + (size_t)mm * BN;
+                for (int j = 0; j < BN; j++) yr[j] = (float)((double)o[j] * sc + bias[mo]);
+              } else {
+                const double *o = out + (size_t)mm * BN;
+                for (int j = 0; j < BN; j++) yr[j] = (float)(o[j] * sc + bias[mo]);
               }
             }
           }
@@ -271,10 +328,13 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
         }
         case PP_NN_L_RELU:
         case PP_NN_L_RELU6:
-          for (size_t k = 0; k < ny; k++) {
-            float v = x[k] > 0 ? x[k] : 0.0f;
-            y[k] = (L->type == PP_NN_L_RELU6 && v > 6.0f) ? 6.0f : v;
-          }
+          if (L->type == PP_NN_L_RELU6)
+            for (size_t k = 0; k < ny; k++) {
+              float v = x[k] > 0 ? x[k] : 0.0f;
+              y[k] = v > 6.0f ? 6.0f : v;
+            }
+          else
+            for (size_t k = 0; k < ny; k++) y[k] = x[k] > 0 ? x[k] : 0.0f;
           break;
         case PP_NN_L_ACTQ: /* replaced by the quantizer at the next conv/fc input */
           memcpy(y, x, ny * sizeof(float));
@@ -343,6 +403,9 @@ done:
   free(col);
   free(wd);
   free(out);
+  free(colf);
+  free(wf);
+  free(outf);
   return st;
 }
 
@@ -501,7 +564,25 @@ int pp_pann_net_eval_loss(pp_pann_net *n, const pp_nn_data *d, int first, int co
   const pp_nn_model *m = n->m;
   float *lo = logits ? logits : malloc(sizeof(float) * (size_t)count * m->classes);
   if (!lo) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
-  int st = forward(n, d, first, count, lo, NULL, e);
+  /* chunks of images in parallel: each image's logits are its own, and the sums below run in image order, so
+   * every thread count gives the same numbers */
+  enum { CHUNK = 4 * BMAX };
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1); /* before the threads: forward only reads it */
+  int nch = (count + CHUNK - 1) / CHUNK, st = PP_OK;
+#pragma omp parallel for schedule(dynamic, 1) if (nch > 1)
+  for (int ch = 0; ch < nch; ch++) {
+    int f = ch * CHUNK, k = count - f < CHUNK ? count - f : CHUNK;
+    pp_err e1;
+    pp_err_clear(&e1);
+    int r1 = forward(n, d, first + f, k, lo + (size_t)f * m->classes, NULL, &e1);
+    if (r1) {
+#pragma omp critical(pp_pann_eval_err)
+      if (!st) { /* the first error seen is reported */
+        st = r1;
+        if (e) *e = e1;
+      }
+    }
+  }
   if (!st) {
     int hits = 0;
     double ls = 0;

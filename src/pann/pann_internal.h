@@ -44,6 +44,8 @@ typedef struct pann_counts {
 void pann_layer_counts(const pann_layer_job *j, pann_counts *o);
 void pann_layer_counts_naive(const pann_layer_job *j, pann_counts *o);
 extern int pann_force_generic; /* 1: never the hardware-popcount build */
+extern int pann_force_double;  /* 1: net.c's forward pass takes its double GEMM reference path only */
+extern size_t pann_col_block_bytes; /* net.c: the column matrix block of the fast conv path (tests: small) */
 void pann_counts_add(pann_counts *to, const pann_counts *c);
 /* sum_i coef[i] * F[i], in i order */
 double pann_counts_fj(const double *coef, const int64_t *F, int nf);

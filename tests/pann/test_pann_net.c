@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "pp/pann.h"
+#include "pann/pann_internal.h"
+#include <omp.h>
 
 static pp_nn_model *M;
 static pp_nn_data TR, TE;
@@ -79,6 +81,44 @@ static void test_float_matches_nn(void **st) {
   assert_true(accn > 80);            /* the model did learn */
   free(lo);
   free(ln);
+  pp_pann_net_free(n);
+}
+
+/* The fast forward pass (float GEMM when every integer sum is exact, cache-sized column blocks, images in
+ * parallel) against the double-GEMM reference path: the same logits to the bit, on 1 and 2 threads, for plain
+ * b-bit and PANN networks. */
+static void test_fast_path_bit_identical(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  pp_pann_net *n;
+  assert_int_equal(pp_pann_net_create(M, &TR, 0, 300, &n, &e), PP_OK);
+  const pp_pann_qspec specs[] = {{.mode = PP_PANN_Q_UNIFORM, .w_bits = 8, .a_bits = 8, .bias_corr = 1},
+                                 {.mode = PP_PANN_Q_UNIFORM, .w_bits = 3, .a_bits = 3},
+                                 {.mode = PP_PANN_Q_PANN, .a_bits = 6, .R = 4.0}};
+  size_t nl = (size_t)TE.n * 10;
+  float *ref = malloc(nl * sizeof(float)), *fast = malloc(nl * sizeof(float));
+  assert_non_null(ref);
+  assert_non_null(fast);
+  for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+    pp_pann_qspec s = specs[k];
+    assert_int_equal(pp_pann_net_quantize(n, &s, &e), PP_OK);
+    double a_ref, a_fast, l_ref, l_fast;
+    pann_force_double = 1;
+    omp_set_num_threads(1);
+    assert_int_equal(pp_pann_net_eval_loss(n, &TE, 0, TE.n, &a_ref, &l_ref, ref, &e), PP_OK);
+    pann_force_double = 0;
+    for (int t = 1; t <= 3; t++) { /* 3: two threads, and column blocks of a few images */
+      omp_set_num_threads(t < 3 ? t : 2);
+      pann_col_block_bytes = t < 3 ? (size_t)256 << 10 : 4 * 25 * 144 * sizeof(float);
+      assert_int_equal(pp_pann_net_eval_loss(n, &TE, 0, TE.n, &a_fast, &l_fast, fast, &e), PP_OK);
+      assert_memory_equal(ref, fast, nl * sizeof(float));
+      assert_true(a_ref == a_fast && l_ref == l_fast);
+    }
+  }
+  pann_col_block_bytes = (size_t)256 << 10;
+  free(ref);
+  free(fast);
   pp_pann_net_free(n);
 }
 
@@ -252,6 +292,7 @@ static void test_qat(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_float_matches_nn),
+      cmocka_unit_test(test_fast_path_bit_identical),
       cmocka_unit_test(test_quantized_networks),
       cmocka_unit_test(test_compare_driver),
       cmocka_unit_test(test_qat),
