@@ -184,8 +184,8 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
   }
   /* colf: the GEMM's input matrix as the float activations are; col: the same values as doubles for the
    * double GEMM and the energy counters */
-  float *colf = malloc((colmax + 1) * sizeof(float)), *wf = NULL, *outf = NULL;
-  double *col = malloc((colmax + 1) * sizeof(double));
+  float *colf = calloc(colmax + 1, sizeof(float)), *wf = NULL, *outf = NULL;
+  double *col = calloc(colmax + 1, sizeof(double));
   double *wd = NULL, *out = NULL;
   size_t wmax = 0, omax = 0;
   for (int i = 0; i < n->ng; i++) {
