@@ -394,13 +394,14 @@ static size_t tsize(const pp_nn_model *m, int t, int B) {
 void nn_work_free(pp_nn_model *m) {
   nn_work *W = m->priv;
   if (!W) return;
+  /* a work space whose allocation failed part way has some of these tables missing */
   for (int t = 0; t <= m->nlayers; t++) {
-    free(W->act[t]);
-    free(W->dact[t]);
+    if (W->act) free(W->act[t]);
+    if (W->dact) free(W->dact[t]);
   }
   for (int i = 0; i < m->nlayers; i++) {
-    free(W->arg[i]);
-    free(W->lw[i]);
+    if (W->arg) free(W->arg[i]);
+    if (W->lw) free(W->lw[i]);
   }
   free(W->act);
   free(W->dact);
@@ -438,7 +439,11 @@ int nn_work_ensure(pp_nn_model *m, int B, int need_grad, pp_err *e) {
   int ng = need_grad || (W && W->has_grad);
   nn_work_free(m);
   W = calloc(1, sizeof *W);
-  if (!W) goto oom;
+  if (!W) { /* the optimizer state taken out above has nowhere to go */
+    free(gm);
+    free(gv);
+    goto oom;
+  }
   m->priv = W;
   W->B = nb;
   W->nt = nt;
