@@ -639,11 +639,17 @@ static int load_data(flow_ctx *c, pp_err *e) {
     int ntr = o->train_images > 0 ? o->train_images : (o->quick ? 1000 : 10000);
     int nte = o->test_images > 0 ? o->test_images : (o->quick ? 300 : 2000);
     int nva = o->val_images > 0 ? o->val_images : (ntr / 4 > 200 ? ntr / 4 : 200);
-    int ch = strcmp(o->model, "lenet5") ? 3 : 1, hw = strcmp(o->model, "lenet5") ? 32 : 28;
+    int ch = strcmp(o->model, "lenet5") ? 3 : 1, hh = strcmp(o->model, "lenet5") ? 32 : 28, ww = hh;
+    if (o->model_file) { /* images of the size and channel count the model's graph takes */
+      pp_nn_model *m;
+      if ((rc = pp_interop_model_load(o->model_file, NULL, &m, e))) return rc;
+      ch = m->in_c, hh = m->in_h, ww = m->in_w;
+      pp_nn_model_free(m);
+    }
     /* one draw (same class templates), split into train, decision and test images */
     pp_nn_data all;
-    if ((rc = pp_nn_data_synthetic(ntr + nva + nte, ch, hw, hw, 10, o->seed, &all, e))) return rc;
-    size_t img = (size_t)ch * hw * hw;
+    if ((rc = pp_nn_data_synthetic(ntr + nva + nte, ch, hh, ww, 10, o->seed, &all, e))) return rc;
+    size_t img = (size_t)ch * hh * ww;
     c->train = all;
     c->val = all;
     c->train.x = malloc((size_t)ntr * img);

@@ -248,11 +248,41 @@ static void kv(flow_ctx *c, const char *k, const char *fmt, ...) {
   pp_report_add_kv(c->r, k, v, NULL);
 }
 
+/* The weight layers under the names the model carries (for an ONNX import,
+ * the graph's node names), read back from the saved result so that a resumed
+ * run names them too; a value that does not fit ends in "(+N more)". */
+static void kv_layers(flow_ctx *c) {
+  char p[4300], v[sizeof c->r->kv[0].value];
+  pp_nn_model *m;
+  pp_err e2;
+  pp_err_clear(&e2);
+  if (pp_nn_model_load(pp_flow_path(&c->L, "model_final.ppnn", p, sizeof p), &m, &e2)) return;
+  int nw = 0, k = 0, shown = 0;
+  for (int i = 0; i < m->nlayers; i++) nw += m->layers[i].type == PP_NN_L_CONV || m->layers[i].type == PP_NN_L_FC;
+  k = snprintf(v, sizeof v, "%d weight layers:", nw);
+  for (int i = 0; i < m->nlayers; i++) {
+    const pp_nn_layer *L = &m->layers[i];
+    if (L->type != PP_NN_L_CONV && L->type != PP_NN_L_FC) continue;
+    char one[96];
+    int l = snprintf(one, sizeof one, " %s (%s %d->%d)%s", L->name, L->type == PP_NN_L_FC ? "fc" : "conv", L->ic, L->c,
+                     shown + 1 < nw ? "," : "");
+    if (k + l + 16 >= (int)sizeof v) break; /* room for the "(+N more)" */
+    memcpy(v + k, one, (size_t)l + 1);
+    k += l, shown++;
+  }
+  if (shown < nw) snprintf(v + k, sizeof v - (size_t)k, " (+%d more)", nw - shown);
+  pp_report_add_kv(c->r, "layers", v, NULL);
+  pp_nn_model_free(m);
+}
+
 int flow_write_report(flow_ctx *c, pp_err *e) {
   pp_report *r = c->r;
   const pp_flow_opts *o = c->o;
   pp_report_init(r);
-  snprintf(r->network, sizeof r->network, "%s", o->model);
+  /* a model from a file is named by the file (an ONNX graph has no architecture name of ours) */
+  const char *base = o->model_file ? strrchr(o->model_file, '/') : NULL;
+  const char *network = o->model_file ? (base ? base + 1 : o->model_file) : o->model;
+  snprintf(r->network, sizeof r->network, "%s", network);
   snprintf(r->dataset, sizeof r->dataset, "%s", o->data);
   r->acc_orig = c->acc_int8;
   r->acc_pruned = c->acc_pruned;
@@ -301,9 +331,10 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
     int rc = pp_report_add_step(r, &rs, e);
     if (rc) return rc;
   }
-  kv(c, "model", "%s", o->model);
+  kv(c, "model", "%s", network);
   kv(c, "data", "%s", c->data_desc);
   kv(c, "model_file", "%s", o->model_file ? o->model_file : "(trained here)");
+  kv_layers(c);
   kv(c, "mac", "%s", o->mac_file ? o->mac_file : c->P.netlist);
   kv(c, "cell_library", "%s", o->lib_file ? o->lib_file : "built-in");
   kv(c, "array", "%dx%d", c->array, c->array);

@@ -13,13 +13,16 @@
 
 #define IO_SUPPORTED                                                                                           \
   "Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, " \
-  "Reshape, Softmax, Identity, Dropout, Constant"
+  "Reshape, Softmax, Identity, Dropout, Constant, Slice and Pad (as a residual Add's shortcut only)"
 
 /* Operators whose definition in opsets 1..8 is the one of opset 9 (for the
  * tensors the importer accepts): models of those opsets may use only these. */
 #define IO_SINCE_OPSET1 "GlobalAveragePool, Identity"
 
-enum { V_DATA = 1, V_CONST = 2 };
+/* V_VIEW: a spatially strided Slice and/or a zero channel Pad of a data
+ * tensor, which nn expresses only as the shortcut operand of an Add (the
+ * "option A" residual of ResNet-20); anything else reading it is refused. */
+enum { V_DATA = 1, V_CONST = 2, V_VIEW = 3 };
 typedef struct io_val {
   const char *name;
   int kind;
@@ -27,6 +30,7 @@ typedef struct io_val {
   int rank;   /* data: logical rank, batch included */
   int flat;   /* data: logically [N, c*h*w] over an nn tensor c x h x w */
   io_const c; /* constant (owned) */
+  int st_h, st_w, lo, hi; /* view: subsampling strides of H and W, zero channels before and after */
 } io_val;
 
 typedef struct io_shape {
@@ -172,6 +176,9 @@ static int data_in(imp *I, size_t k, io_val **out) {
   io_val *v = nm ? find(I, nm) : NULL;
   if (!nm) return UNSUP(I, "input %zu is missing", k);
   if (!v) return nerr(I, PP_EPARSE, "input '%s' is not produced before this node", nm);
+  if (v->kind == V_VIEW)
+    return UNSUP(I, "input '%s' is a strided Slice or a channel Pad: nn expresses those only as the shortcut operand of "
+                    "a residual Add", nm);
   if (v->kind != V_DATA) return UNSUP(I, "input '%s' is a constant where data is expected", nm);
   *out = v;
   return PP_OK;
@@ -317,6 +324,150 @@ static int same_shape(const imp *I, const io_val *a, const io_val *b) {
   return p.c == q.c && p.h == q.h && p.w == q.w && a->flat == b->flat && a->rank == b->rank;
 }
 
+/* ---- shortcut views: Slice and Pad ---------------------------------------------------- */
+/* The logical shape of a data value or a view. */
+static void view_shape(const imp *I, const io_val *v, int *c, int *h, int *w) {
+  io_shape s = I->S[v->t];
+  int sh = v->kind == V_VIEW ? v->st_h : 1, sw = v->kind == V_VIEW ? v->st_w : 1;
+  *c = s.c + (v->kind == V_VIEW ? v->lo + v->hi : 0);
+  *h = (s.h + sh - 1) / sh, *w = (s.w + sw - 1) / sw;
+}
+
+/* Input 0 as a view: a copy of a view, or a fresh one over an N x C x H x W value. */
+static int view_in(imp *I, io_val *out) {
+  const char *nm = input(I->node, 0);
+  io_val *v = nm ? find(I, nm) : NULL;
+  if (!v) return nerr(I, PP_EPARSE, "input is missing or not produced before this node");
+  if (v->kind == V_CONST) return UNSUP(I, "input '%s' is a constant where data is expected", nm);
+  if (v->flat || v->rank != 4) return UNSUP(I, "needs an N x C x H x W input, got a rank-%d tensor", v->flat ? 2 : v->rank);
+  *out = *v;
+  if (v->kind == V_DATA) out->st_h = out->st_w = 1, out->lo = out->hi = 0;
+  return PP_OK;
+}
+
+/* Records the view as the node's output (plain data when it changes nothing). */
+static int set_view(imp *I, const io_val *x) {
+  if (x->st_h == 1 && x->st_w == 1 && !x->lo && !x->hi) return set_data(I, I->node->output[0], x->t, 4, 0);
+  io_val *v = new_val(I, I->node->output[0], V_VIEW);
+  if (!v) return OOM(I);
+  v->t = x->t, v->rank = 4, v->st_h = x->st_h, v->st_w = x->st_w, v->lo = x->lo, v->hi = x->hi;
+  return PP_OK;
+}
+
+/* int64 constant input k (NULL when absent and optional). */
+static int ints_in(imp *I, size_t k, int optional, const io_const **out) {
+  const char *nm = input(I->node, k);
+  io_val *v = nm ? find(I, nm) : NULL;
+  *out = NULL;
+  if (!nm) return optional ? PP_OK : UNSUP(I, "input %zu is missing", k);
+  if (!v) return nerr(I, PP_EPARSE, "input '%s' is not produced before this node", nm);
+  if (v->kind != V_CONST || !v->c.i) return UNSUP(I, "input '%s' must be an int64 constant", nm);
+  *out = &v->c;
+  return PP_OK;
+}
+
+/* Slice: whole extents, steps only along H and W (subsampling from 0). */
+static int op_slice(imp *I) {
+  io_val x;
+  int rc = view_in(I, &x);
+  if (rc) return rc;
+  int64_t st[4], en[4], ax[4] = {0, 1, 2, 3}, sp[4] = {1, 1, 1, 1};
+  size_t n;
+  if (I->opset < 10) { /* attributes, no steps */
+    const Onnx__AttributeProto *as = attr(I->node, "starts"), *ae = attr(I->node, "ends"), *aa = attr(I->node, "axes");
+    if (!as || !ae || as->n_ints != ae->n_ints || as->n_ints > 4 || (aa && aa->n_ints != as->n_ints))
+      return UNSUP(I, "starts/ends/axes must be lists of equal length up to 4");
+    n = as->n_ints;
+    for (size_t k = 0; k < n; k++) st[k] = as->ints[k], en[k] = ae->ints[k], ax[k] = aa ? aa->ints[k] : (int64_t)k;
+  } else {
+    const io_const *cs, *ce, *ca, *cp;
+    if ((rc = ints_in(I, 1, 0, &cs)) || (rc = ints_in(I, 2, 0, &ce)) || (rc = ints_in(I, 3, 1, &ca)) ||
+        (rc = ints_in(I, 4, 1, &cp)))
+      return rc;
+    n = cs->n;
+    if (n > 4 || ce->n != n || (ca && ca->n != n) || (cp && cp->n != n))
+      return UNSUP(I, "starts/ends/axes/steps must be lists of equal length up to 4");
+    for (size_t k = 0; k < n; k++)
+      st[k] = cs->i[k], en[k] = ce->i[k], ax[k] = ca ? ca->i[k] : (int64_t)k, sp[k] = cp ? cp->i[k] : 1;
+  }
+  int c, h, w;
+  view_shape(I, &x, &c, &h, &w);
+  for (size_t k = 0; k < n; k++) {
+    int64_t a = ax[k] < 0 ? ax[k] + 4 : ax[k], dim = a == 1 ? c : a == 2 ? h : w;
+    if (a < 0 || a > 3) return UNSUP(I, "axis %lld of a rank-4 tensor", (long long)ax[k]);
+    if (a == 0) return UNSUP(I, "slicing the batch axis");
+    int64_t s0 = st[k] < 0 ? st[k] + dim : st[k];
+    if (s0 != 0 || en[k] < dim || sp[k] < 1)
+      return UNSUP(I, "axis %lld from %lld to %lld step %lld: nn subsamples whole extents from 0 (a shortcut) only",
+                   (long long)a, (long long)st[k], (long long)en[k], (long long)sp[k]);
+    if (a == 1 && sp[k] != 1) return UNSUP(I, "a step of %lld over the channels", (long long)sp[k]);
+    if (a == 2) x.st_h *= (int)sp[k];
+    if (a == 3) x.st_w *= (int)sp[k];
+  }
+  return set_view(I, &x);
+}
+
+/* Pad: constant zeros on the channel axis only. */
+static int op_pad(imp *I) {
+  io_val x;
+  int rc = view_in(I, &x);
+  if (rc) return rc;
+  const Onnx__AttributeProto *am = attr(I->node, "mode");
+  if (am && am->has_s && !(am->s.len == 8 && !memcmp(am->s.data, "constant", 8)))
+    return UNSUP(I, "mode '%.*s': nn pads with zeros (mode constant) only", (int)am->s.len, (const char *)am->s.data);
+  int64_t p[8];
+  float val = 0.0f;
+  if (I->opset < 11) {
+    const Onnx__AttributeProto *ap = attr(I->node, "pads");
+    if (!ap || ap->n_ints != 8) return UNSUP(I, "needs 8 pads (a rank-4 tensor)");
+    for (int k = 0; k < 8; k++) p[k] = ap->ints[k];
+    val = attr_f(I->node, "value", 0.0f);
+  } else {
+    const io_const *cp;
+    if ((rc = ints_in(I, 1, 0, &cp))) return rc;
+    if (cp->n != 8) return UNSUP(I, "needs 8 pads (a rank-4 tensor), got %zu", cp->n);
+    for (int k = 0; k < 8; k++) p[k] = cp->i[k];
+    const char *nv = input(I->node, 2);
+    io_val *cv = nv ? find(I, nv) : NULL;
+    if (nv && (!cv || cv->kind != V_CONST || !cv->c.f || cv->c.n != 1))
+      return UNSUP(I, "constant_value must be a float32 scalar constant");
+    if (cv) val = cv->c.f[0];
+    if (input(I->node, 3)) return UNSUP(I, "the axes input is not supported");
+  }
+  if (val != 0.0f) return UNSUP(I, "padding with %g: nn pads with zeros only", (double)val);
+  if (p[0] || p[4] || p[2] || p[6] || p[3] || p[7] || p[1] < 0 || p[5] < 0)
+    return UNSUP(I, "pads %lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld: nn adds zero channels (axis 1) only, as a shortcut",
+                 (long long)p[0], (long long)p[1], (long long)p[2], (long long)p[3], (long long)p[4], (long long)p[5],
+                 (long long)p[6], (long long)p[7]);
+  x.lo += (int)p[1], x.hi += (int)p[5];
+  return set_view(I, &x);
+}
+
+/* Add of data and a view: nn's option-A shortcut, which subsamples by H/H2
+ * from 0 and puts the source channels in the middle ((C - C2) / 2 before). */
+static int add_view(imp *I, io_val *a, io_val *b) {
+  if (a->kind == V_VIEW) {
+    io_val *t = a;
+    a = b, b = t;
+  }
+  if (a->kind != V_DATA) return UNSUP(I, "both operands are strided Slices or channel Pads");
+  if (a->flat || a->rank != 4) return UNSUP(I, "a shortcut added to a rank-%d tensor", a->flat ? 2 : a->rank);
+  io_shape s = I->S[a->t], q = I->S[b->t];
+  int c, h, w;
+  view_shape(I, b, &c, &h, &w);
+  if (c != s.c || h != s.h || w != s.w)
+    return UNSUP(I, "operands of different shapes (%dx%dx%d and %dx%dx%d): nn adds equal shapes", s.c, s.h, s.w, c, h, w);
+  if (b->st_h != b->st_w || q.h != s.h * b->st_h || q.w != s.w * b->st_w)
+    return UNSUP(I, "shortcut subsampling %dx%d by %d,%d: nn subsamples both axes by one stride that divides them",
+                 q.h, q.w, b->st_h, b->st_w);
+  if (b->lo != (s.c - q.c) / 2)
+    return UNSUP(I, "%d zero channels before and %d after: nn's shortcut puts %d before", b->lo, b->hi, (s.c - q.c) / 2);
+  pp_nn_layer *L = new_layer(I, PP_NN_L_ADD, "", a->t, s.c, s.h, s.w);
+  if (!L) return OOM(I);
+  L->in2 = b->t;
+  return set_data(I, I->node->output[0], I->nl, 4, 0);
+}
+
 static int op_add(imp *I) {
   const char *na = input(I->node, 0), *nb = input(I->node, 1);
   io_val *a = na ? find(I, na) : NULL, *b = nb ? find(I, nb) : NULL;
@@ -342,6 +493,10 @@ static int op_add(imp *I) {
     I->L[t - 1].has_bias = 1;
     for (size_t o = 0; o < M; o++) P->b[o] += c->f[c->n == 1 ? 0 : o];
     return set_data(I, I->node->output[0], t, a->rank, a->flat);
+  }
+  if (a->kind == V_VIEW || b->kind == V_VIEW) {
+    if (a->kind == V_CONST || b->kind == V_CONST) return UNSUP(I, "adding a constant to a strided Slice or a channel Pad");
+    return add_view(I, a, b);
   }
   if (a->kind != V_DATA || b->kind != V_DATA) return UNSUP(I, "adding two constants");
   if (!same_shape(I, a, b)) return UNSUP(I, "operands of different shapes: nn adds equal shapes (no broadcasting)");
@@ -551,6 +706,8 @@ static int node(imp *I, const Onnx__NodeProto *n) {
   if (!strcmp(op, "Softmax")) return op_softmax(I);
   if (!strcmp(op, "Identity") || !strcmp(op, "Dropout")) return op_alias(I);
   if (!strcmp(op, "Constant")) return op_constant(I);
+  if (!strcmp(op, "Slice")) return op_slice(I);
+  if (!strcmp(op, "Pad")) return op_pad(I);
   return UNSUP(I, "operator not supported; supported: " IO_SUPPORTED);
 }
 
