@@ -68,7 +68,9 @@ typedef struct pp_nn_data {
  *        "cifar10" (data_batch_1..5.bin, test_batch.bin in dir),
  *        "cifar100" (train.bin, test.bin in dir, fine labels),
  *        "synthetic" (seeded, small: see pp_nn_data_synthetic), or a directory
- *        path holding IDX or CIFAR files (the kind is detected).
+ *        path holding IDX or CIFAR files (the kind is detected; such an IDX
+ *        set has as many classes as its largest training label + 1, and a
+ *        class no training image has is PP_EPARSE).
  * IDX files may be gzip-compressed or plain; headers, sizes and the image
  * and label counts are validated: a truncated or mismatched file gives
  * PP_EPARSE with the file and what was expected. */

@@ -196,7 +196,34 @@ static int find_idx(const char *dir, const char *base, char *path, size_t n) {
   return file_exists(dir, base, path, n);
 }
 
-static int load_idx_dir(const char *dir, pp_nn_data *train, pp_nn_data *test, pp_err *e) {
+/* A directory of IDX files that is not a named set has no declared class
+ * count: it is the largest training label + 1, and every class below it must
+ * occur in the training set, so that one corrupt label byte (255) is an error
+ * rather than a 256-class model. */
+static int infer_classes(const char *labels, const char *test_labels, pp_nn_data *train, pp_nn_data *test,
+                         pp_err *e) {
+  int seen[256] = {0}, k = 0;
+  for (int i = 0; i < train->n; i++) {
+    seen[train->y[i]]++;
+    if (train->y[i] + 1 > k) k = train->y[i] + 1;
+  }
+  if (k < 2) return pp_err_set(e, PP_EPARSE, labels, 0, "every training label is 0: expected at least 2 classes");
+  for (int c = 0; c < k; c++)
+    if (!seen[c])
+      return pp_err_set(e, PP_EPARSE, labels, 0,
+                        "no training image has label %d although labels go up to %d: expected classes 0..%d "
+                        "each present (a corrupt label byte?)",
+                        c, k - 1, k - 1);
+  for (int i = 0; i < test->n; i++)
+    if (test->y[i] >= k)
+      return pp_err_set(e, PP_EPARSE, test_labels, 0, "test image %d has label %d: the training set has classes 0..%d",
+                        i, test->y[i], k - 1);
+  train->classes = test->classes = k;
+  return PP_OK;
+}
+
+/* classes: the set's declared class count, or 0 to infer it (see above). */
+static int load_idx_dir(const char *dir, int classes, pp_nn_data *train, pp_nn_data *test, pp_err *e) {
   char ti[4096], tl[4096], si[4096], sl[4096];
   const char *need[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                          "t10k-labels-idx1-ubyte"};
@@ -204,15 +231,12 @@ static int load_idx_dir(const char *dir, pp_nn_data *train, pp_nn_data *test, pp
   for (int i = 0; i < 4; i++)
     if (!find_idx(dir, need[i], paths[i], 4096))
       return pp_err_set(e, PP_EIO, dir, 0, "missing %s[.gz] in this directory", need[i]);
-  int st = pp_nn_data_load_idx(ti, tl, train, e);
-  if (!st) st = pp_nn_data_load_idx(si, sl, test, e);
+  int st = pp_nn_data_load_idx_n(ti, tl, classes ? classes : 256, train, e);
+  if (!st) st = pp_nn_data_load_idx_n(si, sl, classes ? classes : 256, test, e);
   if (!st && (train->h != test->h || train->w != test->w))
     st = pp_err_set(e, PP_EPARSE, si, 0, "test images are %dx%d, train images %dx%d", test->h, test->w,
                     train->h, train->w);
-  if (!st) {
-    int k = train->classes > test->classes ? train->classes : test->classes;
-    train->classes = test->classes = k;
-  }
+  if (!st && !classes) st = infer_classes(tl, sl, train, test, e);
   if (st) {
     pp_nn_data_free(train);
     pp_nn_data_free(test);
@@ -232,7 +256,7 @@ int pp_nn_data_load(const char *name, const char *dir, pp_nn_data *train, pp_nn_
     if (!st) st = pp_nn_data_synthetic(500, 1, 12, 12, 10, 2, test, e);
     /* same templates: the class patterns come from a fixed seed (see below) */
   } else if (!strcmp(name, "fashion-mnist") || !strcmp(name, "mnist")) {
-    st = load_idx_dir(dir ? dir : PP_NN_FASHION_MNIST_DIR, train, test, e);
+    st = load_idx_dir(dir ? dir : PP_NN_FASHION_MNIST_DIR, PP_NN_IDX_CLASSES, train, test, e);
   } else if (!strcmp(name, "cifar10")) {
     if (!dir) return pp_err_set(e, PP_EINVAL, NULL, 0, "cifar10 needs a directory (--data-dir)");
     const char *tr[5] = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
@@ -252,7 +276,7 @@ int pp_nn_data_load(const char *name, const char *dir, pp_nn_data *train, pp_nn_
       return pp_err_set(e, PP_EINVAL, name, 0,
                         "unknown data set: expected fashion-mnist, mnist, cifar10, cifar100, synthetic or a directory");
     if (find_idx(name, "train-images-idx3-ubyte", p, sizeof p)) {
-      st = load_idx_dir(name, train, test, e);
+      st = load_idx_dir(name, 0, train, test, e);
     } else if (file_exists(name, "data_batch_1.bin", p, sizeof p)) {
       st = pp_nn_data_load("cifar10", name, train, test, e);
     } else if (file_exists(name, "train.bin", p, sizeof p)) {

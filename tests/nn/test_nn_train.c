@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -266,6 +267,56 @@ static void test_idx(void **st) {
   assert_string_equal(e.file, im);
 }
 
+/* A directory of IDX files that is not a named set: the class count is the
+ * largest training label + 1 (labels 0,1,2,0,... give 3), and one corrupt
+ * label byte is an error naming the class no image has, not a 256-class set. */
+static void test_idx_dir(void **st) {
+  (void)st;
+  char d[96], p[160], q[160];
+  snprintf(d, sizeof d, "%s/idxset", DIR_);
+  mkdir(d, 0755);
+  const char *names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                          "t10k-labels-idx1-ubyte"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s/%s", d, names[i]);
+    if (i % 2 == 0) write_idx(p, 0, 0x803, 7, 3, 7 * 20);
+    else write_idx(p, 0, 0x801, 7, 1, 7);
+  }
+  pp_nn_data tr, te;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_nn_data_load(d, NULL, &tr, &te, &e), PP_OK);
+  assert_int_equal(tr.classes, 3);
+  assert_int_equal(te.classes, 3);
+  pp_nn_data_free(&tr);
+  pp_nn_data_free(&te);
+  pp_err_clear(&e); /* named as Fashion-MNIST, the same files are a 10-class set */
+  assert_int_equal(pp_nn_data_load("fashion-mnist", d, &tr, &te, &e), PP_OK);
+  assert_int_equal(tr.classes, PP_NN_IDX_CLASSES);
+  pp_nn_data_free(&tr);
+  pp_nn_data_free(&te);
+  snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte", d);
+  FILE *f = fopen(p, "r+b");
+  fseek(f, 8 + 4, SEEK_SET);
+  fputc(255, f);
+  fclose(f);
+  pp_err_clear(&e);
+  assert_int_equal(pp_nn_data_load(d, NULL, &tr, &te, &e), PP_EPARSE);
+  assert_string_equal(e.file, p);
+  assert_non_null(strstr(e.msg, "no training image has label 3 although labels go up to 255"));
+  /* the test split may not use a class the training split lacks: training labels 0,1,0,1,... */
+  f = fopen(p, "wb");
+  const uint8_t hdr[8] = {0, 0, 8, 1, 0, 0, 0, 7}, lab[7] = {0, 1, 0, 1, 0, 1, 0};
+  fwrite(hdr, 1, 8, f);
+  fwrite(lab, 1, 7, f);
+  fclose(f);
+  snprintf(q, sizeof q, "%s/t10k-labels-idx1-ubyte", d);
+  pp_err_clear(&e);
+  assert_int_equal(pp_nn_data_load(d, NULL, &tr, &te, &e), PP_EPARSE);
+  assert_string_equal(e.file, q);
+  assert_non_null(strstr(e.msg, "test image 2 has label 2: the training set has classes 0..1"));
+}
+
 /* CIFAR binary: record = label + 3072 pixels; a partial record is an error. */
 static void test_cifar(void **st) {
   (void)st;
@@ -358,7 +409,8 @@ int main(void) {
   if (pp_nn_data_synthetic(800, 1, 12, 12, 10, 21, &TR, &e) || pp_nn_data_synthetic(300, 1, 12, 12, 10, 22, &TE, &e))
     return 1;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_idx),        cmocka_unit_test(test_cifar),
+      cmocka_unit_test(test_idx),
+      cmocka_unit_test(test_idx_dir),        cmocka_unit_test(test_cifar),
       cmocka_unit_test(test_loss_falls), cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_model_file), cmocka_unit_test(test_cli),
   };
