@@ -131,6 +131,8 @@ typedef struct pp_flow_opts {
                             * 48, 32, 24, 16; quick: 96, 32) */
   int no_pann;             /* skip stages 01-pann and 21-pann (PowerPruning beside PANN and plain low-bit) */
   int pann_samples;        /* transitions per part when fitting the bit-flip models (0: 3000; quick 400) */
+  int pann_qat_steps;      /* stage 01-pann also fine-tunes PANN at the 2- and 3-bit budgets for this many steps
+                            * (pp_pann_deploy_run, as `pann qat`); 0: not; -1 (default): 2000, quick 0 */
   int force;               /* redo every stage */
   const char *cache_dir;   /* trained float models, delay tables and bit-flip power models reused across folders;
                             * NULL: $PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune */

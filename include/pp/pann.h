@@ -510,6 +510,43 @@ int pp_pann_qat_probe(pp_nn_model *m, const pp_nn_data *train, const pp_pann_pow
                       const pp_pann_plan_opts *po, const pp_pann_qat_opts *qo, long probe_steps, pp_pann_probe *out,
                       pp_err *e);
 
+/* ---- from a float model to the fine-tuned network of a budget ------------------------
+ * pp_pann_deploy_run: with a range of activation widths in plan (bx_min <
+ * bx_max), probe_steps > 0 and quantized activations in training
+ * (qat.act_bits != 0), the width is chosen by pp_pann_qat_probe; then the
+ * budget is planned at that width (plan's matching and allocation, qat's
+ * calibration images), the plan's test accuracy and energy are measured, m is
+ * fine-tuned at it (pp_pann_qat with the energy held to the plan's trace
+ * target under MATCH_TRACE, plan's validation images never trained on), and
+ * the R the training ended with is deployed and measured again (no bias
+ * correction, no new matching). qat's R, layer_R, act_bits, skip_*, pw,
+ * match_opts, target_fj and layer_R_out are set here. m must be the float model (not in QAT mode); it ends with the
+ * fine-tuned float weights. Test images are read only for the figures
+ * reported, never for a choice. */
+typedef struct pp_pann_deploy_opts {
+  int budget_bits;         /* 2..8: the energy of a b-bit MAC */
+  pp_pann_plan_opts plan;  /* validation and trace images, widths, matching, allocation, accum */
+  pp_pann_qat_opts qat;    /* steps, lr, seed, lsq, calib_images, progress; act_bits -1 (default): the
+                            * plan's width, 0: float activations in training */
+  long probe_steps;        /* steps of each width's probe (default 300; 0: the planner's post-training choice) */
+  const pp_nn_data *test;  /* images [test_first, +test_count) give the reported accuracies */
+  int test_first, test_count;
+  int energy_images;       /* the first this many of them give the reported energy per MAC (default 10) */
+} pp_pann_deploy_opts;
+void pp_pann_deploy_defaults(pp_pann_deploy_opts *o);
+
+typedef struct pp_pann_deploy {
+  double float_test_acc;   /* the float model on the same test images (%) */
+  int probed;              /* the width came from the probes below */
+  pp_pann_probe probe;
+  pp_pann_plan before, after; /* after.achieved_fj: on the trace images; after.target_fj: before's target */
+  double test_acc_before, test_acc_after; /* (%) */
+  double test_fj_before, test_fj_after;   /* energy per MAC on the energy images (fJ) */
+  int act_bits_trained;    /* the activation width in training (0: float) */
+} pp_pann_deploy;
+int pp_pann_deploy_run(pp_nn_model *m, const pp_nn_data *train, const pp_pann_power *pw, const pp_pann_deploy_opts *o,
+                       pp_pann_deploy *out, pp_err *e);
+
 /* ---- comparison at equal power -------------------------------------------------- */
 typedef struct pp_pann_compare_opts {
   int calib_images;  /* training images [0, n) for calibration (default 1000) */

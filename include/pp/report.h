@@ -60,7 +60,7 @@ typedef struct pp_report_kv {
 #define PP_REPORT_MAX_PANN 40
 
 typedef struct pp_report_pann_point {
-  char method[16];  /* "uniform", "pann", "int8", "pruned", "powerpruning" */
+  char method[16];  /* "uniform", "pann", "pann-qat", "int8", "pruned", "powerpruning" */
   int budget_bits;  /* the b-bit MAC whose power it spends (the int8 networks: 8) */
   int w_bits;       /* 0: not a fixed width (PANN weights are addition counts) */
   int a_bits;

@@ -199,6 +199,10 @@ int pp_cmd_run(int argc, char **argv) {
                   "the run's networks on those models; table, plot, pann_compare.csv)"),
       POS_INT("pann-samples", &o.pann_samples, "N", "transitions per MAC part when fitting those models",
               "3000; quick 400"),
+      PP_OPT_INT("pann-qat-steps", &o.pann_qat_steps, 0, 100000000, "N",
+                 "also fine-tune PANN at the 2- and 3-bit budgets for N steps, as\n"
+                 "'pann qat' does (0: post-training PANN only)",
+                 .def = "2000; quick 0"),
       PP_OPT_FLAG("force", &o.force, "redo every stage", .flags = PP_OPT_NOSAVE),
       PP_OPT_PATH("cache", &o.cache_dir, "DIR", "reuse trained float models, delay tables and power models",
                   .def = "$PP_CACHE_DIR, else $XDG_CACHE_HOME/powerprune, else ~/.cache/powerprune"),

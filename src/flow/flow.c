@@ -28,6 +28,7 @@ void pp_flow_opts_default(pp_flow_opts *o) {
   o->sparsity_auto = 1;
   o->final_prune = 1;
   o->refine_retrains = -1;
+  o->pann_qat_steps = -1;
   /* Booth: the power of its weight values follows their Booth digits (powers of two are cheap, as in the
    * paper's Fig. 2) and weight 0 does not glitch, so its delay floor is the adder's path alone */
   o->mult_arch = pp_mac_mult_name(PP_MAC_MULT_DEFAULT); /* the adder stays NULL: PP_MAC_ADDER_DEFAULT */

@@ -23,6 +23,7 @@ static const char *o_lib_name(const char *path) {
 typedef struct pann_cfg {
   pp_pann_fit_opts fit;
   pp_pann_compare_opts cmp;
+  int qat_steps; /* PANN fine-tuned at the 2- and 3-bit budgets (0: not) */
   char lib_id[4600];
   const char *lib_path;
 } pann_cfg;
@@ -57,6 +58,7 @@ static int pann_config(flow_ctx *c, pann_cfg *g, pp_err *e) {
   g->cmp.test_images = 0; /* all */
   g->cmp.energy_images = o->quick ? 2 : 10;
   if (o->quick) g->cmp.max_bits = 3; /* the search of PANN's weight scale dominates the stage */
+  g->qat_steps = o->pann_qat_steps >= 0 ? o->pann_qat_steps : o->quick ? 0 : 2000;
   return PP_OK;
 }
 
@@ -176,6 +178,60 @@ static void pann_opts_str(const pann_cfg *g, pp_flow_opts_str *os) {
   pp_flow_opt(os, "accum", "%s", g->cmp.accum == PP_PANN_SPLIT ? "split" : "signed");
   pp_flow_opt(os, "bias_corr", "%d", g->cmp.bias_corr);
   pp_flow_opt(os, "K_ref", "%d", g->cmp.K_ref);
+  pp_flow_opt(os, "qat_steps", "%d", g->qat_steps);
+}
+
+/* PANN fine-tuned at a b-bit budget from the float model (a fresh copy: the training changes it), with the
+ * defaults of `pann qat`: width by QAT probes (300 of 2000 steps), greedy allocation, the energy matched and
+ * held on the trace; calibration and validation images as the comparison's. */
+static int qat_point(flow_ctx *c, const pann_cfg *g, const pp_pann_power *pw, int bits, pp_report_pann *s,
+                     pp_err *e) {
+  char p[4300];
+  pp_nn_model *m = NULL;
+  int rc = pp_nn_model_load(pp_flow_path(&c->L, "model_float.ppnn", p, sizeof p), &m, e);
+  if (rc) return rc;
+  if (m->q.qat) pp_nn_set_qat(m, 0, 0);
+  pp_pann_deploy_opts o;
+  pp_pann_deploy_defaults(&o);
+  o.budget_bits = bits;
+  pp_pann_plan_opts *po = &o.plan;
+  po->alloc = PP_PANN_ALLOC_GREEDY;
+  po->match = PP_PANN_MATCH_TRACE;
+  po->accum = g->cmp.accum;
+  po->K_ref = g->cmp.K_ref;
+  po->bias_corr = g->cmp.bias_corr;
+  po->val = &c->train;
+  po->val_first = g->cmp.calib_images;
+  po->val_count = g->cmp.val_images;
+  po->trace = &c->train;
+  po->trace_count = g->cmp.trace_images < c->train.n ? g->cmp.trace_images : c->train.n;
+  po->seed = g->cmp.seed;
+  o.qat.steps = g->qat_steps;
+  o.qat.calib_images = g->cmp.calib_images;
+  o.qat.seed = g->cmp.seed;
+  o.probe_steps = g->qat_steps * 3 / 20 > 0 ? g->qat_steps * 3 / 20 : 1;
+  o.test = &c->test;
+  o.test_count = c->test.n;
+  o.energy_images = g->cmp.energy_images;
+  flow_log(c, "stage 01-pann: PANN fine-tuned at the %d-bit budget (%d steps; widths by %ld-step probes)", bits,
+           g->qat_steps, o.probe_steps);
+  pp_pann_deploy d;
+  rc = pp_pann_deploy_run(m, &c->train, pw, &o, &d, e);
+  pp_nn_model_free(m);
+  if (rc) return rc;
+  flow_log(c, "stage 01-pann: PANN + QAT at %d bits: %d-bit activations, R %.3f, test %.2f%% (%.2f%% before "
+              "fine-tuning), %.2f fJ/MAC",
+           bits, d.after.a_bits, d.after.R, d.test_acc_after, d.test_acc_before, d.test_fj_after);
+  pp_report_pann_point pt;
+  memset(&pt, 0, sizeof pt);
+  snprintf(pt.method, sizeof pt.method, "pann-qat");
+  pt.budget_bits = bits;
+  pt.a_bits = d.after.a_bits;
+  pt.R = d.after.R;
+  pt.budget_fj = d.after.budget_fj;
+  pt.power_fj = d.test_fj_after;
+  pt.acc = d.test_acc_after;
+  return pp_report_pann_add(s, &pt, e);
 }
 
 /* Stage 01-pann: plain b-bit and PANN from the float model. It reads nothing the run decides later, so it is a
@@ -246,6 +302,7 @@ int flow_stage_pann_sweep(flow_ctx *c, pp_err *e) {
     pt.acc = q->test_acc;
     rc = pp_report_pann_add(s, &pt, e);
   }
+  for (int b = 2; b <= 3 && g->qat_steps > 0 && !rc; b++) rc = qat_point(c, g, pw, b, s, e);
   if (rc) goto out;
   rc = commit_pann(c, "01-pann", &os, s, t0, e);
 out:

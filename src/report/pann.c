@@ -25,6 +25,7 @@ const pp_report_pann_point *pp_report_pann_find(const pp_report_pann *s, const c
 static const char *method_name(const char *m) {
   if (!strcmp(m, "uniform")) return "plain b-bit";
   if (!strcmp(m, "pann")) return "PANN";
+  if (!strcmp(m, "pann-qat")) return "PANN, fine-tuned (QAT)";
   if (!strcmp(m, "int8")) return "int8, unpruned (this run)";
   if (!strcmp(m, "pruned")) return "conventional pruning (this run)";
   if (!strcmp(m, "powerpruning")) return "PowerPruning (this run)";
@@ -180,7 +181,7 @@ int pp_report_write_pann_csv(const pp_report *r, const char *path, pp_err *e) {
 /* ---- the plot ------------------------------------------------------------------------ */
 int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e) {
   if (!r->pann.present) return pp_err_set(e, PP_EINVAL, dir, 0, "the report has no PANN comparison");
-  static const char *methods[] = {"uniform", "pann", "int8", "pruned", "powerpruning"};
+  static const char *methods[] = {"uniform", "pann", "pann-qat", "int8", "pruned", "powerpruning"};
   int bmin = 8, bmax = 2;
   for (int i = 0; i < r->pann.npts; i++)
     if (!strcmp(r->pann.pts[i].method, "uniform")) {
@@ -191,12 +192,13 @@ int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e) {
   char l0[64], l1[64];
   snprintf(l0, sizeof l0, "plain b-bit (b = %d..%d)", bmin, bmax);
   snprintf(l1, sizeof l1, "PANN at the power of each b-bit MAC");
-  const char *labels[] = {l0, l1, "int8, unpruned (this run)", "conventional pruning (this run)",
-                          "PowerPruning (this run)"};
-  double xs[5][PP_REPORT_MAX_PANN], ys[5][PP_REPORT_MAX_PANN];
-  pp_plot_series s[5];
+  const char *labels[] = {l0, l1, "PANN fine-tuned (QAT) at those budgets", "int8, unpruned (this run)",
+                          "conventional pruning (this run)", "PowerPruning (this run)"};
+  enum { NM = sizeof methods / sizeof methods[0] };
+  double xs[NM][PP_REPORT_MAX_PANN], ys[NM][PP_REPORT_MAX_PANN];
+  pp_plot_series s[NM];
   size_t ns = 0;
-  for (int k = 0; k < 5; k++) {
+  for (int k = 0; k < NM; k++) {
     size_t n = 0;
     for (int i = 0; i < r->pann.npts; i++) {
       const pp_report_pann_point *p = &r->pann.pts[i];
@@ -212,7 +214,7 @@ int pp_report_plot_pann(pp_report *r, const char *dir, pp_err *e) {
         xs[k][b] = xs[k][b - 1], xs[k][b - 1] = t;
         t = ys[k][b], ys[k][b] = ys[k][b - 1], ys[k][b - 1] = t;
       }
-    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 2 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS, NULL};
+    s[ns++] = (pp_plot_series){labels[k], xs[k], ys[k], n, k < 3 ? PP_PLOT_LINESPOINTS : PP_PLOT_POINTS, NULL};
   }
   if (!ns) return pp_err_set(e, PP_EINVAL, dir, 0, "the PANN comparison has no point with a positive energy");
   pp_plot_opts po;
@@ -263,7 +265,15 @@ void report_pann_html(FILE *f, const pp_report *r) {
   if (isfinite(s->float_acc)) fprintf(f, "%.2f%%", s->float_acc);
   else fputs("&ndash;", f);
   fprintf(f,
-          ") with no retraining. The run's own networks (unpruned int8, conventional pruning, PowerPruning) run on "
+          ") with no retraining.");
+  if (pp_report_pann_find(s, "pann-qat"))
+    fputs(" PANN, fine-tuned (QAT): the same float model fine-tuned at the budget with the quantizer in the "
+          "forward pass (straight-through), the activation width chosen by short fine-tuning probes on "
+          "validation images and the energy held at the budget during training, as <code>powerprune pann qat"
+          "</code> does.",
+          f);
+  fprintf(f,
+          " The run's own networks (unpruned int8, conventional pruning, PowerPruning) run on "
           "module nn's int8 integer path, placed at the test accuracy the flow measured. Accuracy on %d test "
           "images; energy from the products of %d of them. Table: <a href=\"pann_compare.csv\">pann_compare.csv</a>."
           "</p>\n",

@@ -143,6 +143,44 @@ static void check_pann(void) {
   pp_jv_free(&v);
 }
 
+/* --pann-qat-steps N: stage 01-pann also fine-tunes PANN at the 2- and 3-bit budgets through the same
+ * library call as `pann qat`; the option enters the PANN stages' keys only, and the report shows the two
+ * points (table, csv, plot). */
+static int count(const char *text, const char *needle);
+static void check_pann_qat(void) {
+  assert_int_equal(run4("--power-tolerance", "0.25", "--pann-qat-steps", "20"), 0);
+  char *log = slurp("stderr.txt");
+  assert_non_null(strstr(log, "stage 03-prune: done already"));
+  assert_null(strstr(log, "stage 01-pann: done already"));
+  assert_non_null(strstr(log, "PANN + QAT at 2 bits"));
+  assert_non_null(strstr(log, "PANN + QAT at 3 bits"));
+  free(log);
+  pp_err e;
+  pp_err_clear(&e);
+  pp_jv v;
+  assert_int_equal(pp_jv_load(pp_test_path(out_dir, "summary.json"), &v, &e), PP_OK);
+  pp_report_pann s;
+  assert_int_equal(pp_report_pann_parse(pp_jv_get(&v, "pann"), &s, "summary.json", &e), PP_OK);
+  int nq = 0;
+  for (int i = 0; i < s.npts; i++) {
+    const pp_report_pann_point *q = &s.pts[i];
+    if (strcmp(q->method, "pann-qat")) continue;
+    assert_int_equal(q->budget_bits, 2 + nq++);
+    assert_true(q->a_bits >= 2 && q->a_bits <= 8 && q->R > 0 && q->power_fj > 0 && q->acc >= 0 && q->acc <= 100);
+  }
+  assert_int_equal(nq, 2);
+  pp_jv_free(&v);
+  char *csv = slurp("out/pann_compare.csv");
+  assert_int_equal(count(csv, "\npann-qat,"), 2);
+  free(csv);
+  char *html = slurp("out/report.html");
+  assert_non_null(strstr(html, "PANN, fine-tuned (QAT)"));
+  free(html);
+  char *svg = slurp("out/pann_accuracy_power.svg");
+  assert_non_null(strstr(svg, "PANN fine-tuned (QAT)"));
+  free(svg);
+}
+
 /* The one JSON convention and the data beside every figure, over a folder:
  * every *.json has "format": "powerprune-<kind>/<version>"; every *.svg has
  * its *.csv, *.png, *.pdf, and shows every point of the csv. Returns the
@@ -492,6 +530,7 @@ static void test_quick_run_and_resume(void **st) {
   }
   check_report();
   free(table1);
+  check_pann_qat();
 }
 
 /* With the array multiplier every negative weight reaches the longest path, so the first delay bounds keep only
