@@ -352,11 +352,13 @@ int pp_cmd_estimate(int argc, char **argv) {
     write_json(&j, &c, &vm, inputs, names, 6, n_w, n_a, idle_name);
     pp_json_end(&j);
     if (pp_outfile_commit(&o, &e)) return pp_cli_fail(cmd, &e);
-    /* Table I's power columns as one CSV row */
+    /* Table I's power columns as one CSV row, each named by the path of the same number in estimate.json */
     snprintf(path, sizeof path, "%s/estimate.csv", out_dir);
     if (pp_outfile_open(&o, path, &e)) return pp_cli_fail(cmd, &e);
-    fprintf(o.f, "shw_orig_mw,shw_prop_mw,shw_red,ohw_orig_mw,ohw_prop_mw,ohw_red,n_weights,n_acts,"
-                 "max_delay_red_ps,voltage_factor,v_shw,v_ohw\n");
+    fprintf(o.f, "result.original.standard_hw.total_mw,result.selected_scaled.standard_hw.total_mw,"
+                 "result.reduction_standard_hw,result.original.optimized_hw.total_mw,"
+                 "result.selected_scaled.optimized_hw.total_mw,result.reduction_optimized_hw,n_weights,n_acts,"
+                 "result.max_delay_reduction_ps,result.voltage_factor,result.v_shw,result.v_ohw\n");
     fprintf(o.f, "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%d,%d,%.10g,%.10g,%.10g,%.10g\n", c.orig.shw.total_uw / 1000,
             c.sel_scaled.shw.total_uw / 1000, c.red_shw, c.orig.ohw.total_uw / 1000, c.sel_scaled.ohw.total_uw / 1000,
             c.red_ohw, n_w, n_a, c.d_orig_ps - c.d_sel_ps, c.v_scaled / vm.v_nom, c.v_share_shw, c.v_share_ohw);

@@ -313,9 +313,13 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
 }
 
 /* ---- table.csv ---------------------------------------------------------------- */
+/* Table I's columns, each named by the path of the same number in summary.json (and run/report --json), so
+ * that a CSV column and a JSON field never go by two names. */
 static const char *csv_header =
-    "network,dataset,acc_orig_pct,acc_prop_pct,std_orig_mw,std_prop_mw,std_red_pct,opt_orig_mw,opt_prop_mw,"
-    "opt_red_pct,selected_weights,selected_activations,max_delay_red_ps,voltage_factor,v_shw_pct,v_ohw_pct";
+    "network,dataset,accuracy_pct.orig,accuracy_pct.prop,standard_hw.orig_mw,standard_hw.prop_mw,"
+    "standard_hw.reduction_pct,optimized_hw.orig_mw,optimized_hw.prop_mw,optimized_hw.reduction_pct,"
+    "selected.weights,selected.activations,delay_ps.reduction,voltage.factor,standard_hw.voltage_share_pct,"
+    "optimized_hw.voltage_share_pct";
 
 void report_csv_str(FILE *f, const char *s) {
   if (strpbrk(s, ",\"\n")) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pp/estimate.h"
+#include "pp/util_json.h"
 #include "pp_test.h"
 
 static char g_dir[64];
@@ -59,13 +60,15 @@ static void setup(void) {
   assert_int_equal(pp_select_write_values(path, w, 3, "test", &e), PP_OK);
 }
 
+/* Reads estimate.csv's row into v, and checks that every column is named by the path of the same number in
+ * estimate.json (to the %.10g the CSV prints). */
 static void read_row(double *v, int n) {
   char path[256];
   snprintf(path, sizeof path, "%s/out/estimate.csv", g_dir);
   FILE *f = fopen(path, "r");
   assert_non_null(f);
-  char line[1024];
-  assert_non_null(fgets(line, sizeof line, f)); /* header */
+  char hdr[1024], line[1024];
+  assert_non_null(fgets(hdr, sizeof hdr, f));
   assert_non_null(fgets(line, sizeof line, f));
   fclose(f);
   char *s = line;
@@ -73,6 +76,21 @@ static void read_row(double *v, int n) {
     v[i] = strtod(s, &s);
     if (*s == ',') s++;
   }
+  snprintf(path, sizeof path, "%s/out/estimate.json", g_dir);
+  pp_jv j;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_jv_load(path, &j, &e), PP_OK);
+  hdr[strcspn(hdr, "\n")] = 0;
+  char *save = NULL;
+  int k = 0;
+  for (char *h = strtok_r(hdr, ",", &save); h; h = strtok_r(NULL, ",", &save), k++) {
+    double x = pp_jv_num(&j, h, NAN);
+    if (!(k < n && fabs(x - v[k]) <= 1e-9 * fabs(x) + 1e-12))
+      fail_msg("estimate.csv column %d (%s) = %.10g, estimate.json %.10g", k, h, k < n ? v[k] : NAN, x);
+  }
+  assert_int_equal(k, n);
+  pp_jv_free(&j);
 }
 
 static void test_cli_estimate(void **st) {

@@ -147,7 +147,6 @@ static void test_write_parse_consistent(void **st) {
   assert_true(pp_jv_num(&v, "selected.weights", 0) == 32);
   assert_true(pp_jv_num(&v, "delay_ps.reduction", 0) == 40);
   assert_string_equal(pp_jv_str(&v, "inputs.seed", ""), "1");
-  pp_jv_free(&v);
 
   /* table.csv: header + one row with the same numbers */
   char *csv = slurp("table.csv");
@@ -157,7 +156,29 @@ static void test_write_parse_consistent(void **st) {
   int ncols = 1;
   for (char *c = csv; *c; c++) ncols += *c == ',';
   assert_int_equal(ncols, 16);
-  assert_non_null(strstr(csv, "std_red_pct"));
+  /* every column is named by the JSON path of its number in summary.json, and holds that number as printed */
+  {
+    char hdr[1024], cells[1024];
+    snprintf(hdr, sizeof hdr, "%s", csv);
+    snprintf(cells, sizeof cells, "%.*s", (int)strcspn(nl + 1, "\n"), nl + 1);
+    char *hs = NULL, *cs = NULL;
+    char *h = strtok_r(hdr, ",", &hs), *c = strtok_r(cells, ",", &cs);
+    int n = 0;
+    for (; h && c; h = strtok_r(NULL, ",", &hs), c = strtok_r(NULL, ",", &cs), n++) {
+      const pp_jv *x = pp_jv_path(&v, h);
+      if (!x) fail_msg("table.csv column %s is not a summary.json path", h);
+      if (x->type == PP_JV_STR) {
+        assert_string_equal(pp_jv_str(&v, h, ""), c);
+        continue;
+      }
+      const char *dot = strchr(c, '.');
+      double half = 0.5 * pow(10, -(dot ? (double)strlen(dot + 1) : 0)) + 1e-9;
+      if (!(fabs(strtod(c, NULL) - pp_jv_num(&v, h, NAN)) <= half))
+        fail_msg("table.csv %s = %s, summary.json %.10g", h, c, pp_jv_num(&v, h, NAN));
+    }
+    assert_int_equal(n, 16);
+  }
+  pp_jv_free(&v);
   char *row = nl + 1;
   int rcols = 1;
   for (char *c = row; *c && *c != '\n'; c++) rcols += *c == ',';
