@@ -28,6 +28,7 @@ static const char *USAGE =
 static const pp_opt_choice models[] = {{"lenet5", 0}, {"resnet20", 1}, {"dwnet", 2}, {NULL, 0}};
 static const pp_opt_choice datas[] = {
     {"fashion-mnist", 0}, {"cifar10", 1}, {"synthetic", 2}, {"mnist", 3}, {"cifar100", 4}, {NULL, 0}};
+static const pp_opt_choice power_tuples[] = {{"joint", PP_FLOW_TUPLES_JOINT}, {"bins", PP_FLOW_TUPLES_BINS}, {NULL, 0}};
 static const pp_opt_choice select_methods[] = {{"search", 0}, {"greedy", 1}, {"random", 2}, {NULL, 0}};
 
 /* The enum value of word s in c (its first when s is not there). */
@@ -178,6 +179,10 @@ int pp_cmd_run(int argc, char **argv) {
       POS_INT("test-images", &o.test_images, "N", "use the first N test images", "all; quick 2000"),
       POS_INT("trace-images", &o.trace_images, "N", "images run on the array", "100; quick 4"),
       POS_INT("transitions", &o.transitions, "N", "sampled transitions per weight value", "10000; quick 500"),
+      PP_OPT_ENUM("power-tuples", &o.power_tuples, power_tuples,
+                  "what P[w]'s transitions are drawn from: joint samples of the\n"
+                  "trace's real (activation, partial sum) streams, or the paper's\n"
+                  "activation histogram x partial-sum bins, sampled independently"),
       PP_OPT_INT("array", &o.array, 1, PP_ARRAY_MAX_SIZE, "N", "N x N systolic array", .def = "64"),
       POS_INT("repeats", &o.repeats, "R", "delay selection repeats", "20; quick 4"),
       PP_OPT_ENUM("select-method", &method, select_methods,

@@ -159,6 +159,7 @@ static int stage_power(flow_ctx *c, pp_err *e) {
   int rc = mac_opts(c, &os, 0, e);
   if (rc) return rc;
   pp_flow_opt(&os, "transitions", "%d", c->transitions);
+  pp_flow_opt(&os, "tuples", "%s", c->o->power_tuples == PP_FLOW_TUPLES_BINS ? "bins" : "joint");
   pp_flow_opt(&os, "seed", "%llu", (unsigned long long)c->o->seed);
   pp_jv res;
   int done = pp_flow_stage_check(&c->L, "06-characterize", &os, &res, e);

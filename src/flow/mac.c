@@ -39,7 +39,8 @@ int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e) {
     goto out;
   }
   if ((rc = pp_array_stats_read(pp_flow_path(&c->L, "trace_int8.ppstats", p, sizeof p), &st, e))) goto out;
-  if ((rc = pp_char_trace_tuples(st, (size_t)c->transitions, c->o->seed, 0, tup, e))) goto out;
+  int joint = c->o->power_tuples == PP_FLOW_TUPLES_JOINT;
+  if ((rc = pp_char_trace_tuples(st, (size_t)c->transitions, c->o->seed, joint, tup, e))) goto out;
   /* the clock is the MAC's critical path, as synthesis would set it */
   pp_sta *sta;
   if ((rc = pp_sta_run(mac.m[0], &sta, e))) goto out;
@@ -49,12 +50,13 @@ int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e) {
     rc = pp_err_set(e, PP_EINVAL, mac.path[0], 0, "static timing found no path through the MAC");
     goto out;
   }
-  flow_log(c, "stage 06-characterize: %d transitions per weight value, clock %.1f ps (%s)", c->transitions, clock_ps,
+  flow_log(c, "stage 06-characterize: %d transitions per weight value (%s), clock %.1f ps (%s)", c->transitions,
+           joint ? "joint samples of the trace's streams" : "activation histogram x partial-sum bins", clock_ps,
            mac.desc[0]);
   if ((rc = pp_char_power_run(mac.m[0], tup, (size_t)c->transitions, clock_ps, &c->P, e))) goto out;
   c->P.seed = c->o->seed;
   c->P.uniform = 0;
-  snprintf(c->P.source, sizeof c->P.source, "%.500s", p);
+  snprintf(c->P.source, sizeof c->P.source, "%.490s%s", p, joint ? " (reservoir)" : "");
   snprintf(c->P.netlist, sizeof c->P.netlist, "%s", mac.desc[0]);
   snprintf(c->P.lib, sizeof c->P.lib, "%s", mac.lib->path ? mac.lib->path : "");
   rc = pp_char_power_write_json(&c->P, power_json_path, e);

@@ -338,6 +338,9 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "mac", "%s", o->mac_file ? o->mac_file : c->P.netlist);
   kv(c, "cell_library", "%s", o->lib_file ? o->lib_file : "built-in");
   kv(c, "array", "%dx%d", c->array, c->array);
+  kv(c, "power_transitions", "%d per weight value, %s", c->transitions,
+     o->power_tuples == PP_FLOW_TUPLES_BINS ? "activation histogram x partial-sum bins, sampled independently (the paper's)"
+                                            : "joint (activation, partial sum) samples of the trace's real streams");
   kv(c, "quick", "%s", o->quick ? "yes" : "no");
   kv(c, "seed", "%llu", (unsigned long long)o->seed);
   kv(c, "epochs", "%d float, %d QAT, %d after pruning, %d per retraining step", c->epochs, c->qat_epochs,

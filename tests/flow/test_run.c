@@ -383,6 +383,12 @@ static void test_quick_run_and_resume(void **st) {
     char *log = slurp("stderr.txt");
     fail_msg("powerprune run exited %d:\n%s", rc, log);
   }
+  {
+    /* P[w] from joint samples of the trace's streams by default (the estimate closest to gate level) */
+    char *log0 = slurp("stderr.txt");
+    assert_non_null(strstr(log0, "transitions per weight value (joint samples of the trace's streams)"));
+    free(log0);
+  }
   check_run_json();
   check_clock_is_sta();
   check_report();
