@@ -1,11 +1,18 @@
 /* bench_check: the table-based power estimate against gate-level simulation
- * of real streams, on one convolution layer: LeNet-5's first layer (6 filters
- * of 5x5, 24x24 outputs) over the first Fashion-MNIST test image, with
- * seeded Gaussian int8 weights (sigma 40; a trained model's filters need
- * module nn). The layer goes through the array module, P[w] is characterized
+ * of real streams.
+ * Default: LeNet-5's first layer shape (6 filters of 5x5, 24x24 outputs) over
+ * the first Fashion-MNIST test image, with seeded Gaussian int8 weights
+ * (sigma 40). The layer goes through the array module, P[w] is characterized
  * from its statistics, and the sampled PEs' real activation/partial-sum
  * streams are simulated at gate level; prints both energies and the error.
- * Run: make bench-check [ARGS="pes transitions seed [reservoir|shuffled]"] */
+ * Run: make bench-check [ARGS="pes transitions seed [reservoir|shuffled]"]
+ * Per layer of a trained model: ARGS="--model M.ppnn [images [pes [transitions
+ * [seed]]]]" runs that many test images through the integer path, puts each
+ * weight layer's products of all of them one after another through the same
+ * check (as the array streams images), with the paper's independent sampling
+ * and with joint samples, and prints one line per layer and mode. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +20,14 @@
 #include <zlib.h>
 
 #include "pp/estimate.h"
+#include "pp/nn.h"
+
+/* Removes the scratch folder (no shell). */
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+  (void)sb, (void)flag, (void)f;
+  return remove(p);
+}
+static int rmtree(const char *dir) { return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 static int read_image(const char *path, int idx, uint8_t *img) {
   gzFile f = gzopen(path, "rb");
@@ -31,7 +46,121 @@ static int read_image(const char *path, int idx, uint8_t *img) {
   return 0;
 }
 
+/* ---- per layer of a trained model -------------------------------------------------- */
+enum { MAXL = 32 };
+typedef struct layer_acc {
+  char name[64];
+  int kind, groups, M, K, N1, n; /* N1 columns per image, n images so far */
+  int8_t *w;
+  uint8_t *x; /* images x (K x N1), laid out per image; re-laid out at the end */
+} layer_acc;
+typedef struct model_acc {
+  layer_acc L[MAXL];
+  int nl;
+  int images;
+} model_acc;
+
+static int collect(const pp_nn_qgemm *g, void *ctx) {
+  model_acc *a = ctx;
+  if (g->groups != 1) return 0; /* depthwise: not the array's dense product */
+  int i = 0;
+  while (i < a->nl && strcmp(a->L[i].name, g->name)) i++;
+  if (i == a->nl) {
+    if (a->nl == MAXL) return 0;
+    layer_acc *l = &a->L[a->nl++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", g->name);
+    l->kind = g->kind, l->groups = 1, l->M = g->M, l->K = g->K, l->N1 = g->N;
+    l->w = malloc((size_t)g->M * g->K);
+    l->x = malloc((size_t)a->images * g->K * g->N);
+    if (!l->w || !l->x) return 1;
+    memcpy(l->w, g->w, (size_t)g->M * g->K);
+  }
+  layer_acc *l = &a->L[i];
+  if (l->n >= a->images || l->N1 != g->N) return 1;
+  memcpy(l->x + (size_t)l->n * g->K * g->N, g->x, (size_t)g->K * g->N);
+  l->n++;
+  return 0;
+}
+
+static int model_mode(int argc, char **argv) {
+  const char *mf = argv[2];
+  int images = argc > 3 ? atoi(argv[3]) : 20, pes = argc > 4 ? atoi(argv[4]) : 64;
+  long T = argc > 5 ? atol(argv[5]) : 10000;
+  uint64_t seed = argc > 6 ? strtoull(argv[6], NULL, 10) : 1;
+  pp_err e;
+  pp_err_clear(&e);
+  char b[1200];
+  pp_nn_model *m = NULL;
+  pp_nn_qmodel *q = NULL;
+  pp_nn_data tr, te;
+  static model_acc A;
+  A.images = images;
+  if (pp_nn_model_load(mf, &m, &e) || pp_nn_data_load("fashion-mnist", NULL, &tr, &te, &e) ||
+      pp_nn_qmodel_build(m, &q, &e) || pp_nn_qrun(q, &te, 0, images, collect, &A, NULL, NULL, NULL, &e)) {
+    fprintf(stderr, "bench_check: %s\n", pp_err_format(&e, b, sizeof b));
+    return 1;
+  }
+  char dir[] = "/tmp/pp_bench_check_XXXXXX";
+  if (!mkdtemp(dir)) return 1;
+  pp_char_mac_spec s;
+  pp_char_mac_spec_default(&s);
+  s.work_dir = dir;
+  pp_char_mac mac;
+  if (pp_char_mac_load(&s, PP_CHAR_FULL, &mac, &e)) {
+    fprintf(stderr, "%s\n", pp_err_format(&e, b, sizeof b));
+    return 1;
+  }
+  printf("%s, %d test images, %d PEs sampled per layer, table from %ld transitions, seed %llu (%s)\n", mf, images, pes,
+         T, (unsigned long long)seed, mac.desc[0]);
+  printf("%-10s %5s %5s %7s %12s %12s %9s %12s %9s\n", "layer", "M", "K", "N", "gate [pJ]", "bins [pJ]", "error",
+         "joint [pJ]", "error");
+  int rc = 0;
+  for (int i = 0; i < A.nl && !rc; i++) {
+    layer_acc *l = &A.L[i];
+    /* images one after another along N, as the array streams them */
+    int N = l->N1 * l->n;
+    uint8_t *x = malloc((size_t)l->K * N);
+    if (!x) return 1;
+    for (int img = 0; img < l->n; img++)
+      for (int k = 0; k < l->K; k++)
+        memcpy(x + (size_t)k * N + (size_t)img * l->N1, l->x + ((size_t)img * l->K + k) * l->N1, (size_t)l->N1);
+    pp_nn_qgemm g;
+    memset(&g, 0, sizeof g);
+    g.name = l->name;
+    g.kind = l->kind;
+    g.groups = 1;
+    g.M = l->M, g.K = l->K, g.N = N;
+    g.w = l->w;
+    g.x = x;
+    pp_est_check c[2];
+    for (int r = 0; r < 2 && !rc; r++) {
+      pp_est_check_opts o;
+      pp_est_check_opts_default(&o);
+      o.n_pes = pes;
+      o.transitions = T;
+      o.seed = seed;
+      o.reservoir = r;
+      rc = pp_est_check_layer(&g, mac.m[0], &o, &c[r], NULL, &e);
+    }
+    if (rc) fprintf(stderr, "%s: %s\n", l->name, pp_err_format(&e, b, sizeof b));
+    else
+      printf("%-10s %5d %5d %7d %12.1f %12.1f %+8.2f%% %12.1f %+8.2f%%\n", l->name, l->M, l->K, N, c[0].sim_fj / 1000,
+             c[0].table_fj / 1000, 100 * c[0].error, c[1].table_fj / 1000, 100 * c[1].error);
+    fflush(stdout);
+    free(x);
+  }
+  for (int i = 0; i < A.nl; i++) free(A.L[i].w), free(A.L[i].x);
+  pp_char_mac_free(&mac);
+  pp_nn_qmodel_free(q);
+  pp_nn_model_free(m);
+  pp_nn_data_free(&tr);
+  pp_nn_data_free(&te);
+  return (rmtree(dir) != 0) | rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 2 && !strcmp(argv[1], "--model")) return model_mode(argc, argv);
   int pes = argc > 1 ? atoi(argv[1]) : 64;
   long T = argc > 2 ? atol(argv[2]) : 10000;
   uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
@@ -95,7 +224,5 @@ int main(int argc, char **argv) {
   printf("  gate level %.1f pJ, table %.1f pJ, error %+.2f%%  (%.1f s)\n", c.sim_fj / 1000, c.table_fj / 1000,
          100 * c.error, pp_now() - t0);
   pp_char_mac_free(&mac);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  return system(cmd) != 0;
+  return rmtree(dir) != 0;
 }
