@@ -29,6 +29,20 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 }
 static int rmtree(const char *dir) { return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* The built-in MAC, generated into a fresh scratch folder dir (a mkdtemp template). */
+static int open_mac(char *dir, pp_char_mac *mac) {
+  if (!mkdtemp(dir)) return 1;
+  pp_char_mac_spec s;
+  pp_char_mac_spec_default(&s);
+  s.work_dir = dir;
+  pp_err e;
+  pp_err_clear(&e);
+  if (!pp_char_mac_load(&s, PP_CHAR_FULL, mac, &e)) return 0;
+  char b[1200];
+  fprintf(stderr, "bench_check: %s\n", pp_err_format(&e, b, sizeof b));
+  return 1;
+}
+
 static int read_image(const char *path, int idx, uint8_t *img) {
   gzFile f = gzopen(path, "rb");
   if (!f) return -1;
@@ -102,15 +116,8 @@ static int model_mode(int argc, char **argv) {
     return 1;
   }
   char dir[] = "/tmp/pp_bench_check_XXXXXX";
-  if (!mkdtemp(dir)) return 1;
-  pp_char_mac_spec s;
-  pp_char_mac_spec_default(&s);
-  s.work_dir = dir;
   pp_char_mac mac;
-  if (pp_char_mac_load(&s, PP_CHAR_FULL, &mac, &e)) {
-    fprintf(stderr, "%s\n", pp_err_format(&e, b, sizeof b));
-    return 1;
-  }
+  if (open_mac(dir, &mac)) return 1;
   printf("%s, %d test images, %d PEs sampled per layer, table from %ld transitions, seed %llu (%s)\n", mf, images, pes,
          T, (unsigned long long)seed, mac.desc[0]);
   printf("%-10s %5s %5s %7s %12s %12s %9s %12s %9s\n", "layer", "M", "K", "N", "gate [pJ]", "bins [pJ]", "error",
@@ -195,18 +202,11 @@ int main(int argc, char **argv) {
   g.w = w;
   g.x = x;
   char dir[] = "/tmp/pp_bench_check_XXXXXX";
-  if (!mkdtemp(dir)) return 1;
-  pp_char_mac_spec s;
-  pp_char_mac_spec_default(&s);
-  s.work_dir = dir;
   pp_char_mac mac;
+  if (open_mac(dir, &mac)) return 1;
   pp_err e;
   pp_err_clear(&e);
   char b[1200];
-  if (pp_char_mac_load(&s, PP_CHAR_FULL, &mac, &e)) {
-    fprintf(stderr, "%s\n", pp_err_format(&e, b, sizeof b));
-    return 1;
-  }
   pp_est_check_opts o;
   pp_est_check_opts_default(&o);
   o.n_pes = pes;
