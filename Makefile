@@ -13,7 +13,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all test demo deps asan-test install clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check bench-char bench lint tidy fuzz
+.PHONY: all test demo deps asan-test install clean bench-dta bench-nn bench-trace bench-mac bench-timing bench-check bench-char bench lint tidy fuzz pann-seeds
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -47,6 +47,10 @@ bench-nn: all
 bench-trace: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_trace
 	$(BUILD)/bench_trace
+
+# PANN's headline result over seeds (train -> fit -> pann qat at the 2-bit budget); not a speed benchmark
+pann-seeds: all
+	sh scripts/pann-seeds.sh $(BUILD)
 
 bench-timing: all
 	@$(MAKE) --no-print-directory -C $(BUILD) bench_timing

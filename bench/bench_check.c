@@ -7,7 +7,7 @@
  * streams are simulated at gate level; prints both energies and the error.
  * Run: make bench-check [ARGS="pes transitions seed [reservoir|shuffled]"]
  * Per layer of a trained model: ARGS="--model M.ppnn [images [pes [transitions
- * [seed]]]]" runs that many test images through the integer path, puts each
+ * [seed [steps per PE]]]]]" runs that many test images through the integer path, puts each
  * weight layer's products of all of them one after another through the same
  * check (as the array streams images), with the paper's independent sampling
  * and with joint samples, and prints one line per layer and mode. */
@@ -102,6 +102,7 @@ static int model_mode(int argc, char **argv) {
   int images = argc > 3 ? atoi(argv[3]) : 20, pes = argc > 4 ? atoi(argv[4]) : 64;
   long T = argc > 5 ? atol(argv[5]) : 10000;
   uint64_t seed = argc > 6 ? strtoull(argv[6], NULL, 10) : 1;
+  int max_steps = argc > 7 ? atoi(argv[7]) : 4000; /* per PE: bounds conv1's cost, fc layers get every image */
   pp_err e;
   pp_err_clear(&e);
   char b[1200];
@@ -118,8 +119,9 @@ static int model_mode(int argc, char **argv) {
   char dir[] = "/tmp/pp_bench_check_XXXXXX";
   pp_char_mac mac;
   if (open_mac(dir, &mac)) return 1;
-  printf("%s, %d test images, %d PEs sampled per layer, table from %ld transitions, seed %llu (%s)\n", mf, images, pes,
-         T, (unsigned long long)seed, mac.desc[0]);
+  printf("%s, %d test images, %d PEs sampled per layer (at most %d transitions each), table from %ld transitions, "
+         "seed %llu (%s)\n",
+         mf, images, pes, max_steps, T, (unsigned long long)seed, mac.desc[0]);
   printf("%-10s %5s %5s %7s %12s %12s %9s %12s %9s\n", "layer", "M", "K", "N", "gate [pJ]", "bins [pJ]", "error",
          "joint [pJ]", "error");
   int rc = 0;
@@ -148,6 +150,7 @@ static int model_mode(int argc, char **argv) {
       o.transitions = T;
       o.seed = seed;
       o.reservoir = r;
+      o.max_steps = max_steps;
       rc = pp_est_check_layer(&g, mac.m[0], &o, &c[r], NULL, &e);
     }
     if (rc) fprintf(stderr, "%s: %s\n", l->name, pp_err_format(&e, b, sizeof b));
