@@ -273,6 +273,8 @@ int pp_nn_eval_restricted(pp_nn_model *m, const pp_nn_data *d, int max_images, c
 int pp_nn_prune(pp_nn_model *m, double sparsity, int global, pp_err *e);
 /* Fraction of conv/fc weights that are zero in the mask. */
 double pp_nn_sparsity(const pp_nn_model *m);
+/* Weights of layer `layer` that are zero in the mask (0 for other layer types). */
+size_t pp_nn_layer_pruned(const pp_nn_model *m, int layer);
 
 /* ========================================================================
  * The integer inference path

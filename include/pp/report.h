@@ -83,6 +83,18 @@ typedef struct pp_report_pann {
 } pp_report_pann;
 
 #define PP_REPORT_MAX_STEPS 128
+/* One weight layer of the network, under the name the model carries (for an
+ * ONNX import, the graph's node name). */
+#define PP_REPORT_MAX_LAYERS 256
+typedef struct pp_report_layer {
+  char name[48];
+  char kind[8];       /* "conv", "dwconv" or "fc" */
+  int in_ch, out_ch;  /* input and output channels (features for fc) */
+  int k;              /* kernel size (1 for fc) */
+  long weights;       /* weight count */
+  double pruned_pct;  /* share of its weights pruned (zero in the mask) in the final network (%) */
+} pp_report_layer;
+
 #define PP_REPORT_MAX_FIGS 32
 #define PP_REPORT_MAX_KV 96
 
@@ -106,6 +118,8 @@ typedef struct pp_report {
   pp_report_step steps[PP_REPORT_MAX_STEPS];
   int nfigs;
   pp_report_figure figs[PP_REPORT_MAX_FIGS];
+  int nlayers;       /* the weight layers (0: not recorded) */
+  pp_report_layer layers[PP_REPORT_MAX_LAYERS];
   int nkv;           /* inputs and options that produced the run, in order */
   pp_report_kv kv[PP_REPORT_MAX_KV];
   double seconds;    /* wall time of the run */
@@ -126,6 +140,7 @@ int pp_report_phase_of(const char *name);
 int pp_report_add_figure(pp_report *r, const char *file, const char *caption, pp_err *e);
 int pp_report_add_kv(pp_report *r, const char *key, const char *value, pp_err *e);
 int pp_report_add_step(pp_report *r, const pp_report_step *s, pp_err *e);
+int pp_report_add_layer(pp_report *r, const pp_report_layer *l, pp_err *e);
 
 /* Derived columns, computed from the powers (never stored separately):
  * reduction = (orig - prop) / orig * 100; voltage share = (prop_nv - prop) /

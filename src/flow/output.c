@@ -249,30 +249,33 @@ static void kv(flow_ctx *c, const char *k, const char *fmt, ...) {
 }
 
 /* The weight layers under the names the model carries (for an ONNX import,
- * the graph's node names), read back from the saved result so that a resumed
- * run names them too; a value that does not fit ends in "(+N more)". */
-static void kv_layers(flow_ctx *c) {
-  char p[4300], v[sizeof c->r->kv[0].value];
+ * the graph's node names) with their share of pruned weights, read back from
+ * the saved result so that a resumed run has them too: the report's layer
+ * table, and a one-line count among the inputs. */
+static int report_layers(flow_ctx *c, pp_err *e) {
+  char p[4300];
   pp_nn_model *m;
-  pp_err e2;
-  pp_err_clear(&e2);
-  if (pp_nn_model_load(pp_flow_path(&c->L, "model_final.ppnn", p, sizeof p), &m, &e2)) return;
-  int nw = 0, k = 0, shown = 0;
-  for (int i = 0; i < m->nlayers; i++) nw += m->layers[i].type == PP_NN_L_CONV || m->layers[i].type == PP_NN_L_FC;
-  k = snprintf(v, sizeof v, "%d weight layers:", nw);
-  for (int i = 0; i < m->nlayers; i++) {
+  int rc = pp_nn_model_load(pp_flow_path(&c->L, "model_final.ppnn", p, sizeof p), &m, e);
+  if (rc) return rc;
+  long total = 0;
+  c->r->nlayers = 0;
+  for (int i = 0; i < m->nlayers && !rc; i++) {
     const pp_nn_layer *L = &m->layers[i];
     if (L->type != PP_NN_L_CONV && L->type != PP_NN_L_FC) continue;
-    char one[96];
-    int l = snprintf(one, sizeof one, " %s (%s %d->%d)%s", L->name, L->type == PP_NN_L_FC ? "fc" : "conv", L->ic, L->c,
-                     shown + 1 < nw ? "," : "");
-    if (k + l + 16 >= (int)sizeof v) break; /* room for the "(+N more)" */
-    memcpy(v + k, one, (size_t)l + 1);
-    k += l, shown++;
+    pp_report_layer l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "%s", L->name);
+    snprintf(l.kind, sizeof l.kind, "%s",
+             L->type == PP_NN_L_FC ? "fc" : L->groups > 1 && L->groups == L->ic ? "dwconv" : "conv");
+    l.in_ch = L->ic, l.out_ch = L->c, l.k = L->type == PP_NN_L_FC ? 1 : L->k;
+    l.weights = (long)L->nw;
+    l.pruned_pct = L->nw ? 100.0 * (double)pp_nn_layer_pruned(m, i) / (double)L->nw : 0;
+    total += l.weights;
+    rc = pp_report_add_layer(c->r, &l, e);
   }
-  if (shown < nw) snprintf(v + k, sizeof v - (size_t)k, " (+%d more)", nw - shown);
-  pp_report_add_kv(c->r, "layers", v, NULL);
   pp_nn_model_free(m);
+  if (!rc) kv(c, "layers", "%d weight layers, %ld weights (table \"Weight layers\")", c->r->nlayers, total);
+  return rc;
 }
 
 int flow_write_report(flow_ctx *c, pp_err *e) {
@@ -334,7 +337,8 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   kv(c, "model", "%s", network);
   kv(c, "data", "%s", c->data_desc);
   kv(c, "model_file", "%s", o->model_file ? o->model_file : "(trained here)");
-  kv_layers(c);
+  int lrc = report_layers(c, e);
+  if (lrc) return lrc;
   kv(c, "mac", "%s", o->mac_file ? o->mac_file : c->P.netlist);
   kv(c, "cell_library", "%s", o->lib_file ? o->lib_file : "built-in");
   kv(c, "array", "%dx%d", c->array, c->array);

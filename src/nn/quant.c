@@ -249,12 +249,20 @@ int pp_nn_prune(pp_nn_model *m, double sparsity, int global, pp_err *e) {
   return st;
 }
 
+size_t pp_nn_layer_pruned(const pp_nn_model *m, int layer) {
+  const pp_nn_layer *L = &m->layers[layer];
+  size_t zero = 0;
+  if (L->type != PP_NN_L_CONV && L->type != PP_NN_L_FC) return 0;
+  for (size_t j = 0; j < L->nw; j++) zero += !m->mask[L->w_off + j];
+  return zero;
+}
+
 double pp_nn_sparsity(const pp_nn_model *m) {
   size_t tot = 0, zero = 0;
   for (int i = 0; i < m->nlayers; i++) {
     const pp_nn_layer *L = &m->layers[i];
     if (L->type != PP_NN_L_CONV && L->type != PP_NN_L_FC) continue;
-    for (size_t j = 0; j < L->nw; j++) zero += !m->mask[L->w_off + j];
+    zero += pp_nn_layer_pruned(m, i);
     tot += L->nw;
   }
   return tot ? (double)zero / (double)tot : 0;

@@ -126,6 +126,7 @@ int pp_report_validate(const pp_report *r, pp_err *e) {
   if (!(r->v_nominal > 0) || !(r->v_scaled > 0) || r->v_scaled > r->v_nominal)
     return pp_err_set(e, PP_EINVAL, "", 0, "report: voltages %g/%g V, expected 0 < scaled <= nominal",
                       r->v_scaled, r->v_nominal);
+  if ((rc = report_layers_validate(r, e))) return rc;
   return report_pann_validate(r, e);
 }
 
@@ -147,6 +148,8 @@ static void write_hw(pp_json *j, const char *name, const pp_report_hw *h) {
   report_jnum(j, "voltage_share_pct", pp_report_voltage_share_pct(h));
   pp_json_obj_end(j);
 }
+
+static void table_row_json(pp_json *j, const pp_report *r);
 
 /* The members summary.json and the one-row JSON of run/report --json share,
  * so that their names can never drift apart: Table I's columns. */
@@ -190,6 +193,7 @@ static void row_members(pp_json *j, const pp_report *r) {
   pp_json_key(j, "factor");
   pp_json_str(j, vf);
   pp_json_obj_end(j);
+  table_row_json(j, r);
 }
 
 static void jpath(pp_json *j, const char *key, const char *dir, const char *rel) {
@@ -297,6 +301,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
     pp_json_obj_end(&j);
   }
   pp_json_arr_end(&j);
+  report_layers_json(&j, r);
   pp_json_key(&j, "pann");
   pp_report_pann_json(&j, &r->pann);
   /* ordered key/value list: an object would lose the order of the options */
@@ -313,13 +318,63 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
 }
 
 /* ---- table.csv ---------------------------------------------------------------- */
-/* Table I's columns, each named by the path of the same number in summary.json (and run/report --json), so
- * that a CSV column and a JSON field never go by two names. */
+/* Table I's columns: table.csv's header, and the keys of the "table_row" object
+ * of summary.json and run/report --json, which holds the same numbers
+ * unrounded, so that a column and a JSON field never go by two names. The
+ * values come from one function (row_values) for both. */
+#define NCOLS 16
+static const struct {
+  const char *name, *fmt; /* fmt NULL: a string */
+} cols[NCOLS] = {
+    {"network", NULL},          {"dataset", NULL},           {"acc_orig_pct", "%.2f"},
+    {"acc_prop_pct", "%.2f"},   {"std_orig_mw", "%.4f"},     {"std_prop_mw", "%.4f"},
+    {"std_red_pct", "%.2f"},    {"opt_orig_mw", "%.4f"},     {"opt_prop_mw", "%.4f"},
+    {"opt_red_pct", "%.2f"},    {"selected_weights", "%.0f"}, {"selected_activations", "%.0f"},
+    {"max_delay_red_ps", "%.0f"}, {"voltage_factor", NULL},  {"v_shw_pct", "%.2f"},
+    {"v_ohw_pct", "%.2f"},
+};
 static const char *csv_header =
-    "network,dataset,accuracy_pct.orig,accuracy_pct.prop,standard_hw.orig_mw,standard_hw.prop_mw,"
-    "standard_hw.reduction_pct,optimized_hw.orig_mw,optimized_hw.prop_mw,optimized_hw.reduction_pct,"
-    "selected.weights,selected.activations,delay_ps.reduction,voltage.factor,standard_hw.voltage_share_pct,"
-    "optimized_hw.voltage_share_pct";
+    "network,dataset,acc_orig_pct,acc_prop_pct,std_orig_mw,std_prop_mw,std_red_pct,opt_orig_mw,opt_prop_mw,"
+    "opt_red_pct,selected_weights,selected_activations,max_delay_red_ps,voltage_factor,v_shw_pct,v_ohw_pct";
+
+/* The row: numbers in v (NAN for the string columns), strings in str. */
+static void row_values(const pp_report *r, double v[NCOLS], const char *str[NCOLS], char *vf, size_t nvf) {
+  pp_report_voltage_factor(r, vf, nvf);
+  double x[NCOLS] = {NAN,
+                     NAN,
+                     r->acc_orig,
+                     r->acc_prop,
+                     r->std.orig_mw,
+                     r->std.prop_mw,
+                     pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw),
+                     r->opt.orig_mw,
+                     r->opt.prop_mw,
+                     pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw),
+                     r->n_weights,
+                     r->n_acts,
+                     r->max_delay_orig_ps - r->max_delay_prop_ps,
+                     NAN,
+                     pp_report_voltage_share_pct(&r->std),
+                     pp_report_voltage_share_pct(&r->opt)};
+  memcpy(v, x, sizeof x);
+  for (int i = 0; i < NCOLS; i++) str[i] = NULL;
+  str[0] = r->network, str[1] = r->dataset, str[13] = vf;
+}
+
+static void table_row_json(pp_json *j, const pp_report *r) {
+  double v[NCOLS];
+  const char *str[NCOLS];
+  char vf[64];
+  row_values(r, v, str, vf, sizeof vf);
+  pp_json_key(j, "table_row");
+  pp_json_obj_begin(j);
+  for (int i = 0; i < NCOLS; i++) {
+    pp_json_key(j, cols[i].name);
+    if (str[i]) pp_json_str(j, str[i]);
+    else pp_json_num(j, v[i]);
+  }
+  pp_json_obj_end(j);
+}
 
 void report_csv_str(FILE *f, const char *s) {
   if (strpbrk(s, ",\"\n")) {
@@ -336,16 +391,15 @@ const char *pp_report_csv_header(void) { return csv_header; }
 void pp_report_csv_str(FILE *f, const char *s) { report_csv_str(f, s); }
 
 void pp_report_csv_row(FILE *f, const pp_report *r) {
+  double v[NCOLS];
+  const char *str[NCOLS];
   char vf[64];
-  pp_report_voltage_factor(r, vf, sizeof vf);
-  report_csv_str(f, r->network);
-  fputc(',', f);
-  report_csv_str(f, r->dataset);
-  fprintf(f, ",%.2f,%.2f,%.4f,%.4f,%.2f,%.4f,%.4f,%.2f,%d,%d,%.0f,%s,%.2f,%.2f", r->acc_orig, r->acc_prop,
-          r->std.orig_mw, r->std.prop_mw, pp_report_reduction_pct(r->std.orig_mw, r->std.prop_mw), r->opt.orig_mw,
-          r->opt.prop_mw, pp_report_reduction_pct(r->opt.orig_mw, r->opt.prop_mw), r->n_weights, r->n_acts,
-          r->max_delay_orig_ps - r->max_delay_prop_ps, vf, pp_report_voltage_share_pct(&r->std),
-          pp_report_voltage_share_pct(&r->opt));
+  row_values(r, v, str, vf, sizeof vf);
+  for (int i = 0; i < NCOLS; i++) {
+    if (i) fputc(',', f);
+    if (str[i]) report_csv_str(f, str[i]);
+    else if (isfinite(v[i])) fprintf(f, cols[i].fmt, v[i]);
+  }
 }
 
 int pp_report_write_csv(const pp_report *r, const char *path, pp_err *e) {
@@ -626,6 +680,7 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
     fputs("</table>\n", f);
   }
 
+  report_layers_html(f, r);
   fputs("<h2>Inputs and options</h2>\n<table>\n", f);
   for (int i = 0; i < r->nkv; i++) {
     fputs("<tr><th class=l>", f);
@@ -750,6 +805,7 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
     if ((rc = pp_report_add_figure(r, pp_jv_str(&a->items[i], "file", ""),
                                    pp_jv_str(&a->items[i], "caption", ""), e)))
       goto out;
+  if ((rc = report_layers_parse(pp_jv_get(&v, "layers"), r, path, e))) goto out;
   a = pp_jv_get(&v, "inputs");
   for (size_t i = 0; a && a->type == PP_JV_OBJ && i < a->n; i++)
     if (a->items[i].type == PP_JV_STR && (rc = pp_report_add_kv(r, a->keys[i], a->items[i].str, e))) goto out;

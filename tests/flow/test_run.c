@@ -349,6 +349,14 @@ static void check_report(void) {
   check_folder("out/stages", &nj, &ns);
   assert_true(nj >= 10);
   assert_true(ns >= 9);
+  /* the weight layers by name, with their pruned share */
+  {
+    const pp_jv *ls = pp_jv_get(&v, "layers");
+    assert_true(ls && ls->type == PP_JV_ARR && ls->n == 5); /* LeNet-5: conv1, conv2, fc1..fc3 */
+    assert_string_equal(pp_jv_str(&ls->items[0], "name", ""), "conv1");
+    double pr = pp_jv_num(&ls->items[0], "pruned_pct", NAN);
+    assert_true(pr >= 0 && pr <= 100);
+  }
   /* table.csv: one row, the same numbers */
   char *csv = slurp("out/table.csv");
   char *row = strchr(csv, '\n');

@@ -82,6 +82,9 @@ static void fill(pp_report *r) {
   assert_int_equal(pp_report_add_kv(r, "seed", "1", &e), PP_OK);
   assert_int_equal(pp_report_add_kv(r, "model", "lenet5", &e), PP_OK); /* replaces, no duplicate */
   assert_int_equal(r->nkv, 2);
+  pp_report_layer l1 = {"/conv1/Conv", "conv", 1, 6, 5, 150, 40.0}, l2 = {"fc<3>", "fc", 84, 10, 1, 840, 62.5};
+  assert_int_equal(pp_report_add_layer(r, &l1, &e), PP_OK);
+  assert_int_equal(pp_report_add_layer(r, &l2, &e), PP_OK);
 }
 
 static char dir[256];
@@ -156,7 +159,7 @@ static void test_write_parse_consistent(void **st) {
   int ncols = 1;
   for (char *c = csv; *c; c++) ncols += *c == ',';
   assert_int_equal(ncols, 16);
-  /* every column is named by the JSON path of its number in summary.json, and holds that number as printed */
+  /* every column is a key of summary.json's table_row, and holds that number as printed */
   {
     char hdr[1024], cells[1024];
     snprintf(hdr, sizeof hdr, "%s", csv);
@@ -165,16 +168,15 @@ static void test_write_parse_consistent(void **st) {
     char *h = strtok_r(hdr, ",", &hs), *c = strtok_r(cells, ",", &cs);
     int n = 0;
     for (; h && c; h = strtok_r(NULL, ",", &hs), c = strtok_r(NULL, ",", &cs), n++) {
-      const pp_jv *x = pp_jv_path(&v, h);
-      if (!x) fail_msg("table.csv column %s is not a summary.json path", h);
+      const pp_jv *x = pp_jv_get(pp_jv_get(&v, "table_row"), h);
+      if (!x) fail_msg("table.csv column %s is not a key of summary.json's table_row", h);
       if (x->type == PP_JV_STR) {
-        assert_string_equal(pp_jv_str(&v, h, ""), c);
+        assert_string_equal(x->str, c);
         continue;
       }
       const char *dot = strchr(c, '.');
       double half = 0.5 * pow(10, -(dot ? (double)strlen(dot + 1) : 0)) + 1e-9;
-      if (!(fabs(strtod(c, NULL) - pp_jv_num(&v, h, NAN)) <= half))
-        fail_msg("table.csv %s = %s, summary.json %.10g", h, c, pp_jv_num(&v, h, NAN));
+      if (!(fabs(strtod(c, NULL) - x->num) <= half)) fail_msg("table.csv %s = %s, summary.json %.10g", h, c, x->num);
     }
     assert_int_equal(n, 16);
   }
@@ -197,6 +199,9 @@ static void test_write_parse_consistent(void **st) {
   assert_non_null(strstr(html, "<td>46.0%</td>"));
   assert_non_null(strstr(html, "<td>73.9%</td>"));
   assert_null(strstr(html, "src=\"/")); /* never absolute */
+  assert_non_null(strstr(html, "<h2>Weight layers</h2>"));
+  assert_non_null(strstr(html, "2 layers, 990 weights"));
+  assert_non_null(strstr(html, "<td class=l>fc&lt;3&gt;</td><td class=l>fc</td><td>84</td><td>10</td>"));
   int opens = 0, closes = 0;
   for (char *q = html; (q = strstr(q, "<table")); q++) opens++;
   for (char *q = html; (q = strstr(q, "</table>")); q++) closes++;
@@ -215,6 +220,11 @@ static void test_write_parse_consistent(void **st) {
   assert_string_equal(b.figs[0].caption, "Power <per> weight value");
   assert_int_equal(b.nkv, 2);
   assert_string_equal(b.kv[1].key, "seed");
+  /* the layer table: every layer by its name, read back whole */
+  assert_int_equal(b.nlayers, 2);
+  assert_string_equal(b.layers[0].name, "/conv1/Conv");
+  assert_true(b.layers[1].in_ch == 84 && b.layers[1].out_ch == 10 && b.layers[1].weights == 840 &&
+              b.layers[1].pruned_pct == 62.5 && !strcmp(b.layers[1].kind, "fc"));
   /* no temporary files left behind */
   char cmd[600];
   snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
@@ -250,10 +260,14 @@ static void test_validate_rejects(void **st) {
   assert_string_equal(e.file, p);
   /* a count that is no int (the fuzzer's 4e14, a fraction) is one clear error naming the member */
   static const char *const bad[] = {"{\"format\": \"" PP_REPORT_FORMAT "\", \"selected\": {\"weights\": 4e14}}",
-                                    "{\"format\": \"" PP_REPORT_FORMAT "\", \"steps\": [{\"activations\": 2.5}]}"};
+                                    "{\"format\": \"" PP_REPORT_FORMAT "\", \"steps\": [{\"activations\": 2.5}]}",
+                                    "{\"format\": \"" PP_REPORT_FORMAT "\",\n \"layers\": [\n  {\"name\": \"c\", \"in\": 0}]}",
+                                    "{\"format\": \"" PP_REPORT_FORMAT "\", \"layers\": {}}"};
   static const char *const member[] = {"\"selected.weights\": expected an integer count, got 4e+14",
-                                       "\"activations\": expected an integer count, got 2.5"};
-  for (int k = 0; k < 2; k++) {
+                                       "\"activations\": expected an integer count, got 2.5",
+                                       "layers[0].in: expected an integer in 1..1000000000",
+                                       "\"layers\": expected an array"};
+  for (int k = 0; k < 4; k++) {
     f = fopen(p, "w");
     fputs(bad[k], f);
     fclose(f);
@@ -261,6 +275,7 @@ static void test_validate_rejects(void **st) {
     assert_int_equal(pp_report_load(p, &r, &e), PP_EPARSE);
     assert_string_equal(e.file, p);
     if (!strstr(e.msg, member[k])) fail_msg("case %d: %s", k, e.msg);
+    if (k == 2) assert_int_equal(e.line, 3); /* the layer's own line */
   }
 }
 

@@ -1,0 +1,108 @@
+/* report/layers: the network's weight layers in a run's report: the "layers"
+ * array of summary.json, read back, checked, and shown as a table in
+ * report.html, so that every layer keeps the name its model gave it (an ONNX
+ * graph's node names included). */
+#include <math.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+int pp_report_add_layer(pp_report *r, const pp_report_layer *l, pp_err *e) {
+  if (r->nlayers >= PP_REPORT_MAX_LAYERS)
+    return pp_err_set(e, PP_EINVAL, "", 0, "report: more than %d weight layers", PP_REPORT_MAX_LAYERS);
+  r->layers[r->nlayers++] = *l;
+  return PP_OK;
+}
+
+int report_layers_validate(const pp_report *r, pp_err *e) {
+  for (int i = 0; i < r->nlayers; i++) {
+    const pp_report_layer *l = &r->layers[i];
+    if (!l->name[0] || (strcmp(l->kind, "conv") && strcmp(l->kind, "dwconv") && strcmp(l->kind, "fc")))
+      return pp_err_set(e, PP_EINVAL, "", 0, "report: layer %d: expected a name and kind conv, dwconv or fc", i);
+    if (l->in_ch < 1 || l->out_ch < 1 || l->k < 1 || l->weights < 1)
+      return pp_err_set(e, PP_EINVAL, "", 0, "report: layer %d (%s): channels, kernel and weights must be >= 1", i,
+                        l->name);
+    if (!(l->pruned_pct >= 0 && l->pruned_pct <= 100))
+      return pp_err_set(e, PP_EINVAL, "", 0, "report: layer %d (%s): pruned weights %g%%, expected 0..100", i, l->name,
+                        l->pruned_pct);
+  }
+  return PP_OK;
+}
+
+void report_layers_json(pp_json *j, const pp_report *r) {
+  pp_json_key(j, "layers");
+  pp_json_arr_begin(j);
+  for (int i = 0; i < r->nlayers; i++) {
+    const pp_report_layer *l = &r->layers[i];
+    pp_json_obj_begin(j);
+    pp_json_key(j, "name");
+    pp_json_str(j, l->name);
+    pp_json_key(j, "kind");
+    pp_json_str(j, l->kind);
+    pp_json_key(j, "in");
+    pp_json_int(j, l->in_ch);
+    pp_json_key(j, "out");
+    pp_json_int(j, l->out_ch);
+    pp_json_key(j, "kernel");
+    pp_json_int(j, l->k);
+    pp_json_key(j, "weights");
+    pp_json_int(j, l->weights);
+    report_jnum(j, "pruned_pct", l->pruned_pct);
+    pp_json_obj_end(j);
+  }
+  pp_json_arr_end(j);
+}
+
+/* An integer member in [lo, hi]: a count that is not one is a parse error naming the layer. */
+static int want_int(const pp_jv *q, const char *key, double lo, double hi, long *out, const char *path, size_t i,
+                    pp_err *e) {
+  double v = pp_jv_num(q, key, NAN);
+  if (!(v >= lo && v <= hi) || v != floor(v))
+    return pp_err_set(e, PP_EPARSE, path, q->line, "layers[%zu].%s: expected an integer in %.0f..%.0f", i, key, lo, hi);
+  *out = (long)v;
+  return PP_OK;
+}
+
+int report_layers_parse(const pp_jv *a, pp_report *r, const char *path, pp_err *e) {
+  if (!a) return PP_OK; /* summaries written before the layers were recorded */
+  if (a->type != PP_JV_ARR) return pp_err_set(e, PP_EPARSE, path, a->line, "\"layers\": expected an array");
+  for (size_t i = 0; i < a->n; i++) {
+    const pp_jv *q = &a->items[i];
+    pp_report_layer l;
+    memset(&l, 0, sizeof l);
+    long in, out, k;
+    int rc;
+    if ((rc = want_int(q, "in", 1, 1e9, &in, path, i, e)) || (rc = want_int(q, "out", 1, 1e9, &out, path, i, e)) ||
+        (rc = want_int(q, "kernel", 1, 1e6, &k, path, i, e)) || (rc = want_int(q, "weights", 1, 1e15, &l.weights, path, i, e)))
+      return rc;
+    l.in_ch = (int)in, l.out_ch = (int)out, l.k = (int)k;
+    report_copy(l.name, sizeof l.name, pp_jv_str(q, "name", ""));
+    report_copy(l.kind, sizeof l.kind, pp_jv_str(q, "kind", ""));
+    l.pruned_pct = pp_jv_num(q, "pruned_pct", NAN);
+    if ((rc = pp_report_add_layer(r, &l, e))) return rc;
+  }
+  return PP_OK;
+}
+
+void report_layers_html(FILE *f, const pp_report *r) {
+  if (!r->nlayers) return;
+  long total = 0;
+  for (int i = 0; i < r->nlayers; i++) total += r->layers[i].weights;
+  fprintf(f, "<h2>Weight layers</h2>\n<p>%d layers, %ld weights, under the names the model carries.</p>\n",
+          r->nlayers, total);
+  fputs("<table>\n<tr><th class=l>Layer</th><th class=l>Kind</th><th>In</th><th>Out</th><th>Kernel</th>"
+        "<th>Weights</th><th>Pruned [%]</th></tr>\n",
+        f);
+  for (int i = 0; i < r->nlayers; i++) {
+    const pp_report_layer *l = &r->layers[i];
+    fputs("<tr><td class=l>", f);
+    report_html_esc(f, l->name);
+    fputs("</td><td class=l>", f);
+    report_html_esc(f, l->kind);
+    fprintf(f, "</td><td>%d</td><td>%d</td><td>%d&times;%d</td><td>%ld</td>", l->in_ch, l->out_ch, l->k, l->k,
+            l->weights);
+    report_td_num(f, "%.1f", l->pruned_pct);
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n", f);
+}
