@@ -5,7 +5,7 @@
 # in scripts/install-deps.sh: this script installs it with apt-get when run as
 # root (set PP_BENCH_NO_INSTALL=1 to skip), otherwise it reports ours alone.
 # Environment: THREADS (default 2), BATCH (64), LENET_STEPS (200), RESNET_STEPS (10),
-# OMP_WAIT_POLICY (passive).
+# OMP_WAIT_POLICY (passive), CONTEND (1: also measure both beside one competing CPU-bound process).
 set -eu
 BUILD=${1:-build}
 HERE=$(dirname "$0")
@@ -29,7 +29,8 @@ if ! have_torch && [ -z "${PP_BENCH_NO_INSTALL:-}" ] && [ "$(id -u)" = 0 ] && co
   apt-get install -y python3-torch >/dev/null 2>&1 || echo "bench-nn: apt-get install python3-torch failed" >&2
 fi
 
-echo "bench-nn: training images/s, batch $BATCH, $THREADS threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY (Adam; LeNet-5 28x28, ResNet-20 32x32)"
+# One table: ours and PyTorch measured back to back under the same conditions.
+table() {
 OURS=$("$BUILD/bench_nn" "$BATCH" "$LS" "$RS")
 if have_torch; then
   PEER=$("$PY" "$HERE/bench_nn_torch.py" "$BATCH" "$THREADS" "$LS" "$RS")
@@ -49,5 +50,19 @@ echo "$OURS" | while read -r model b t ips cps; do
   fi
   printf '%-10s %12s %12s %7s   %14s %14s %7s\n' "$model" "$ips" "$p" "$r" "$cps" "$pc" "$rc"
 done
+}
+
+echo "bench-nn: training images/s, batch $BATCH, $THREADS threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY (Adam; LeNet-5 28x28, ResNet-20 32x32)"
+table
+# A busy machine: the same measurement with one competing CPU-bound process of our own (bounded by timeout, killed
+# at the end), so that a training loop that spins or oversubscribes shows up as a lower ratio (CONTEND=0 skips it).
+if [ "${CONTEND:-1}" != 0 ]; then
+  timeout 1800 sh -c 'while :; do :; done' &
+  HOG=$!
+  trap 'kill "$HOG" 2>/dev/null || true' EXIT
+  echo "bench-nn: the same with one competing CPU-bound process running"
+  table
+  kill "$HOG" 2>/dev/null || true
+fi
 echo "(ratio = powerprune / pytorch; > 1 means faster than PyTorch. img/s is wall time; img/cpu-s"
 echo " divides by the process CPU time of all threads, which a loaded machine disturbs less)"
