@@ -480,6 +480,9 @@ typedef struct pp_pann_qat_opts {
   void (*progress)(long step, double loss, double acc, void *ctx);
   void *progress_ctx;
   int progress_every;
+  /* pp_pann_qat_probe: called with progress_ctx before each width's probe
+   * (the probe's steps then report through progress); may be NULL */
+  void (*probe_start)(int act_bits, double R, long steps, void *ctx);
 } pp_pann_qat_opts;
 void pp_pann_qat_defaults(pp_pann_qat_opts *o);
 int pp_pann_qat(pp_nn_model *m, const pp_nn_data *d, const pp_pann_qat_opts *o, pp_err *e);

@@ -7,6 +7,12 @@ static void qat_progress(long step, double loss, double acc, void *ctx) {
   fprintf(stderr, "powerprune pann qat: step %ld: loss %.4f, batch accuracy %.2f%% (quantized network)\n", step, loss, acc);
 }
 
+static void probe_start(int bits, double R, long steps, void *ctx) {
+  (void)ctx;
+  fprintf(stderr, "powerprune pann qat: probe of %d-bit activations (R %.3f before training), %ld steps\n", bits, R,
+          steps);
+}
+
 /* A 32-bit FNV-1a of the power file's bytes: which fitted models a result came from. */
 static int file_fnv(const char *path, char *out, size_t n, pp_err *e) {
   char *text = NULL;
@@ -47,6 +53,7 @@ int pp_cli_pann_qat(const args *a) {
   o.qat.calib_images = a->calib;
   o.qat.seed = (uint64_t)a->seed;
   o.qat.progress = qat_progress;
+  o.qat.probe_start = probe_start;
   o.probe_steps = !strcmp(a->act_bits, "auto") ? a->probe_steps : 0;
   o.test = &L.test;
   o.test_first = 0;

@@ -181,6 +181,10 @@ static void pann_opts_str(const pann_cfg *g, pp_flow_opts_str *os) {
   pp_flow_opt(os, "qat_steps", "%d", g->qat_steps);
 }
 
+static void probe_start(int bits, double R, long steps, void *ctx) {
+  flow_log(ctx, "stage 01-pann: probe of %d-bit activations (R %.3f before training), %ld steps", bits, R, steps);
+}
+
 /* PANN fine-tuned at a b-bit budget from the float model (a fresh copy: the training changes it), with the
  * defaults of `pann qat`: width by QAT probes (300 of 2000 steps), greedy allocation, the energy matched and
  * held on the trace; calibration and validation images as the comparison's. */
@@ -210,6 +214,8 @@ static int qat_point(flow_ctx *c, const pann_cfg *g, const pp_pann_power *pw, in
   o.qat.calib_images = g->cmp.calib_images;
   o.qat.seed = g->cmp.seed;
   o.probe_steps = g->qat_steps * 3 / 20 > 0 ? g->qat_steps * 3 / 20 : 1;
+  o.qat.probe_start = probe_start;
+  o.qat.progress_ctx = c;
   o.test = &c->test;
   o.test_count = c->test.n;
   o.energy_images = g->cmp.energy_images;

@@ -82,7 +82,7 @@ int pp_pann_qat_probe(pp_nn_model *m, const pp_nn_data *train, const pp_pann_pow
     q.match_opts = &mo;
     q.target_fj = po->match == PP_PANN_MATCH_TRACE ? p.target_fj : 0;
     q.layer_R_out = Rout;
-    q.progress = NULL;
+    if (qo->probe_start) qo->probe_start(bx, p.R, probe_steps, qo->progress_ctx);
     q.skip_first = po->val_first;
     q.skip_count = po->val_count;
     if (!(st = pp_pann_qat(m, train, &q, e)))
