@@ -29,6 +29,18 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 }
 static int rmtree(const char *dir) { return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* Positional argument i as a positive number, or dflt when absent; anything else ends the bench. */
+static long arg(int argc, char **argv, int i, long dflt) {
+  if (argc <= i) return dflt;
+  char *end;
+  long v = strtol(argv[i], &end, 10);
+  if (*end || v < 1) {
+    fprintf(stderr, "bench_check: argument %d \"%s\": expected a positive integer\n", i, argv[i]);
+    exit(2);
+  }
+  return v;
+}
+
 /* The built-in MAC, generated into a fresh scratch folder dir (a mkdtemp template). */
 static int open_mac(char *dir, pp_char_mac *mac) {
   if (!mkdtemp(dir)) return 1;
@@ -99,10 +111,10 @@ static int collect(const pp_nn_qgemm *g, void *ctx) {
 
 static int model_mode(int argc, char **argv) {
   const char *mf = argv[2];
-  int images = argc > 3 ? atoi(argv[3]) : 20, pes = argc > 4 ? atoi(argv[4]) : 64;
-  long T = argc > 5 ? atol(argv[5]) : 10000;
-  uint64_t seed = argc > 6 ? strtoull(argv[6], NULL, 10) : 1;
-  int max_steps = argc > 7 ? atoi(argv[7]) : 4000; /* per PE: bounds conv1's cost, fc layers get every image */
+  int images = (int)arg(argc, argv, 3, 20), pes = (int)arg(argc, argv, 4, 64);
+  long T = arg(argc, argv, 5, 10000);
+  uint64_t seed = (uint64_t)arg(argc, argv, 6, 1);
+  int max_steps = (int)arg(argc, argv, 7, 4000); /* per PE: bounds conv1's cost, fc layers get every image */
   pp_err e;
   pp_err_clear(&e);
   char b[1200];
@@ -171,9 +183,9 @@ static int model_mode(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc > 2 && !strcmp(argv[1], "--model")) return model_mode(argc, argv);
-  int pes = argc > 1 ? atoi(argv[1]) : 64;
-  long T = argc > 2 ? atol(argv[2]) : 10000;
-  uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+  int pes = (int)arg(argc, argv, 1, 64);
+  long T = arg(argc, argv, 2, 10000);
+  uint64_t seed = (uint64_t)arg(argc, argv, 3, 1);
   int reservoir = argc > 4 && !strcmp(argv[4], "reservoir") ? 1 : argc > 4 && !strcmp(argv[4], "shuffled") ? 2 : 0;
   const char *img_path = getenv("PP_FASHION_IMAGES") ? getenv("PP_FASHION_IMAGES")
                                                       : "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
