@@ -2,7 +2,7 @@
  * array of summary.json, read back, checked, and shown as a table in
  * report.html, so that every layer keeps the name its model gave it (an ONNX
  * graph's node names included). */
-#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "report_internal.h"
@@ -53,32 +53,29 @@ void report_layers_json(pp_json *j, const pp_report *r) {
   pp_json_arr_end(j);
 }
 
-/* An integer member in [lo, hi]: a count that is not one is a parse error naming the layer. */
-static int want_int(const pp_jv *q, const char *key, double lo, double hi, long *out, const char *path, size_t i,
-                    pp_err *e) {
-  double v = pp_jv_num(q, key, NAN);
-  if (!(v >= lo && v <= hi) || v != floor(v))
-    return pp_err_set(e, PP_EPARSE, path, q->line, "layers[%zu].%s: expected an integer in %.0f..%.0f", i, key, lo, hi);
-  *out = (long)v;
-  return PP_OK;
-}
-
 int report_layers_parse(const pp_jv *a, pp_report *r, const char *path, pp_err *e) {
   if (!a) return PP_OK; /* summaries written before the layers were recorded */
-  if (a->type != PP_JV_ARR) return pp_err_set(e, PP_EPARSE, path, a->line, "\"layers\": expected an array");
+  pp_jv_ctx c = {path, e};
+  if (a->type != PP_JV_ARR) return pp_jv_fail(&c, a, "layers", "expected an array");
   for (size_t i = 0; i < a->n; i++) {
     const pp_jv *q = &a->items[i];
+    char at[32];
+    snprintf(at, sizeof at, "layers[%zu]", i);
     pp_report_layer l;
     memset(&l, 0, sizeof l);
-    long in, out, k;
+    const char *name, *kind;
+    int64_t in, out, k, w;
     int rc;
-    if ((rc = want_int(q, "in", 1, 1e9, &in, path, i, e)) || (rc = want_int(q, "out", 1, 1e9, &out, path, i, e)) ||
-        (rc = want_int(q, "kernel", 1, 1e6, &k, path, i, e)) || (rc = want_int(q, "weights", 1, 1e15, &l.weights, path, i, e)))
+    if ((rc = pp_jv_want_str(&c, q, at, "name", 0, &name)) || (rc = pp_jv_want_str(&c, q, at, "kind", 0, &kind)) ||
+        (rc = pp_jv_want_int(&c, q, at, "in", 0, 1, 1000000000, &in)) ||
+        (rc = pp_jv_want_int(&c, q, at, "out", 0, 1, 1000000000, &out)) ||
+        (rc = pp_jv_want_int(&c, q, at, "kernel", 0, 1, 1000000, &k)) ||
+        (rc = pp_jv_want_int(&c, q, at, "weights", 0, 1, 1000000000000000LL, &w)) ||
+        (rc = pp_jv_want_num(&c, q, at, "pruned_pct", 0, 0, 100, &l.pruned_pct)))
       return rc;
-    l.in_ch = (int)in, l.out_ch = (int)out, l.k = (int)k;
-    report_copy(l.name, sizeof l.name, pp_jv_str(q, "name", ""));
-    report_copy(l.kind, sizeof l.kind, pp_jv_str(q, "kind", ""));
-    l.pruned_pct = pp_jv_num(q, "pruned_pct", NAN);
+    report_copy(l.name, sizeof l.name, name);
+    report_copy(l.kind, sizeof l.kind, kind);
+    l.in_ch = (int)in, l.out_ch = (int)out, l.k = (int)k, l.weights = (long)w;
     if ((rc = pp_report_add_layer(r, &l, e))) return rc;
   }
   return PP_OK;

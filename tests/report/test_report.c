@@ -261,11 +261,11 @@ static void test_validate_rejects(void **st) {
   /* a count that is no int (the fuzzer's 4e14, a fraction) is one clear error naming the member */
   static const char *const bad[] = {"{\"format\": \"" PP_REPORT_FORMAT "\", \"selected\": {\"weights\": 4e14}}",
                                     "{\"format\": \"" PP_REPORT_FORMAT "\", \"steps\": [{\"activations\": 2.5}]}",
-                                    "{\"format\": \"" PP_REPORT_FORMAT "\",\n \"layers\": [\n  {\"name\": \"c\", \"in\": 0}]}",
+                                    "{\"format\": \"" PP_REPORT_FORMAT "\",\n \"layers\": [\n  {\"name\": \"c\", \"kind\": \"fc\", \"in\": 0}]}",
                                     "{\"format\": \"" PP_REPORT_FORMAT "\", \"layers\": {}}"};
   static const char *const member[] = {"\"selected.weights\": expected an integer count, got 4e+14",
                                        "\"activations\": expected an integer count, got 2.5",
-                                       "layers[0].in: expected an integer in 1..1000000000",
+                                       "\"layers[0].in\": expected an integer in [1, 1000000000], got 0",
                                        "\"layers\": expected an array"};
   for (int k = 0; k < 4; k++) {
     f = fopen(p, "w");
