@@ -46,7 +46,8 @@ int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e);
 /* Releases the lock (the file stays; it is only a name for flock). */
 void pp_flow_ledger_close(pp_flow_ledger *l);
 void pp_flow_log(pp_flow_ledger *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* 64-bit FNV-1a, chained: the stage key. */
+/* 64-bit FNV-1a, chained from PP_FLOW_HASH_INIT (its offset basis): the stage key. */
+#define PP_FLOW_HASH_INIT 0xcbf29ce484222325ULL
 uint64_t pp_flow_hash(uint64_t h, const void *data, size_t n);
 
 /* Options of a stage as "k=v" lines in insertion order (values may not hold '\n'). */

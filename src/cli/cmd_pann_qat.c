@@ -1,6 +1,7 @@
 /* cli/cmd_pann_qat: `powerprune pann qat`, PANN during training: straight-through
  * fine-tuning at the R a budget gives */
 #include "pann_cli.h"
+#include "pp/flow.h"
 
 static void qat_progress(long step, double loss, double acc, void *ctx) {
   (void)ctx;
@@ -13,16 +14,15 @@ static void probe_start(int bits, double R, long steps, void *ctx) {
           steps);
 }
 
-/* A 32-bit FNV-1a of the power file's bytes: which fitted models a result came from. */
+/* The power file's content hash (the flow's FNV-1a): which fitted models a result came from. */
 static int file_fnv(const char *path, char *out, size_t n, pp_err *e) {
   char *text = NULL;
   size_t len = 0;
   int st = pp_read_file(path, &text, &len, e);
   if (st) return st;
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)text[i]) * 16777619u;
+  uint64_t h = pp_flow_hash(PP_FLOW_HASH_INIT, text, len);
   free(text);
-  snprintf(out, n, "fnv1a32:%08x", h);
+  snprintf(out, n, "fnv1a64:%016llx", (unsigned long long)h);
   return PP_OK;
 }
 

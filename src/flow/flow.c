@@ -81,7 +81,7 @@ int flow_cache_path(flow_ctx *c, const char *kind, const pp_flow_opts_str *opts,
   pp_err e2;
   pp_err_clear(&e2);
   if (pp_mkdirs(dir, &e2)) return 0; /* a cache that cannot be made is no error: work is just redone */
-  uint64_t h = pp_flow_hash(0xcbf29ce484222325ULL, kind, strlen(kind) + 1);
+  uint64_t h = pp_flow_hash(PP_FLOW_HASH_INIT, kind, strlen(kind) + 1);
   h = pp_flow_hash(h, opts->buf, opts->len);
   snprintf(buf, n, "%s/%s-%016llx%s", dir, kind, (unsigned long long)h, ext);
   return 1;

@@ -141,7 +141,7 @@ int pp_flow_ledger_open(pp_flow_ledger *l, const char *dir, pp_err *e) {
   if (!dir || !*dir) return pp_err_set(e, PP_EINVAL, "", 0, "no output folder given");
   if (snprintf(l->dir, sizeof l->dir, "%s", dir) >= (int)sizeof l->dir - 64)
     return pp_err_set(e, PP_EINVAL, dir, 0, "output folder path too long");
-  l->chain = 0xcbf29ce484222325ULL;
+  l->chain = PP_FLOW_HASH_INIT;
   char p[4200];
   snprintf(p, sizeof p, "%s/stages", dir);
   int rc = pp_mkdirs(p, e);
