@@ -596,6 +596,10 @@ typedef struct pp_pann_compare {
 
 int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_nn_data *test, const pp_pann_power *pw,
                         const pp_pann_compare_opts *o, pp_pann_compare *out, pp_err *e);
+/* The planner's options of the comparison's PANN side (validation and trace
+ * images from train as o says, widths, allocation, accumulation, seed; match
+ * left to the caller). */
+void pp_pann_compare_plan_opts(const pp_pann_compare_opts *o, const pp_nn_data *train, pp_pann_plan_opts *po);
 void pp_pann_compare_free(pp_pann_compare *c);
 
 /* Energy of module nn's int8 integer path (its own products, through the

@@ -198,18 +198,10 @@ static int qat_point(flow_ctx *c, const pann_cfg *g, const pp_pann_power *pw, in
   pp_pann_deploy_opts o;
   pp_pann_deploy_defaults(&o);
   o.budget_bits = bits;
-  pp_pann_plan_opts *po = &o.plan;
-  po->alloc = PP_PANN_ALLOC_GREEDY;
-  po->match = PP_PANN_MATCH_TRACE;
-  po->accum = g->cmp.accum;
-  po->K_ref = g->cmp.K_ref;
-  po->bias_corr = g->cmp.bias_corr;
-  po->val = &c->train;
-  po->val_first = g->cmp.calib_images;
-  po->val_count = g->cmp.val_images;
-  po->trace = &c->train;
-  po->trace_count = g->cmp.trace_images < c->train.n ? g->cmp.trace_images : c->train.n;
-  po->seed = g->cmp.seed;
+  /* the comparison's images and settings, with `pann qat`'s greedy allocation matched on the trace */
+  pp_pann_compare_plan_opts(&g->cmp, &c->train, &o.plan);
+  o.plan.alloc = PP_PANN_ALLOC_GREEDY;
+  o.plan.match = PP_PANN_MATCH_TRACE;
   o.qat.steps = g->qat_steps;
   o.qat.calib_images = g->cmp.calib_images;
   o.qat.seed = g->cmp.seed;

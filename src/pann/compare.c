@@ -46,6 +46,25 @@ void pp_pann_compare_free(pp_pann_compare *c) {
   memset(c, 0, sizeof *c);
 }
 
+void pp_pann_compare_plan_opts(const pp_pann_compare_opts *o, const pp_nn_data *train, pp_pann_plan_opts *po) {
+  pp_pann_plan_defaults(po);
+  po->alloc = o->alloc;
+  po->lsq = o->lsq;
+  po->bias_corr = o->bias_corr;
+  po->accum = o->accum;
+  po->K_ref = o->K_ref;
+  po->bx_min = o->pann_bx_min;
+  po->bx_max = o->pann_bx_max;
+  po->val = train;
+  po->val_first = o->calib_images;
+  po->val_count = o->val_images;
+  po->trace = train;
+  po->trace_first = 0;
+  po->trace_count = o->trace_images > 0 && o->trace_images < train->n ? o->trace_images : 1;
+  po->alloc_max_evals = o->alloc_max_evals;
+  po->seed = o->seed;
+}
+
 int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_nn_data *test, const pp_pann_power *pw,
                         const pp_pann_compare_opts *o, pp_pann_compare *out, pp_err *e) {
   memset(out, 0, sizeof *out);
@@ -98,22 +117,7 @@ int pp_pann_compare_run(const pp_nn_model *m, const pp_nn_data *train, const pp_
    * and/or on the b-bit network's own trace; the width with the best
    * validation accuracy is reported on the test set. */
   pp_pann_plan_opts po;
-  pp_pann_plan_defaults(&po);
-  po.alloc = o->alloc;
-  po.lsq = o->lsq;
-  po.bias_corr = o->bias_corr;
-  po.accum = o->accum;
-  po.K_ref = o->K_ref;
-  po.bx_min = o->pann_bx_min;
-  po.bx_max = o->pann_bx_max;
-  po.val = train;
-  po.val_first = v0;
-  po.val_count = nv;
-  po.trace = train;
-  po.trace_first = 0;
-  po.trace_count = o->trace_images > 0 && o->trace_images < train->n ? o->trace_images : 1;
-  po.alloc_max_evals = o->alloc_max_evals;
-  po.seed = o->seed;
+  pp_pann_compare_plan_opts(o, train, &po);
   for (int mi = 0; mi < 2; mi++) {
     int match = mi == 0 ? PP_PANN_MATCH_TRACE : PP_PANN_MATCH_REF;
     if (o->match != PP_PANN_MATCH_BOTH && o->match != match) continue;
