@@ -41,6 +41,19 @@ static long arg(int argc, char **argv, int i, long dflt) {
   return v;
 }
 
+/* The check's options: PEs sampled, table transitions, seed, sampling (0 bins, 1 joint, 2 shuffled), transitions
+ * per PE (0: all). */
+static pp_est_check_opts check_opts(int pes, long T, uint64_t seed, int reservoir, int max_steps) {
+  pp_est_check_opts o;
+  pp_est_check_opts_default(&o);
+  o.n_pes = pes;
+  o.transitions = T;
+  o.seed = seed;
+  o.reservoir = reservoir;
+  o.max_steps = max_steps;
+  return o;
+}
+
 /* The built-in MAC, generated into a fresh scratch folder dir (a mkdtemp template). */
 static int open_mac(char *dir, pp_char_mac *mac) {
   if (!mkdtemp(dir)) return 1;
@@ -156,13 +169,7 @@ static int model_mode(int argc, char **argv) {
     g.x = x;
     pp_est_check c[2];
     for (int r = 0; r < 2 && !rc; r++) {
-      pp_est_check_opts o;
-      pp_est_check_opts_default(&o);
-      o.n_pes = pes;
-      o.transitions = T;
-      o.seed = seed;
-      o.reservoir = r;
-      o.max_steps = max_steps;
+      pp_est_check_opts o = check_opts(pes, T, seed, r, max_steps);
       rc = pp_est_check_layer(&g, mac.m[0], &o, &c[r], NULL, &e);
     }
     if (rc) fprintf(stderr, "%s: %s\n", l->name, pp_err_format(&e, b, sizeof b));
@@ -222,12 +229,7 @@ int main(int argc, char **argv) {
   pp_err e;
   pp_err_clear(&e);
   char b[1200];
-  pp_est_check_opts o;
-  pp_est_check_opts_default(&o);
-  o.n_pes = pes;
-  o.transitions = T;
-  o.seed = seed;
-  o.reservoir = reservoir;
+  pp_est_check_opts o = check_opts(pes, T, seed, reservoir, 0);
   pp_est_check c;
   double t0 = pp_now();
   if (pp_est_check_layer(&g, mac.m[0], &o, &c, NULL, &e)) {
