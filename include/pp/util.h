@@ -89,6 +89,15 @@ int pp_json_num_format(char *buf, size_t n, double v);
 void pp_json_bool(pp_json *j, int v);
 void pp_json_null(pp_json *j);
 void pp_json_end(pp_json *j); /* final newline */
+/* A member of the object being written: the key and its value in one call. */
+void pp_json_key_str(pp_json *j, const char *key, const char *s);
+void pp_json_key_int(pp_json *j, const char *key, long long v);
+void pp_json_key_uint(pp_json *j, const char *key, unsigned long long v);
+void pp_json_key_num(pp_json *j, const char *key, double v);
+void pp_json_key_bool(pp_json *j, const char *key, int v);
+void pp_json_key_null(pp_json *j, const char *key);
+void pp_json_key_obj_begin(pp_json *j, const char *key);
+void pp_json_key_arr_begin(pp_json *j, const char *key);
 
 /* ---- atomic output ------------------------------------------------------- */
 /* Writes go to "<path>.tmp.<pid>"; commit flushes and fsyncs it, renames it

@@ -449,18 +449,15 @@ int pp_array_stats_write_json(const pp_array_stats *s, const char *path, pp_err 
   pp_json_key(&j, "activation_transitions"), pp_json_int(&j, (long long)at);
   pp_json_key(&j, "psum_bin_transitions"), pp_json_int(&j, (long long)bt);
   pp_json_key(&j, "reservoir"), pp_json_int(&j, s->nres);
-  pp_json_key(&j, "mac_per_weight");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "mac_per_weight");
   for (int w = 0; w < 255; w++) pp_json_int(&j, (long long)s->mac_per_weight[w]);
   pp_json_arr_end(&j);
   if (s->bin_members) {
-    pp_json_key(&j, "bin_members");
-    pp_json_arr_begin(&j);
+    pp_json_key_arr_begin(&j, "bin_members");
     for (int b = 0; b < s->bins; b++) pp_json_int(&j, s->bin_members[b]);
     pp_json_arr_end(&j);
   }
-  pp_json_key(&j, "layers");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "layers");
   for (int l = 0; l < s->nlayers; l++) {
     const pp_array_layer *L = &s->layers[l];
     pp_json_obj_begin(&j);

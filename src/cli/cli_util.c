@@ -76,16 +76,11 @@ void pp_cli_netlist_json_begin(pp_json *j, const char *format, const pp_cli_netl
                                const pp_sim_opts *so) {
   pp_json_init(j, stdout, 1);
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, format);
-  pp_json_key(j, "netlist");
-  pp_json_str(j, s->path ? s->path : "built-in MAC");
-  pp_json_key(j, "top");
-  pp_json_str(j, nl->top);
-  pp_json_key(j, "lib");
-  pp_json_str(j, pp_cli_netlist_lib_path(s));
-  pp_json_key(j, "tick_ps");
-  pp_json_num(j, so->tick_ps);
+  pp_json_key_str(j, "format", format);
+  pp_json_key_str(j, "netlist", s->path ? s->path : "built-in MAC");
+  pp_json_key_str(j, "top", nl->top);
+  pp_json_key_str(j, "lib", pp_cli_netlist_lib_path(s));
+  pp_json_key_num(j, "tick_ps", so->tick_ps);
   pp_cli_assumptions_json(j, nl->lib, so);
 }
 
@@ -125,25 +120,18 @@ int pp_cli_char_mac_open(const char *cmd, pp_char_mac_spec *s, const char *out_d
 }
 
 void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *so) {
-  pp_json_key(j, "assumptions");
-  pp_json_obj_begin(j);
-  pp_json_key(j, "input_slew_ps");
-  pp_json_num(j, so->input_slew_ps >= 0 ? so->input_slew_ps : lib->default_slew_ps);
-  pp_json_key(j, "output_load_ff");
-  pp_json_num(j, lib->output_load_ff);
-  pp_json_key(j, "wire_model");
-  pp_json_obj_begin(j);
-  pp_json_key(j, "cap_ff");
-  pp_json_num(j, lib->wire_cap_ff);
-  pp_json_key(j, "cap_per_fanout_ff");
-  pp_json_num(j, lib->wire_cap_per_fanout_ff);
+  pp_json_key_obj_begin(j, "assumptions");
+  pp_json_key_num(j, "input_slew_ps", so->input_slew_ps >= 0 ? so->input_slew_ps : lib->default_slew_ps);
+  pp_json_key_num(j, "output_load_ff", lib->output_load_ff);
+  pp_json_key_obj_begin(j, "wire_model");
+  pp_json_key_num(j, "cap_ff", lib->wire_cap_ff);
+  pp_json_key_num(j, "cap_per_fanout_ff", lib->wire_cap_per_fanout_ff);
   /* the Liberty wire_load group every net's wire adds, null for none */
   pp_json_key(j, "wire_load");
   const char *wl = pp_lib_wire_load_name(lib);
   if (wl) pp_json_str(j, wl);
   else pp_json_null(j);
   pp_json_obj_end(j);
-  pp_json_key(j, "delay_model");
-  pp_json_str(j, so->inertial ? "inertial" : "transport");
+  pp_json_key_str(j, "delay_model", so->inertial ? "inertial" : "transport");
   pp_json_obj_end(j);
 }

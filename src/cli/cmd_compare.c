@@ -228,18 +228,13 @@ static void print_json(const char *out, const cmp_run *runs, size_t n, const cha
   pp_json j;
   pp_json_init(&j, stdout, 0);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "format");
-  pp_json_str(&j, PP_COMPARE_FORMAT);
-  pp_json_key(&j, "dir");
-  pp_json_str(&j, out);
-  pp_json_key(&j, "files");
-  pp_json_obj_begin(&j);
+  pp_json_key_str(&j, "format", PP_COMPARE_FORMAT);
+  pp_json_key_str(&j, "dir", out);
+  pp_json_key_obj_begin(&j, "files");
   snprintf(p, sizeof p, "%s/compare.csv", out);
-  pp_json_key(&j, "table");
-  pp_json_str(&j, p);
+  pp_json_key_str(&j, "table", p);
   snprintf(p, sizeof p, "%s/compare.html", out);
-  pp_json_key(&j, "report");
-  pp_json_str(&j, p);
+  pp_json_key_str(&j, "report", p);
   pp_json_key(&j, "figure");
   if (figure) {
     snprintf(p, sizeof p, "%s/%s", out, figure);
@@ -247,8 +242,7 @@ static void print_json(const char *out, const cmp_run *runs, size_t n, const cha
   } else pp_json_null(&j);
   pp_json_obj_end(&j);
   /* option name -> its value in each run, in run order (null: the default; absent run.json: null too) */
-  pp_json_key(&j, "differing_options");
-  pp_json_obj_begin(&j);
+  pp_json_key_obj_begin(&j, "differing_options");
   for (size_t k = 0; k < nk; k++) {
     pp_json_key(&j, keys[k]);
     pp_json_arr_begin(&j);
@@ -261,8 +255,7 @@ static void print_json(const char *out, const cmp_run *runs, size_t n, const cha
     pp_json_arr_end(&j);
   }
   pp_json_obj_end(&j);
-  pp_json_key(&j, "runs");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "runs");
   for (size_t i = 0; i < n; i++) pp_report_summary_json(&j, &runs[i].r, runs[i].dir);
   pp_json_arr_end(&j);
   pp_json_obj_end(&j);

@@ -33,25 +33,17 @@ int pp_cli_pann_accum(const args *a) {
     pp_json j;
     pp_json_init(&j, stdout, 0);
     pp_json_obj_begin(&j);
-    pp_json_key(&j, "format");
-    pp_json_str(&j, "powerprune-pann-accum/1");
-    pp_json_key(&j, "model_file");
-    pp_json_str(&j, a->model);
-    pp_json_key(&j, "acc_bits");
-    pp_json_int(&j, a->acc_bits);
+    pp_json_key_str(&j, "format", "powerprune-pann-accum/1");
+    pp_json_key_str(&j, "model_file", a->model);
+    pp_json_key_int(&j, "acc_bits", a->acc_bits);
     for (int df = 0; df < 2; df++) {
       pp_json_key(&j, df ? "systolic" : "sequential");
       pp_json_obj_begin(&j);
-      pp_json_key(&j, "signed_fj_per_mac");
-      pp_json_num(&j, r[df].signed_fj_per_mac);
-      pp_json_key(&j, "split_fj_per_mac");
-      pp_json_num(&j, r[df].split_fj_per_mac);
-      pp_json_key(&j, "saving_pct");
-      pp_json_num(&j, 100 * (1 - r[df].split_fj_per_mac / r[df].signed_fj_per_mac));
-      pp_json_key(&j, "signed_transitions");
-      pp_json_int(&j, r[df].sim_signed);
-      pp_json_key(&j, "split_transitions");
-      pp_json_int(&j, r[df].sim_split);
+      pp_json_key_num(&j, "signed_fj_per_mac", r[df].signed_fj_per_mac);
+      pp_json_key_num(&j, "split_fj_per_mac", r[df].split_fj_per_mac);
+      pp_json_key_num(&j, "saving_pct", 100 * (1 - r[df].split_fj_per_mac / r[df].signed_fj_per_mac));
+      pp_json_key_int(&j, "signed_transitions", r[df].sim_signed);
+      pp_json_key_int(&j, "split_transitions", r[df].sim_split);
       pp_json_obj_end(&j);
     }
     pp_json_obj_end(&j);

@@ -165,14 +165,10 @@ int pp_cmd_sim(int argc, char **argv) {
   pp_json j;
   if (json) {
     pp_cli_netlist_json_begin(&j, "powerprune-sim/1", &src, nl, &so);
-    pp_json_key(&j, "delay");
-    pp_json_str(&j, so.inertial ? "inertial" : "transport");
-    pp_json_key(&j, "voltage");
-    pp_json_num(&j, lib->voltage);
-    pp_json_key(&j, "leakage_nw");
-    pp_json_num(&j, pp_sim_leakage_nw(m));
-    pp_json_key(&j, "transitions");
-    pp_json_arr_begin(&j);
+    pp_json_key_str(&j, "delay", so.inertial ? "inertial" : "transport");
+    pp_json_key_num(&j, "voltage", lib->voltage);
+    pp_json_key_num(&j, "leakage_nw", pp_sim_leakage_nw(m));
+    pp_json_key_arr_begin(&j, "transitions");
   } else {
     printf("netlist %s (%s), %d gates, library %s (%.2f V), %s delays, tick %g ps, leakage %.1f nW\n",
            src.path ? src.path : "built-in MAC", nl->top, nl->n_gates, lib->name, lib->voltage,
@@ -186,52 +182,36 @@ int pp_cmd_sim(int argc, char **argv) {
     }
     if (json) {
       pp_json_obj_begin(&j);
-      pp_json_key(&j, "transition");
-      pp_json_str(&j, trs[k].desc);
+      pp_json_key_str(&j, "transition", trs[k].desc);
       if (set) {
-        pp_json_key(&j, "set");
-        pp_json_str(&j, set);
+        pp_json_key_str(&j, "set", set);
       }
-      pp_json_key(&j, "energy_fj");
-      pp_json_num(&j, r.energy_fj);
-      pp_json_key(&j, "switching_fj");
-      pp_json_num(&j, r.switching_fj);
-      pp_json_key(&j, "internal_fj");
-      pp_json_num(&j, r.internal_fj);
-      pp_json_key(&j, "toggles");
-      pp_json_int(&j, r.toggles);
-      pp_json_key(&j, "output_toggles");
-      pp_json_int(&j, r.output_toggles);
-      pp_json_key(&j, "max_settle_ps");
-      pp_json_num(&j, r.max_settle_ps);
-      pp_json_key(&j, "outputs");
-      pp_json_obj_begin(&j);
+      pp_json_key_num(&j, "energy_fj", r.energy_fj);
+      pp_json_key_num(&j, "switching_fj", r.switching_fj);
+      pp_json_key_num(&j, "internal_fj", r.internal_fj);
+      pp_json_key_int(&j, "toggles", r.toggles);
+      pp_json_key_int(&j, "output_toggles", r.output_toggles);
+      pp_json_key_num(&j, "max_settle_ps", r.max_settle_ps);
+      pp_json_key_obj_begin(&j, "outputs");
       for (int p = 0; p < nl->n_outputs; p++) {
         pp_json_key(&j, nl->outputs[p].name);
         pp_json_obj_begin(&j);
-        pp_json_key(&j, "value");
-        pp_json_int(&j, pp_sim_output_value(w, p, 1));
-        pp_json_key(&j, "unsigned");
-        pp_json_int(&j, pp_sim_output_value(w, p, 0));
-        pp_json_key(&j, "settle_ps");
-        pp_json_arr_begin(&j);
+        pp_json_key_int(&j, "value", pp_sim_output_value(w, p, 1));
+        pp_json_key_int(&j, "unsigned", pp_sim_output_value(w, p, 0));
+        pp_json_key_arr_begin(&j, "settle_ps");
         for (int b = 0; b < nl->outputs[p].width; b++) pp_json_num(&j, r.settle_ps[pp_sim_output_bit(m, p, b)]);
         pp_json_arr_end(&j);
         pp_json_obj_end(&j);
       }
       pp_json_obj_end(&j);
       if (nets) {
-        pp_json_key(&j, "nets");
-        pp_json_arr_begin(&j);
+        pp_json_key_arr_begin(&j, "nets");
         for (int n = 0; n < nl->n_nets; n++) {
           if (!r.net_toggles[n]) continue;
           pp_json_obj_begin(&j);
-          pp_json_key(&j, "net");
-          pp_json_str(&j, nl->nets[n].name);
-          pp_json_key(&j, "toggles");
-          pp_json_int(&j, r.net_toggles[n]);
-          pp_json_key(&j, "last_ps");
-          pp_json_num(&j, r.net_last_ps[n]);
+          pp_json_key_str(&j, "net", nl->nets[n].name);
+          pp_json_key_int(&j, "toggles", r.net_toggles[n]);
+          pp_json_key_num(&j, "last_ps", r.net_last_ps[n]);
           pp_json_obj_end(&j);
         }
         pp_json_arr_end(&j);

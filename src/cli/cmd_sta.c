@@ -78,50 +78,35 @@ int pp_cmd_sta(int argc, char **argv) {
   if (json) {
     pp_json j;
     pp_cli_netlist_json_begin(&j, "powerprune-sta/1", &src, nl, &so);
-    pp_json_key(&j, "gates");
-    pp_json_int(&j, nl->n_gates);
-    pp_json_key(&j, "critical_path_ps");
-    pp_json_num(&j, s->critical_ps);
-    pp_json_key(&j, "critical_path");
-    pp_json_obj_begin(&j);
+    pp_json_key_int(&j, "gates", nl->n_gates);
+    pp_json_key_num(&j, "critical_path_ps", s->critical_ps);
+    pp_json_key_obj_begin(&j, "critical_path");
     if (s->crit_in_bit >= 0 && s->crit_out_bit >= 0) {
       bit_name(&nl->inputs[iport[s->crit_in_bit]], ibit[s->crit_in_bit], ib, sizeof ib);
       bit_name(&nl->outputs[oport[s->crit_out_bit]], obit[s->crit_out_bit], ob, sizeof ob);
-      pp_json_key(&j, "from");
-      pp_json_str(&j, ib);
-      pp_json_key(&j, "to");
-      pp_json_str(&j, ob);
+      pp_json_key_str(&j, "from", ib);
+      pp_json_key_str(&j, "to", ob);
     }
-    pp_json_key(&j, "stages");
-    pp_json_arr_begin(&j);
+    pp_json_key_arr_begin(&j, "stages");
     for (int k = 0; k < s->n_path; k++) {
       const pp_sta_stage *st = &s->path[k];
       pp_json_obj_begin(&j);
       if (st->gate >= 0) {
-        pp_json_key(&j, "inst");
-        pp_json_str(&j, st->inst);
-        pp_json_key(&j, "cell");
-        pp_json_str(&j, st->cell);
-        pp_json_key(&j, "from_pin");
-        pp_json_str(&j, st->in_pin);
-        pp_json_key(&j, "to_pin");
-        pp_json_str(&j, st->out_pin);
+        pp_json_key_str(&j, "inst", st->inst);
+        pp_json_key_str(&j, "cell", st->cell);
+        pp_json_key_str(&j, "from_pin", st->in_pin);
+        pp_json_key_str(&j, "to_pin", st->out_pin);
       }
-      pp_json_key(&j, "net");
-      pp_json_str(&j, nl->nets[st->net].name);
-      pp_json_key(&j, "edge");
-      pp_json_str(&j, st->rise ? "rise" : "fall");
-      pp_json_key(&j, "delay_ps");
-      pp_json_num(&j, st->delay_ps);
-      pp_json_key(&j, "arrival_ps");
-      pp_json_num(&j, st->arrival_ps);
+      pp_json_key_str(&j, "net", nl->nets[st->net].name);
+      pp_json_key_str(&j, "edge", st->rise ? "rise" : "fall");
+      pp_json_key_num(&j, "delay_ps", st->delay_ps);
+      pp_json_key_num(&j, "arrival_ps", st->arrival_ps);
       pp_json_obj_end(&j);
     }
     pp_json_arr_end(&j);
     pp_json_obj_end(&j);
     /* per input port: longest delay of each bit to any output */
-    pp_json_key(&j, "input_bit_max_ps");
-    pp_json_obj_begin(&j);
+    pp_json_key_obj_begin(&j, "input_bit_max_ps");
     for (int p = 0; p < nl->n_inputs; p++) {
       double *pb = calloc((size_t)nl->inputs[p].width + 1, sizeof(double));
       if (!pb) continue;
@@ -133,8 +118,7 @@ int pp_cmd_sta(int argc, char **argv) {
       free(pb);
     }
     pp_json_obj_end(&j);
-    pp_json_key(&j, "paths");
-    pp_json_arr_begin(&j);
+    pp_json_key_arr_begin(&j, "paths");
     for (int i = 0; i < ni; i++)
       for (int o = 0; o < no; o++) {
         double mx = s->max_ps[(size_t)i * no + o];
@@ -142,14 +126,10 @@ int pp_cmd_sta(int argc, char **argv) {
         bit_name(&nl->inputs[iport[i]], ibit[i], ib, sizeof ib);
         bit_name(&nl->outputs[oport[o]], obit[o], ob, sizeof ob);
         pp_json_obj_begin(&j);
-        pp_json_key(&j, "from");
-        pp_json_str(&j, ib);
-        pp_json_key(&j, "to");
-        pp_json_str(&j, ob);
-        pp_json_key(&j, "max_ps");
-        pp_json_num(&j, mx);
-        pp_json_key(&j, "min_ps");
-        pp_json_num(&j, s->min_ps[(size_t)i * no + o]);
+        pp_json_key_str(&j, "from", ib);
+        pp_json_key_str(&j, "to", ob);
+        pp_json_key_num(&j, "max_ps", mx);
+        pp_json_key_num(&j, "min_ps", s->min_ps[(size_t)i * no + o]);
         pp_json_obj_end(&j);
       }
     pp_json_arr_end(&j);

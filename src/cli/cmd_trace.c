@@ -110,8 +110,7 @@ int pp_cmd_trace(int argc, char **argv) {
     pp_json_init(&j, outs[k], k == 1);
     pp_json_obj_begin(&j);
     pp_json_key(&j, "format"), pp_json_str(&j, "powerprune-trace/1");
-    pp_json_key(&j, "inputs");
-    pp_json_obj_begin(&j);
+    pp_json_key_obj_begin(&j, "inputs");
     pp_json_key(&j, "model_file"), pp_json_str(&j, model_file);
     pp_json_key(&j, "arch"), pp_json_str(&j, m->arch);
     pp_json_key(&j, "data"), pp_json_str(&j, data);
@@ -144,8 +143,7 @@ int pp_cmd_trace(int argc, char **argv) {
     pp_json_key(&j, "mac_ops_per_s"), pp_json_num(&j, secs > 0 ? (double)c->macs / secs : 0);
     pp_json_key(&j, "stats_file"), pp_json_str(&j, stats_path);
     pp_json_key(&j, "summary_file"), pp_json_str(&j, json_path);
-    pp_json_key(&j, "figures");
-    pp_json_arr_begin(&j);
+    pp_json_key_arr_begin(&j, "figures");
     if (plotted) {
       static const char *figs[] = {"act_transitions", "psum_bin_transitions", "mac_per_weight"};
       for (int f = 0; f < 3; f++)

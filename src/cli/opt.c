@@ -203,10 +203,8 @@ static int saved(const pp_opt *o) {
 
 void pp_opt_json_write(pp_json *j, const char *format, const pp_opt *opts) {
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, format);
-  pp_json_key(j, "options");
-  pp_json_obj_begin(j);
+  pp_json_key_str(j, "format", format);
+  pp_json_key_obj_begin(j, "options");
   for (const pp_opt *o = opts; o->type != PP_OT_END; o++) {
     if (!saved(o)) continue;
     pp_json_key(j, o->long_name);

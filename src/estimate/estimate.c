@@ -213,20 +213,16 @@ int pp_est_compare_run(const pp_est_usage *orig, const pp_est_usage *sel, const 
 static void hw_json(pp_json *j, const char *key, const pp_est_hw *h) {
   pp_json_key(j, key);
   pp_json_obj_begin(j);
-  pp_json_key(j, "total_mw");
-  pp_json_num(j, h->total_uw / 1000);
-  pp_json_key(j, "dynamic_mw");
-  pp_json_num(j, h->dyn_uw / 1000);
-  pp_json_key(j, "leakage_mw");
-  pp_json_num(j, h->leak_uw / 1000);
+  pp_json_key_num(j, "total_mw", h->total_uw / 1000);
+  pp_json_key_num(j, "dynamic_mw", h->dyn_uw / 1000);
+  pp_json_key_num(j, "leakage_mw", h->leak_uw / 1000);
   pp_json_obj_end(j);
 }
 
 static void power_json(pp_json *j, const char *key, const pp_est_power *p) {
   pp_json_key(j, key);
   pp_json_obj_begin(j);
-  pp_json_key(j, "voltage");
-  pp_json_num(j, p->v);
+  pp_json_key_num(j, "voltage", p->v);
   hw_json(j, "standard_hw", &p->shw);
   hw_json(j, "optimized_hw", &p->ohw);
   pp_json_obj_end(j);
@@ -234,47 +230,28 @@ static void power_json(pp_json *j, const char *key, const pp_est_power *p) {
 
 void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_json *j) {
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, PP_EST_COMPARE_FORMAT);
-  pp_json_key(j, "voltage_model");
-  pp_json_obj_begin(j);
-  pp_json_key(j, "law");
-  pp_json_str(j, "delay ~ V/(V-Vth)^alpha; dynamic ~ V^2; leakage ~ V*exp(k(V-V0))");
-  pp_json_key(j, "v_nom");
-  pp_json_num(j, m->v_nom);
-  pp_json_key(j, "vth");
-  pp_json_num(j, m->vth);
-  pp_json_key(j, "alpha");
-  pp_json_num(j, m->alpha);
-  pp_json_key(j, "leak_k");
-  pp_json_num(j, m->leak_k);
-  pp_json_key(j, "v_step");
-  pp_json_num(j, m->v_step);
+  pp_json_key_str(j, "format", PP_EST_COMPARE_FORMAT);
+  pp_json_key_obj_begin(j, "voltage_model");
+  pp_json_key_str(j, "law", "delay ~ V/(V-Vth)^alpha; dynamic ~ V^2; leakage ~ V*exp(k(V-V0))");
+  pp_json_key_num(j, "v_nom", m->v_nom);
+  pp_json_key_num(j, "vth", m->vth);
+  pp_json_key_num(j, "alpha", m->alpha);
+  pp_json_key_num(j, "leak_k", m->leak_k);
+  pp_json_key_num(j, "v_step", m->v_step);
   pp_json_obj_end(j);
   power_json(j, "original", &c->orig);
   power_json(j, "selected", &c->sel);
   power_json(j, "selected_scaled", &c->sel_scaled);
-  pp_json_key(j, "max_delay_orig_ps");
-  pp_json_num(j, c->d_orig_ps);
-  pp_json_key(j, "max_delay_selected_ps");
-  pp_json_num(j, c->d_sel_ps);
-  pp_json_key(j, "max_delay_reduction_ps");
-  pp_json_num(j, c->d_orig_ps - c->d_sel_ps);
-  pp_json_key(j, "voltage_scaled");
-  pp_json_num(j, c->v_scaled);
-  pp_json_key(j, "voltage_factor");
-  pp_json_num(j, c->v_scaled / m->v_nom);
-  pp_json_key(j, "reduction_standard_hw");
-  pp_json_num(j, c->red_shw);
-  pp_json_key(j, "reduction_optimized_hw");
-  pp_json_num(j, c->red_ohw);
-  pp_json_key(j, "reduction_standard_hw_no_scaling");
-  pp_json_num(j, c->red_shw_noscale);
-  pp_json_key(j, "reduction_optimized_hw_no_scaling");
-  pp_json_num(j, c->red_ohw_noscale);
-  pp_json_key(j, "v_shw");
-  pp_json_num(j, c->v_share_shw);
-  pp_json_key(j, "v_ohw");
-  pp_json_num(j, c->v_share_ohw);
+  pp_json_key_num(j, "max_delay_orig_ps", c->d_orig_ps);
+  pp_json_key_num(j, "max_delay_selected_ps", c->d_sel_ps);
+  pp_json_key_num(j, "max_delay_reduction_ps", c->d_orig_ps - c->d_sel_ps);
+  pp_json_key_num(j, "voltage_scaled", c->v_scaled);
+  pp_json_key_num(j, "voltage_factor", c->v_scaled / m->v_nom);
+  pp_json_key_num(j, "reduction_standard_hw", c->red_shw);
+  pp_json_key_num(j, "reduction_optimized_hw", c->red_ohw);
+  pp_json_key_num(j, "reduction_standard_hw_no_scaling", c->red_shw_noscale);
+  pp_json_key_num(j, "reduction_optimized_hw_no_scaling", c->red_ohw_noscale);
+  pp_json_key_num(j, "v_shw", c->v_share_shw);
+  pp_json_key_num(j, "v_ohw", c->v_share_ohw);
   pp_json_obj_end(j);
 }

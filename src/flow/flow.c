@@ -136,10 +136,8 @@ static void result_acc(FILE *f, double dec, double acc, const char *extra) {
   pp_json j;
   pp_json_init(&j, f, 0);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "decision_accuracy_pct");
-  pp_json_num(&j, dec);
-  pp_json_key(&j, "accuracy_pct");
-  pp_json_num(&j, acc);
+  pp_json_key_num(&j, "decision_accuracy_pct", dec);
+  pp_json_key_num(&j, "accuracy_pct", acc);
   if (extra) {
     fputs(",", f);
     fputs(extra, f);

@@ -309,18 +309,13 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
   pp_json j;
   pp_json_init(&j, o.f, 1);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "format");
-  pp_json_str(&j, PP_FLOW_STAGE_FORMAT);
-  pp_json_key(&j, "stage");
-  pp_json_str(&j, name);
+  pp_json_key_str(&j, "format", PP_FLOW_STAGE_FORMAT);
+  pp_json_key_str(&j, "stage", name);
   char key[32];
   snprintf(key, sizeof key, "%016" PRIx64, l->chain);
-  pp_json_key(&j, "key");
-  pp_json_str(&j, key);
-  pp_json_key(&j, "seconds");
-  pp_json_num(&j, seconds);
-  pp_json_key(&j, "options");
-  pp_json_obj_begin(&j);
+  pp_json_key_str(&j, "key", key);
+  pp_json_key_num(&j, "seconds", seconds);
+  pp_json_key_obj_begin(&j, "options");
   for (const char *p = opts->buf; *p;) {
     const char *nl = strchr(p, '\n');
     const char *eq = memchr(p, '=', (size_t)(nl - p));
@@ -332,18 +327,14 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
     p = nl + 1;
   }
   pp_json_obj_end(&j);
-  pp_json_key(&j, "files");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "files");
   for (int i = 0; i < nf; i++) {
     char crc[16];
     snprintf(crc, sizeof crc, "%08" PRIx32, crcs[i]);
     pp_json_obj_begin(&j);
-    pp_json_key(&j, "name");
-    pp_json_str(&j, files[i]);
-    pp_json_key(&j, "bytes");
-    pp_json_uint(&j, sizes[i]);
-    pp_json_key(&j, "crc32");
-    pp_json_str(&j, crc);
+    pp_json_key_str(&j, "name", files[i]);
+    pp_json_key_uint(&j, "bytes", sizes[i]);
+    pp_json_key_str(&j, "crc32", crc);
     pp_json_obj_end(&j);
   }
   pp_json_arr_end(&j);

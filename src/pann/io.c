@@ -16,30 +16,21 @@
 static void stats(pp_json *j, const char *key, const pp_pann_fit_stats *s) {
   pp_json_key(j, key);
   pp_json_obj_begin(j);
-  pp_json_key(j, "n");
-  pp_json_int(j, s->n);
-  pp_json_key(j, "r2");
-  pp_json_num(j, s->r2);
-  pp_json_key(j, "mean_rel_err");
-  pp_json_num(j, s->mean_rel_err);
-  pp_json_key(j, "rmse_fj");
-  pp_json_num(j, s->rmse);
-  pp_json_key(j, "mean_meas_fj");
-  pp_json_num(j, s->mean_meas);
-  pp_json_key(j, "mean_pred_fj");
-  pp_json_num(j, s->mean_pred);
-  pp_json_key(j, "mean_err_rel");
-  pp_json_num(j, s->mean_err_rel);
+  pp_json_key_int(j, "n", s->n);
+  pp_json_key_num(j, "r2", s->r2);
+  pp_json_key_num(j, "mean_rel_err", s->mean_rel_err);
+  pp_json_key_num(j, "rmse_fj", s->rmse);
+  pp_json_key_num(j, "mean_meas_fj", s->mean_meas);
+  pp_json_key_num(j, "mean_pred_fj", s->mean_pred);
+  pp_json_key_num(j, "mean_err_rel", s->mean_err_rel);
   pp_json_obj_end(j);
 }
 
 static void coefs(pp_json *j, const double *c, int n, const char *const *names) {
-  pp_json_key(j, "features");
-  pp_json_arr_begin(j);
+  pp_json_key_arr_begin(j, "features");
   for (int i = 0; i < n; i++) pp_json_str(j, names[i]);
   pp_json_arr_end(j);
-  pp_json_key(j, "c");
-  pp_json_arr_begin(j);
+  pp_json_key_arr_begin(j, "c");
   for (int i = 0; i < n; i++) pp_json_num(j, c[i]);
   pp_json_arr_end(j);
 }
@@ -50,79 +41,54 @@ static const char *const ACC_F[] = {"1", "fx", "fp", "fy", "fc", "fu"};
 static void acc_json(pp_json *j, const char *key, const pp_pann_acc_model *a) {
   pp_json_key(j, key);
   pp_json_obj_begin(j);
-  pp_json_key(j, "in_bits");
-  pp_json_int(j, a->in_bits);
-  pp_json_key(j, "acc_bits");
-  pp_json_int(j, a->acc_bits);
+  pp_json_key_int(j, "in_bits", a->in_bits);
+  pp_json_key_int(j, "acc_bits", a->acc_bits);
   coefs(j, a->c, PP_PANN_ACC_NF, ACC_F);
   stats(j, "fit", &a->fit);
   stats(j, "check", &a->check);
-  pp_json_key(j, "leak_nw");
-  pp_json_num(j, a->leak_nw);
+  pp_json_key_num(j, "leak_nw", a->leak_nw);
   pp_json_obj_end(j);
 }
 
 void pp_pann_power_json(pp_json *j, const pp_pann_power *pw, const pp_pann_claims *cl) {
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, PANN_POWER_FORMAT);
-  pp_json_key(j, "energy_unit");
-  pp_json_str(j, "fJ");
-  pp_json_key(j, "mult_model");
-  pp_json_str(j, "E = c0 + cw*fw + ca*fa + cwa*fw*fa + cpp*fpp + cprod*fprod (flipped bits of w, a, partial products, product)");
-  pp_json_key(j, "acc_model");
-  pp_json_str(j, "E = c0 + cx*fx + cp*fp + cy*fy + cc*fc (flips of sext(addend), running sum, result, carries over acc_bits)");
-  pp_json_key(j, "acc_bits");
-  pp_json_int(j, pw->acc_bits);
-  pp_json_key(j, "widths");
-  pp_json_arr_begin(j);
+  pp_json_key_str(j, "format", PANN_POWER_FORMAT);
+  pp_json_key_str(j, "energy_unit", "fJ");
+  pp_json_key_str(j, "mult_model", "E = c0 + cw*fw + ca*fa + cwa*fw*fa + cpp*fpp + cprod*fprod (flipped bits of w, a, partial products, product)");
+  pp_json_key_str(j, "acc_model", "E = c0 + cx*fx + cp*fp + cy*fy + cc*fc (flips of sext(addend), running sum, result, carries over acc_bits)");
+  pp_json_key_int(j, "acc_bits", pw->acc_bits);
+  pp_json_key_arr_begin(j, "widths");
   for (int i = 0; i < 7; i++) {
     if (!pw->have[i]) continue;
     pp_json_obj_begin(j);
-    pp_json_key(j, "bits");
-    pp_json_int(j, i + 2);
-    pp_json_key(j, "mult");
-    pp_json_obj_begin(j);
-    pp_json_key(j, "w_bits");
-    pp_json_int(j, pw->mult[i].w_bits);
-    pp_json_key(j, "a_bits");
-    pp_json_int(j, pw->mult[i].a_bits);
+    pp_json_key_int(j, "bits", i + 2);
+    pp_json_key_obj_begin(j, "mult");
+    pp_json_key_int(j, "w_bits", pw->mult[i].w_bits);
+    pp_json_key_int(j, "a_bits", pw->mult[i].a_bits);
     coefs(j, pw->mult[i].c, PP_PANN_MULT_NF, MULT_F);
     stats(j, "fit", &pw->mult[i].fit);
     stats(j, "check", &pw->mult[i].check);
-    pp_json_key(j, "leak_nw");
-    pp_json_num(j, pw->mult[i].leak_nw);
+    pp_json_key_num(j, "leak_nw", pw->mult[i].leak_nw);
     pp_json_obj_end(j);
     acc_json(j, "acc", &pw->acc[i]);
     acc_json(j, "add", &pw->add[i]);
     if (cl) {
-      pp_json_key(j, "mult_random_fj");
-      pp_json_num(j, cl->mult_random_fj[i]);
-      pp_json_key(j, "acc_signed_fj");
-      pp_json_num(j, cl->acc_signed_fj[i]);
-      pp_json_key(j, "acc_split_fj");
-      pp_json_num(j, cl->acc_split_fj[i]);
-      pp_json_key(j, "add_random_fj");
-      pp_json_num(j, cl->add_random_fj[i]);
+      pp_json_key_num(j, "mult_random_fj", cl->mult_random_fj[i]);
+      pp_json_key_num(j, "acc_signed_fj", cl->acc_signed_fj[i]);
+      pp_json_key_num(j, "acc_split_fj", cl->acc_split_fj[i]);
+      pp_json_key_num(j, "add_random_fj", cl->add_random_fj[i]);
     }
     pp_json_obj_end(j);
   }
   pp_json_arr_end(j);
   if (cl) {
-    pp_json_key(j, "claims");
-    pp_json_obj_begin(j);
-    pp_json_key(j, "mult_width_exponent");
-    pp_json_num(j, cl->mult_exponent);
-    pp_json_key(j, "add_width_exponent");
-    pp_json_num(j, cl->add_exponent);
-    pp_json_key(j, "global_mult");
-    pp_json_obj_begin(j);
-    pp_json_key(j, "model");
-    pp_json_str(j, "E = k0 + k1*(fa*w_bits + fw*a_bits)");
-    pp_json_key(j, "k0");
-    pp_json_num(j, cl->global.k0);
-    pp_json_key(j, "k1");
-    pp_json_num(j, cl->global.k1);
+    pp_json_key_obj_begin(j, "claims");
+    pp_json_key_num(j, "mult_width_exponent", cl->mult_exponent);
+    pp_json_key_num(j, "add_width_exponent", cl->add_exponent);
+    pp_json_key_obj_begin(j, "global_mult");
+    pp_json_key_str(j, "model", "E = k0 + k1*(fa*w_bits + fw*a_bits)");
+    pp_json_key_num(j, "k0", cl->global.k0);
+    pp_json_key_num(j, "k1", cl->global.k1);
     stats(j, "fit", &cl->global.fit);
     pp_json_obj_end(j);
     pp_json_obj_end(j);

@@ -30,23 +30,16 @@ int report_layers_validate(const pp_report *r, pp_err *e) {
 }
 
 void report_layers_json(pp_json *j, const pp_report *r) {
-  pp_json_key(j, "layers");
-  pp_json_arr_begin(j);
+  pp_json_key_arr_begin(j, "layers");
   for (int i = 0; i < r->nlayers; i++) {
     const pp_report_layer *l = &r->layers[i];
     pp_json_obj_begin(j);
-    pp_json_key(j, "name");
-    pp_json_str(j, l->name);
-    pp_json_key(j, "kind");
-    pp_json_str(j, l->kind);
-    pp_json_key(j, "in");
-    pp_json_int(j, l->in_ch);
-    pp_json_key(j, "out");
-    pp_json_int(j, l->out_ch);
-    pp_json_key(j, "kernel");
-    pp_json_int(j, l->k);
-    pp_json_key(j, "weights");
-    pp_json_int(j, l->weights);
+    pp_json_key_str(j, "name", l->name);
+    pp_json_key_str(j, "kind", l->kind);
+    pp_json_key_int(j, "in", l->in_ch);
+    pp_json_key_int(j, "out", l->out_ch);
+    pp_json_key_int(j, "kernel", l->k);
+    pp_json_key_int(j, "weights", l->weights);
     report_jnum(j, "pruned_pct", l->pruned_pct);
     pp_json_obj_end(j);
   }

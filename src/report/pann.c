@@ -66,29 +66,21 @@ void pp_report_pann_json(pp_json *j, const pp_report_pann *s) {
     return;
   }
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, PP_REPORT_PANN_FORMAT);
+  pp_json_key_str(j, "format", PP_REPORT_PANN_FORMAT);
   pp_json_key(j, "power_axis");
   pp_json_str(j, "fJ per MAC (= uW per MAC unit at 1 GHz): bit-flip models of module pann fitted to the gate-level "
                  "simulator, sequential accumulation; not the mW scale of Table I (module estimate, array)");
-  pp_json_key(j, "models");
-  pp_json_str(j, s->models);
-  pp_json_key(j, "accumulation");
-  pp_json_str(j, s->accum);
+  pp_json_key_str(j, "models", s->models);
+  pp_json_key_str(j, "accumulation", s->accum);
   report_jnum(j, "float_acc_pct", s->float_acc);
-  pp_json_key(j, "test_images");
-  pp_json_int(j, s->test_images);
-  pp_json_key(j, "energy_images");
-  pp_json_int(j, s->energy_images);
-  pp_json_key(j, "figure");
-  pp_json_str(j, s->figure);
-  pp_json_key(j, "points");
-  pp_json_arr_begin(j);
+  pp_json_key_int(j, "test_images", s->test_images);
+  pp_json_key_int(j, "energy_images", s->energy_images);
+  pp_json_key_str(j, "figure", s->figure);
+  pp_json_key_arr_begin(j, "points");
   for (int i = 0; i < s->npts; i++) {
     const pp_report_pann_point *p = &s->pts[i];
     pp_json_obj_begin(j);
-    pp_json_key(j, "method");
-    pp_json_str(j, p->method);
+    pp_json_key_str(j, "method", p->method);
     jint_or_null(j, "budget_bits", p->budget_bits);
     jint_or_null(j, "w_bits", p->w_bits);
     jint_or_null(j, "a_bits", p->a_bits);

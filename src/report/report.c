@@ -154,12 +154,9 @@ static void table_row_json(pp_json *j, const pp_report *r);
 /* The members summary.json and the one-row JSON of run/report --json share,
  * so that their names can never drift apart: Table I's columns. */
 static void row_members(pp_json *j, const pp_report *r) {
-  pp_json_key(j, "network");
-  pp_json_str(j, r->network);
-  pp_json_key(j, "dataset");
-  pp_json_str(j, r->dataset);
-  pp_json_key(j, "accuracy_pct");
-  pp_json_obj_begin(j);
+  pp_json_key_str(j, "network", r->network);
+  pp_json_key_str(j, "dataset", r->dataset);
+  pp_json_key_obj_begin(j, "accuracy_pct");
   report_jnum(j, "orig", r->acc_orig);
   report_jnum(j, "pruned", r->acc_pruned);
   report_jnum(j, "prop", r->acc_prop);
@@ -167,31 +164,23 @@ static void row_members(pp_json *j, const pp_report *r) {
   pp_json_obj_end(j);
   write_hw(j, "standard_hw", &r->std);
   write_hw(j, "optimized_hw", &r->opt);
-  pp_json_key(j, "selected");
-  pp_json_obj_begin(j);
-  pp_json_key(j, "weights");
-  pp_json_int(j, r->n_weights);
-  pp_json_key(j, "activations");
-  pp_json_int(j, r->n_acts);
-  pp_json_key(j, "weights_file");
-  pp_json_str(j, r->weights_file);
-  pp_json_key(j, "activations_file");
-  pp_json_str(j, r->acts_file);
+  pp_json_key_obj_begin(j, "selected");
+  pp_json_key_int(j, "weights", r->n_weights);
+  pp_json_key_int(j, "activations", r->n_acts);
+  pp_json_key_str(j, "weights_file", r->weights_file);
+  pp_json_key_str(j, "activations_file", r->acts_file);
   pp_json_obj_end(j);
-  pp_json_key(j, "delay_ps");
-  pp_json_obj_begin(j);
+  pp_json_key_obj_begin(j, "delay_ps");
   report_jnum(j, "orig", r->max_delay_orig_ps);
   report_jnum(j, "prop", r->max_delay_prop_ps);
   report_jnum(j, "reduction", r->max_delay_orig_ps - r->max_delay_prop_ps);
   pp_json_obj_end(j);
   char vf[64];
   pp_report_voltage_factor(r, vf, sizeof vf);
-  pp_json_key(j, "voltage");
-  pp_json_obj_begin(j);
+  pp_json_key_obj_begin(j, "voltage");
   report_jnum(j, "nominal_v", r->v_nominal);
   report_jnum(j, "scaled_v", r->v_scaled);
-  pp_json_key(j, "factor");
-  pp_json_str(j, vf);
+  pp_json_key_str(j, "factor", vf);
   pp_json_obj_end(j);
   table_row_json(j, r);
 }
@@ -209,23 +198,19 @@ static void jpath(pp_json *j, const char *key, const char *dir, const char *rel)
 
 void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir) {
   pp_json_obj_begin(j);
-  pp_json_key(j, "format");
-  pp_json_str(j, PP_REPORT_RESULT_FORMAT);
-  pp_json_key(j, "dir");
-  pp_json_str(j, dir);
+  pp_json_key_str(j, "format", PP_REPORT_RESULT_FORMAT);
+  pp_json_key_str(j, "dir", dir);
   row_members(j, r);
   report_jnum(j, "sparsity", r->sparsity);
   report_jnum(j, "seconds", r->seconds);
-  pp_json_key(j, "files");
-  pp_json_obj_begin(j);
+  pp_json_key_obj_begin(j, "files");
   jpath(j, "summary", dir, "summary.json");
   jpath(j, "table", dir, "table.csv");
   jpath(j, "report", dir, "report.html");
   jpath(j, "weights", dir, r->weights_file);
   jpath(j, "activations", dir, r->acts_file);
   jpath(j, "pann_compare", dir, r->pann.present ? "pann_compare.csv" : NULL);
-  pp_json_key(j, "figures");
-  pp_json_arr_begin(j);
+  pp_json_key_arr_begin(j, "figures");
   for (int i = 0; i < r->nfigs; i++) {
     char p[4400];
     snprintf(p, sizeof p, "%s/%s", dir, r->figs[i].file);
@@ -245,59 +230,45 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json j;
   pp_json_init(&j, o.f, 1);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "format");
-  pp_json_str(&j, PP_REPORT_FORMAT);
+  pp_json_key_str(&j, "format", PP_REPORT_FORMAT);
   row_members(&j, r);
   report_jnum(&j, "sparsity", r->sparsity);
   report_jnum(&j, "sparsity_final", r->sparsity_final);
   report_jnum(&j, "seconds", r->seconds);
   if (r->decision_images > 0) {
-    pp_json_key(&j, "decision_images");
-    pp_json_int(&j, r->decision_images);
-    pp_json_key(&j, "decision_images_disjoint_from_test");
-    pp_json_bool(&j, 1);
-    pp_json_key(&j, "budget_points");
-    pp_json_obj_begin(&j);
+    pp_json_key_int(&j, "decision_images", r->decision_images);
+    pp_json_key_bool(&j, "decision_images_disjoint_from_test", 1);
+    pp_json_key_obj_begin(&j, "budget_points");
     report_jnum(&j, "total", r->budget_pts);
     report_jnum(&j, "pruning", r->spent_pruning);
     report_jnum(&j, "power_phase", r->spent_power);
     report_jnum(&j, "delay_phase", r->spent_delay);
     report_jnum(&j, "sparsity_phase", r->spent_sparsity);
     pp_json_obj_end(&j);
-    pp_json_key(&j, "accepted_steps");
-    pp_json_int(&j, r->accepted_steps);
+    pp_json_key_int(&j, "accepted_steps", r->accepted_steps);
   }
   if (r->headline[0]) {
-    pp_json_key(&j, "headline");
-    pp_json_str(&j, r->headline);
+    pp_json_key_str(&j, "headline", r->headline);
   }
-  pp_json_key(&j, "steps");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "steps");
   for (int i = 0; i < r->nsteps; i++) {
     const pp_report_step *s = &r->steps[i];
     pp_json_obj_begin(&j);
-    pp_json_key(&j, "phase");
-    pp_json_str(&j, pp_report_phase_name(s->phase));
+    pp_json_key_str(&j, "phase", pp_report_phase_name(s->phase));
     report_jnum(&j, "threshold", s->threshold);
-    pp_json_key(&j, "weights");
-    pp_json_int(&j, s->n_weights);
-    pp_json_key(&j, "activations");
-    pp_json_int(&j, s->n_acts);
+    pp_json_key_int(&j, "weights", s->n_weights);
+    pp_json_key_int(&j, "activations", s->n_acts);
     report_jnum(&j, "max_delay_ps", s->max_delay_ps);
     report_jnum(&j, "accuracy_pct", s->accuracy);
-    pp_json_key(&j, "accepted");
-    pp_json_bool(&j, s->accepted);
+    pp_json_key_bool(&j, "accepted", s->accepted);
     pp_json_obj_end(&j);
   }
   pp_json_arr_end(&j);
-  pp_json_key(&j, "figures");
-  pp_json_arr_begin(&j);
+  pp_json_key_arr_begin(&j, "figures");
   for (int i = 0; i < r->nfigs; i++) {
     pp_json_obj_begin(&j);
-    pp_json_key(&j, "file");
-    pp_json_str(&j, r->figs[i].file);
-    pp_json_key(&j, "caption");
-    pp_json_str(&j, r->figs[i].caption);
+    pp_json_key_str(&j, "file", r->figs[i].file);
+    pp_json_key_str(&j, "caption", r->figs[i].caption);
     pp_json_obj_end(&j);
   }
   pp_json_arr_end(&j);
@@ -305,8 +276,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   pp_json_key(&j, "pann");
   pp_report_pann_json(&j, &r->pann);
   /* ordered key/value list: an object would lose the order of the options */
-  pp_json_key(&j, "inputs");
-  pp_json_obj_begin(&j);
+  pp_json_key_obj_begin(&j, "inputs");
   for (int i = 0; i < r->nkv; i++) {
     pp_json_key(&j, r->kv[i].key);
     pp_json_str(&j, r->kv[i].value);
@@ -366,8 +336,7 @@ static void table_row_json(pp_json *j, const pp_report *r) {
   const char *str[NCOLS];
   char vf[64];
   row_values(r, v, str, vf, sizeof vf);
-  pp_json_key(j, "table_row");
-  pp_json_obj_begin(j);
+  pp_json_key_obj_begin(j, "table_row");
   for (int i = 0; i < NCOLS; i++) {
     pp_json_key(j, cols[i].name);
     if (str[i]) pp_json_str(j, str[i]);

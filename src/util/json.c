@@ -121,3 +121,12 @@ void pp_json_null(pp_json *j) {
 }
 
 void pp_json_end(pp_json *j) { fputc('\n', j->f); }
+
+void pp_json_key_str(pp_json *j, const char *key, const char *s) { pp_json_key(j, key), pp_json_str(j, s); }
+void pp_json_key_int(pp_json *j, const char *key, long long v) { pp_json_key(j, key), pp_json_int(j, v); }
+void pp_json_key_uint(pp_json *j, const char *key, unsigned long long v) { pp_json_key(j, key), pp_json_uint(j, v); }
+void pp_json_key_num(pp_json *j, const char *key, double v) { pp_json_key(j, key), pp_json_num(j, v); }
+void pp_json_key_bool(pp_json *j, const char *key, int v) { pp_json_key(j, key), pp_json_bool(j, v); }
+void pp_json_key_null(pp_json *j, const char *key) { pp_json_key(j, key), pp_json_null(j); }
+void pp_json_key_obj_begin(pp_json *j, const char *key) { pp_json_key(j, key), pp_json_obj_begin(j); }
+void pp_json_key_arr_begin(pp_json *j, const char *key) { pp_json_key(j, key), pp_json_arr_begin(j); }

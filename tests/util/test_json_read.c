@@ -96,10 +96,8 @@ static void test_big_integers(void **st) {
   pp_json j;
   pp_json_init(&j, f, 1);
   pp_json_obj_begin(&j);
-  pp_json_key(&j, "seed");
-  pp_json_uint(&j, 0xfedcba9876543211ULL);
-  pp_json_key(&j, "i");
-  pp_json_int(&j, INT64_MIN + 1);
+  pp_json_key_uint(&j, "seed", 0xfedcba9876543211ULL);
+  pp_json_key_int(&j, "i", INT64_MIN + 1);
   pp_json_obj_end(&j);
   pp_json_end(&j);
   fclose(f);

@@ -65,6 +65,59 @@ static void test_json_escaping(void **st) {
   free(buf);
 }
 
+/* The one-call members write exactly what a key followed by its value writes, commas included. */
+static void test_json_key_members(void **st) {
+  (void)st;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  pp_json j;
+  pp_json_init(&j, f, 1);
+  pp_json_obj_begin(&j);
+  pp_json_key_str(&j, "s", "x\"y");
+  pp_json_key_int(&j, "i", -7);
+  pp_json_key_uint(&j, "u", 18446744073709551615ULL);
+  pp_json_key_num(&j, "n", 0.25);
+  pp_json_key_bool(&j, "b", 0);
+  pp_json_key_null(&j, "z");
+  pp_json_key_arr_begin(&j, "a");
+  pp_json_int(&j, 1);
+  pp_json_arr_end(&j);
+  pp_json_key_obj_begin(&j, "o");
+  pp_json_obj_end(&j);
+  pp_json_obj_end(&j);
+  fclose(f);
+  char *ref = NULL;
+  size_t rlen = 0;
+  f = open_memstream(&ref, &rlen);
+  pp_json_init(&j, f, 1);
+  pp_json_obj_begin(&j);
+  pp_json_key(&j, "s");
+  pp_json_str(&j, "x\"y");
+  pp_json_key(&j, "i");
+  pp_json_int(&j, -7);
+  pp_json_key(&j, "u");
+  pp_json_uint(&j, 18446744073709551615ULL);
+  pp_json_key(&j, "n");
+  pp_json_num(&j, 0.25);
+  pp_json_key(&j, "b");
+  pp_json_bool(&j, 0);
+  pp_json_key(&j, "z");
+  pp_json_null(&j);
+  pp_json_key(&j, "a");
+  pp_json_arr_begin(&j);
+  pp_json_int(&j, 1);
+  pp_json_arr_end(&j);
+  pp_json_key(&j, "o");
+  pp_json_obj_begin(&j);
+  pp_json_obj_end(&j);
+  pp_json_obj_end(&j);
+  fclose(f);
+  assert_string_equal(buf, ref);
+  free(buf);
+  free(ref);
+}
+
 /* Numbers are written so that they read back to the same double, in as few digits as that takes, and the
  * non-finite ones as null (what readers turn back into NaN). */
 static void test_json_numbers_round_trip(void **st) {
@@ -144,7 +197,7 @@ static void test_read_missing_file(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_err_keeps_first), cmocka_unit_test(test_rng_deterministic),
-      cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_json_numbers_round_trip),
+      cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_json_key_members), cmocka_unit_test(test_json_numbers_round_trip),
       cmocka_unit_test(test_outfile_atomic),
       cmocka_unit_test(test_read_missing_file),
   };
