@@ -66,4 +66,12 @@ static inline int pp_grow(void **arr, int *cap, int n, size_t elem) {
   return 0;
 }
 
+/* Frees every pointer of a list, in order: a destructor names the buffers it owns in one statement,
+ * PP_FREE_ALL(s->a, s->b, s->c). The list is evaluated before any is freed. */
+static inline void pp_free_each(void *const *p, size_t n) {
+  for (size_t i = 0; i < n; i++) free(p[i]);
+}
+#define PP_FREE_ALL(...) \
+  pp_free_each((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
+
 #endif

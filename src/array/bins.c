@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "array_internal.h"
+#include "pp/util_mem.h"
 
 int pp_array_psum_bits(int size) {
   uint64_t maxabs = (uint64_t)size * 127u * 255u;
@@ -92,10 +93,7 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
   double *mean = calloc((size_t)B, sizeof *mean);
   int *ord = malloc((size_t)B * sizeof *ord);
   if (!mean || !ord) {
-    free(mean);
-    free(ord);
-    free(v);
-    free(vbin);
+    PP_FREE_ALL(mean, ord, v, vbin);
     return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   }
   for (size_t j = 0; j < nd; j++) mean[vbin[j]] += pp_array_word_to_value(v[j], W);
@@ -126,19 +124,13 @@ int pp_array_bins_build(pp_array_stats *s, const int32_t *values, size_t n, uint
   s->bin_members = m2;
   s->bin_bitcount = c2;
   s->bin_seed = s2;
-  free(mean);
-  free(ord);
-  free(v);
-  free(vbin);
+  PP_FREE_ALL(mean, ord, v, vbin);
   return pp_array_lut_build(s, e);
 }
 
 void pp_array_lut_free(pp_array_binlut *L) {
   if (!L) return;
-  free(L->lo);
-  free(L->hi);
-  free(L->m);
-  free(L->tab);
+  PP_FREE_ALL(L->lo, L->hi, L->m, L->tab);
   free(L);
 }
 

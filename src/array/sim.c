@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "array_internal.h"
+#include "pp/util_mem.h"
 
 typedef struct pick {
   uint64_t idx;  /* event index within the tile */
@@ -159,13 +160,7 @@ int pp_array_sim_create(const pp_array_opts *o, pp_array_sim **out, pp_err *e) {
 void pp_array_sim_free(pp_array_sim *s) {
   if (!s) return;
   pp_array_stats_free(s->st);
-  free(s->pe_a);
-  free(s->pe_p);
-  free(s->picks);
-  free(s->wp);
-  free(s->out);
-  free(s->thr_bin);
-  free(s->thr_P);
+  PP_FREE_ALL(s->pe_a, s->pe_p, s->picks, s->wp, s->out, s->thr_bin, s->thr_P);
   free(s);
 }
 
@@ -435,14 +430,7 @@ static int tile_naive(pp_array_sim *s, const tile *t) {
     if (nout[c] != N) rc = PP_EINTERNAL;
   free(nout);
 done:
-  free(nb.a);
-  free(nb.av);
-  free(nb.p);
-  free(nb.pv);
-  free(nb.na);
-  free(nb.nav);
-  free(nb.np);
-  free(nb.npv);
+  PP_FREE_ALL(nb.a, nb.av, nb.p, nb.pv, nb.na, nb.nav, nb.np, nb.npv);
   return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include "array_internal.h"
 #include "pp/plot.h"
+#include "pp/util_mem.h"
 
 _Static_assert(sizeof(pp_array_counts) == 14 * sizeof(uint64_t), "pp_array_counts must be 14 uint64 fields");
 #define NCOUNTS 14
@@ -29,13 +30,7 @@ pp_array_stats *pp_array_stats_new(int size, int bins, uint64_t seed) {
 
 void pp_array_stats_free(pp_array_stats *s) {
   if (!s) return;
-  free(s->bin_hist);
-  free(s->bin_members);
-  free(s->bin_bitcount);
-  free(s->bin_seed);
-  free(s->bin_off);
-  free(s->bin_vals);
-  free(s->res);
+  PP_FREE_ALL(s->bin_hist, s->bin_members, s->bin_bitcount, s->bin_seed, s->bin_off, s->bin_vals, s->res);
   for (int i = 0; i < s->nlayers; i++) {
     free(s->layers[i].act_hist);
     free(s->layers[i].bin_hist);

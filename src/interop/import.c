@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "interop_internal.h"
+#include "pp/util_mem.h"
 
 #define IO_SUPPORTED                                                                                           \
   "Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, " \
@@ -753,10 +754,7 @@ static void imp_free(imp *I) {
     io_lp *P = &I->P[i];
     free(P->w), free(P->b), free(P->g), free(P->beta), free(P->mean), free(P->var);
   }
-  free(I->v);
-  free(I->L);
-  free(I->P);
-  free(I->S);
+  PP_FREE_ALL(I->v, I->L, I->P, I->S);
 }
 
 /* Copies the collected parameters into the built model. */

@@ -9,6 +9,7 @@
 
 #include "nn_internal.h"
 #include "nn_work.h"
+#include "pp/util_mem.h"
 
 /* ---- building an architecture ---------------------------------------------- */
 typedef struct builder {
@@ -371,10 +372,7 @@ int pp_nn_model_create(const char *arch, int c, int h, int w, int classes, uint6
 void pp_nn_model_free(pp_nn_model *m) {
   if (!m) return;
   nn_work_free(m);
-  free(m->layers);
-  free(m->params);
-  free(m->bufs);
-  free(m->mask);
+  PP_FREE_ALL(m->layers, m->params, m->bufs, m->mask);
   free(m);
 }
 
@@ -403,18 +401,8 @@ void nn_work_free(pp_nn_model *m) {
     if (W->arg) free(W->arg[i]);
     if (W->lw) free(W->lw[i]);
   }
-  free(W->act);
-  free(W->dact);
-  free(W->arg);
-  free(W->lw);
-  free(W->grads);
-  free(W->opt_m);
-  free(W->opt_v);
-  free(W->col);
-  free(W->xt);
-  free(W->dxt);
-  free(W->labels);
-  free(W->dset);
+  PP_FREE_ALL(W->act, W->dact, W->arg, W->lw, W->grads, W->opt_m, W->opt_v, W->col, W->xt, W->dxt, W->labels,
+              W->dset);
   free(W);
   m->priv = NULL;
 }

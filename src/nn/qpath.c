@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn_internal.h"
+#include "pp/util_mem.h"
 
 enum { T_U8 = 1, T_ACC = 2 };
 
@@ -76,17 +77,8 @@ void pp_nn_qmodel_free(pp_nn_qmodel *q) {
     free(q->shift[i]);
     free(q->cap[i]);
   }
-  free(q->ql);
-  free(q->qidx);
-  free(q->levels);
-  free(q->wscale);
-  free(q->bias);
-  free(q->tkind);
-  free(q->tscale);
-  free(q->ascale);
-  free(q->mult);
-  free(q->shift);
-  free(q->cap);
+  PP_FREE_ALL(q->ql, q->qidx, q->levels, q->wscale, q->bias, q->tkind, q->tscale, q->ascale, q->mult,
+              q->shift, q->cap);
   free(q);
 }
 
@@ -329,10 +321,7 @@ static void qws_free(qws *w, int nt) {
     free(w->u8[t]);
     free(w->i32[t]);
   }
-  free(w->u8);
-  free(w->i32);
-  free(w->col);
-  free(w->acc);
+  PP_FREE_ALL(w->u8, w->i32, w->col, w->acc);
 }
 
 static int qws_alloc(const pp_nn_qmodel *q, qws *w) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pann_internal.h"
+#include "pp/util_mem.h"
 
 #define BN_EPS 1e-5f  /* the value module nn uses in its BN layers */
 #define CALIB_SAMPLES 60000
@@ -63,13 +64,7 @@ void pp_pann_net_free(pp_pann_net *n) {
   if (!n) return;
   for (int i = 0; i < n->ng; i++) {
     glayer *g = &n->G[i];
-    free(g->w);
-    free(g->b);
-    free(g->xmean);
-    free(g->samp);
-    free(g->q);
-    free(g->gm);
-    free(g->bq);
+    PP_FREE_ALL(g->w, g->b, g->xmean, g->samp, g->q, g->gm, g->bq);
   }
   free(n->G);
   free(n->gof);
@@ -399,13 +394,7 @@ static int forward(pp_pann_net *n, const pp_nn_data *d, int first, int count, fl
   }
 done:
   for (int t = 0; t <= m->nlayers; t++) free(act[t]);
-  free(act);
-  free(col);
-  free(wd);
-  free(out);
-  free(colf);
-  free(wf);
-  free(outf);
+  PP_FREE_ALL(act, col, wd, out, colf, wf, outf);
   return st;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pp/pann.h"
+#include "pp/util_mem.h"
 
 void pp_pann_plan_defaults(pp_pann_plan_opts *o) {
   memset(o, 0, sizeof *o);
@@ -281,9 +282,6 @@ int pp_pann_plan_run(pp_pann_net *n, const pp_pann_power *pw, int budget_bits, d
   out->R = rs / c.total;
   out->evals = c.evals;
 done:
-  free(c.macs);
-  free(R);
-  free(w);
-  free(le);
+  PP_FREE_ALL(c.macs, R, w, le);
   return st;
 }

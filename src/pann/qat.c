@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pp/pann.h"
+#include "pp/util_mem.h"
 
 /* the EMA weight module nn uses for an activation range (NN_ACT_EMA) */
 #define NN_EMA 0.9
@@ -255,24 +256,8 @@ done:
     m->q = q0; /* quantization state and allowed sets as they were */
     if (m->nbufs && bufs0) memcpy(m->bufs, bufs0, sizeof(float) * m->nbufs);
   }
-  free(shadow);
-  free(before);
-  free(bufs0);
-  free(g);
-  free(gm);
-  free(fold);
-  free(wf);
-  free(wff);
-  free(q);
-  free(gl);
+  PP_FREE_ALL(shadow, before, bufs0, g, gm, fold, wf, wff, q, gl);
   if (!st && o->layer_R_out) memcpy(o->layer_R_out, Rl, sizeof(double) * (size_t)nq);
-  free(Rl);
-  free(sx);
-  free(target);
-  free(rpre);
-  free(mxp);
-  free(xq);
-  free(batch.x);
-  free(batch.y);
+  PP_FREE_ALL(Rl, sx, target, rpre, mxp, xq, batch.x, batch.y);
   return st;
 }

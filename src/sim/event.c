@@ -9,49 +9,15 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "pp/util_mem.h"
 
 void pp_sim_ws_free(pp_sim_ws *w) {
   if (!w) return;
-  free(w->val);
-  free(w->v0);
-  free(w->pinval);
-  free(w->h_head);
-  free(w->e_t);
-  free(w->e_prev);
-  free(w->e_v);
-  free(w->tog);
-  free(w->net_int);
-  free(w->last);
-  free(w->touched);
-  free(w->b_head);
-  free(w->occ);
-  free(w->ev_node);
-  free(w->ev_next);
-  free(w->node_evt);
-  free(w->node_gen);
-  free(w->pend_t);
-  free(w->pend_v);
-  free(w->settle);
-  free(w->net_last_ps);
-  free(w->outv);
-  free(w->trace);
-  free(w->wa);
-  free(w->wb);
-  free(w->ring);
-  free(w->lo1);
-  free(w->hi);
-  free(w->nlo);
-  free(w->nhi);
-  free(w->active);
-  free(w->ch_node);
-  free(w->ch_attr);
-  free(w->ts_settle);
-  free(w->ts_max);
-  free(w->ts_ntog);
-  free(w->ts_pinprev);
-  free(w->ts_pin_rf);
-  free(w->ts_lane_sw);
-  free(w->ts_lane_in);
+  PP_FREE_ALL(w->val, w->v0, w->pinval, w->h_head, w->e_t, w->e_prev, w->e_v, w->tog, w->net_int, w->last,
+              w->touched, w->b_head, w->occ, w->ev_node, w->ev_next, w->node_evt, w->node_gen, w->pend_t,
+              w->pend_v, w->settle, w->net_last_ps, w->outv, w->trace, w->wa, w->wb, w->ring, w->lo1, w->hi,
+              w->nlo, w->nhi, w->active, w->ch_node, w->ch_attr, w->ts_settle, w->ts_max, w->ts_ntog,
+              w->ts_pinprev, w->ts_pin_rf, w->ts_lane_sw, w->ts_lane_in);
   free(w);
 }
 

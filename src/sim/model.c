@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "pp/util_mem.h"
 
 void pp_sim_opts_default(pp_sim_opts *o) {
   o->tick_ps = 1.0;
@@ -184,39 +185,11 @@ static void arc_eval_min(const pp_lib_timing *t, double sr, double sf, double Cr
 
 void pp_sim_model_free(pp_sim_model *m) {
   if (!m) return;
-  free(m->in_net);
-  free(m->out_net);
-  free(m->in_port_off);
-  free(m->out_port_off);
-  free(m->node_gate);
-  free(m->node_outpos);
-  free(m->node_net);
-  free(m->node_pin0);
-  free(m->node_nin);
-  free(m->node_prog);
-  free(m->node_truth);
-  free(m->gate_node0);
-  free(m->pin_net);
-  free(m->pin_dr);
-  free(m->pin_df);
-  free(m->pin_pos);
-  free(m->pin_node);
-  free(m->pin_unate);
-  free(m->pin_arc_min);
-  free(m->slew_r_min);
-  free(m->slew_f_min);
-  free(m->pin_er);
-  free(m->pin_ef);
-  free(m->net_node);
-  free(m->net_const);
-  free(m->fo_start);
-  free(m->fo_pin);
-  free(m->net_ecap);
-  free(m->slew_r);
-  free(m->slew_f);
-  free(m->net_out_bit);
-  free(m->net_in_bit);
-  free(m->progs);
+  PP_FREE_ALL(m->in_net, m->out_net, m->in_port_off, m->out_port_off, m->node_gate, m->node_outpos,
+              m->node_net, m->node_pin0, m->node_nin, m->node_prog, m->node_truth, m->gate_node0, m->pin_net,
+              m->pin_dr, m->pin_df, m->pin_pos, m->pin_node, m->pin_unate, m->pin_arc_min, m->slew_r_min,
+              m->slew_f_min, m->pin_er, m->pin_ef, m->net_node, m->net_const, m->fo_start, m->fo_pin,
+              m->net_ecap, m->slew_r, m->slew_f, m->net_out_bit, m->net_in_bit, m->progs);
   free(m);
 }
 

@@ -13,14 +13,11 @@
 #include <unistd.h>
 
 #include "sim_internal.h"
+#include "pp/util_mem.h"
 
 void pp_sim_activity_free(pp_sim_activity *a) {
   if (!a) return;
-  free(a->toggles);
-  free(a->ones);
-  free(a->internal_fj);
-  free(a->gate_switching_fj);
-  free(a->gate_internal_fj);
+  PP_FREE_ALL(a->toggles, a->ones, a->internal_fj, a->gate_switching_fj, a->gate_internal_fj);
   memset(a, 0, sizeof *a);
 }
 
@@ -80,12 +77,8 @@ int pp_sim_activity_run(pp_sim_ws *w, const uint8_t *vectors, long n_transitions
 
 void pp_opensta_power_free(pp_opensta_power *r) {
   if (!r) return;
-  free(r->net_switching_fj);
-  free(r->net_internal_fj);
-  free(r->net_internal_sum_fj);
-  free(r->net_input_internal_fj);
-  free(r->net_seen);
-  free(r->inst_found);
+  PP_FREE_ALL(r->net_switching_fj, r->net_internal_fj, r->net_internal_sum_fj, r->net_input_internal_fj,
+              r->net_seen, r->inst_found);
   memset(r, 0, sizeof *r);
 }
 

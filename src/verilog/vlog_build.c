@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vlog_internal.h"
+#include "pp/util_mem.h"
 
 /* The graph being built and the maps between the design and it. */
 typedef struct {
@@ -359,13 +360,7 @@ int vlog_build(elab *E, vmod *top, const int *map, pp_netlist **out) {
   if (!rc) rc = levelize(&b);
   if (!rc) rc = place_gates(&b);
   if (!rc && pp_netlist_finish_loads(b.nl, E->lib->output_load_ff)) rc = oom(&b);
-  free(b.netof);
-  free(b.drv);
-  free(b.lvl);
-  free(b.indeg);
-  free(b.order);
-  free(b.rstart);
-  free(b.rlist);
+  PP_FREE_ALL(b.netof, b.drv, b.lvl, b.indeg, b.order, b.rstart, b.rlist);
   if (rc) {
     pp_netlist_free(b.nl);
     return rc;
