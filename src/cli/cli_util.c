@@ -135,3 +135,12 @@ void pp_cli_assumptions_json(pp_json *j, const pp_lib *lib, const pp_sim_opts *s
   pp_json_key_str(j, "delay_model", so->inertial ? "inertial" : "transport");
   pp_json_obj_end(j);
 }
+
+int pp_cli_convert_args(const char *cmd, int npos, char **argv, const char *what, const char *out, const char *data,
+                        const char *dir) {
+  if (npos > 1) return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", argv[1], argv[2]);
+  if (npos < 1) return pp_cli_usage(cmd, "missing the %s", what);
+  if (!out) return pp_cli_usage(cmd, "-o FILE is required");
+  if (dir && !data) return pp_cli_usage(cmd, "--data-dir needs --data");
+  return 0;
+}

@@ -29,11 +29,8 @@ int pp_cmd_import(int argc, char **argv) {
   int npos = 0;
   int rc = pp_opt_parse(cmd, import_usage, opts, argc, argv, &npos);
   if (rc) return rc == PP_OPT_HELP ? PP_EXIT_OK : rc;
-  if (npos > 1) return pp_cli_usage(cmd, "one model only, got '%s' and '%s'", argv[1], argv[2]);
-  if (npos < 1) return pp_cli_usage(cmd, "missing the ONNX model");
+  if ((rc = pp_cli_convert_args(cmd, npos, argv, "ONNX model", out, data, dir))) return rc;
   const char *in = argv[1];
-  if (!out) return pp_cli_usage(cmd, "-o FILE is required");
-  if (dir && !data) return pp_cli_usage(cmd, "--data-dir needs --data");
   pp_err e;
   pp_err_clear(&e);
   pp_nn_model *m = NULL;

@@ -82,32 +82,27 @@ static int pann_act_bits_cb(const char *cmd, const pp_opt *o, const char *v) {
 
 static int parse(int argc, char **argv, args *a) {
   memset(a, 0, sizeof *a);
-  a->samples = 3000;
-  a->acc_bits = 22;
-  a->mult = PP_MAC_MULT_DEFAULT;
-  a->adder = PP_MAC_ADDER_DEFAULT;
-  a->calib = 1000;
-  a->val = 2000;
-  a->energy_images = 10;
-  a->accum = PP_PANN_SPLIT;
-  a->bias_corr = 1;
-  a->seed = 1;
+  /* every default is the library's (one place each), except the few the command line chooses itself */
+  pp_pann_fit_opts fo;
+  pp_pann_compare_opts co;
+  pp_pann_deploy_opts dep;
+  pp_pann_accum_opts ao;
+  pp_pann_fit_defaults(&fo);
+  pp_pann_compare_defaults(&co);
+  pp_pann_deploy_defaults(&dep);
+  pp_pann_accum_defaults(&ao);
+  a->samples = fo.samples, a->acc_bits = fo.acc_bits, a->mult = fo.mult_arch, a->adder = fo.adder_arch;
+  a->calib = co.calib_images, a->val = co.val_images, a->energy_images = co.energy_images, a->accum = co.accum;
+  a->bias_corr = co.bias_corr, a->seed = (int)co.seed, a->lsq = co.lsq, a->match = co.match;
+  a->trace_images = co.trace_images, a->alloc_evals = co.alloc_max_evals;
+  a->bx_min = co.pann_bx_min, a->bx_max = co.pann_bx_max;
+  a->steps = (int)dep.qat.steps, a->probe_steps = (int)dep.probe_steps, a->lr = dep.qat.lr;
+  a->images = ao.images, a->transitions = (int)ao.max_transitions;
+  a->alloc = PP_PANN_ALLOC_GREEDY; /* the comparison's best point: the library's plain default is uniform */
   a->data = "fashion-mnist";
   a->clock_mhz = 1000;
   a->budget_fj = a->budget_uw = NAN;
   a->act_bits = "auto";
-  a->images = 2;
-  a->transitions = 4000;
-  a->steps = 2000;
-  a->probe_steps = 300;
-  a->lr = 1e-4;
-  a->lsq = 1;
-  a->alloc = PP_PANN_ALLOC_GREEDY;
-  a->match = PP_PANN_MATCH_TRACE;
-  a->trace_images = 10;
-  a->alloc_evals = 120;
-  a->bx_min = 2;
-  a->bx_max = 8;
   char samples_def[24];
   snprintf(samples_def, sizeof samples_def, "%d", a->samples);
   char bx_def[24];

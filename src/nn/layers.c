@@ -89,18 +89,24 @@ void nn_im2col(const nn_conv_shape *s, const float *x, int g, int b0, int nb, fl
   }
 }
 
+/* The references' one index rule: the input element that column row r (channel, ky, kx) of
+ * image b at output (oy, ox) reads, or -1 where that tap falls in the padding. */
+static long long im2col_src_ref(const nn_conv_shape *s, int r, int g, int b, int oy, int ox) {
+  int cg = s->C / s->groups, kk = s->k * s->k;
+  int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k;
+  int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
+  if (iy < 0 || iy >= s->H || ix < 0 || ix >= s->W) return -1;
+  return (((long long)ci * s->B + b) * s->H + iy) * s->W + ix;
+}
+
 void nn_im2col_ref(const nn_conv_shape *s, const float *x, int g, int b0, int nb, float *col) {
-  int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
-  for (int r = 0; r < cg * kk; r++)
+  int rows = s->C / s->groups * s->k * s->k, N = s->Ho * s->Wo;
+  for (int r = 0; r < rows; r++)
     for (int b = 0; b < nb; b++)
-      for (int oy = 0; oy < s->Ho; oy++)
-        for (int ox = 0; ox < s->Wo; ox++) {
-          int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k;
-          int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
-          int in = iy >= 0 && iy < s->H && ix >= 0 && ix < s->W;
-          col[((size_t)r * nb + b) * N + (size_t)oy * s->Wo + ox] =
-              in ? x[(((size_t)ci * s->B + b0 + b) * s->H + iy) * s->W + ix] : 0.0f;
-        }
+      for (int o = 0; o < N; o++) {
+        long long src = im2col_src_ref(s, r, g, b0 + b, o / s->Wo, o % s->Wo);
+        col[((size_t)r * nb + b) * N + o] = src >= 0 ? x[src] : 0.0f;
+      }
 }
 
 void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx) {
@@ -129,17 +135,13 @@ void nn_col2im_add(const nn_conv_shape *s, const float *col, int g, int b0, int 
 }
 
 void nn_col2im_add_ref(const nn_conv_shape *s, const float *col, int g, int b0, int nb, float *dx) {
-  int cg = s->C / s->groups, kk = s->k * s->k, N = s->Ho * s->Wo;
-  for (int r = 0; r < cg * kk; r++)
+  int rows = s->C / s->groups * s->k * s->k, N = s->Ho * s->Wo;
+  for (int r = 0; r < rows; r++)
     for (int b = 0; b < nb; b++)
-      for (int oy = 0; oy < s->Ho; oy++)
-        for (int ox = 0; ox < s->Wo; ox++) {
-          int ci = r / kk + g * cg, ky = (r % kk) / s->k, kx = (r % kk) % s->k;
-          int iy = oy * s->stride - s->pad + ky, ix = ox * s->stride - s->pad + kx;
-          if (iy >= 0 && iy < s->H && ix >= 0 && ix < s->W)
-            dx[(((size_t)ci * s->B + b0 + b) * s->H + iy) * s->W + ix] +=
-                col[((size_t)r * nb + b) * N + (size_t)oy * s->Wo + ox];
-        }
+      for (int o = 0; o < N; o++) {
+        long long dst = im2col_src_ref(s, r, g, b0 + b, o / s->Wo, o % s->Wo);
+        if (dst >= 0) dx[dst] += col[((size_t)r * nb + b) * N + o];
+      }
 }
 
 /* A 1x1, stride-1, unpadded conv reads its input as the column matrix itself. */

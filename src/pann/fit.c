@@ -15,6 +15,7 @@
 #include "pp/sim.h"
 #include "pp/verilog.h"
 #include "pann_internal.h"
+#include "pp/util_mem.h"
 
 void pann_part_free(part *p) {
   pp_sim_ws_free(p->ws);
@@ -23,10 +24,21 @@ void pann_part_free(part *p) {
   memset(p, 0, sizeof *p);
 }
 
-int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *const *ports, int nports, part *p,
+int pann_part_build(const pp_lib *lib, int which, int w_bits, int a_bits, int acc_bits, int mult, int adder, part *p,
                     pp_err *e) {
+  static const char *const mult_ports[] = {"w", "a"}, *const adder_ports[] = {"prod", "p"};
+  const char *const *ports = which == PP_MAC_ADDER ? adder_ports : mult_ports;
+  int nports = 2;
+  pp_mac_opts mo;
+  pp_mac_opts_default(&mo);
+  mo.w_bits = w_bits;
+  mo.a_bits = a_bits;
+  if (which == PP_MAC_ADDER) mo.p_bits = acc_bits;
+  mo.mult = mult;
+  mo.adder = adder;
+  mo.part = which;
   memset(p, 0, sizeof *p);
-  int st = pp_mac_build(mo, lib, &p->nl, e);
+  int st = pp_mac_build(&mo, lib, &p->nl, e);
   if (st) return st;
   pp_sim_opts so;
   pp_sim_opts_default(&so);
@@ -110,10 +122,7 @@ static int fit_split(const double *X, const double *y, long n, int k, double *c,
   pp_pann_fit_eval(Xf, yf, nf, k, c, fit);
   pp_pann_fit_eval(Xc, yc, nc, k, c, check);
 out:
-  free(Xf);
-  free(yf);
-  free(Xc);
-  free(yc);
+  PP_FREE_ALL(Xf, yf, Xc, yc);
   return st;
 }
 
@@ -176,15 +185,8 @@ static void acc_stream(pp_rng *r, int in_bits, int B, int64_t xmax, int pann_rep
 
 static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, pp_rng *r,
                     pp_pann_mult_model *mm, double **gX, double **gy, long *gn, double *mean_random, pp_err *e) {
-  pp_mac_opts mo;
-  pp_mac_opts_default(&mo);
-  mo.w_bits = mo.a_bits = b;
-  mo.mult = o->mult_arch;
-  mo.adder = o->adder_arch;
-  mo.part = PP_MAC_MULT;
   part p;
-  const char *ports[2] = {"w", "a"};
-  int st = pann_part_build(lib, &mo, ports, 2, &p, e);
+  int st = pann_part_build(lib, PP_MAC_MULT, b, b, 0, o->mult_arch, o->adder_arch, &p, e);
   if (st) return st;
   long n = o->samples + 1;
   int64_t *v = malloc(sizeof(int64_t) * 2 * (size_t)n);
@@ -225,9 +227,7 @@ static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, pp_rng 
     *mean_random = s / (double)(nr - 1);
   }
 out:
-  free(v);
-  free(E);
-  free(X);
+  PP_FREE_ALL(v, E, X);
   pann_part_free(&p);
   return st;
 }
@@ -236,17 +236,8 @@ out:
  * w_bits + a_bits bits. pann: PANN-style repeated unsigned addends of xbits. */
 static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab, int xbits, int pann,
                    pp_rng *r, pp_pann_acc_model *am, pp_err *e) {
-  pp_mac_opts mo;
-  pp_mac_opts_default(&mo);
-  mo.w_bits = wb;
-  mo.a_bits = ab;
-  mo.p_bits = o->acc_bits;
-  mo.mult = o->mult_arch;
-  mo.adder = o->adder_arch;
-  mo.part = PP_MAC_ADDER;
   part p;
-  const char *ports[2] = {"prod", "p"};
-  int st = pann_part_build(lib, &mo, ports, 2, &p, e);
+  int st = pann_part_build(lib, PP_MAC_ADDER, wb, ab, o->acc_bits, o->mult_arch, o->adder_arch, &p, e);
   if (st) return st;
   int in_bits = wb + ab;
   long n = o->samples + 1;
@@ -268,9 +259,7 @@ static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab,
   am->leak_nw = pp_sim_leakage_nw(p.sm);
   st = fit_split(X, E, n - 1, PP_PANN_ACC_NF, am->c, &am->fit, &am->check, e);
 out:
-  free(v);
-  free(E);
-  free(X);
+  PP_FREE_ALL(v, E, X);
   pann_part_free(&p);
   return st;
 }

@@ -14,9 +14,9 @@ typedef struct part {
   int nports;
 } part;
 
-/* Builds the part mo (pp_mac_build), its simulation model, and finds the
- * named input ports. */
-int pann_part_build(const pp_lib *lib, const pp_mac_opts *mo, const char *const *ports, int nports, part *p,
+/* Builds one part of the MAC (which: PP_MAC_MULT, ports w and a, or PP_MAC_ADDER, ports prod and p,
+ * acc_bits wide) of the given architectures through pp_mac_build, and its simulation model. */
+int pann_part_build(const pp_lib *lib, int which, int w_bits, int a_bits, int acc_bits, int mult, int adder, part *p,
                     pp_err *e);
 void pann_part_free(part *p);
 /* Energies (fJ) of the n-1 transitions of a stream of input vectors (n x nports). */

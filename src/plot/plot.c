@@ -141,25 +141,15 @@ static int job_begin(plot_job *j, const char *base, const pp_plot_opts *o, const
   fprintf(f, "set output ");
   put_quoted(f, j->svg_tmp);
   fprintf(f, "\nset termoption noenhanced\nset grid\n");
-  if (o && o->title) {
-    fprintf(f, "set title ");
-    put_quoted(f, o->title);
-    fputc('\n', f);
-  }
-  if (o && o->xlabel) {
-    fprintf(f, "set xlabel ");
-    put_quoted(f, o->xlabel);
-    fputc('\n', f);
-  }
-  if (o && o->ylabel) {
-    fprintf(f, "set ylabel ");
-    put_quoted(f, o->ylabel);
-    fputc('\n', f);
-  }
-  if (o && o->cblabel) {
-    fprintf(f, "set cblabel ");
-    put_quoted(f, o->cblabel);
-    fputc('\n', f);
+  if (o) {
+    const char *what[] = {"title", "xlabel", "ylabel", "cblabel"};
+    const char *text[] = {o->title, o->xlabel, o->ylabel, o->cblabel};
+    for (int k = 0; k < 4; k++)
+      if (text[k]) {
+        fprintf(f, "set %s ", what[k]);
+        put_quoted(f, text[k]);
+        fputc('\n', f);
+      }
   }
   if (o && o->logx) fprintf(f, "set logscale x\n");
   if (o && o->logy) fprintf(f, "set logscale y\n");
@@ -293,6 +283,15 @@ static int job_finish(plot_job *j, const char *plotcmd, pp_err *e) {
   return rc;
 }
 
+/* Finishes the job with its plot command when everything before went well (rc 0), else removes
+ * what it wrote; frees cmd either way. */
+static int job_end(plot_job *j, char *cmd, int rc, pp_err *e) {
+  if (rc) job_abort(j);
+  else rc = job_finish(j, cmd, e);
+  free(cmd);
+  return rc;
+}
+
 int pp_plot_available(void) {
   static int cached = -1;
   if (cached >= 0) return cached;
@@ -382,14 +381,7 @@ static int plot_series(const char *base, const pp_plot_opts *o, const pp_plot_se
   len = (size_t)snprintf(cmd, cap, "plot");
   for (size_t i = 0; i < ns && rc == PP_OK; i++)
     rc = add_series(&j, &s[i], force_style >= 0 ? force_style : s[i].style, cmd, cap, &len, e);
-  if (rc) {
-    free(cmd);
-    job_abort(&j);
-    return rc;
-  }
-  rc = job_finish(&j, cmd, e);
-  free(cmd);
-  return rc;
+  return job_end(&j, cmd, rc, e);
 }
 
 int pp_plot_xy(const char *base, const pp_plot_opts *o, const pp_plot_series *s, size_t ns, pp_err *e) {
@@ -465,14 +457,7 @@ int pp_plot_bars_marked(const char *base, const pp_plot_opts *o, int x0, const d
   for (size_t i = 0; i < ns && rc == PP_OK; i++) rc = add_series(&j, &s[i], s[i].style, cmd, cap, &len, e);
   free(xs);
   free(ys);
-  if (rc) {
-    free(cmd);
-    job_abort(&j);
-    return rc;
-  }
-  rc = job_finish(&j, cmd, e);
-  free(cmd);
-  return rc;
+  return job_end(&j, cmd, rc, e);
 }
 
 int pp_plot_bars(const char *base, const pp_plot_opts *o, int x0, const double *y, size_t n, pp_err *e) {

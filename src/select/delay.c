@@ -46,35 +46,35 @@ static int collect(const sel_ctx *c, viol_list *v, pp_err *e) {
   size_t *count = pp_xcalloc((size_t)2 * 65536, sizeof *count);
   if (!count) return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory");
   size_t *pos = count + 65536;
-  for (int wi = 0; wi < c->nw; wi++) {
-    if (!in->w_keep[wi]) continue;
-    const uint16_t *t = d->d + (size_t)wi * na * na;
-    for (int a = 0; a < na; a++) {
-      if (!in->a_keep[a]) continue;
-      for (int b = 0; b < na; b++)
-        if (in->a_keep[b] && t[a * na + b] > thr) count[t[a * na + b]]++;
+  /* Pass 0 counts the violating combinations per delay, pass 1 places them: a counting sort,
+   * largest delay first, within one delay in scan order (w, a, b), so the list is a pure
+   * function of the table. */
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      size_t total = 0;
+      for (int dl = 65535; dl >= 0; dl--) {
+        pos[dl] = total;
+        total += count[dl];
+      }
+      v->n = total;
+      v->combo = total ? malloc(total * sizeof *v->combo) : NULL;
+      if (total && !v->combo) {
+        free(count);
+        return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory for %zu combinations", total);
+      }
     }
-  }
-  /* Counting sort, largest delay first; within one delay the scan order
-   * (w, a, b), so the list is a pure function of the table. */
-  size_t total = 0;
-  for (int dl = 65535; dl >= 0; dl--) {
-    pos[dl] = total;
-    total += count[dl];
-  }
-  v->n = total;
-  v->combo = total ? malloc(total * sizeof *v->combo) : NULL;
-  if (total && !v->combo) {
-    free(count);
-    return pp_err_set(e, PP_ENOMEM, NULL, 0, "out of memory for %zu combinations", total);
-  }
-  for (int wi = 0; wi < c->nw; wi++) {
-    if (!in->w_keep[wi]) continue;
-    const uint16_t *t = d->d + (size_t)wi * na * na;
-    for (int a = 0; a < na; a++) {
-      if (!in->a_keep[a]) continue;
-      for (int b = 0; b < na; b++)
-        if (in->a_keep[b] && t[a * na + b] > thr) v->combo[pos[t[a * na + b]]++] = (uint32_t)wi << 16 | a << 8 | b;
+    for (int wi = 0; wi < c->nw; wi++) {
+      if (!in->w_keep[wi]) continue;
+      const uint16_t *t = d->d + (size_t)wi * na * na;
+      for (int a = 0; a < na; a++) {
+        if (!in->a_keep[a]) continue;
+        for (int b = 0; b < na; b++) {
+          unsigned dl = t[a * na + b];
+          if (!in->a_keep[b] || dl <= thr) continue;
+          if (pass == 0) count[dl]++;
+          else v->combo[pos[dl]++] = (uint32_t)wi << 16 | a << 8 | b;
+        }
+      }
     }
   }
   free(count);

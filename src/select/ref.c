@@ -111,9 +111,7 @@ static void search_ref(const sel_ctx *c, const sel_run *r, pp_select_sets *s) {
   best = cur;
   double bj = sel_j(c, cur.w_keep, cur.a_keep);
   for (;;) {
-    int bw = -1;
-    double bs = 0, bjs = 0;
-    uint64_t bk = 0;
+    sel_pick b = {.w = -1};
     for (int wi = 0; wi < c->nw; wi++) {
       if (!c->start.w_keep[wi] || cur.w_keep[wi]) continue;
       cur.w_keep[wi] = 1;
@@ -121,20 +119,14 @@ static void search_ref(const sel_ctx *c, const sel_run *r, pp_select_sets *s) {
       double j = ok ? sel_j(c, cur.w_keep, a_try) : 0;
       cur.w_keep[wi] = 0;
       if (!ok) continue;
-      double sc = j * pow(r->fac_w[wi], SEL_SEARCH_EXP);
-      if (sel_search_better(sc, r->key_w[wi], bw, bs, bk)) {
-        bw = wi;
-        bs = sc;
-        bk = r->key_w[wi];
-        bjs = j;
-        memcpy(a_step, a_try, (size_t)c->na);
-      }
+      if (sel_pick_offer(&b, r, wi, j)) memcpy(a_step, a_try, (size_t)c->na);
     }
-    if (bw < 0) break;
+    if (b.w < 0) break;
+    int bw = b.w;
     cur.w_keep[bw] = 1;
     memcpy(cur.a_keep, a_step, (size_t)c->na);
-    if (bjs > bj) {
-      bj = bjs;
+    if (b.j > bj) {
+      bj = b.j;
       best = cur;
     }
   }

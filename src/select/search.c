@@ -111,33 +111,25 @@ void sel_search_run(const sel_ctx *c, const sel_run *r, const sel_conf *k, pp_se
   }
   double bj = sel_j(c, cur.w_keep, cur.a_keep);
   for (;;) {
-    int bw = -1;
-    double bs = 0, bjs = 0;
-    uint64_t bk = 0;
+    sel_pick b = {.w = -1};
     for (int wi = 0; wi < c->nw; wi++) {
       if (!c->start.w_keep[wi] || cur.w_keep[wi]) continue;
       if (!choose(k, U, US, wi, order, n, c->na, a_try)) continue;
       cur.w_keep[wi] = 1;
       double j = sel_j(c, cur.w_keep, a_try);
       cur.w_keep[wi] = 0;
-      double sc = j * pow(r->fac_w[wi], SEL_SEARCH_EXP);
-      if (sel_search_better(sc, r->key_w[wi], bw, bs, bk)) {
-        bw = wi;
-        bs = sc;
-        bk = r->key_w[wi];
-        bjs = j;
-        memcpy(a_best_step, a_try, (size_t)c->na);
-      }
+      if (sel_pick_offer(&b, r, wi, j)) memcpy(a_best_step, a_try, (size_t)c->na);
     }
-    if (bw < 0) break;
+    if (b.w < 0) break;
+    int bw = b.w;
     cur.w_keep[bw] = 1;
     memcpy(cur.a_keep, a_best_step, (size_t)c->na);
     for (int a = 0; a < c->na; a++)
       for (int i = 0; i < 4; i++) U[a][i] |= k->conf[bw][a][i];
     for (int i = 0; i < 4; i++) US[i] |= k->self[bw][i];
     if (path) path[(*npath)++] = cur;
-    if (bjs > bj) {
-      bj = bjs;
+    if (b.j > bj) {
+      bj = b.j;
       best = cur;
     }
   }

@@ -190,10 +190,20 @@ static inline double sel_j(const sel_ctx *c, const uint8_t *w_keep, const uint8_
   return (u0 > 0 ? u1 / u0 : 1) * (m0 > 0 ? m1 / m0 : 1);
 }
 
-/* The search's rule for the next weight: larger J * fac^SEL_SEARCH_EXP, then
- * the larger key. */
-static inline int sel_search_better(double sc, uint64_t key, int best, double bs, uint64_t bk) {
-  return best < 0 || sc > bs || (sc == bs && key > bk);
+/* The step's best candidate weight so far (w < 0: none yet). */
+typedef struct {
+  int w;
+  double score, j;
+  uint64_t key;
+} sel_pick;
+
+/* Offers weight wi of objective j: kept when its score J * fac^SEL_SEARCH_EXP is larger, or
+ * equal with the larger key (the search's rule for the next weight). Returns 1 when kept. */
+static inline int sel_pick_offer(sel_pick *p, const sel_run *r, int wi, double j) {
+  double sc = j * pow(r->fac_w[wi], SEL_SEARCH_EXP);
+  if (!(p->w < 0 || sc > p->score || (sc == p->score && r->key_w[wi] > p->key))) return 0;
+  p->w = wi, p->score = sc, p->j = j, p->key = r->key_w[wi];
+  return 1;
 }
 
 /* One search run (fast, search.c); s gets the best point of the path. */

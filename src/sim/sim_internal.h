@@ -104,22 +104,27 @@ int sim_prog_build(uint64_t truth, int k, sim_prog *p);
 /* Word evaluation of a program (reference use; the engines inline it). */
 uint64_t sim_prog_eval(const sim_prog *p, const uint64_t *pins);
 
+/* One operation of a program on lane words of any type (zero and ones: the all-0 and all-1 words):
+ * the 64-lane runner below and the vector one of ts_body.h share it. */
+#define SIM_OP_STEP(v, o, r, zero, ones)                               \
+  switch ((o)->op) {                                                   \
+    case OP_C0: (v) = (zero); break;                                   \
+    case OP_C1: (v) = (ones); break;                                   \
+    case OP_NOT: (v) = ~(r)[(o)->a]; break;                            \
+    case OP_AND: (v) = (r)[(o)->a] & (r)[(o)->b]; break;               \
+    case OP_OR: (v) = (r)[(o)->a] | (r)[(o)->b]; break;                \
+    case OP_XOR: (v) = (r)[(o)->a] ^ (r)[(o)->b]; break;               \
+    case OP_ANDN: (v) = (r)[(o)->a] & ~(r)[(o)->b]; break;             \
+    case OP_ORN: (v) = (r)[(o)->a] | ~(r)[(o)->b]; break;              \
+    case OP_MUX: (v) = ((r)[(o)->c] & (r)[(o)->b]) | (~(r)[(o)->c] & (r)[(o)->a]); break; \
+    default: (v) = (r)[(o)->a]; break;                                 \
+  }
+
 static inline uint64_t sim_prog_run(const sim_prog *p, uint64_t *r) {
   for (int i = 0; i < p->n_ops; i++) {
     const sim_op *o = &p->ops[i];
     uint64_t v;
-    switch (o->op) {
-      case OP_C0: v = 0; break;
-      case OP_C1: v = ~(uint64_t)0; break;
-      case OP_NOT: v = ~r[o->a]; break;
-      case OP_AND: v = r[o->a] & r[o->b]; break;
-      case OP_OR: v = r[o->a] | r[o->b]; break;
-      case OP_XOR: v = r[o->a] ^ r[o->b]; break;
-      case OP_ANDN: v = r[o->a] & ~r[o->b]; break;
-      case OP_ORN: v = r[o->a] | ~r[o->b]; break;
-      case OP_MUX: v = (r[o->c] & r[o->b]) | (~r[o->c] & r[o->a]); break;
-      default: v = r[o->a]; break;
-    }
+    SIM_OP_STEP(v, o, r, 0, ~(uint64_t)0);
     r[p->k + i] = v;
   }
   return r[p->result];

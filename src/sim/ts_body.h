@@ -16,18 +16,7 @@ TS_ATTR static inline TS_VT TS_PROG(const sim_prog *p, TS_VT *r) {
   for (int i = 0; i < p->n_ops; i++) {
     const sim_op *o = &p->ops[i];
     TS_VT v;
-    switch (o->op) {
-      case OP_C0: v = ones ^ ones; break;
-      case OP_C1: v = ones; break;
-      case OP_NOT: v = ~r[o->a]; break;
-      case OP_AND: v = r[o->a] & r[o->b]; break;
-      case OP_OR: v = r[o->a] | r[o->b]; break;
-      case OP_XOR: v = r[o->a] ^ r[o->b]; break;
-      case OP_ANDN: v = r[o->a] & ~r[o->b]; break;
-      case OP_ORN: v = r[o->a] | ~r[o->b]; break;
-      case OP_MUX: v = (r[o->c] & r[o->b]) | (~r[o->c] & r[o->a]); break;
-      default: v = r[o->a]; break;
-    }
+    SIM_OP_STEP(v, o, r, ones ^ ones, ones);
     r[p->k + i] = v;
   }
   return r[p->result];

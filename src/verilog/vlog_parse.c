@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vlog_internal.h"
+#include "pp/util_mem.h"
 
 /* ---- lexer -------------------------------------------------------------------- */
 
@@ -395,16 +396,20 @@ static int parse_expr(vlex *L, vmod *m, long long **out, int *n, int *cap, int d
   return 0;
 }
 
-static int parse_decl(vlex *L, vmod *m, int dir) {
-  int line = L->tline;
+/* After the direction keyword: an optional net type, "signed" and [msb:lsb]. */
+static int parse_decl_head(vlex *L, int *ranged, int *msb, int *lsb) {
   vlog_next(L);
   if (vlog_is_kw(L, "wire") || vlog_is_kw(L, "reg") || vlog_is_kw(L, "logic")) vlog_next(L);
   if (vlog_is_kw(L, "signed")) vlog_next(L);
+  if (!vlog_is_sym(L, '[')) return 0;
+  *ranged = 1;
+  return parse_range(L, msb, lsb);
+}
+
+static int parse_decl(vlex *L, vmod *m, int dir) {
+  int line = L->tline;
   int ranged = 0, msb = 0, lsb = 0;
-  if (vlog_is_sym(L, '[')) {
-    if (parse_range(L, &msb, &lsb)) return V_ERR;
-    ranged = 1;
-  }
+  if (parse_decl_head(L, &ranged, &msb, &lsb)) return V_ERR;
   char b[96];
   for (;;) {
     if (L->tok != V_ID) return vlog_fail(L, L->tline, "expected a net name in the declaration, found %s", vlog_desc(L, b, sizeof b));
@@ -537,14 +542,8 @@ static int parse_port_list(vlex *L, vmod *m, int line) {
     else if (vlog_is_kw(L, "inout")) dir = SIG_INOUT;
     if (dir >= 0) { /* ANSI: input [7:0] a, b */
       int dl = L->tline;
-      vlog_next(L);
-      if (vlog_is_kw(L, "wire") || vlog_is_kw(L, "reg") || vlog_is_kw(L, "logic")) vlog_next(L);
-      if (vlog_is_kw(L, "signed")) vlog_next(L);
       int ranged = 0, msb = 0, lsb = 0;
-      if (vlog_is_sym(L, '[')) {
-        if (parse_range(L, &msb, &lsb)) return V_ERR;
-        ranged = 1;
-      }
+      if (parse_decl_head(L, &ranged, &msb, &lsb)) return V_ERR;
       for (;;) {
         if (L->tok != V_ID) return vlog_fail(L, L->tline, "expected a port name, found %s", vlog_desc(L, b, sizeof b));
         if (add_sig(L, m, L->text, dir, ranged, msb, lsb, dl) < 0) return V_ERR;
@@ -708,10 +707,7 @@ void vlog_file_free(vfile *F) {
       for (int c = 0; c < m->ins[x].nc; c++) free(m->ins[x].c[c].bits.b);
       free(m->ins[x].c);
     }
-    free(m->as);
-    free(m->ins);
-    free(m->s);
-    free(m->ports);
+    PP_FREE_ALL(m->as, m->ins, m->s, m->ports);
   }
   free(F->m);
 }
