@@ -151,7 +151,8 @@ typedef struct pp_flow_opts {
 } pp_flow_opts;
 
 void pp_flow_opts_default(pp_flow_opts *o);
-/* Runs (or resumes) the flow and writes the report into o->out_dir; r gets it. */
+/* Runs (or resumes) the flow and writes the report into o->out_dir; r gets it. Each call has a context of
+ * its own (on the heap), so nothing is shared between calls but the process-wide thread count. */
 int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e);
 
 #endif

@@ -719,11 +719,9 @@ static void resolve(flow_ctx *c) {
   c->select_method = so.method;
 }
 
-int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
-  static flow_ctx c; /* large (traces, tables); one run at a time */
-  memset(&c, 0, sizeof c);
-  c.o = o;
-  c.r = r;
+static int flow_run(flow_ctx *c, const pp_flow_opts *o, pp_report *r, pp_err *e) {
+  c->o = o;
+  c->r = r;
   double t_start = pp_now();
   if (!o->out_dir) return pp_err_set(e, PP_EINVAL, "", 0, "no output folder");
   if (o->delay_starts < 0 || o->delay_starts > 8)
@@ -736,36 +734,45 @@ int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
                       o->prune_share);
   if (!(o->sparsity >= 0 && o->sparsity < 1))
     return pp_err_set(e, PP_EINVAL, "", 0, "sparsity %g: expected a fraction in [0, 1)", o->sparsity);
-  c.L.log = o->log;
-  c.L.log_user = o->log_user;
-  c.L.force = o->force;
-  int rc = pp_flow_ledger_open(&c.L, o->out_dir, e);
+  c->L.log = o->log;
+  c->L.log_user = o->log_user;
+  c->L.force = o->force;
+  int rc = pp_flow_ledger_open(&c->L, o->out_dir, e);
   if (rc) return rc;
   /* the report is written again at the end: until then none must look current */
   pp_report_remove_all(o->out_dir);
-  resolve(&c);
-  if (o->select_method && pp_select_method_parse(o->select_method, &c.select_method)) {
+  resolve(c);
+  if (o->select_method && pp_select_method_parse(o->select_method, &c->select_method)) {
     rc = pp_err_set(e, PP_EINVAL, "", 0, "delay selection method '%s': expected search, greedy or random",
                     o->select_method);
     goto out;
   }
-  if ((rc = flow_check_inputs(&c, e))) goto out;
-  if ((rc = load_data(&c, e))) goto out;
-  if ((rc = stage_train(&c, e))) goto out;
-  if ((rc = flow_stage_pann_sweep(&c, e))) goto out; /* PANN and plain low-bit quantization of the float model */
-  if ((rc = stage_quant(&c, "02-qat", -1, "int8", &c.dec_int8, &c.acc_int8, NULL, e))) goto out;
-  if ((rc = stage_prune(&c, e))) goto out;
-  if ((rc = flow_stage_hw(&c, e))) goto out;      /* trace, characterize, timing */
-  if ((rc = stage_retrain(&c, e))) goto out;
-  if ((rc = flow_stage_final(&c, e))) goto out;   /* trace of the result, estimate */
-  if ((rc = flow_stage_pann(&c, e))) goto out;    /* the run's networks beside them */
-  c.seconds = pp_now() - t_start;
-  rc = flow_write_report(&c, e);                  /* figures, summary.json, table.csv, report.html */
+  if ((rc = flow_check_inputs(c, e))) goto out;
+  if ((rc = load_data(c, e))) goto out;
+  if ((rc = stage_train(c, e))) goto out;
+  if ((rc = flow_stage_pann_sweep(c, e))) goto out; /* PANN and plain low-bit quantization of the float model */
+  if ((rc = stage_quant(c, "02-qat", -1, "int8", &c->dec_int8, &c->acc_int8, NULL, e))) goto out;
+  if ((rc = stage_prune(c, e))) goto out;
+  if ((rc = flow_stage_hw(c, e))) goto out;      /* trace, characterize, timing */
+  if ((rc = stage_retrain(c, e))) goto out;
+  if ((rc = flow_stage_final(c, e))) goto out;   /* trace of the result, estimate */
+  if ((rc = flow_stage_pann(c, e))) goto out;    /* the run's networks beside them */
+  c->seconds = pp_now() - t_start;
+  rc = flow_write_report(c, e);                  /* figures, summary.json, table.csv, report.html */
 out:
-  pp_flow_ledger_close(&c.L);
-  pp_nn_data_free(&c.train);
-  pp_nn_data_free(&c.val);
-  pp_nn_data_free(&c.test);
-  flow_free_hw(&c);
+  pp_flow_ledger_close(&c->L);
+  pp_nn_data_free(&c->train);
+  pp_nn_data_free(&c->val);
+  pp_nn_data_free(&c->test);
+  flow_free_hw(c);
+  return rc;
+}
+
+/* The context lives on the heap (it is large: traces, tables), one per run, so runs may overlap. */
+int pp_flow_run(const pp_flow_opts *o, pp_report *r, pp_err *e) {
+  flow_ctx *c = calloc(1, sizeof *c);
+  if (!c) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory for the run's context (%zu bytes)", sizeof *c);
+  int rc = flow_run(c, o, r, e);
+  free(c);
   return rc;
 }
