@@ -28,11 +28,11 @@ enum {
 int pp_cli_fail(const char *cmd, const pp_err *e);
 /* Prints a usage error for cmd and returns PP_EXIT_USAGE. */
 int pp_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parses a whole decimal integer/double; returns 0 on success. */
 /* The checks export and import share: one positional model (what names it in the message), -o given,
  * --data-dir only with --data. Returns 0, or the usage error's exit code. */
 int pp_cli_convert_args(const char *cmd, int npos, char **argv, const char *what, const char *out, const char *data,
                         const char *dir);
+/* Parses a whole decimal integer/double; returns 0 on success. */
 int pp_cli_parse_long(const char *s, long lo, long hi, long *out);
 int pp_cli_parse_double(const char *s, double *out);
 /* Where a command's netlist comes from (sim, sta, mac check): the file path

@@ -99,9 +99,8 @@ int pp_pann_accum_trace(const pp_lib *lib, const pp_nn_qmodel *q, const pp_nn_da
   int st = pp_nn_qrun(q, d, 0, o->images, collect_hook, &c, NULL, NULL, NULL, e);
   if (!st && c.st) st = pp_err_set(e, PP_ENOMEM, "", 0, "out of memory collecting the integer products");
   part p = {0};
-  pp_mac_opts mdef; /* the default multiplier: only the adder is built */
-  pp_mac_opts_default(&mdef);
-  if (!st) st = pann_part_build(lib, PP_MAC_ADDER, 8, 8, o->acc_bits, mdef.mult, o->adder_arch, &p, e);
+  /* only the adder is built: the multiplier architecture does not shape it */
+  if (!st) st = pann_part_build(lib, PP_MAC_ADDER, 8, 8, o->acc_bits, PP_MAC_MULT_DEFAULT, o->adder_arch, &p, e);
   /* the streams of all layers, per accumulator; each layer's share of the
    * simulated transitions follows its share of the stream */
   long total[3] = {0, 0, 0};
