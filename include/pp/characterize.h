@@ -190,8 +190,13 @@ int pp_char_ranges(const pp_sim_model *m, int *w_min, int *n_w, int *n_a, pp_err
  * (fJ) / clock_ps * 1000; leak_uw = the model's leakage. OpenMP over weights;
  * each weight's sum runs in tuple order, so the result does not depend on the
  * thread count. Fills the numeric fields of out (w range, dyn, leak, clock,
- * voltage, transitions); the caller fills the provenance strings. */
-int pp_char_power_run(const pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
+ * voltage, transitions); the caller fills the provenance strings.
+ * When the library prices gates by their input state (`when` groups), the
+ * model is first re-priced (pp_sim_model_use_states) for the states of the
+ * new vectors of up to PP_CHAR_STATE_TUPLES tuples, evenly spaced, under
+ * every weight: one leakage and one energy per arc for the whole table. */
+#define PP_CHAR_STATE_TUPLES 256
+int pp_char_power_run(pp_sim_model *mac, const pp_char_tuple *t, size_t T, double clock_ps,
                       pp_char_power *out, pp_err *e);
 /* Mean energy (fJ) per tuple of one weight value (the kernel of the above,
  * exposed for tests and for the estimate check). ws belongs to mac. */

@@ -41,11 +41,23 @@ typedef struct pp_lib_timing {
  * per output edge caused by related_pin; on an input pin (related_pin -1),
  * energy per input edge. A group naming several related pins becomes one
  * entry per pin; groups differing only in their `when` state are kept in file
- * order (several entries may share a related_pin; use the first). */
+ * order (several entries may share a related_pin: pp_lib_power_at picks). */
 typedef struct pp_lib_power {
   int related_pin;            /* -1 when the group names none */
   pp_lut rise_power, fall_power; /* fJ per output rise/fall (internal energy) */
+  /* The `when` condition as a truth table over the cell's inputs (bit s set:
+   * it holds in input state s, see pp_lib_pin.truth); has_when 0 and when all
+   * ones for a group without one. */
+  uint64_t when;
+  int has_when;
 } pp_lib_power;
+
+/* A leakage_power group with a `when` condition: leakage in input states
+ * `when` (a truth table as above). */
+typedef struct pp_lib_leak {
+  uint64_t when;
+  double nw;
+} pp_lib_leak;
 
 enum { PP_PIN_INPUT = 0, PP_PIN_OUTPUT = 1, PP_PIN_INOUT = 2, PP_PIN_INTERNAL = 3 };
 
@@ -72,7 +84,12 @@ typedef struct pp_lib_pin {
 typedef struct pp_lib_cell {
   char *name;
   double area;
-  double leakage_nw;    /* cell_leakage_power */
+  /* State-independent leakage: cell_leakage_power, else the mean of the
+   * leakage_power groups' values. */
+  double leakage_nw;
+  /* leakage_power groups with a `when`, in file order (pp_lib_leakage_at) */
+  pp_lib_leak *leaks;
+  int n_leaks;
   pp_lib_pin *pins;
   int n_pins;
   int inputs[PP_LIB_MAX_INPUTS]; /* pin indices of the inputs, in truth-table order */
@@ -131,6 +148,15 @@ int pp_lib_parse(const char *text, const char *name_for_errors, pp_lib **out, pp
 void pp_lib_free(pp_lib *lib);
 int pp_lib_find_cell(const pp_lib *lib, const char *name);          /* index or -1 */
 int pp_lib_find_pin(const pp_lib_cell *c, const char *name);         /* index or -1 */
+/* Leakage (nW) of cell c in input state s (bit i = value of input i): the
+ * first `when` group holding in s, else leakage_nw (what OpenSTA and
+ * commercial tools do with states the groups leave out). */
+double pp_lib_leakage_at(const pp_lib_cell *c, unsigned s);
+/* The internal_power group of output pin p for an output edge caused by
+ * input pin related_pin (a pin index) in input state s: the first group of
+ * that pin whose `when` holds in s, else the last of that pin without a
+ * `when`, else the last group without related_pin; NULL when none. */
+const pp_lib_power *pp_lib_power_at(const pp_lib_pin *p, int related_pin, unsigned s);
 /* Wire capacitance (fF) of a net with `fanout` cell input pins that drives
  * out_ports primary outputs: wire_cap_ff + wire_cap_per_fanout_ff * fanout
  * + the selected wire_load's at fanout + out_ports loads (a top-level output

@@ -50,8 +50,14 @@
  * internal_power group whose related_pin is the lowest-numbered delayed pin
  * that changed at that tick (the group without related_pin when none
  * matches; 0 when the cell has none), looked up at that pin's net slew and
- * the output load. Leakage is the sum of cell_leakage_power (nW), state
- * independent. Input-pin internal_power groups are ignored.
+ * the output load. Leakage is the sum over gates of their cell's leakage
+ * (nW). Where the library conditions a group on the input state (`when`),
+ * a gate's leakage is its mean over the gate's input states
+ * (pp_lib_leakage_at), and an arc's internal energy its mean over the states
+ * in which that input decides the output, the only ones its edges can occur
+ * in (pp_lib_power_at): every state equally likely as built, weighted by the
+ * settled states of a stimulus after pp_sim_model_use_states. Input-pin
+ * internal_power groups are ignored.
  *
  * ---- Threads ----
  * A model is read-only after pp_sim_model_new and may be shared by any number
@@ -84,6 +90,17 @@ typedef struct pp_sim_model pp_sim_model;
  * The netlist (and its library) must outlive the model. */
 int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **out, pp_err *e);
 void pp_sim_model_free(pp_sim_model *m);
+
+/* 1 when some gate's cell has a `when`-conditioned leakage_power or
+ * output internal_power group, so that the input states change the prices. */
+int pp_sim_model_state_dependent(const pp_sim_model *m);
+/* Re-prices those gates for the input states they settle in under n bit
+ * vectors (n_input_bits bytes each, see below): each gate's leakage and arc
+ * energies become their means over its states in those vectors (see the
+ * energy paragraph above). Call before
+ * the model is shared between threads. Nothing changes for a model that is
+ * not state dependent or for n == 0. PP_ENOMEM or PP_OK. */
+int pp_sim_model_use_states(pp_sim_model *m, const uint8_t *vectors, long n, pp_err *e);
 
 const pp_netlist *pp_sim_netlist(const pp_sim_model *m);
 double pp_sim_tick_ps(const pp_sim_model *m);

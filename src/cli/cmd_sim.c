@@ -162,12 +162,25 @@ int pp_cmd_sim(int argc, char **argv) {
       goto fail;
   }
 
+  /* `when`-conditioned power: priced for the states the new vectors settle in */
+  if (pp_sim_model_state_dependent(m)) {
+    uint8_t *nv = malloc((size_t)ntr * (size_t)nb + 1);
+    if (!nv) {
+      pp_err_set(&e, PP_ENOMEM, "", 0, "out of memory");
+      goto fail;
+    }
+    for (int k = 0; k < ntr; k++) memcpy(nv + (size_t)k * (size_t)nb, trs[k].new_bits, (size_t)nb);
+    int st = pp_sim_model_use_states(m, nv, ntr, &e);
+    free(nv);
+    if (st) goto fail;
+  }
   pp_json j;
   if (json) {
     pp_cli_netlist_json_begin(&j, "powerprune-sim/1", &src, nl, &so);
     pp_json_key_str(&j, "delay", so.inertial ? "inertial" : "transport");
     pp_json_key_num(&j, "voltage", lib->voltage);
     pp_json_key_num(&j, "leakage_nw", pp_sim_leakage_nw(m));
+    pp_json_key_bool(&j, "state_dependent", pp_sim_model_state_dependent(m));
     pp_json_key_arr_begin(&j, "transitions");
   } else {
     printf("netlist %s (%s), %d gates, library %s (%.2f V), %s delays, tick %g ps, leakage %.1f nW\n",

@@ -56,6 +56,10 @@ static uint64_t f_primary(fparse *f) {
     name[n] = 0;
     for (int i = 0; i < f->cell->n_inputs; i++)
       if (!strcmp(f->cell->pins[f->cell->inputs[i]].name, name)) return var_mask(i);
+    for (int i = 0; f->outputs_ok && i < f->cell->n_outputs; i++) {
+      const pp_lib_pin *op = &f->cell->pins[f->cell->outputs[i]];
+      if (!strcmp(op->name, name) && op->function) return op->truth;
+    }
     if (!f->unknown) snprintf(f->unknown_name, sizeof f->unknown_name, "%s", name);
     f->unknown = 1;
     return 0;
@@ -131,11 +135,11 @@ static uint64_t f_or(fparse *f) {
   }
 }
 
-/* 0 ok; 1 unknown name (f->unknown_name); 2 syntax error (f->what) */
-int lib_eval_function(const char *text, const pp_lib_cell *cell, uint64_t *truth, fparse *f) {
+static int eval_expr(const char *text, const pp_lib_cell *cell, int outputs_ok, uint64_t *truth, fparse *f) {
   memset(f, 0, sizeof *f);
   f->s = text;
   f->cell = cell;
+  f->outputs_ok = outputs_ok;
   uint64_t v = f_or(f);
   fskip(f);
   if (!f->syntax && f->s[f->p]) {
@@ -150,3 +154,11 @@ int lib_eval_function(const char *text, const pp_lib_cell *cell, uint64_t *truth
   return 0;
 }
 
+/* 0 ok; 1 unknown name (f->unknown_name); 2 syntax error (f->what) */
+int lib_eval_function(const char *text, const pp_lib_cell *cell, uint64_t *truth, fparse *f) {
+  return eval_expr(text, cell, 0, truth, f);
+}
+
+int lib_eval_when(const char *text, const pp_lib_cell *cell, uint64_t *truth, fparse *f) {
+  return eval_expr(text, cell, 1, truth, f);
+}

@@ -98,10 +98,14 @@ typedef struct {
   int syntax;  /* set on a syntax error */
   char what[128];
   int depth;
+  int outputs_ok; /* a `when` condition: an output pin stands for its function */
 } fparse;
 
 /* Boolean function text -> truth table over the rows of cell's inputs.
  * 0 ok; 1 unknown name (f->unknown_name); 2 syntax error (f->what). */
 int lib_eval_function(const char *text, const pp_lib_cell *cell, uint64_t *truth, fparse *f);
+/* The same for a `when` condition, where an output pin whose function is
+ * already known counts as that function of the inputs. */
+int lib_eval_when(const char *text, const pp_lib_cell *cell, uint64_t *truth, fparse *f);
 
 #endif

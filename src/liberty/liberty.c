@@ -30,6 +30,7 @@ static void pin_free(pp_lib_pin *p) {
 
 static void cell_free(pp_lib_cell *c) {
   free(c->name);
+  free(c->leaks);
   for (int i = 0; i < c->n_pins; i++) pin_free(&c->pins[i]);
   free(c->pins);
 }
@@ -244,6 +245,58 @@ static int read_timing(cell_rd *r, pp_lib_pin *p, const lnode *m, const relpins 
   return PP_OK;
 }
 
+/* The `when` attribute of group g as a truth table (all ones, *has 0, when
+ * g has none). A name that is no pin of a usable cell is an error; in a cell
+ * we cannot simulate anyway (sequential, tri-state) the condition is kept
+ * as "always", so real libraries still load. */
+static int read_when(cell_rd *r, const lnode *g, uint64_t *when, int *has) {
+  ictx *c = r->c;
+  const lnode *wn = lib_find_attr(g, "when");
+  *when = ~(uint64_t)0;
+  *has = 0;
+  if (!wn || wn->kind != N_SIMPLE) return PP_OK;
+  fparse f;
+  uint64_t t;
+  int res = lib_eval_when(wn->value, r->cell, &t, &f);
+  if (res == 2)
+    return pp_err_set(c->e, PP_EPARSE, c->file, wn->line, "when of a %s group of cell '%s': %s", g->name,
+                      r->cell->name, f.what);
+  if (res == 1) {
+    if (r->cell->is_sequential || r->cell->unsupported) return PP_OK;
+    return pp_err_set(c->e, PP_EPARSE, c->file, wn->line,
+                      "when of a %s group of cell '%s' names '%s', which is not a pin of the cell (expected a "
+                      "condition on its pins)",
+                      g->name, r->cell->name, f.unknown_name);
+  }
+  *when = t;
+  *has = 1;
+  return PP_OK;
+}
+
+/* The cell's leakage_power groups that have a `when` (second pass: the
+ * conditions need the pins). Those without one are in leakage_nw already. */
+static int read_leakage_when(cell_rd *r, const lnode *g) {
+  ictx *c = r->c;
+  pp_lib_cell *cell = r->cell;
+  int cap = 0, rc;
+  for (const lnode *n = g->child; n; n = n->next) {
+    if (n->kind != N_GROUP || strcmp(n->name, "leakage_power")) continue;
+    const lnode *v = lib_find_attr(n, "value");
+    uint64_t when;
+    int has;
+    double x;
+    if (!v || v->kind != N_SIMPLE) continue;
+    if ((rc = read_when(r, n, &when, &has))) return rc;
+    if (!has) continue;
+    if ((rc = LIB_NONNEG(c, v, v->value, &x))) return rc;
+    if (pp_grow((void **)&cell->leaks, &cap, cell->n_leaks, sizeof(pp_lib_leak)))
+      return pp_err_set(c->e, PP_ENOMEM, c->file, n->line, "out of memory");
+    cell->leaks[cell->n_leaks].when = when;
+    cell->leaks[cell->n_leaks++].nw = x * c->leak_nw;
+  }
+  return PP_OK;
+}
+
 /* An internal_power group of pin p: one entry per related pin (or one with none). */
 static int read_power(cell_rd *r, pp_lib_pin *p, const lnode *m, const int *rel, int nrel, int *wcap) {
   ictx *c = r->c;
@@ -255,6 +308,7 @@ static int read_power(cell_rd *r, pp_lib_pin *p, const lnode *m, const int *rel,
     pp_lib_power *w = &p->powers[p->n_powers++];
     memset(w, 0, sizeof *w);
     w->related_pin = nrel ? rel[k] : -1;
+    if ((rc = read_when(r, m, &w->when, &w->has_when))) return rc;
     for (const lnode *q = m->child; q; q = q->next) {
       if (q->kind != N_GROUP) continue;
       if (!strcmp(q->name, "rise_power")) {
@@ -343,12 +397,15 @@ static int read_cell(ictx *c, const tmpl_set *ts, const lnode *g, pp_lib_cell *c
   cell_rd r = {c, ts, cell, NULL, 0, 0};
   int rc = read_cell_groups(&r, g);
   if (!rc) classify_pins(cell);
-  /* second pass over pins: functions, timing and power now that all pins are known */
-  for (int i = 0; i < cell->n_pins && !rc; i++) {
+  /* second pass over pins: functions, then timing, power and `when`
+   * conditions (which may name an output) now that all pins are known */
+  for (int i = 0; i < cell->n_pins && !rc; i++)
     // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): read_pin_group gives every pin its src entry
     rc = read_pin_function(&r, &cell->pins[i], r.src[i]);
-    if (!rc) rc = read_pin_arcs(&r, &cell->pins[i], r.src[i]);
-  }
+  for (int i = 0; i < cell->n_pins && !rc; i++)
+    // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): as above
+    rc = read_pin_arcs(&r, &cell->pins[i], r.src[i]);
+  if (!rc) rc = read_leakage_when(&r, g);
   free(r.src);
   return rc;
 }
@@ -496,6 +553,28 @@ int pp_lib_find_pin(const pp_lib_cell *c, const char *name) {
   for (int i = 0; i < c->n_pins; i++)
     if (!strcmp(c->pins[i].name, name)) return i;
   return -1;
+}
+
+double pp_lib_leakage_at(const pp_lib_cell *c, unsigned s) {
+  for (int i = 0; i < c->n_leaks; i++)
+    if (s < 64 && ((c->leaks[i].when >> s) & 1)) return c->leaks[i].nw;
+  return c->leakage_nw;
+}
+
+const pp_lib_power *pp_lib_power_at(const pp_lib_pin *p, int related_pin, unsigned s) {
+  const pp_lib_power *plain = NULL, *any_when = NULL, *any_plain = NULL;
+  for (int q = 0; q < p->n_powers; q++) {
+    const pp_lib_power *w = &p->powers[q];
+    int holds = s < 64 && ((w->when >> s) & 1);
+    if (w->related_pin >= 0 && w->related_pin == related_pin) {
+      if (!w->has_when) plain = w;
+      else if (holds) return w;
+    } else if (w->related_pin < 0) {
+      if (!w->has_when) any_plain = w;
+      else if (holds && !any_when) any_when = w;
+    }
+  }
+  return plain ? plain : any_when ? any_when : any_plain;
 }
 
 const char *pp_lib_default_path(void) {

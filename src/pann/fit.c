@@ -87,6 +87,21 @@ int pann_part_stream(part *p, const int64_t *vals, long n, double *E, pp_err *e)
   return PP_OK;
 }
 
+/* Libraries whose power depends on the input state (`when`): the part is
+ * priced for the states the stream settles in (vals: n x nports). */
+static int part_use_states(part *p, const int64_t *vals, long n, pp_err *e) {
+  if (!pp_sim_model_state_dependent(p->sm)) return PP_OK;
+  size_t nb = (size_t)pp_sim_n_input_bits(p->sm);
+  uint8_t *bits = calloc((size_t)n * nb + 1, 1);
+  if (!bits) return pp_err_set(e, PP_ENOMEM, "", 0, "out of memory");
+  for (long t = 0; t < n; t++)
+    for (int k = 0; k < p->nports; k++)
+      pp_sim_bits_set_port(p->sm, bits + (size_t)t * nb, p->port[k], vals[t * p->nports + k]);
+  int st = pp_sim_model_use_states(p->sm, bits, n, e);
+  free(bits);
+  return st;
+}
+
 void pp_pann_fit_defaults(pp_pann_fit_opts *o) {
   memset(o, 0, sizeof *o);
   o->acc_bits = 22;
@@ -200,7 +215,7 @@ static int fit_mult(const pp_lib *lib, const pp_pann_fit_opts *o, int b, pp_rng 
     goto out;
   }
   mult_stream(r, b, n, v);
-  if ((st = pann_part_stream(&p, v, n, E, e))) goto out;
+  if ((st = part_use_states(&p, v, n, e)) || (st = pann_part_stream(&p, v, n, E, e))) goto out;
   for (long t = 1; t < n; t++) {
     double *f = X + (t - 1) * PP_PANN_MULT_NF;
     pp_pann_mult_features(b, b, v[2 * t - 2], v[2 * t - 1], v[2 * t], v[2 * t + 1], f);
@@ -249,7 +264,7 @@ static int fit_acc(const pp_lib *lib, const pp_pann_fit_opts *o, int wb, int ab,
   }
   int64_t xmax = pann ? (1LL << xbits) - 1 : (int64_t)((1LL << (wb - 1)) - 1) * ((1LL << ab) - 1);
   acc_stream(r, in_bits, o->acc_bits, xmax, pann, n, v);
-  if ((st = pann_part_stream(&p, v, n, E, e))) goto out;
+  if ((st = part_use_states(&p, v, n, e)) || (st = pann_part_stream(&p, v, n, E, e))) goto out;
   for (long t = 1; t < n; t++)
     pp_pann_acc_features(in_bits, o->acc_bits, v[2 * t - 2], v[2 * t - 1], v[2 * t], v[2 * t + 1],
                          X + (t - 1) * PP_PANN_ACC_NF);

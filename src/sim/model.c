@@ -101,11 +101,6 @@ uint64_t sim_prog_eval(const sim_prog *p, const uint64_t *pins) {
 
 /* ---- delay model ---------------------------------------------------------- */
 
-static double lut(const pp_lut *t, double slew, double load) {
-  if (!t || t->n_slew <= 0 || t->n_load <= 0) return 0;
-  return pp_lut_eval(t, slew, load);
-}
-
 static int unateness(uint64_t truth, int k, int i) {
   int pos = 1, neg = 1, dep = 0;
   for (int row = 0; row < (1 << k); row++) {
@@ -133,21 +128,21 @@ static int to_ticks(double ps, double tick) {
 static void arc_eval(const pp_lib_timing *t, double sr, double sf, double Cr, double Cf, double *rise, double *fall,
                      double *trise, double *tfall) {
   if (t->sense == PP_SENSE_POSITIVE) {
-    *rise = lut(&t->cell_rise, sr, Cr);
-    *fall = lut(&t->cell_fall, sf, Cf);
-    *trise = lut(&t->rise_transition, sr, Cr);
-    *tfall = lut(&t->fall_transition, sf, Cf);
+    *rise = sim_lut(&t->cell_rise, sr, Cr);
+    *fall = sim_lut(&t->cell_fall, sf, Cf);
+    *trise = sim_lut(&t->rise_transition, sr, Cr);
+    *tfall = sim_lut(&t->fall_transition, sf, Cf);
   } else if (t->sense == PP_SENSE_NEGATIVE) {
-    *rise = lut(&t->cell_rise, sf, Cr);
-    *fall = lut(&t->cell_fall, sr, Cf);
-    *trise = lut(&t->rise_transition, sf, Cr);
-    *tfall = lut(&t->fall_transition, sr, Cf);
+    *rise = sim_lut(&t->cell_rise, sf, Cr);
+    *fall = sim_lut(&t->cell_fall, sr, Cf);
+    *trise = sim_lut(&t->rise_transition, sf, Cr);
+    *tfall = sim_lut(&t->fall_transition, sr, Cf);
   } else {
-    double a = fmax(lut(&t->cell_rise, sr, Cr), lut(&t->cell_rise, sf, Cr));
-    double b = fmax(lut(&t->cell_fall, sr, Cf), lut(&t->cell_fall, sf, Cf));
+    double a = fmax(sim_lut(&t->cell_rise, sr, Cr), sim_lut(&t->cell_rise, sf, Cr));
+    double b = fmax(sim_lut(&t->cell_fall, sr, Cf), sim_lut(&t->cell_fall, sf, Cf));
     *rise = *fall = fmax(a, b);
-    *trise = fmax(lut(&t->rise_transition, sr, Cr), lut(&t->rise_transition, sf, Cr));
-    *tfall = fmax(lut(&t->fall_transition, sr, Cf), lut(&t->fall_transition, sf, Cf));
+    *trise = fmax(sim_lut(&t->rise_transition, sr, Cr), sim_lut(&t->rise_transition, sf, Cr));
+    *tfall = fmax(sim_lut(&t->fall_transition, sr, Cf), sim_lut(&t->fall_transition, sf, Cf));
   }
 }
 
@@ -170,14 +165,14 @@ static void arc_eval_min(const pp_lib_timing *t, double sr, double sf, double Cr
   if (pos) {
     d[3] = lut_or_nan(&t->cell_rise, sr, Cr);
     d[0] = lut_or_nan(&t->cell_fall, sf, Cf);
-    tr = fmin(tr, lut(&t->rise_transition, sr, Cr));
-    tf = fmin(tf, lut(&t->fall_transition, sf, Cf));
+    tr = fmin(tr, sim_lut(&t->rise_transition, sr, Cr));
+    tf = fmin(tf, sim_lut(&t->fall_transition, sf, Cf));
   }
   if (neg) {
     d[1] = lut_or_nan(&t->cell_rise, sf, Cr);
     d[2] = lut_or_nan(&t->cell_fall, sr, Cf);
-    tr = fmin(tr, lut(&t->rise_transition, sf, Cr));
-    tf = fmin(tf, lut(&t->fall_transition, sr, Cf));
+    tr = fmin(tr, sim_lut(&t->rise_transition, sf, Cr));
+    tf = fmin(tf, sim_lut(&t->fall_transition, sr, Cf));
   }
   *trise = tr;
   *tfall = tf;
@@ -300,21 +295,18 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
 
   /* nodes and pins, in topological order; slews propagate as we go */
   int nd = 0, pn = 0;
-  double leak = 0;
   int maxd = 1;
   for (int g = 0; g < nl->n_gates; g++) {
     const pp_gate *gt = &nl->gates[g];
     const pp_lib_cell *cell = &lib->cells[gt->cell];
-    leak += cell->leakage_nw;
     m->gate_node0[g] = nd;
     for (int k = 0; k < gt->n_out; k++) {
       int onet = gt->out[k];
       if (onet < 0) continue;
       const pp_lib_pin *op = &cell->pins[cell->outputs[k]];
       const pp_net *on = &nl->nets[onet];
-      /* per-edge loads; hand-built nets that set only load_ff use it for both */
-      int per_edge = on->load_rise_ff != 0 || on->load_fall_ff != 0;
-      double Cr = per_edge ? on->load_rise_ff : on->load_ff, Cf = per_edge ? on->load_fall_ff : on->load_ff;
+      double Cr, Cf;
+      sim_net_loads(on, &Cr, &Cf);
       m->node_gate[nd] = g;
       m->node_outpos[nd] = k;
       m->node_net[nd] = onet;
@@ -377,20 +369,6 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
         }
         if (m->pin_dr[p] > maxd) maxd = m->pin_dr[p];
         if (m->pin_df[p] > maxd) maxd = m->pin_df[p];
-        /* internal energy charged to this pin */
-        int cpin = cell->inputs[i];
-        const pp_lib_power *pw = NULL, *pw_any = NULL;
-        for (int q = 0; q < op->n_powers; q++) {
-          if (op->powers[q].related_pin == cpin) pw = &op->powers[q];
-          if (op->powers[q].related_pin < 0) pw_any = &op->powers[q];
-        }
-        if (!pw) pw = pw_any;
-        if (pw) {
-          int inet = gt->in[i];
-          double s = fmax(m->slew_r[inet], m->slew_f[inet]);
-          m->pin_er[p] = lut(&pw->rise_power, s, Cr);
-          m->pin_ef[p] = lut(&pw->fall_power, s, Cf);
-        }
       }
       if (op->n_timings == 0) sr_out = sf_out = in_slew;
       if (!(sr_min < HUGE_VAL)) sr_min = sr_out;
@@ -405,8 +383,8 @@ int pp_sim_model_new(const pp_netlist *nl, const pp_sim_opts *o, pp_sim_model **
   }
   m->node_pin0[nd] = pn;
   m->gate_node0[nl->n_gates] = nd;
-  m->leak_nw = leak;
   m->max_pin_delay = maxd;
+  sim_price(m, NULL, NULL); /* internal energies and leakage, states equally likely */
 
   /* fanout CSR of pins per net */
   for (int p = 0; p < n_pins; p++) m->fo_start[m->pin_net[p] + 1]++;

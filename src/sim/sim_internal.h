@@ -100,6 +100,25 @@ struct pp_sim_ws {
   double *ts_lane_sw, *ts_lane_in; /* 256 lanes */
 };
 
+/* A table lookup; an absent table is 0. */
+static inline double sim_lut(const pp_lut *t, double slew, double load) {
+  if (!t || t->n_slew <= 0 || t->n_load <= 0) return 0;
+  return pp_lut_eval(t, slew, load);
+}
+
+/* Output loads (fF) of a net for a rise and a fall: per edge, or load_ff
+ * for hand-built nets that set only that. */
+static inline void sim_net_loads(const pp_net *on, double *cr, double *cf) {
+  int per_edge = on->load_rise_ff != 0 || on->load_fall_ff != 0;
+  *cr = per_edge ? on->load_rise_ff : on->load_ff;
+  *cf = per_edge ? on->load_fall_ff : on->load_ff;
+}
+
+/* Sets pin_er, pin_ef and leak_nw from gate input-state counts (cnt + off[g]
+ * holds gate g's 2^k counts) or, with cnt NULL, every state equally likely
+ * (states.c). */
+void sim_price(pp_sim_model *m, const double *cnt, const long *off);
+
 int sim_prog_build(uint64_t truth, int k, sim_prog *p);
 /* Word evaluation of a program (reference use; the engines inline it). */
 uint64_t sim_prog_eval(const sim_prog *p, const uint64_t *pins);

@@ -16,6 +16,7 @@
 
 #include "pp/characterize.h"
 #include "pp/macgen.h"
+#include "pp/util_mem.h"
 #include "pp_test.h"
 
 static char g_dir[64];
@@ -273,11 +274,85 @@ static void test_trace_tuples(void **st) {
   free(s);
 }
 
+/* A library whose NAND2 leaks 20 nW with both inputs high (cell_leakage_power,
+ * 6.4, in every other state): the table's leakage is priced for the states
+ * the stimulus settles in under every weight, counted here independently by
+ * zero-delay evaluation; as built, every state is equally likely. */
+static void test_power_when_leakage(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  char *text;
+  size_t len;
+  assert_int_equal(pp_read_file(pp_lib_default_path(), &text, &len, &e), PP_OK);
+  const char *key = "cell (NAND2_X1) {\n    area : 0.05832;\n    cell_leakage_power : 6.4;\n";
+  char *at = strstr(text, key);
+  assert_non_null(at);
+  char lib_path[128];
+  snprintf(lib_path, sizeof lib_path, "%s/when.lib", g_dir);
+  FILE *f = fopen(lib_path, "w");
+  assert_non_null(f);
+  fwrite(text, 1, (size_t)(at - text) + strlen(key), f);
+  fputs("    leakage_power () { when : \"A B\"; value : 20; }\n", f);
+  fputs(at + strlen(key), f);
+  fclose(f);
+  free(text);
+
+  pp_char_mac_spec sp;
+  pp_char_mac_spec_default(&sp);
+  sp.lib_path = lib_path;
+  sp.gen.w_bits = 4, sp.gen.a_bits = 4, sp.gen.p_bits = 10, sp.gen.mult = PP_MULT_BOOTH;
+  sp.work_dir = g_dir;
+  pp_char_mac mac;
+  assert_int_equal(pp_char_mac_load(&sp, PP_CHAR_FULL, &mac, &e), PP_OK);
+  pp_sim_model *m = mac.m[0];
+  const pp_netlist *nl = pp_sim_netlist(m);
+  int nand = pp_lib_find_cell(mac.lib, "NAND2_X1"), n_nand = 0;
+  double base = 0;
+  for (int g = 0; g < nl->n_gates; g++) {
+    base += mac.lib->cells[nl->gates[g].cell].leakage_nw;
+    n_nand += nl->gates[g].cell == nand;
+  }
+  assert_true(n_nand > 0);
+  assert_int_equal(pp_sim_model_state_dependent(m), 1);
+  assert_true(fabs(pp_sim_leakage_nw(m) - (base + n_nand * (20 - 6.4) / 4)) < 1e-9);
+
+  const size_t T = 60; /* below PP_CHAR_STATE_TUPLES: every tuple's new vector counts */
+  pp_char_tuple *t = calloc(T, sizeof *t);
+  assert_non_null(t);
+  pp_char_uniform_tuples(4, 10, T, 5, t);
+  /* the reference: both inputs of each NAND2 high, over weights x tuples */
+  int nb = pp_sim_n_input_bits(m), nn = nl->n_nets, pw = pp_netlist_find_input(nl, "w");
+  int pa = pp_netlist_find_input(nl, "a"), pq = pp_netlist_find_input(nl, "p");
+  uint64_t *in = calloc((size_t)nb, sizeof *in), *v = calloc((size_t)nn, sizeof *v);
+  assert_true(in && v);
+  double high = 0, n_vec = 0;
+  for (int w = -7; w <= 7; w++)
+    for (size_t i = 0; i < T; i++) {
+      memset(in, 0, (size_t)nb * sizeof *in);
+      pp_sim_words_set_port(m, in, pw, 0, w);
+      pp_sim_words_set_port(m, in, pa, 0, t[i].a_new);
+      pp_sim_words_set_port(m, in, pq, 0, t[i].p_new);
+      pp_sim_bp_eval(m, in, v);
+      for (int g = 0; g < nl->n_gates; g++)
+        if (nl->gates[g].cell == nand) high += (double)(v[nl->gates[g].in[0]] & v[nl->gates[g].in[1]] & 1);
+      n_vec++;
+    }
+  pp_char_power p;
+  assert_int_equal(pp_char_power_run(m, t, T, 500, &p, &e), PP_OK);
+  double want = base + (20 - 6.4) * high / n_vec;
+  assert_true(fabs(p.leak_uw * 1000 - want) < 1e-9 * want);
+  assert_true(fabs(want - (base + n_nand * (20 - 6.4) / 4)) > 5); /* the states are not uniform (15 nW apart) */
+  PP_FREE_ALL(in, v, t);
+  pp_char_mac_free(&mac);
+  remove(lib_path);
+}
+
 int main(void) {
   if (pp_test_tmpdir(g_dir, sizeof g_dir, "pp_charsim")) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fig5_example), cmocka_unit_test(test_power_table),
-      cmocka_unit_test(test_power_engines_agree),
+      cmocka_unit_test(test_power_engines_agree), cmocka_unit_test(test_power_when_leakage),
       cmocka_unit_test(test_timing_array), cmocka_unit_test(test_timing_booth),
       cmocka_unit_test(test_bad_netlists), cmocka_unit_test(test_trace_tuples),
   };

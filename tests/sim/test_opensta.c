@@ -18,6 +18,7 @@
 #include "pp/macgen.h"
 #include "pp/netlist.h"
 #include "pp/sim.h"
+#include "pp/util_json.h"
 #include "pp/verilog.h"
 
 static int asan(void) { return getenv("PP_ASAN") != NULL; }
@@ -267,11 +268,46 @@ static void test_cli(void **st) {
   remove(out);
 }
 
+/* A library with `when` groups: ours prices leakage by the states the
+ * stimulus settles in. For ND (leakage 1, 2, 3, 10 nW by state) on uniform
+ * inputs and LK (7 nW when its input n = ND's output is 0, which happens a
+ * quarter of the time, else 1) that is 4 + 2.5 = 6.5 nW; every state equally
+ * likely gives 4 + 4 = 8. Debian's OpenSTA prices cell_leakage_power (5 + 1). */
+static void test_cli_when(void **st) {
+  (void)st;
+  if (!have_sta()) return;
+  const char *exe = getenv("PP_EXE");
+  assert_non_null(exe);
+  char out[256], v[256];
+  snprintf(out, sizeof out, "%s/pp_oracle_when_%d.json", P_tmpdir, (int)getpid());
+  snprintf(v, sizeof v, "%s/pp_oracle_when_%d.v", P_tmpdir, (int)getpid());
+  write_text(v, "module t(a, b, y);\n input a, b;\n output y;\n wire n;\n ND u1(.A(a), .B(b), .Y(n));\n"
+                " LK u2(.A(n), .Y(y));\nendmodule\n");
+  const char *argv[] = {exe, "check", "power", "--json", "--lib", PP_SOURCE_DIR "/tests/sim/fixtures/when.lib",
+                        "--mac", v, "--transitions", "4000", NULL};
+  int code = -1;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(run_program(argv, out, &code, &e), PP_OK);
+  pp_jv j;
+  assert_int_equal(pp_jv_load(out, &j, &e), PP_OK);
+  const pp_jv *sd = pp_jv_path(&j, "state_dependent");
+  assert_non_null(sd);
+  assert_true(sd->type == PP_JV_BOOL && sd->num == 1);
+  assert_true(fabs(pp_jv_num(&j, "ours_leakage_states_equal_uw", -1) - 0.008) < 1e-12);
+  double lk = pp_jv_num(&j, "ours.leakage_uw", -1);
+  assert_true(fabs(lk - 0.0065) < 0.0002);
+  pp_jv_free(&j);
+  remove(out);
+  remove(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tcl_quote),       cmocka_unit_test(test_run_program),
       cmocka_unit_test(test_small_circuit),   cmocka_unit_test(test_builtin_mac),
       cmocka_unit_test(test_detects_mismatch), cmocka_unit_test(test_cli),
+      cmocka_unit_test(test_cli_when),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
