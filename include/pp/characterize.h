@@ -131,6 +131,10 @@ typedef struct pp_char_mac {
 
 int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out, pp_err *e);
 void pp_char_mac_free(pp_char_mac *m);
+/* The full MAC of spec at its library's corner: static critical path (ps),
+ * leakage with every input state equally likely (nW) and the library's
+ * nom_voltage (V); what a voltage law is fitted to. */
+int pp_char_mac_corner(const pp_char_mac_spec *s, double *critical_ps, double *leak_nw, double *voltage, pp_err *e);
 
 /* ---- driving the MAC's inputs ------------------------------------------------ */
 

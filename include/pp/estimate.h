@@ -48,9 +48,36 @@ typedef struct pp_est_vmodel {
   double alpha;
   double leak_k; /* 1/V */
   double v_step; /* > 0: round the scaled voltage UP to this grid (safe side); 0: exact */
+  int fitted;    /* 0: the defaults above; n >= 2: vth, alpha, leak_k fitted to n library points */
 } pp_est_vmodel;
 
-void pp_est_vmodel_default(pp_est_vmodel *m); /* 0.8 V, 0.43 V, 1.3, 1.75/V, 0 */
+void pp_est_vmodel_default(pp_est_vmodel *m); /* 0.8 V, 0.43 V, 1.3, 1.75/V, 0, not fitted */
+
+/* The voltage law fitted to the MAC under one library characterized at
+ * several supplies: the STA critical delay and the leakage at each. */
+#define PP_EST_VFIT_MAX 8
+typedef struct pp_est_vpoint {
+  double v;        /* V: the library's supply */
+  double delay_ps; /* the MAC's critical path there */
+  double leak_nw;  /* the MAC's leakage there */
+  char lib[512];   /* the library file */
+} pp_est_vpoint;
+typedef struct pp_est_vfit {
+  int n;                             /* points; pt[0] is the nominal one (v = the model's v_nom) */
+  pp_est_vpoint pt[PP_EST_VFIT_MAX];
+  int alpha_fitted;                  /* 0: two points, alpha kept (one ratio fixes one parameter) */
+  int vth_at_zero;                   /* two points whose ratio no vth >= 0 gives at that alpha: vth 0, alpha fitted */
+  int leak_fitted;                   /* 0: a leakage <= 0 somewhere, leak_k kept */
+  double rms_log_delay, rms_log_leak; /* residuals of the fitted laws at the points, natural log */
+} pp_est_vfit;
+/* Fits vth and alpha of the delay law to the ratios delay(V_i) / delay(V_0)
+ * (least squares in log; with two points alpha stays as m has it, unless no
+ * vth >= 0 reproduces the ratio, then vth = 0 and alpha is solved), and
+ * leak_k to leak(V_i) / leak(V_0) = (V_i / V_0) exp(k (V_i - V_0)) (least
+ * squares in log). m->v_nom is set to pt[0].v. PP_EINVAL for fewer than two
+ * points, equal or non-positive voltages, non-positive delays, or delays
+ * that fall as the supply drops. */
+int pp_est_vmodel_fit(pp_est_vfit *f, pp_est_vmodel *m, pp_err *e);
 /* delay(V) / delay(v_nom) */
 double pp_est_delay_factor(const pp_est_vmodel *m, double v);
 /* Lowest V in (vth, v_nom] at which a circuit whose critical delay at v_nom

@@ -89,6 +89,8 @@ const char *pp_flow_path(const pp_flow_ledger *l, const char *rel, char *buf, si
  * level on LeNet-5's conv1 for three seeds, joint -1.1% to -1.5%). */
 enum { PP_FLOW_TUPLES_JOINT = 0, PP_FLOW_TUPLES_BINS = 1 };
 
+#define PP_FLOW_MAX_LIB_AT 7 /* with lib_file: PP_EST_VFIT_MAX supplies */
+
 typedef struct pp_flow_opts {
   const char *out_dir;     /* required */
   const char *model;       /* lenet5 | resnet20 | dwnet */
@@ -99,6 +101,13 @@ typedef struct pp_flow_opts {
   const char *mult_file;   /* its multiplier (w, a -> prod) and adder (prod, p -> y), for timing */
   const char *adder_file;
   const char *lib_file;    /* NULL: the built-in cell library */
+  /* --lib-at: the same library characterized at other supplies; the voltage
+   * law is then fitted to the MAC's STA and leakage at those and lib_file's
+   * (estimate's pp_est_vmodel_fit) instead of the default. v <= 0: the
+   * file's nom_voltage. */
+  int n_lib_at;
+  double lib_at_v[PP_FLOW_MAX_LIB_AT];
+  char lib_at_file[PP_FLOW_MAX_LIB_AT][1024];
   const char *mult_arch;   /* built-in MAC: "array" or "booth" multiplier (default PP_MAC_MULT_DEFAULT's name; NULL: the same) */
   const char *adder_arch;  /* built-in MAC: "ripple" or "prefix" adder (NULL: the generator's default) */
   int quick;               /* fewer epochs, images and transitions */

@@ -74,6 +74,21 @@ int pp_char_mac_load(const pp_char_mac_spec *s, unsigned parts, pp_char_mac *out
   return rc;
 }
 
+int pp_char_mac_corner(const pp_char_mac_spec *s, double *critical_ps, double *leak_nw, double *voltage, pp_err *e) {
+  pp_char_mac mac;
+  int rc = pp_char_mac_load(s, PP_CHAR_FULL, &mac, e);
+  if (rc) return rc;
+  pp_sta *sta = NULL;
+  if (!(rc = pp_sta_run(mac.m[0], &sta, e))) {
+    *critical_ps = sta->critical_ps;
+    *leak_nw = pp_sim_leakage_nw(mac.m[0]);
+    *voltage = mac.lib->voltage;
+    pp_sta_free(sta);
+  }
+  pp_char_mac_free(&mac);
+  return rc;
+}
+
 int pp_char_io_init(pp_char_io *io, const pp_sim_model *m, int need_p, int w, pp_err *e) {
   memset(io, 0, sizeof *io);
   const pp_netlist *nl = pp_sim_netlist(m);

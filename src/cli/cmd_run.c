@@ -65,6 +65,53 @@ static int sparsity_cb(const char *cmd, const pp_opt *o, const char *v) {
   return 0;
 }
 
+/* --lib-at V=FILE or FILE (supply from its nom_voltage); repeatable, and a
+ * comma-separated list (how run.json's array of them reads back) */
+static int lib_at_cb(const char *cmd, const pp_opt *o, const char *v) {
+  pp_flow_opts *f = o->dst;
+  for (const char *q = v; *q;) {
+    const char *end = strchr(q, ',');
+    size_t n = end ? (size_t)(end - q) : strlen(q);
+    char item[1100];
+    if (n == 0 || n >= sizeof item || f->n_lib_at >= PP_FLOW_MAX_LIB_AT)
+      return pp_cli_usage(cmd, "--lib-at takes up to %d libraries as V=FILE or FILE, not '%s'", PP_FLOW_MAX_LIB_AT, v);
+    memcpy(item, q, n);
+    item[n] = 0;
+    char *eq = strchr(item, '=');
+    double volt = 0;
+    const char *file = item;
+    if (eq) {
+      *eq = 0;
+      if (pp_cli_parse_double(item, &volt) || !(volt > 0) || volt > 100)
+        return pp_cli_usage(cmd, "--lib-at %s: expected a supply in volts > 0 before '='", v);
+      file = eq + 1;
+    }
+    if (!*file || strlen(file) >= sizeof f->lib_at_file[0])
+      return pp_cli_usage(cmd, "--lib-at %s: expected a Liberty file name", v);
+    f->lib_at_v[f->n_lib_at] = volt;
+    snprintf(f->lib_at_file[f->n_lib_at++], sizeof f->lib_at_file[0], "%s", file);
+    q = end ? end + 1 : q + n;
+  }
+  return 0;
+}
+
+/* ["0.7=b.lib", ...], null when none */
+static void lib_at_fmt(pp_json *j, const pp_opt *o) {
+  const pp_flow_opts *f = o->dst;
+  if (!f->n_lib_at) {
+    pp_json_null(j);
+    return;
+  }
+  pp_json_arr_begin(j);
+  for (int i = 0; i < f->n_lib_at; i++) {
+    char b[1200];
+    if (f->lib_at_v[i] > 0) snprintf(b, sizeof b, "%.17g=%s", f->lib_at_v[i], f->lib_at_file[i]);
+    else snprintf(b, sizeof b, "%s", f->lib_at_file[i]);
+    pp_json_str(j, b);
+  }
+  pp_json_arr_end(j);
+}
+
 /* "auto" or the fraction */
 static void sparsity_fmt(pp_json *j, const pp_opt *o) {
   const pp_flow_opts *f = o->dst;
@@ -144,6 +191,10 @@ int pp_cmd_run(int argc, char **argv) {
       PP_OPT_PATH("mult-netlist", &o.mult_file, "FILE", "its multiplier alone (ports w, a -> prod), for timing; with --mac"),
       PP_OPT_PATH("adder-netlist", &o.adder_file, "FILE", "its adder alone (ports prod, p -> y), for timing; with --mac"),
       PP_OPT_PATH("lib", &o.lib_file, "FILE", "Liberty cell library", .def = "the built-in library"),
+      PP_OPT_CALLBACK("lib-at", &o, lib_at_cb, "V=FILE",
+                      "the same library at another supply (repeat for more; V: its supply, else its nom_voltage): "
+                      "the voltage law is fitted to the MAC's STA and leakage at every supply",
+                      .def = "none: the default law", .fmt = lib_at_fmt),
       PP_OPT_MULT(&mult),
       PP_OPT_ADDER(&adder),
       PP_OPT_FLAG("quick", &o.quick, "fewer epochs, images and transitions (a smoke test)"),
@@ -259,9 +310,11 @@ int pp_cmd_run(int argc, char **argv) {
       return pp_cli_usage("run", "%s %s: %s", inputs[k][0], inputs[k][1], strerror(errno));
     if (!S_ISREG(sb.st_mode)) return pp_cli_usage("run", "%s %s: not a regular file", inputs[k][0], inputs[k][1]);
   }
-  if (o.lib_file) { /* a library that does not read (or is not physical) stops the run now, not after training */
+  for (int k = -1; k < o.n_lib_at; k++) { /* a library that does not read (or is not physical) stops the run now */
+    const char *path = k < 0 ? o.lib_file : o.lib_at_file[k];
     pp_lib *lib;
-    if (pp_lib_read(o.lib_file, &lib, &e)) return pp_cli_fail("run", &e);
+    if (!path) continue;
+    if (pp_lib_read(path, &lib, &e)) return pp_cli_fail("run", &e);
     pp_lib_free(lib);
   }
   if (dry_run) {

@@ -13,6 +13,7 @@ void pp_est_vmodel_default(pp_est_vmodel *m) {
   m->alpha = 1.3;
   m->leak_k = 1.75;
   m->v_step = 0;
+  m->fitted = 0;
 }
 
 double pp_est_delay_factor(const pp_est_vmodel *m, double v) {
@@ -238,6 +239,9 @@ void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_jso
   pp_json_key_num(j, "alpha", m->alpha);
   pp_json_key_num(j, "leak_k", m->leak_k);
   pp_json_key_num(j, "v_step", m->v_step);
+  pp_json_key_str(j, "source", m->fitted ? "fitted to the MAC's STA and leakage under the library at several supplies"
+                                         : "default (fitted to the paper's Table I voltages)");
+  pp_json_key_int(j, "fitted_points", m->fitted);
   pp_json_obj_end(j);
   power_json(j, "original", &c->orig);
   power_json(j, "selected", &c->sel);

@@ -748,6 +748,7 @@ static int flow_run(flow_ctx *c, const pp_flow_opts *o, pp_report *r, pp_err *e)
     goto out;
   }
   if ((rc = flow_check_inputs(c, e))) goto out;
+  if ((rc = flow_voltage_fit(c, e))) goto out; /* before any long work: a bad library stops the run now */
   if ((rc = load_data(c, e))) goto out;
   if ((rc = stage_train(c, e))) goto out;
   if ((rc = flow_stage_pann_sweep(c, e))) goto out; /* PANN and plain low-bit quantization of the float model */

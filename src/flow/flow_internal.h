@@ -57,6 +57,8 @@ typedef struct flow_ctx {
   pp_retrain_result rt;
   pp_est_compare cmp, cmp_pruned;
   pp_est_vmodel vm;
+  pp_est_vfit vfit;     /* --lib-at: the library points the voltage law was fitted to */
+  pp_est_vmodel vm_fit; /* that law (vm_fit.fitted 0: none, vm is the default) */
   pp_report_pann pann; /* PowerPruning beside PANN (pann.c); present == 0 when skipped */
   double seconds;
 } flow_ctx;
@@ -89,6 +91,9 @@ int flow_hw_characterize(flow_ctx *c, const char *power_json_path, pp_err *e);
 int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e);
 /* before any training: library and netlists read, each part exact, widths composing */
 int flow_check_inputs(flow_ctx *c, pp_err *e);
+/* --lib-at: the voltage law fitted to the MAC at every supply given (c->vm_fit,
+ * c->vfit, voltage_fit.json); without it, the default law and no file. */
+int flow_voltage_fit(flow_ctx *c, pp_err *e);
 /* the built-in MAC's multiplier and adder (PP_MULT_*, PP_ADDER_*) as the flow generates it */
 void flow_mac_arch(flow_ctx *c, int *mult, int *adder);
 /* pann.c: PowerPruning beside PANN and plain low-bit quantization */

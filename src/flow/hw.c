@@ -225,8 +225,13 @@ int flow_stage_hw(flow_ctx *c, pp_err *e) {
   return stage_timing(c, e);
 }
 
-/* The voltage model at the library's nominal supply. */
+/* The voltage model at the library's nominal supply: fitted to the
+ * library's supplies (--lib-at), else the default law. */
 static void vmodel(flow_ctx *c) {
+  if (c->vm_fit.fitted) {
+    c->vm = c->vm_fit;
+    return;
+  }
   pp_est_vmodel_default(&c->vm);
   c->vm.v_nom = c->P.voltage > 0 ? c->P.voltage : c->vm.v_nom;
 }

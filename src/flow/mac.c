@@ -2,6 +2,7 @@
  * transitions sampled from the int8 network's trace, and the delay table
  * D[w][a->a'] (module characterize, through the timed simulator), from the
  * built-in MAC and cell library or the user's netlists and library. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,69 @@ int flow_hw_timing(flow_ctx *c, const char *delay_path, pp_err *e) {
 /* Before any training: the library reads, every netlist is the part it is given as (exhaustive over (w, a), or
  * every product for the adder, with seeded partial sums), and the widths agree, so that the parts compose to
  * the MAC. Each exact part computes its function, so agreeing widths are what composition needs. */
+int flow_voltage_fit(flow_ctx *c, pp_err *e) {
+  const pp_flow_opts *o = c->o;
+  char p[4300];
+  memset(&c->vfit, 0, sizeof c->vfit);
+  pp_est_vmodel_default(&c->vm_fit);
+  if (!o->n_lib_at) {
+    remove(pp_flow_path(&c->L, "voltage_fit.json", p, sizeof p)); /* an earlier run's fit is not this one's */
+    return PP_OK;
+  }
+  if (o->n_lib_at > PP_FLOW_MAX_LIB_AT)
+    return pp_err_set(e, PP_EINVAL, "", 0, "--lib-at given %d times: at most %d", o->n_lib_at, PP_FLOW_MAX_LIB_AT);
+  pp_est_vfit *f = &c->vfit;
+  for (int i = 0; i <= o->n_lib_at; i++) {
+    pp_char_mac_spec spec;
+    mac_spec(c, &spec);
+    if (i) spec.lib_path = o->lib_at_file[i - 1];
+    pp_est_vpoint *pt = &f->pt[f->n++];
+    snprintf(pt->lib, sizeof pt->lib, "%s", spec.lib_path ? spec.lib_path : pp_lib_default_path());
+    double v_file;
+    int rc = pp_char_mac_corner(&spec, &pt->delay_ps, &pt->leak_nw, &v_file, e);
+    if (rc) return rc;
+    pt->v = i && o->lib_at_v[i - 1] > 0 ? o->lib_at_v[i - 1] : v_file;
+  }
+  int rc = pp_est_vmodel_fit(f, &c->vm_fit, e);
+  if (rc) return rc;
+  flow_log(c, "voltage law fitted to the MAC at %d supplies: Vth %.4f V, alpha %.4f%s, leakage k %.3f/V%s (rms log "
+           "delay residual %.2g)",
+           f->n, c->vm_fit.vth, c->vm_fit.alpha, f->alpha_fitted ? "" : " (kept: two supplies fix one parameter)",
+           c->vm_fit.leak_k, f->leak_fitted ? "" : " (kept: a leakage is 0)", f->rms_log_delay);
+  pp_outfile of;
+  if ((rc = pp_outfile_open(&of, pp_flow_path(&c->L, "voltage_fit.json", p, sizeof p), e))) return rc;
+  pp_json j;
+  pp_json_init(&j, of.f, 1);
+  pp_json_obj_begin(&j);
+  pp_json_key_str(&j, "format", "powerprune-voltage-fit/1");
+  pp_json_key_str(&j, "law", "delay ~ V/(V-Vth)^alpha; leakage ~ V*exp(k(V-V0))");
+  pp_json_key_num(&j, "v_nom", c->vm_fit.v_nom);
+  pp_json_key_num(&j, "vth", c->vm_fit.vth);
+  pp_json_key_num(&j, "alpha", c->vm_fit.alpha);
+  pp_json_key_num(&j, "leak_k", c->vm_fit.leak_k);
+  pp_json_key_bool(&j, "alpha_fitted", f->alpha_fitted);
+  pp_json_key_bool(&j, "vth_at_zero", f->vth_at_zero);
+  pp_json_key_bool(&j, "leak_fitted", f->leak_fitted);
+  pp_json_key_num(&j, "rms_log_delay", f->rms_log_delay);
+  if (f->leak_fitted) pp_json_key_num(&j, "rms_log_leak", f->rms_log_leak);
+  else pp_json_key_null(&j, "rms_log_leak");
+  pp_json_key_arr_begin(&j, "points");
+  for (int i = 0; i < f->n; i++) {
+    const pp_est_vpoint *pt = &f->pt[i];
+    pp_json_obj_begin(&j);
+    pp_json_key_str(&j, "lib", pt->lib);
+    pp_json_key_num(&j, "v", pt->v);
+    pp_json_key_num(&j, "critical_ps", pt->delay_ps);
+    pp_json_key_num(&j, "law_ps", f->pt[0].delay_ps * pp_est_delay_factor(&c->vm_fit, pt->v));
+    pp_json_key_num(&j, "leakage_nw", pt->leak_nw);
+    pp_json_key_num(&j, "law_leakage_nw", f->pt[0].leak_nw * pp_est_leak_scale(&c->vm_fit, pt->v));
+    pp_json_obj_end(&j);
+  }
+  pp_json_arr_end(&j);
+  pp_json_obj_end(&j);
+  return pp_outfile_commit(&of, e);
+}
+
 int flow_check_inputs(flow_ctx *c, pp_err *e) {
   const pp_flow_opts *o = c->o;
   if (o->mac_file && (!o->mult_file || !o->adder_file))

@@ -58,6 +58,38 @@ static int step_series(const step_pts *p, const char *acc_label, const char *rej
   return n;
 }
 
+/* --lib-at: the fitted delay law through the library's points. */
+static int fig_voltage(flow_ctx *c, pp_err *e) {
+  const pp_est_vfit *f = &c->vfit;
+  double lo = INFINITY, hi = -INFINITY, px[PP_EST_VFIT_MAX], py[PP_EST_VFIT_MAX], lx[101], ly[101];
+  for (int i = 0; i < f->n; i++) {
+    lo = fmin(lo, f->pt[i].v), hi = fmax(hi, f->pt[i].v);
+    px[i] = f->pt[i].v, py[i] = f->pt[i].delay_ps;
+  }
+  double a = fmax(lo - 0.1 * (hi - lo), c->vm_fit.vth + 0.02 * (hi - c->vm_fit.vth)), b = hi + 0.1 * (hi - lo);
+  for (int k = 0; k <= 100; k++) {
+    lx[k] = a + (b - a) * k / 100;
+    ly[k] = f->pt[0].delay_ps * pp_est_delay_factor(&c->vm_fit, lx[k]);
+  }
+  char lab[160], p[4300], cap[600];
+  snprintf(lab, sizeof lab, "V/(V-%.3f)^%.2f, scaled to the nominal point", c->vm_fit.vth, c->vm_fit.alpha);
+  pp_plot_series s[2] = {{lab, lx, ly, 101, PP_PLOT_LINES, "#0060c0"},
+                         {"static timing of the MAC under the library at that supply", px, py, (size_t)f->n,
+                          PP_PLOT_POINTS, "#c00000"}};
+  pp_plot_opts po;
+  memset(&po, 0, sizeof po);
+  po.xlabel = "supply [V]";
+  po.ylabel = "MAC critical path [ps]";
+  int rc = pp_plot_xy(fp(c, "voltage_fit", p, sizeof p), &po, s, 2, e);
+  if (rc) return rc;
+  snprintf(cap, sizeof cap,
+           "The voltage law the run used, fitted to the MAC's static timing under the cell library at %d supplies "
+           "(--lib-at; points and residuals in voltage_fit.json): Vth %.3f V, alpha %.2f%s; leakage k %.2f/V%s.",
+           f->n, c->vm_fit.vth, c->vm_fit.alpha, f->alpha_fitted ? "" : " (kept: two supplies fix one parameter)",
+           c->vm_fit.leak_k, f->leak_fitted ? "" : " (kept)");
+  return fig_done(c, "voltage_fit", cap, e);
+}
+
 static int figures(flow_ctx *c, pp_err *e) {
   char p[4300], lab[3][128];
   int rc;
@@ -153,6 +185,7 @@ static int figures(flow_ctx *c, pp_err *e) {
       (rc = fig_done(c, "psum_bin_transitions",
                      "Partial-sum transitions between the bins built by bit similarity, int8 network.", e)))
     return rc;
+  if (c->vm_fit.fitted && (rc = fig_voltage(c, e))) return rc;
   if (exists(c, "mac_per_weight.svg") &&
       (rc = fig_done(c, "mac_per_weight", "MAC operations per weight value on the array, int8 network.", e)))
     return rc;
@@ -396,8 +429,13 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
      o->delay_starts > 1 ? o->delay_starts - 1 : 0, c->rt.score / 1000, c->rt.delay_from_tag[0] ? c->rt.delay_from_tag : "the pruned network");
   kv(c, "float_accuracy", "%.2f%%", c->acc_float);
   kv(c, "clock", "%.1f ps", c->P.clock_ps);
-  kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm.vth, c->vm.alpha,
-     c->vm.leak_k);
+  if (c->vm_fit.fitted)
+    kv(c, "voltage_model", "alpha-power law fitted to the MAC under the library at %d supplies (--lib-at, "
+       "voltage_fit.json): Vth %.3f V, alpha %.2f; leakage k %.2f/V", c->vm_fit.fitted, c->vm.vth, c->vm.alpha,
+       c->vm.leak_k);
+  else
+    kv(c, "voltage_model", "alpha-power law: Vth %.3f V, alpha %.2f; leakage k %.2f/V (the default, fitted to the "
+       "paper's Table I voltages; --lib-at fits it to the library)", c->vm.vth, c->vm.alpha, c->vm.leak_k);
   kv(c, "pann_comparison", "%s", c->pann.present ? "yes (stages 01-pann and 21-pann)" : "no (--no-pann)");
   r->pann = c->pann;
   int rc;

@@ -209,11 +209,74 @@ static void test_usage_from_stats(void **st) {
   free(s);
 }
 
+/* Points drawn from a known law: the fit gives it back. */
+static void vpoints(pp_est_vfit *f, const double *v, int n, double vth, double alpha, double k) {
+  memset(f, 0, sizeof *f);
+  f->n = n;
+  for (int i = 0; i < n; i++) {
+    f->pt[i].v = v[i];
+    f->pt[i].delay_ps = 180 * (v[i] / pow(v[i] - vth, alpha)) / (v[0] / pow(v[0] - vth, alpha));
+    f->pt[i].leak_nw = 900 * (v[i] / v[0]) * exp(k * (v[i] - v[0]));
+    snprintf(f->pt[i].lib, sizeof f->pt[i].lib, "lib%d.lib", i);
+  }
+}
+
+static void test_voltage_fit(void **st) {
+  (void)st;
+  pp_err e;
+  pp_err_clear(&e);
+  pp_est_vmodel m;
+  pp_est_vfit f;
+  /* three or more supplies: vth, alpha and k all come back */
+  const double v3[4] = {0.8, 0.7, 0.6, 0.9};
+  vpoints(&f, v3, 4, 0.35, 1.6, 2.4);
+  pp_est_vmodel_default(&m);
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_OK);
+  assert_true(fabs(m.vth - 0.35) < 1e-4 && fabs(m.alpha - 1.6) < 1e-3 && fabs(m.leak_k - 2.4) < 1e-9);
+  assert_true(f.alpha_fitted && f.leak_fitted && f.rms_log_delay < 1e-6);
+  assert_int_equal(m.fitted, 4);
+  /* the fitted law reproduces every point's delay */
+  for (int i = 1; i < 4; i++)
+    assert_true(fabs(pp_est_delay_factor(&m, v3[i]) - f.pt[i].delay_ps / f.pt[0].delay_ps) < 1e-4);
+  /* two supplies: alpha stays, vth reproduces the one ratio exactly */
+  vpoints(&f, v3, 2, 0.30, 1.3, 1.0);
+  pp_est_vmodel_default(&m);
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_OK);
+  assert_true(fabs(m.alpha - 1.3) < 1e-15 && fabs(m.vth - 0.30) < 1e-9 && !f.alpha_fitted);
+  /* a ratio too small for any vth >= 0 at alpha 1.3: vth 0, alpha solved */
+  vpoints(&f, v3, 2, 0.0, 1.05, 1.0);
+  pp_est_vmodel_default(&m);
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_OK);
+  assert_true(f.vth_at_zero && m.vth == 0 && fabs(m.alpha - 1.05) < 1e-9);
+  assert_true(fabs(pp_est_delay_factor(&m, 0.7) - f.pt[1].delay_ps / f.pt[0].delay_ps) < 1e-9);
+  /* the scaled voltage now follows the fitted law */
+  vpoints(&f, v3, 3, 0.35, 1.6, 2.4);
+  pp_est_vmodel_default(&m);
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_OK);
+  double v;
+  assert_int_equal(pp_est_scaled_voltage(&m, f.pt[1].delay_ps, f.pt[0].delay_ps, &v, &e), PP_OK);
+  assert_true(fabs(v - 0.7) < 1e-4); /* a 0.8 V path as slow as the 0.7 V one allows 0.7 V */
+  /* bad points: each names the file */
+  vpoints(&f, v3, 2, 0.35, 1.6, 2.4);
+  f.pt[1].v = 0.8;
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "distinct"));
+  vpoints(&f, v3, 2, 0.35, 1.6, 2.4);
+  f.pt[1].delay_ps = f.pt[0].delay_ps * 0.9;
+  pp_err_clear(&e);
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_EINVAL);
+  assert_non_null(strstr(e.msg, "grow as the supply drops"));
+  assert_string_equal(e.file, "lib1.lib");
+  f.n = 1;
+  assert_int_equal(pp_est_vmodel_fit(&f, &m, &e), PP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_voltage_table1),       cmocka_unit_test(test_scaling_laws),
       cmocka_unit_test(test_hand_trace),           cmocka_unit_test(test_standard_ge_optimized),
       cmocka_unit_test(test_restrict_and_compare), cmocka_unit_test(test_usage_from_stats),
+      cmocka_unit_test(test_voltage_fit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pp/flow.h"
+#include "pp/plot.h"
 #include "pp/report.h"
 #include "pp/select.h"
 #include "figcheck.h"
@@ -384,6 +385,62 @@ static int count(const char *text, const char *needle) {
   return n;
 }
 
+/* --lib-at: the library at 0.7 and 0.6 V (timing x1.4 and x2.2): the law is
+ * fitted through the three supplies' static timing and used; without the
+ * option the run is back on the default law and the fit's file is gone; a
+ * library that is faster at a lower supply stops the run before training. */
+static void check_lib_at(void) {
+  char l7[512], l6[512], bad[512];
+  snprintf(l7, sizeof l7, "0.7=%s", pp_test_path(dir, "lib07.lib"));
+  snprintf(l6, sizeof l6, "0.6=%s", pp_test_path(dir, "lib06.lib"));
+  snprintf(bad, sizeof bad, "0.7=%s", pp_test_path(dir, "libbad.lib"));
+  assert_int_equal(pp_test_scaled_lib(l7 + 4, 0.7, 1.4, 0.77, 0.6), 0);
+  assert_int_equal(pp_test_scaled_lib(l6 + 4, 0.6, 2.2, 0.56, 0.35), 0);
+  assert_int_equal(pp_test_scaled_lib(bad + 4, 0.7, 0.9, 0.77, 0.6), 0);
+  assert_int_equal(run4("--lib-at", l7, "--lib-at", l6), 0);
+  pp_jv f;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_jv_load(pp_test_path(out_dir, "voltage_fit.json"), &f, &e), PP_OK);
+  const pp_jv *pts = pp_jv_get(&f, "points");
+  assert_true(pts && pts->type == PP_JV_ARR && pts->n == 3);
+  assert_true(pp_jv_num(&pts->items[1], "v", 0) == 0.7 && pp_jv_num(&pts->items[2], "v", 0) == 0.6);
+  double d0 = pp_jv_num(&pts->items[0], "critical_ps", 0);
+  for (size_t i = 0; i < 3; i++) { /* two ratios, two parameters: the law goes through every point */
+    double d = pp_jv_num(&pts->items[i], "critical_ps", 0), law = pp_jv_num(&pts->items[i], "law_ps", 0);
+    assert_true(d > 0 && fabs(law - d) < 1e-6 * d);
+  }
+  assert_true(pp_jv_num(&pts->items[2], "critical_ps", 0) > 2 * d0); /* static timing at the scaled library */
+  assert_true(pp_jv_get(&f, "alpha_fitted")->num == 1);
+  double vth = pp_jv_num(&f, "vth", -1), alpha = pp_jv_num(&f, "alpha", -1);
+  pp_jv_free(&f);
+  pp_jv est;
+  assert_int_equal(pp_jv_load(pp_test_path(out_dir, "estimate.json"), &est, &e), PP_OK);
+  assert_int_equal((int)pp_jv_num(&est, "voltage_model.fitted_points", 0), 3);
+  assert_true(pp_jv_num(&est, "voltage_model.vth", 0) == vth && pp_jv_num(&est, "voltage_model.alpha", 0) == alpha);
+  pp_jv_free(&est);
+  char *html = slurp("out/report.html");
+  assert_non_null(strstr(html, "fitted to the MAC under the library at 3 supplies"));
+  if (pp_plot_available()) assert_non_null(strstr(html, "voltage_fit.svg"));
+  free(html);
+  char *rj = slurp("out/run.json"); /* the run file names the libraries, as a list */
+  assert_non_null(strstr(rj, "\"lib-at\": ["));
+  free(rj);
+  /* without it: the default law again, no stale fit beside the report */
+  assert_int_equal(run(NULL, NULL), 0);
+  assert_int_not_equal(access(pp_test_path(out_dir, "voltage_fit.json"), F_OK), 0);
+  assert_int_equal(pp_jv_load(pp_test_path(out_dir, "estimate.json"), &est, &e), PP_OK);
+  assert_int_equal((int)pp_jv_num(&est, "voltage_model.fitted_points", -1), 0);
+  pp_jv_free(&est);
+  /* a library faster at the lower supply: stopped before any training, naming it */
+  assert_int_not_equal(run4("--lib-at", bad, "--epochs", "50"), 0);
+  char *log = slurp("stderr.txt");
+  assert_non_null(strstr(log, "libbad.lib"));
+  assert_non_null(strstr(log, "grow as the supply drops"));
+  assert_null(strstr(log, "stage 01-train"));
+  free(log);
+}
+
 static void test_quick_run_and_resume(void **st) {
   (void)st;
   int rc = run("--json", NULL);
@@ -545,6 +602,7 @@ static void test_quick_run_and_resume(void **st) {
   check_report();
   free(table1);
   check_pann_qat();
+  check_lib_at();
 }
 
 /* With the array multiplier every negative weight reaches the longest path, so the first delay bounds keep only

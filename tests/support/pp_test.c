@@ -1,5 +1,6 @@
 /* tests/support: the shared test helpers declared in pp_test.h. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include "pp_test.h"
 
 #include <errno.h>
@@ -129,4 +130,55 @@ int pp_test_cli(const char *dir, char **out, const char *arg, ...) {
   va_end(ap);
   args[n] = NULL;
   return pp_test_cliv(dir, out, args);
+}
+
+/* Every number inside double quotes on line ln, times k, into f. */
+static void scale_quoted(FILE *f, const char *ln, double k) {
+  int in_q = 0;
+  for (const char *q = ln; *q;) {
+    if (*q == '"') in_q = !in_q;
+    if (in_q && (isdigit((unsigned char)*q) || *q == '-' || *q == '.')) {
+      char *end;
+      double v = strtod(q, &end);
+      if (end != q) {
+        fprintf(f, "%.9g", v * k);
+        q = end;
+        continue;
+      }
+    }
+    fputc(*q++, f);
+  }
+}
+
+int pp_test_scaled_lib(const char *dst, double volt, double dscale, double escale, double lscale) {
+  char *text = pp_test_slurp(PP_SOURCE_DIR "/data/pp_cells.lib");
+  FILE *f = text ? fopen(dst, "w") : NULL;
+  if (!f) {
+    free(text);
+    return -1;
+  }
+  double k = 1; /* scale of the table being copied, 1 outside one */
+  for (char *ln = text, *next; ln && *ln; ln = next) {
+    next = strchr(ln, '\n');
+    if (next) *next++ = 0;
+    const char *t = ln + strspn(ln, " \t");
+    if (!strncmp(t, "cell_rise", 9) || !strncmp(t, "cell_fall", 9) || !strncmp(t, "rise_transition", 15) ||
+        !strncmp(t, "fall_transition", 15))
+      k = dscale;
+    else if (!strncmp(t, "rise_power", 10) || !strncmp(t, "fall_power", 10))
+      k = escale;
+    if (!strncmp(t, "nom_voltage", 11)) fprintf(f, "  nom_voltage : %.9g;", volt);
+    else if (!strncmp(t, "operating_conditions", 20))
+      fprintf(f, "  operating_conditions (typical) { process : 1; voltage : %.9g; temperature : 25; }", volt);
+    else if (!strncmp(t, "cell_leakage_power", 18))
+      fprintf(f, "    cell_leakage_power : %.9g;", strtod(strchr(t, ':') + 1, NULL) * lscale);
+    else if (!strncmp(t, "pp_default_input_slew", 21))
+      fprintf(f, "  pp_default_input_slew : %.9g;", strtod(strchr(t, ':') + 1, NULL) * dscale);
+    else if (!strncmp(t, "index_1", 7)) scale_quoted(f, ln, dscale);
+    else scale_quoted(f, ln, k);
+    fputc('\n', f);
+    if (strchr(t, '}')) k = 1;
+  }
+  free(text);
+  return fclose(f) ? -1 : 0;
 }

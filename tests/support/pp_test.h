@@ -38,6 +38,14 @@ int pp_test_cliv(const char *dir, char **out, const char *const *args);
  * cannot be read. */
 char *pp_test_slurp(const char *path);
 
+/* The project's library (data/pp_cells.lib) as if characterized at another
+ * supply: nom_voltage and the operating voltage become volt, every delay
+ * and transition table, the templates' slew axes (index_1) and the input
+ * slew are scaled by dscale (so static timing scales by exactly dscale),
+ * internal energies
+ * by escale and cell_leakage_power by lscale. Written to dst; 0 or -1. */
+int pp_test_scaled_lib(const char *dst, double volt, double dscale, double escale, double lscale);
+
 /* Writes one small valid file per reader into dir (liberty, verilog, idx,
  * cifar, model, onnx, stats, delay, power, pann, summary, values, json: the
  * names of fuzz/fuzz_readers.h). Returns 0, or -1 when one cannot be made. */
