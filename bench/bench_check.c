@@ -7,7 +7,7 @@
  * streams are simulated at gate level; prints both energies and the error.
  * Run: make bench-check [ARGS="pes transitions seed [reservoir|shuffled]"]
  * Per layer of a trained model: ARGS="--model M.ppnn [images [pes [transitions
- * [seed [steps per PE]]]]]" runs that many test images through the integer path, puts each
+ * [seed [steps per PE [layer]]]]]]" runs that many test images through the integer path, puts each
  * weight layer's products of all of them one after another through the same
  * check (as the array streams images), with the paper's independent sampling
  * and with joint samples, and prints one line per layer and mode. */
@@ -127,7 +127,8 @@ static int model_mode(int argc, char **argv) {
   int images = (int)arg(argc, argv, 3, 20), pes = (int)arg(argc, argv, 4, 64);
   long T = arg(argc, argv, 5, 10000);
   uint64_t seed = (uint64_t)arg(argc, argv, 6, 1);
-  int max_steps = (int)arg(argc, argv, 7, 4000); /* per PE: bounds conv1's cost, fc layers get every image */
+  int max_steps = (int)arg(argc, argv, 7, 4000); /* per PE, spread over the stream: bounds conv1's cost */
+  const char *only = argc > 8 ? argv[8] : NULL;  /* one layer by name */
   pp_err e;
   pp_err_clear(&e);
   char b[1200];
@@ -147,11 +148,12 @@ static int model_mode(int argc, char **argv) {
   printf("%s, %d test images, %d PEs sampled per layer (at most %d transitions each), table from %ld transitions, "
          "seed %llu (%s)\n",
          mf, images, pes, max_steps, T, (unsigned long long)seed, mac.desc[0]);
-  printf("%-10s %5s %5s %7s %12s %12s %9s %12s %9s\n", "layer", "M", "K", "N", "gate [pJ]", "bins [pJ]", "error",
-         "joint [pJ]", "error");
+  printf("%-10s %5s %5s %7s %12s %12s %17s %12s %17s\n", "layer", "M", "K", "N", "gate [pJ]", "bins [pJ]",
+         "error (+-2 se)", "joint [pJ]", "error (+-2 se)");
   int rc = 0;
   for (int i = 0; i < A.nl && !rc; i++) {
     layer_acc *l = &A.L[i];
+    if (only && strcmp(only, l->name)) continue;
     /* images one after another along N, as the array streams them */
     int N = l->N1 * l->n;
     uint8_t *x = malloc((size_t)l->K * N);
@@ -174,8 +176,9 @@ static int model_mode(int argc, char **argv) {
     }
     if (rc) fprintf(stderr, "%s: %s\n", l->name, pp_err_format(&e, b, sizeof b));
     else
-      printf("%-10s %5d %5d %7d %12.1f %12.1f %+8.2f%% %12.1f %+8.2f%%\n", l->name, l->M, l->K, N, c[0].sim_fj / 1000,
-             c[0].table_fj / 1000, 100 * c[0].error, c[1].table_fj / 1000, 100 * c[1].error);
+      printf("%-10s %5d %5d %7d %12.1f %12.1f %+8.2f%% +-%5.2f%% %12.1f %+8.2f%% +-%5.2f%%\n", l->name, l->M, l->K, N,
+             c[0].sim_fj / 1000, c[0].table_fj / 1000, 100 * c[0].error, 200 * c[0].error_se, c[1].table_fj / 1000,
+             100 * c[1].error, 200 * c[1].error_se);
     fflush(stdout);
     free(x);
   }
@@ -238,8 +241,8 @@ int main(int argc, char **argv) {
   }
   printf("conv1 (M=%d K=%d N=%d), %d PEs, %ld transitions simulated, table from %ld transitions sampled (%s):\n", M, K,
          N, c.n_pes, c.transitions, T, reservoir == 1 ? "joint, reservoir" : reservoir == 2 ? "reservoir, a/p pairing shuffled" : "activation histogram x psum bins");
-  printf("  gate level %.1f pJ, table %.1f pJ, error %+.2f%%  (%.1f s)\n", c.sim_fj / 1000, c.table_fj / 1000,
-         100 * c.error, pp_now() - t0);
+  printf("  gate level %.1f pJ, table %.1f pJ, error %+.2f%% +-%.2f%% (2 standard errors of the PE sample)  (%.1f s)\n",
+         c.sim_fj / 1000, c.table_fj / 1000, 100 * c.error, 200 * c.error_se, pp_now() - t0);
   pp_char_mac_free(&mac);
   return rmtree(dir) != 0;
 }

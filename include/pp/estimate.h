@@ -170,14 +170,15 @@ void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_jso
  * partial sums sum_{r' < r} w[m][kt*N + r'] X[kt*N + r'][n] (tile-local, as
  * the array's partial sums enter each tile as 0), and the full MAC is
  * simulated at gate level (timed engine) on every consecutive pair n-1 -> n
- * with the PE's weight held (the first item of a tile, which follows whatever
- * the PE held before, is left out). The table prices the same transitions at
+ * (or max_steps of them, one per equal stratum of the stream) with the PE's weight
+ * held (the first item of a tile, which follows whatever the PE held before,
+ * is left out). The table prices the same transitions at
  * E[w] = dyn_uw[w] * clock_ps / 1000 fJ each. */
 #define PP_EST_CHECK_MAX_PES 1024
 typedef struct pp_est_check_opts {
   int array_size; /* N, default 64 */
   int n_pes;      /* PEs sampled, default 32 (at most PP_EST_CHECK_MAX_PES) */
-  int max_steps;  /* transitions per PE, default 0: all */
+  int max_steps;  /* transitions per PE, default 0: all; fewer: one at a seeded random place per stratum */
   uint64_t seed;
   /* pp_est_check_layer: the table's side */
   long transitions; /* T sampled from the layer's statistics, default 10000 */
@@ -190,12 +191,20 @@ void pp_est_check_opts_default(pp_est_check_opts *o);
 typedef struct pp_est_check {
   int n_pes;
   int pe_w[PP_EST_CHECK_MAX_PES];      /* weight of each sampled PE */
+  int pe_m[PP_EST_CHECK_MAX_PES], pe_k[PP_EST_CHECK_MAX_PES]; /* its output row m and weight column k */
   long pe_steps[PP_EST_CHECK_MAX_PES]; /* transitions simulated */
   double pe_sim_fj[PP_EST_CHECK_MAX_PES];
   long transitions;
   double sim_fj;   /* gate-level energy, all sampled PEs */
   double table_fj; /* the table's price for the same transitions (after pp_est_check_price) */
   double error;    /* table_fj / sim_fj - 1 */
+  /* Standard error of `error` as an estimate of the whole layer's, from the
+   * spread of the per-PE differences (table - gate level) over the sampled
+   * PEs, with the finite-population correction for total_pes: a PE's own
+   * streams differ from the layer's average, so a few dozen PEs leave
+   * several percent of sampling noise. */
+  double error_se;
+  long total_pes; /* M x K: the used PEs the sample is drawn from */
 } pp_est_check;
 
 /* Simulates the sampled PEs' streams (OpenMP over PEs, deterministic). */

@@ -1,6 +1,7 @@
 /* estimate/check: the table-based estimate against gate-level simulation of
  * the real activation and partial-sum streams of sampled PEs of one layer
  * (definitions in estimate.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,32 +22,41 @@ typedef struct {
   int m, k;
 } pe_pos;
 
-/* Energy of one PE's stream. */
+/* The partial sum entering PE pos at column n (tile-local). */
+static int64_t pe_psum(const pp_nn_qgemm *g, int kt0, pe_pos pos, int n) {
+  int64_t psum = 0;
+  for (int k = kt0; k < pos.k; k++) psum += (int64_t)g->w[(size_t)pos.m * g->K + k] * g->x[(size_t)k * g->N + n];
+  return psum;
+}
+
+/* Energy of one PE's stream: `steps` of its N - 1 transitions, n - 1 -> n;
+ * when they are fewer, one at a random place in each of `steps` equal
+ * strata of the stream (seeded). A prefix would be the first images' first
+ * rows only, and an even stride aliases with the image's row length (every
+ * 10th column of a 10-wide output is always the same x). Each transition
+ * starts from the settled old vector, so any subset of them is exact. */
 static int pe_energy(const pp_nn_qgemm *g, const pp_sim_model *mac, pp_sim_ws *ws, int N, pe_pos pos, int steps,
-                     double *fj, pp_err *e) {
+                     uint64_t seed, double *fj, pp_err *e) {
   int kt0 = pos.k / N * N; /* first row of the tile */
   int w = g->w[(size_t)pos.m * g->K + pos.k];
   pp_char_io io;
   int rc = pp_char_io_init(&io, mac, 1, w, e);
   if (rc) return rc;
   double sum = 0;
-  int64_t p_prev = 0;
-  int a_prev = 0;
-  for (int n = 0; n <= steps; n++) {
-    int64_t psum = 0;
-    for (int k = kt0; k < pos.k; k++) psum += (int64_t)g->w[(size_t)pos.m * g->K + k] * g->x[(size_t)k * g->N + n];
-    int a = g->x[(size_t)pos.k * g->N + n];
-    if (n > 0) {
-      pp_char_io_set(&io, a_prev, a, p_prev, psum);
-      pp_sim_result r;
-      if ((rc = pp_sim_transition(ws, io.old_bits, io.new_bits, 0, &r))) {
-        rc = pp_err_set(e, rc, NULL, 0, "simulation failed");
-        break;
-      }
-      sum += r.energy_fj;
+  long total = (long)g->N - 1;
+  pp_rng r;
+  pp_rng_seed(&r, seed);
+  for (int j = 0; j < steps; j++) {
+    long lo = (long)j * total / steps, hi = (long)(j + 1) * total / steps; /* stratum [lo, hi) */
+    int n = 1 + (int)(steps < total && hi > lo ? lo + (long)pp_rng_below(&r, (uint32_t)(hi - lo)) : lo);
+    pp_char_io_set(&io, g->x[(size_t)pos.k * g->N + n - 1], g->x[(size_t)pos.k * g->N + n], pe_psum(g, kt0, pos, n - 1),
+                   pe_psum(g, kt0, pos, n));
+    pp_sim_result r;
+    if ((rc = pp_sim_transition(ws, io.old_bits, io.new_bits, 0, &r))) {
+      rc = pp_err_set(e, rc, NULL, 0, "simulation failed");
+      break;
     }
-    a_prev = a;
-    p_prev = psum;
+    sum += r.energy_fj;
   }
   pp_char_io_free(&io);
   *fj = sum;
@@ -60,11 +70,13 @@ typedef struct {
   int N, steps;
   const pe_pos *pos;
   double *fj;
+  uint64_t seed;
 } streams_job;
 
 static int streams_item(void *ctx, pp_sim_ws *ws, int i, pp_err *e) {
   const streams_job *j = ctx;
-  return pe_energy(j->g, j->mac, ws, j->N, j->pos[i], j->steps, &j->fj[i], e);
+  uint64_t seed = j->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1)); /* one stream of choices per PE */
+  return pe_energy(j->g, j->mac, ws, j->N, j->pos[i], j->steps, seed, &j->fj[i], e);
 }
 
 int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp_est_check_opts *o,
@@ -98,15 +110,18 @@ int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp
       }
     }
   }
-  streams_job job = {g, mac, o->array_size, steps, pos, out->pe_sim_fj};
+  streams_job job = {g, mac, o->array_size, steps, pos, out->pe_sim_fj, o->seed};
   int rc = pp_char_parallel(mac, n, streams_item, &job, NULL, e);
   if (rc) {
     free(pos);
     return rc;
   }
   out->n_pes = n;
+  out->total_pes = total;
   for (int i = 0; i < n; i++) {
     out->pe_w[i] = g->w[(size_t)pos[i].m * g->K + pos[i].k];
+    out->pe_m[i] = pos[i].m;
+    out->pe_k[i] = pos[i].k;
     out->pe_steps[i] = steps;
     out->transitions += steps;
     out->sim_fj += out->pe_sim_fj[i];
@@ -116,15 +131,23 @@ int pp_est_check_streams(const pp_nn_qgemm *g, const pp_sim_model *mac, const pp
 }
 
 int pp_est_check_price(pp_est_check *c, const pp_char_power *p, pp_err *e) {
-  double t = 0;
+  double t = 0, sd = 0, sdd = 0;
   for (int i = 0; i < c->n_pes; i++) {
     int w = c->pe_w[i];
     if (w < p->w_min || w >= p->w_min + p->n_w)
       return pp_err_set(e, PP_EINVAL, NULL, 0, "weight %d is outside the power table", w);
-    t += (double)c->pe_steps[i] * p->dyn_uw[w - p->w_min] * p->clock_ps / 1000.0;
+    double ti = (double)c->pe_steps[i] * p->dyn_uw[w - p->w_min] * p->clock_ps / 1000.0, d = ti - c->pe_sim_fj[i];
+    t += ti;
+    sd += d;
+    sdd += d * d;
   }
   c->table_fj = t;
   c->error = c->sim_fj > 0 ? t / c->sim_fj - 1 : 0;
+  /* se of sum(d) / sum(sim): n * sd(d) / sqrt(n), the sum of sim taken as fixed */
+  int n = c->n_pes;
+  double var = n > 1 ? (sdd - sd * sd / n) / (n - 1) : 0;
+  double fpc = c->total_pes > 1 ? 1 - (double)n / (double)c->total_pes : 1;
+  c->error_se = c->sim_fj > 0 && var > 0 && fpc > 0 ? sqrt(n * var * fpc) / c->sim_fj : 0;
   return PP_OK;
 }
 

@@ -63,7 +63,7 @@ static void test_check_streams(void **st) {
   assert_int_equal(pp_sim_ws_new(mac.m[0], &ws, &e), PP_OK);
   int nb = pp_sim_n_input_bits(mac.m[0]);
   uint8_t *bo = calloc((size_t)nb, 1), *bn = calloc((size_t)nb, 1);
-  double ref_total = 0;
+  double ref_total = 0, ref_e[M][K][N];
   for (int m = 0; m < M; m++)
     for (int k = 0; k < K; k++) {
       int k0 = k < 4 ? 0 : 4;
@@ -82,9 +82,30 @@ static void test_check_streams(void **st) {
         pp_sim_result res;
         assert_int_equal(pp_sim_transition(ws, bo, bn, 0, &res), PP_OK);
         ref_total += res.energy_fj;
+        ref_e[m][k][n] = res.energy_fj;
       }
     }
   assert_true(fabs(ref_total - c1.sim_fj) <= 1e-9 * ref_total);
+  /* 3 of the 8 transitions per PE: one in each stratum, n in {1, 2}, {3, 4, 5}, {6, 7, 8} */
+  {
+    pp_est_check_opts o3 = o;
+    o3.max_steps = 3;
+    assert_int_equal(pp_est_check_streams(&g, mac.m[0], &o3, &c2, &e), PP_OK);
+    assert_int_equal(c2.transitions, (long)M * K * 3);
+    int not_first = 0;
+    for (int i = 0; i < c2.n_pes; i++) {
+      int m = c2.pe_m[i], k = c2.pe_k[i], hit = 0;
+      for (int a = 1; a <= 2; a++)
+        for (int b = 3; b <= 5; b++)
+          for (int c = 6; c <= 8; c++)
+            if (fabs(ref_e[m][k][a] + ref_e[m][k][b] + ref_e[m][k][c] - c2.pe_sim_fj[i]) <= 1e-9 * c2.pe_sim_fj[i]) {
+              hit = 1;
+              not_first |= a != 1 || b != 3 || c != 6;
+            }
+      assert_true(hit);
+    }
+    assert_true(not_first); /* random places, not a fixed stride */
+  }
   free(bo);
   free(bn);
   pp_sim_ws_free(ws);
@@ -105,6 +126,7 @@ static void test_check_streams(void **st) {
   for (int i = 0; i < 255; i++) p.dyn_uw[i] *= 1.1;
   assert_int_equal(pp_est_check_price(&c1, &p, &e), PP_OK);
   assert_true(fabs(c1.error - 0.1) < 1e-9);
+  assert_true(c1.error_se == 0); /* every PE sampled: no sampling error */
   /* a sample of PEs is deterministic with the seed */
   o.n_pes = 5;
   assert_int_equal(pp_est_check_streams(&g, mac.m[0], &o, &c1, &e), PP_OK);
@@ -112,6 +134,20 @@ static void test_check_streams(void **st) {
   assert_int_equal(c1.n_pes, 5);
   assert_memory_equal(c1.pe_w, c2.pe_w, sizeof c1.pe_w);
   assert_true(c1.sim_fj == c2.sim_fj);
+  /* 5 of 18 PEs: the standard error by hand, d_i = table_i - sim_i */
+  assert_int_equal(pp_est_check_price(&c1, &p, &e), PP_OK);
+  {
+    int n = c1.n_pes;
+    double d[PP_EST_CHECK_MAX_PES], mean = 0, var = 0;
+    for (int i = 0; i < n; i++) {
+      d[i] = (double)c1.pe_steps[i] * p.dyn_uw[c1.pe_w[i] + 127] * p.clock_ps / 1000 - c1.pe_sim_fj[i];
+      mean += d[i] / n;
+    }
+    for (int i = 0; i < n; i++) var += (d[i] - mean) * (d[i] - mean) / (n - 1);
+    double want = sqrt(n * var * (1 - 5.0 / (M * K))) / c1.sim_fj;
+    assert_true(c1.total_pes == M * K && want > 0);
+    assert_true(fabs(c1.error_se - want) < 1e-9 * want);
+  }
   /* the whole layer check: statistics through the array module, the table
    * from sampled transitions, priced against the real streams */
   o.n_pes = 6;
