@@ -174,7 +174,7 @@ void pp_est_compare_json(const pp_est_compare *c, const pp_est_vmodel *m, pp_jso
  * held (the first item of a tile, which follows whatever the PE held before,
  * is left out). The table prices the same transitions at
  * E[w] = dyn_uw[w] * clock_ps / 1000 fJ each. */
-#define PP_EST_CHECK_MAX_PES 1024
+#define PP_EST_CHECK_MAX_PES 16384
 typedef struct pp_est_check_opts {
   int array_size; /* N, default 64 */
   int n_pes;      /* PEs sampled, default 32 (at most PP_EST_CHECK_MAX_PES) */

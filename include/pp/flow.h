@@ -33,6 +33,11 @@ typedef struct pp_flow_ledger {
   pp_flow_log_fn log;
   void *log_user;
   int lock_fd;         /* DIR/.powerprune.lock, held (flock) while open; -1 when none */
+  /* each stage checked: its time when it ran (read back from its file when
+   * done already), and whether it ran now; beyond PP_REPORT_MAX_STAGES
+   * stages only n_times counts on */
+  int n_times;
+  pp_report_stage_time times[PP_REPORT_MAX_STAGES];
 } pp_flow_ledger;
 
 #define PP_FLOW_LOCK_NAME ".powerprune.lock"

@@ -98,6 +98,12 @@ typedef struct pp_report_layer {
 #define PP_REPORT_MAX_FIGS 32
 #define PP_REPORT_MAX_KV 96
 
+#define PP_REPORT_MAX_STAGES 160
+typedef struct pp_report_stage_time {
+  char name[40];
+  double seconds;
+  int ran;
+} pp_report_stage_time;
 typedef struct pp_report {
   char network[64];
   char dataset[64];
@@ -123,6 +129,10 @@ typedef struct pp_report {
   int nkv;           /* inputs and options that produced the run, in order */
   pp_report_kv kv[PP_REPORT_MAX_KV];
   double seconds;    /* wall time of the run */
+  /* every stage checked, in order: what it took when it ran, and whether it
+   * ran in this run (0: done already, its recorded time) */
+  int n_stage_times;
+  pp_report_stage_time stage_times[PP_REPORT_MAX_STAGES];
   /* how the run decided: every choice read decision images held out of the
    * training file (disjoint from the test images); the budget is in decision
    * accuracy points against the unpruned int8 network */
@@ -132,6 +142,10 @@ typedef struct pp_report {
   char headline[512];   /* said first in report.html ("" none) */
   pp_report_pann pann; /* present == 0: the run skipped the comparison */
 } pp_report;
+
+/* The stage times as one line: "01-train 110.2 s, ..., 10-* (14 retraining
+ * steps) 225.0 s; N s in stages run now, of M s recorded". */
+void pp_report_stage_line(const pp_report *r, char *buf, size_t n);
 
 void pp_report_init(pp_report *r);
 /* "power", "delay", "sparsity"; the phase of such a name (-1: none). */

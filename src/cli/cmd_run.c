@@ -338,6 +338,11 @@ int pp_cmd_run(int argc, char **argv) {
           pp_report_reduction_pct(r.std.orig_mw, r.std.prop_mw), r.opt.orig_mw, r.opt.prop_mw,
           pp_report_reduction_pct(r.opt.orig_mw, r.opt.prop_mw), r.n_weights, r.n_acts,
           r.max_delay_orig_ps - r.max_delay_prop_ps, vf, o.out_dir);
+  {
+    char st[4096];
+    pp_report_stage_line(&r, st, sizeof st);
+    fprintf(stderr, "powerprune run: %.1f s; stages: %s\n", r.seconds, st);
+  }
   const pp_report_pann_point *p8 = pp_report_pann_find(&r.pann, "int8"), *pp = pp_report_pann_find(&r.pann, "powerpruning");
   if (p8 && pp)
     fprintf(stderr,

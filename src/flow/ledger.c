@@ -185,6 +185,16 @@ static void stage_file(const pp_flow_ledger *l, const char *name, char *buf, siz
   snprintf(buf, n, "%s/stages/%s.json", l->dir, name);
 }
 
+static void note_time(pp_flow_ledger *l, const char *name, double seconds, int ran) {
+  if (l->n_times < PP_REPORT_MAX_STAGES) {
+    pp_report_stage_time *t = &l->times[l->n_times];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->seconds = seconds;
+    t->ran = ran;
+  }
+  l->n_times++;
+}
+
 int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_str *opts, pp_jv *result,
                         pp_err *e) {
   memset(result, 0, sizeof *result);
@@ -253,6 +263,7 @@ int pp_flow_stage_check(pp_flow_ledger *l, const char *name, const pp_flow_opts_
     pp_jv_free(&v);
     return 0;
   }
+  note_time(l, name, pp_jv_num(&v, "seconds", 0), 0);
   /* hand the result object over, free the rest */
   size_t k = (size_t)(res - v.items);
   *result = *res;
@@ -343,5 +354,7 @@ int pp_flow_stage_commit(pp_flow_ledger *l, const char *name, const pp_flow_opts
   /* the result is already JSON: write it as is after the key */
   fputs(result_json, o.f);
   fputs("\n}\n", o.f);
-  return pp_outfile_commit(&o, e);
+  rc = pp_outfile_commit(&o, e);
+  if (!rc) note_time(l, name, seconds, 1);
+  return rc;
 }

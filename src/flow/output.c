@@ -341,6 +341,8 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   r->sparsity = c->sparsity;
   r->sparsity_final = isfinite(c->rt.sparsity) ? c->rt.sparsity : c->sparsity;
   r->seconds = c->seconds;
+  r->n_stage_times = c->L.n_times < PP_REPORT_MAX_STAGES ? c->L.n_times : PP_REPORT_MAX_STAGES;
+  memcpy(r->stage_times, c->L.times, sizeof r->stage_times[0] * (size_t)r->n_stage_times);
   r->decision_images = c->val.n;
   r->budget_pts = o->tolerance;
   r->spent_pruning = c->dec_int8 - c->dec_pruned;

@@ -196,6 +196,41 @@ static void jpath(pp_json *j, const char *key, const char *dir, const char *rel)
   pp_json_str(j, p);
 }
 
+/* "stage_seconds": [{"stage", "seconds", "ran"}, ...] */
+static void stage_times_json(pp_json *j, const pp_report *r) {
+  pp_json_key_arr_begin(j, "stage_seconds");
+  for (int i = 0; i < r->n_stage_times; i++) {
+    const pp_report_stage_time *t = &r->stage_times[i];
+    pp_json_obj_begin(j);
+    pp_json_key_str(j, "stage", t->name);
+    pp_json_key_num(j, "seconds", t->seconds);
+    pp_json_key_bool(j, "ran", t->ran);
+    pp_json_obj_end(j);
+  }
+  pp_json_arr_end(j);
+}
+
+void pp_report_stage_line(const pp_report *r, char *buf, size_t n) {
+  size_t k = 0;
+  double steps = 0, now = 0, all = 0;
+  int n_steps = 0;
+  if (n) buf[0] = 0;
+  for (int i = 0; i < r->n_stage_times; i++) {
+    const pp_report_stage_time *t = &r->stage_times[i];
+    all += t->seconds;
+    if (t->ran) now += t->seconds;
+    if (!strncmp(t->name, "10-", 3)) { /* retraining steps: one entry */
+      steps += t->seconds;
+      n_steps++;
+      continue;
+    }
+    if (k < n) k += (size_t)snprintf(buf + k, n - k, "%s%s %.1f s%s", k ? ", " : "", t->name, t->seconds, t->ran ? "" : " (cached)");
+  }
+  if (n_steps && k < n)
+    k += (size_t)snprintf(buf + k, n - k, "%s10-* (%d retraining steps) %.1f s", k ? ", " : "", n_steps, steps);
+  if (k < n) snprintf(buf + k, n - k, "; %.1f s in stages run now, of %.1f s recorded", now, all);
+}
+
 void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir) {
   pp_json_obj_begin(j);
   pp_json_key_str(j, "format", PP_REPORT_RESULT_FORMAT);
@@ -203,6 +238,7 @@ void pp_report_summary_json(pp_json *j, const pp_report *r, const char *dir) {
   row_members(j, r);
   report_jnum(j, "sparsity", r->sparsity);
   report_jnum(j, "seconds", r->seconds);
+  stage_times_json(j, r);
   pp_json_key_obj_begin(j, "files");
   jpath(j, "summary", dir, "summary.json");
   jpath(j, "table", dir, "table.csv");
@@ -235,6 +271,7 @@ int pp_report_write_json(const pp_report *r, const char *path, pp_err *e) {
   report_jnum(&j, "sparsity", r->sparsity);
   report_jnum(&j, "sparsity_final", r->sparsity_final);
   report_jnum(&j, "seconds", r->seconds);
+  stage_times_json(&j, r);
   if (r->decision_images > 0) {
     pp_json_key_int(&j, "decision_images", r->decision_images);
     pp_json_key_bool(&j, "decision_images_disjoint_from_test", 1);
@@ -660,6 +697,17 @@ int pp_report_write_html(const pp_report *r, const char *path, pp_err *e) {
   }
   fputs("</table>\n", f);
   if (isfinite(r->seconds)) fprintf(f, "<p>Run time %.0f s.</p>\n", r->seconds);
+  if (r->n_stage_times) {
+    fputs("<details><summary>Time per stage</summary>\n<table>\n<tr><th class=l>stage</th><th>seconds</th>"
+          "<th class=l>this run</th></tr>\n", f);
+    for (int i = 0; i < r->n_stage_times; i++) {
+      fputs("<tr><td class=l>", f);
+      report_html_esc(f, r->stage_times[i].name);
+      fprintf(f, "</td><td>%.1f</td><td class=l>%s</td></tr>\n", r->stage_times[i].seconds,
+              r->stage_times[i].ran ? "ran" : "done already (recorded time)");
+    }
+    fputs("</table>\n</details>\n", f);
+  }
   fputs("</body>\n</html>\n", f);
   return pp_outfile_commit(&o, e);
 }
@@ -742,6 +790,15 @@ int pp_report_load(const char *path, pp_report *r, pp_err *e) {
   r->sparsity = pp_jv_num(&v, "sparsity", NAN);
   r->sparsity_final = pp_jv_num(&v, "sparsity_final", NAN);
   r->seconds = pp_jv_num(&v, "seconds", NAN);
+  const pp_jv *sts = pp_jv_get(&v, "stage_seconds"); /* optional: older summaries have none */
+  r->n_stage_times = 0;
+  for (size_t i = 0; sts && sts->type == PP_JV_ARR && i < sts->n && i < PP_REPORT_MAX_STAGES; i++) {
+    pp_report_stage_time *t = &r->stage_times[r->n_stage_times++];
+    report_copy(t->name, sizeof t->name, pp_jv_str(&sts->items[i], "stage", ""));
+    t->seconds = pp_jv_num(&sts->items[i], "seconds", NAN);
+    const pp_jv *ran = pp_jv_get(&sts->items[i], "ran");
+    t->ran = ran && ran->type == PP_JV_BOOL && ran->num != 0;
+  }
   if ((rc = load_int(&v, "decision_images", 0, &r->decision_images, path, e))) goto out;
   r->budget_pts = pp_jv_num(&v, "budget_points.total", NAN);
   r->spent_pruning = pp_jv_num(&v, "budget_points.pruning", NAN);

@@ -441,6 +441,26 @@ static void check_lib_at(void) {
   free(log);
 }
 
+/* The recorded time of stage `name` in out/summary.json, which must say
+ * whether it ran in this run as `ran`. */
+static double stage_seconds(const char *name, int ran) {
+  pp_jv v;
+  pp_err e;
+  pp_err_clear(&e);
+  assert_int_equal(pp_jv_load(pp_test_path(out_dir, "summary.json"), &v, &e), PP_OK);
+  const pp_jv *a = pp_jv_get(&v, "stage_seconds");
+  assert_true(a && a->type == PP_JV_ARR && a->n >= 8);
+  double t = -1;
+  for (size_t i = 0; i < a->n; i++)
+    if (!strcmp(pp_jv_str(&a->items[i], "stage", ""), name)) {
+      t = pp_jv_num(&a->items[i], "seconds", -1);
+      const pp_jv *r = pp_jv_get(&a->items[i], "ran");
+      assert_true(r && r->type == PP_JV_BOOL && (int)r->num == ran);
+    }
+  pp_jv_free(&v);
+  return t;
+}
+
 static void test_quick_run_and_resume(void **st) {
   (void)st;
   int rc = run("--json", NULL);
@@ -464,12 +484,19 @@ static void test_quick_run_and_resume(void **st) {
   /* the trained float model and the delay table went to the cache for other folders */
   assert_true(count_files("cache/float-*.ppnn") >= 1 && count_files("cache/delay-*.ppdelay") >= 1);
 
+  /* every stage's time is in the summary and the run's last lines; a rerun keeps the recorded times */
+  double t_train = stage_seconds("01-train", 1);
+  assert_true(t_train > 0);
+
   /* a rerun does nothing again and says so */
   assert_int_equal(run(NULL, NULL), 0);
   log = slurp("stderr.txt");
   assert_true(count(log, "done already") >= 8);
   assert_int_equal(count(log, ": done in"), 0);
+  assert_non_null(strstr(log, "(cached)"));
+  assert_non_null(strstr(log, "; 0.0 s in stages run now"));
   free(log);
+  assert_true(stage_seconds("01-train", 0) == t_train);
   char *table2 = slurp("out/table.csv");
   assert_string_equal(table1, table2);
   free(table2);
