@@ -155,7 +155,8 @@ double pp_lib_leakage_at(const pp_lib_cell *c, unsigned s);
 /* The internal_power group of output pin p for an output edge caused by
  * input pin related_pin (a pin index) in input state s: the first group of
  * that pin whose `when` holds in s, else the last of that pin without a
- * `when`, else the last group without related_pin; NULL when none. */
+ * `when`; failing both, among the groups without related_pin, the first
+ * whose `when` holds, else the last without one; NULL when none. */
 const pp_lib_power *pp_lib_power_at(const pp_lib_pin *p, int related_pin, unsigned s);
 /* Wire capacitance (fF) of a net with `fanout` cell input pins that drives
  * out_ports primary outputs: wire_cap_ff + wire_cap_per_fanout_ff * fanout

@@ -89,7 +89,7 @@ static int lib_at_cb(const char *cmd, const pp_opt *o, const char *v) {
     if (!*file || strlen(file) >= sizeof f->lib_at_file[0])
       return pp_cli_usage(cmd, "--lib-at %s: expected a Liberty file name", v);
     f->lib_at_v[f->n_lib_at] = volt;
-    snprintf(f->lib_at_file[f->n_lib_at++], sizeof f->lib_at_file[0], "%s", file);
+    memcpy(f->lib_at_file[f->n_lib_at++], file, strlen(file) + 1); /* fits: checked above */
     q = end ? end + 1 : q + n;
   }
   return 0;
