@@ -376,6 +376,12 @@ int flow_write_report(flow_ctx *c, pp_err *e) {
   if (lrc) return lrc;
   kv(c, "mac", "%s", o->mac_file ? o->mac_file : c->P.netlist);
   kv(c, "cell_library", "%s", o->lib_file ? o->lib_file : "built-in");
+  for (int i = 0; i < c->vfit.n; i++) { /* --lib-at: every library the voltage law was fitted to, one key each */
+    char key[32];
+    snprintf(key, sizeof key, i ? "lib_at_%d" : "lib_at_nominal", i);
+    kv(c, key, "%s at %.4g V: critical path %.1f ps, leakage %.1f nW", c->vfit.pt[i].lib, c->vfit.pt[i].v,
+       c->vfit.pt[i].delay_ps, c->vfit.pt[i].leak_nw);
+  }
   kv(c, "array", "%dx%d", c->array, c->array);
   kv(c, "power_transitions", "%d per weight value, %s", c->transitions,
      o->power_tuples == PP_FLOW_TUPLES_BINS ? "activation histogram x partial-sum bins, sampled independently (the paper's)"

@@ -421,6 +421,9 @@ static void check_lib_at(void) {
   pp_jv_free(&est);
   char *html = slurp("out/report.html");
   assert_non_null(strstr(html, "fitted to the MAC under the library at 3 supplies"));
+  assert_non_null(strstr(html, "lib07.lib at 0.7 V: critical path")); /* the inputs name every library */
+  assert_non_null(strstr(html, "lib06.lib at 0.6 V: critical path"));
+  assert_non_null(strstr(html, "pp_cells.lib at 0.8 V: critical path"));
   if (pp_plot_available()) assert_non_null(strstr(html, "voltage_fit.svg"));
   free(html);
   char *rj = slurp("out/run.json"); /* the run file names the libraries, as a list */
